@@ -1,0 +1,203 @@
+#ifndef DICTUM_OFFLINE_STORE_H
+#define DICTUM_OFFLINE_STORE_H
+
+/* The offline store: Dictum's SQLite cache. No SQL lives outside offline/.
+ *
+ * Every function returns a DICTUM_* status (core/error.h). On failure the
+ * store keeps a one-line reason, readable with store_errmsg(), and nothing
+ * is half-written: each write is one transaction. A store handle belongs to
+ * one thread at a time; open one handle per thread. */
+
+#include "core/types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+/* Opens (creating if absent) the store at path and runs forward
+ * migrations. A file that is not SQLite (DICTUM_NOTDB), an SQLite file
+ * that is not a Dictum store (DICTUM_NOTDB), a corrupt file
+ * (DICTUM_CORRUPT) or one from a newer schema (DICTUM_NEWER) is left
+ * untouched, and err receives a one-line message naming the file and
+ * what to do. On success *out must be closed with store_close(). */
+int store_open(const char *path, store **out, char *err, size_t errlen);
+/* Closes and sets *s to NULL; NULL is fine. */
+void store_close(store **s);
+/* The reason for the last failure on this handle ("" if none). */
+const char *store_errmsg(const store *s);
+const char *store_path(const store *s);
+/* The schema version this build writes. */
+int store_schema_version(void);
+
+/* Groups several writes in one transaction (nestable; inner levels are
+ * savepoints). store_rollback undoes everything since the matching begin. */
+int store_begin(store *s);
+int store_commit(store *s);
+int store_rollback(store *s);
+
+/* ---- patients and encounters ---- */
+
+/* Inserts p (first and last name required); sets p->id, uid, created_at. */
+int store_patient_add(store *s, struct patient *p);
+/* Fills *out (clear it with patient_clear). DICTUM_NOTFOUND if absent. */
+int store_patient_get(store *s, int64_t id, struct patient *out);
+/* Patients whose name, MRN or email contains query (all if NULL), by name.
+ * Free *list with patients_free. */
+int store_patient_list(store *s, const char *query, size_t limit, struct patient **list,
+		       size_t *count);
+
+/* Inserts e (patient_id required); sets e->id, uid, started_at. */
+int store_encounter_add(store *s, struct encounter *e);
+int store_encounter_get(store *s, int64_t id, struct encounter *out);
+/* Newest first, with patient_name filled in. */
+int store_encounter_list(store *s, size_t limit, struct encounter **list, size_t *count);
+int store_encounter_set_status(store *s, int64_t id, enum encounter_status status);
+
+/* ---- notes ---- */
+
+/* Saves a note. With n->id == 0 it inserts (n->encounter_id and
+ * n->note_type required) as version 1. Otherwise n->version must be the
+ * version last read (DICTUM_CONFLICT if the stored one moved on) and the
+ * note must be a draft (DICTUM_READONLY once signed). A save that changes
+ * nothing writes nothing. In the same transaction: the sections, a
+ * note_versions row (author, time, changed sections), and an outbox row
+ * with a fresh idempotency key. On success n->id, uid, version and the
+ * times are updated. */
+int store_note_save(store *s, struct note *n, const char *author);
+/* Signs a draft: it becomes read-only. expected_version as for save. */
+int store_note_sign(store *s, int64_t id, int expected_version, const char *author);
+/* Loads a note with its sections. Clear with note_clear. */
+int store_note_get(store *s, int64_t id, struct note *out);
+int store_note_get_by_uid(store *s, const char *uid, struct note *out);
+
+struct note_filter {
+	size_t limit;      /* 0 means 50 */
+	int64_t before_id; /* page: only notes older than this one (0: from the newest) */
+	int64_t patient_id;
+	const char *note_type;
+	int status; /* -1 any, else enum note_status */
+};
+/* Newest first (by last change). Free with note_summaries_free. */
+int store_note_list(store *s, const struct note_filter *f, struct note_summary **list,
+		    size_t *count);
+/* Full-text search over notes; newest matches first, with a snippet.
+ * Free with note_summaries_free. query is plain words (prefix with a
+ * trailing '*'); no search syntax reaches SQLite. */
+int store_note_search(store *s, const char *query, size_t limit, struct note_summary **list,
+		      size_t *count);
+
+struct note_version_info {
+	int version;
+	char *author;
+	char saved_at[DICTUM_TIME_LEN];
+	char *changed; /* JSON array of what changed */
+};
+int store_note_versions(store *s, int64_t note_id, struct note_version_info **list,
+			size_t *count);
+void note_versions_free(struct note_version_info **list, size_t count);
+
+/* ---- recordings and transcripts ---- */
+
+enum recording_state { RECORDING_RECORDING, RECORDING_COMPLETE, RECORDING_RECOVERED };
+
+struct recording {
+	int64_t id;
+	char uid[DICTUM_UID_LEN];
+	int64_t encounter_id; /* 0 when none */
+	char *path;
+	char sha256[65];
+	int64_t duration_ms;
+	int sample_rate;
+	int channels;
+	enum recording_state state;
+	char created_at[DICTUM_TIME_LEN];
+};
+const char *recording_state_name(enum recording_state st);
+void recordings_free(struct recording **list, size_t count);
+
+/* Registers a recording as it starts (state recording). Sets r->id, uid. */
+int store_recording_begin(store *s, struct recording *r);
+/* Records the final facts: duration, checksum (may be NULL), state. */
+int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char *sha256,
+			   enum recording_state state);
+/* Recordings in a state (or all with state < 0), newest first. */
+int store_recording_list(store *s, int state, struct recording **list, size_t *count);
+
+/* Stores a transcript; segments_json is a JSON array (NULL for []). */
+int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
+			 const char *text, const char *segments_json, int64_t *id_out);
+/* The transcript text of an id; *text_out is malloc'ed. */
+int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_out);
+
+/* ---- codes and billing ---- */
+
+enum code_status { CODE_SUGGESTED, CODE_ACCEPTED, CODE_REJECTED };
+
+struct note_code {
+	char system[8]; /* icd10, cpt, hcc */
+	char *code;
+	char *name;
+	char *evidence;
+	int span_start, span_end; /* character offsets of the evidence, -1 if none */
+	double score;
+	enum code_status status;
+};
+void note_codes_free(struct note_code **list, size_t count);
+const char *code_status_name(enum code_status st);
+
+/* Replaces the suggested codes of a note; accepted and rejected ones stay. */
+int store_note_codes_suggest(store *s, int64_t note_id, const struct note_code *codes,
+			     size_t count);
+/* Accepts, rejects or re-suggests one code (adding it if absent, as a
+ * clinician adding a code from search does). */
+int store_note_code_set(store *s, int64_t note_id, const struct note_code *code);
+int store_note_codes_list(store *s, int64_t note_id, struct note_code **list, size_t *count);
+
+int store_billing_save(store *s, int64_t note_id, int note_version, const char *em_level,
+		       const char *result_json);
+/* *json_out is malloc'ed. DICTUM_NOTFOUND when none. */
+int store_billing_get(store *s, int64_t note_id, int *note_version, char **json_out);
+
+/* ---- outbox ---- */
+
+struct outbox_row {
+	int64_t id;
+	char *entity;
+	int64_t entity_id;
+	char *operation;
+	char *idempotency_key;
+	char *payload;
+	int attempts;
+	int64_t next_attempt_at; /* ms since the epoch */
+	char *last_error;
+};
+void outbox_row_clear(struct outbox_row *r);
+
+/* The oldest row due at now_ms. DICTUM_NOTFOUND when none is due. */
+int store_outbox_next(store *s, int64_t now_ms, struct outbox_row *out);
+/* The row reached the server. When it was a note's last queued change the
+ * note becomes synced, with the server's id and version. */
+int store_outbox_done(store *s, int64_t id, const char *server_id, int server_version);
+/* The push failed: count the attempt and set when to try again. */
+int store_outbox_retry(store *s, int64_t id, int64_t next_attempt_ms, const char *error);
+int store_outbox_count(store *s, size_t *count);
+
+/* ---- meta and checks ---- */
+
+int store_meta_set(store *s, const char *key, const char *value);
+/* *value_out is malloc'ed; DICTUM_NOTFOUND when absent. */
+int store_meta_get(store *s, const char *key, char **value_out);
+
+struct store_check_result {
+	bool ok;
+	char integrity[256]; /* "ok" or the first problems found */
+	int schema_version;
+	char journal_mode[16];
+	int64_t patients, encounters, notes, note_versions, recordings, transcripts, codes, outbox;
+};
+/* Runs PRAGMA integrity_check and the FTS integrity checks, and counts rows. */
+int store_check(store *s, struct store_check_result *out);
+
+#endif

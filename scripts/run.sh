@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command: install what is missing, build, and open the workstation on
+# the default data directory ($XDG_DATA_HOME/dictum), local engines, no server.
+# Extra arguments go to dictum (for example: scripts/run.sh notes list).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build" >/dev/null
+exec "$root/build/dictum" "$@"

@@ -1,0 +1,55 @@
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static enum log_level current_level = LOG_WARN;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+
+void log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return current_level;
+}
+
+int log_level_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (name && strcasecmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void log_init_from_env(void)
+{
+	int level = log_level_parse(getenv("DICTUM_LOG"));
+	if (level >= 0)
+		current_level = (enum log_level)level;
+}
+
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+{
+	if (level > current_level)
+		return;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s dictum %s [%s] %s\n", stamp, level_names[level], module, line);
+}

@@ -1,0 +1,25 @@
+#ifndef DICTUM_CORE_LOG_H
+#define DICTUM_CORE_LOG_H
+
+/* Logging to stderr (or a file). The default level is WARN.
+ * Patient text (transcripts, note text) and API keys may only be logged at
+ * LOG_TRACE, which is never the default. DICTUM_LOG=error|warn|info|debug|trace
+ * sets the level. */
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Reads DICTUM_LOG; unknown values are ignored. */
+void log_init_from_env(void);
+/* Parses a level name; returns -1 when unknown. */
+int log_level_parse(const char *name);
+
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
+#define log_warn(mod, ...)  log_msg(LOG_WARN, mod, __VA_ARGS__)
+#define log_info(mod, ...)  log_msg(LOG_INFO, mod, __VA_ARGS__)
+#define log_debug(mod, ...) log_msg(LOG_DEBUG, mod, __VA_ARGS__)
+
+#endif

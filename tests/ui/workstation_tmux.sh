@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The real workstation in a real terminal (tmux): it starts on a store,
+# lists, searches and opens notes, and gives the terminal back on quit.
+dictum=$1
+. "$(dirname "$0")/../lib.sh"
+if ! command -v tmux >/dev/null; then
+  echo "SKIP: tmux is not installed (scripts/install-deps.sh installs it)"
+  exit 77
+fi
+export HOME=$tmp/home XDG_DATA_HOME= XDG_CONFIG_HOME= DICTUM_DATA_DIR= USER=dr_test
+data=$tmp/data
+"$dictum" --data-dir "$data" patients add --first Ada --last Lovelace >/dev/null
+"$dictum" --data-dir "$data" patients add --first Alan --last Turing >/dev/null
+printf '# Chief Complaint\nWheezing at night.\n# Plan\nAlbuterol inhaler.\n' |
+  "$dictum" --data-dir "$data" notes add --patient 1 --type clinicNote - >/dev/null
+printf '# Chief Complaint\nKnee pain after a fall.\n# Plan\nX-ray of the left knee.\n' |
+  "$dictum" --data-dir "$data" notes add --patient 2 --type edProviderNote - >/dev/null
+
+sock=$tmp/tmux.sock
+t() { tmux -S "$sock" "$@"; }
+screen() { t capture-pane -p -t dictum; }
+# wait_for TEXT: up to 10 s for TEXT to appear on the screen.
+wait_for() {
+  for _ in $(seq 100); do
+    screen | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
+  echo "--- screen while waiting for '$1':"
+  screen
+  return 1
+}
+
+t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
+  "env TERM=screen-256color '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
+check "first screen shows the notes" wait_for "Turing, Alan"
+check "both notes are listed" wait_for "Lovelace, Ada"
+check "status bar shows offline and help" wait_for "offline | local engines | 2 notes"
+
+t send-keys -t dictum '?'
+check "help lists actions from the table" wait_for "Search notes (full text)"
+t send-keys -t dictum 'q'
+check "q leaves help" wait_for "Turing, Alan"
+
+t send-keys -t dictum '/' 'albuterol' Enter
+check "search narrows the list" wait_for "search: albuterol"
+check "search shows the matching note" wait_for "1 notes"
+check "the non-matching note is gone" bash -c "! tmux -S '$sock' capture-pane -p -t dictum | grep -q Turing"
+t send-keys -t dictum Enter
+check "Enter opens the note" wait_for "Albuterol inhaler."
+check "the note shows its sections" wait_for "Chief Complaint"
+
+t resize-window -t dictum -x 80 -y 24
+sleep 0.3
+check "after a resize to 80x24 the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
+t send-keys -t dictum 'q'
+check "q goes back to the list" wait_for "search: albuterol"
+t send-keys -t dictum 'q'
+check "q quits with status 0" wait_for "EXITED=0"
+check "the terminal is restored (no alternate screen left)" bash -c "[ \"\$(tmux -S '$sock' display -p -t dictum '#{alternate_on}')\" = 0 ]"
+t kill-server 2>/dev/null
+
+# Not a terminal: a clear error, not a broken screen.
+"$dictum" --data-dir "$data" </dev/null >"$tmp/out" 2>"$tmp/err"
+check "without a terminal the workstation explains itself" grep -q 'needs a terminal' "$tmp/err"
+finish

@@ -1,0 +1,536 @@
+#include "ui/workstation.h"
+#include "core/lib.h"
+#include "offline/store.h"
+#include "ui/theme.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What a handler asks the loop to do next (htop's HandlerResult). */
+enum {
+	HANDLED = 0,
+	REDRAW = 1 << 0,
+	RELOAD = 1 << 1,
+	QUIT = 1 << 2,
+};
+
+enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP };
+
+struct ws {
+	store *s;
+	const struct dictum_paths *paths;
+	struct theme theme;
+	bool color;
+	enum view view, prev_view;
+	struct note_summary *notes;
+	size_t nnotes, sel, top;
+	char query[128]; /* the search shown in the list, "" for all */
+	bool prompting;  /* reading a search query on the bottom line */
+	char input[128];
+	struct note note;
+	char *note_patient;
+	int scroll;
+	char message[256];
+	bool message_is_error;
+};
+
+typedef int (*action_fn)(struct ws *w);
+
+static int act_quit(struct ws *w);
+static int act_help(struct ws *w);
+static int act_down(struct ws *w);
+static int act_up(struct ws *w);
+static int act_page_down(struct ws *w);
+static int act_page_up(struct ws *w);
+static int act_open(struct ws *w);
+static int act_back(struct ws *w);
+static int act_search(struct ws *w);
+static int act_refresh(struct ws *w);
+
+/* Keys map to named actions; this one list feeds the dispatcher and the
+ * help screen (tig's request table). */
+static const struct action {
+	const char *name;
+	int keys[3];
+	const char *help;
+	action_fn fn;
+} actions[] = {
+	{"quit", {'q', 0, 0}, "Quit Dictum (from the list) or go back", act_quit},
+	{"help", {'?', KEY_F(1), 0}, "Show this help", act_help},
+	{"down", {'j', KEY_DOWN, 0}, "Next note, or scroll down", act_down},
+	{"up", {'k', KEY_UP, 0}, "Previous note, or scroll up", act_up},
+	{"page-down", {KEY_NPAGE, ' ', 0}, "Page down", act_page_down},
+	{"page-up", {KEY_PPAGE, 'b', 0}, "Page up", act_page_up},
+	{"open", {'\n', KEY_ENTER, 'l'}, "Open the selected note", act_open},
+	{"back", {27, KEY_LEFT, 'h'}, "Back to the list", act_back},
+	{"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
+	{"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = sig;
+}
+
+static void on_fatal(int sig)
+{
+	/* Restore the terminal even on a crash, then die of the same signal. */
+	endwin();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void set_message(struct ws *w, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_message(struct ws *w, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->message, sizeof(w->message), fmt, ap);
+	va_end(ap);
+	w->message_is_error = error;
+}
+
+static attr_t slot_attr(const struct ws *w, enum theme_slot slot)
+{
+	const struct theme_color *c = &w->theme.slots[slot];
+	attr_t a = 0;
+	if (c->attrs & THEME_BOLD)
+		a |= A_BOLD;
+	if (c->attrs & THEME_REVERSE)
+		a |= A_REVERSE;
+	if (c->attrs & THEME_UNDERLINE)
+		a |= A_UNDERLINE;
+	if (w->color)
+		a |= COLOR_PAIR(slot + 1);
+	else if (slot == SLOT_title || slot == SLOT_status)
+		a |= A_REVERSE;
+	return a;
+}
+
+/* Maps the logical slots onto curses pairs, in one place (cmus's
+ * update_colors). */
+static void apply_theme(struct ws *w)
+{
+	if (!w->color)
+		return;
+	for (int i = 0; i < SLOT_COUNT; i++)
+		init_pair((short)(i + 1), w->theme.slots[i].fg, w->theme.slots[i].bg);
+}
+
+static void load_theme(struct ws *w, const char *name)
+{
+	theme_default(&w->theme);
+	const char *dirs[] = {w->paths->config_dir, DICTUM_DATADIR, DICTUM_SOURCE_DATADIR};
+	for (size_t i = 0; i < 3; i++) {
+		char path[1200];
+		snprintf(path, sizeof(path), "%s/themes/%s.theme", dirs[i], name);
+		char *text = NULL;
+		if (file_read_all(path, 1 << 16, &text, NULL) != 0)
+			continue;
+		int bad_line = 0;
+		if (theme_parse(&w->theme, text, &bad_line))
+			set_message(w, true, "%s line %d: not a colour line; skipped", path,
+				    bad_line);
+		free(text);
+		return;
+	}
+}
+
+static int reload(struct ws *w)
+{
+	note_summaries_free(&w->notes, w->nnotes);
+	w->nnotes = 0;
+	int rc = w->query[0] ? store_note_search(w->s, w->query, 200, &w->notes, &w->nnotes)
+			     : store_note_list(w->s, &(struct note_filter){.limit = 200, .status = -1},
+					       &w->notes, &w->nnotes);
+	if (rc != DICTUM_OK)
+		set_message(w, true, "%s", store_errmsg(w->s));
+	if (w->sel >= w->nnotes)
+		w->sel = w->nnotes ? w->nnotes - 1 : 0;
+	return REDRAW;
+}
+
+static int list_height(void)
+{
+	return LINES > 3 ? LINES - 3 : 1;
+}
+
+static void draw_bar(struct ws *w, int y, enum theme_slot slot, const char *text)
+{
+	attr_t a = slot_attr(w, slot);
+	attron(a);
+	mvhline(y, 0, ' ', COLS);
+	mvaddnstr(y, 0, text, COLS);
+	attroff(a);
+}
+
+static void draw_list(struct ws *w)
+{
+	int h = list_height();
+	if (w->sel < w->top)
+		w->top = w->sel;
+	if (w->sel >= w->top + (size_t)h)
+		w->top = w->sel - (size_t)h + 1;
+	mvprintw(1, 0, "%-16s  %-24s  %-22s  %-8s %s", "Updated", "Patient", "Note type",
+		 "Status", "Sync");
+	mvchgat(1, 0, -1, slot_attr(w, SLOT_heading), w->color ? SLOT_heading + 1 : 0, NULL);
+	if (!w->nnotes) {
+		attron(slot_attr(w, SLOT_dim));
+		mvaddstr(3, 2, w->query[0] ? "No note matches this search. Press / to search again."
+					   : "No notes yet. Notes drafted from dictation appear here.");
+		attroff(slot_attr(w, SLOT_dim));
+	}
+	for (int row = 0; row < h - 1 && w->top + (size_t)row < w->nnotes; row++) {
+		const struct note_summary *n = &w->notes[w->top + (size_t)row];
+		bool selected = w->top + (size_t)row == w->sel;
+		attr_t a = slot_attr(w, selected ? SLOT_selected : SLOT_normal);
+		attron(a);
+		mvhline(2 + row, 0, ' ', COLS);
+		char line[512];
+		char when[17];
+		str_copy(when, n->updated_at, sizeof(when));
+		if (strlen(when) > 10)
+			when[10] = ' ';
+		snprintf(line, sizeof(line), "%-16s  %-24.24s  %-22.22s  %-8s %s", when,
+			 n->patient_name, n->note_type, note_status_name(n->status),
+			 sync_state_name(n->sync));
+		mvaddnstr(2 + row, 0, line, COLS);
+		attroff(a);
+	}
+}
+
+/* Wraps text at the screen width, returning the number of lines drawn
+ * (or that would be drawn, when y is out of the visible range). */
+static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
+			enum theme_slot slot)
+{
+	int lines = 0, width = COLS > 4 ? COLS - 2 : 1;
+	const char *p = text;
+	attr_t a = slot_attr(w, slot);
+	do {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		do {
+			size_t take = len > (size_t)width ? (size_t)width : len;
+			if (take < len) {
+				size_t cut = take;
+				while (cut > 0 && p[cut] != ' ')
+					cut--;
+				if (cut > 0)
+					take = cut;
+			}
+			int row = y + lines;
+			if (row >= top && row < bottom) {
+				attron(a);
+				mvaddnstr(row, 1, p, (int)take);
+				attroff(a);
+			}
+			lines++;
+			p += take;
+			len -= take;
+			while (len && *p == ' ') {
+				p++;
+				len--;
+			}
+		} while (len);
+		p = eol ? eol + 1 : p;
+		if (!eol)
+			break;
+	} while (1);
+	return lines;
+}
+
+static void draw_note(struct ws *w)
+{
+	int top = 1, bottom = LINES - 2, y = top - w->scroll;
+	char head[512];
+	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
+		 w->note.note_type, note_status_name(w->note.status), w->note.version);
+	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading) + 1;
+	for (size_t i = 0; i < w->note.nsections; i++) {
+		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].title, SLOT_heading);
+		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].text, SLOT_normal) + 1;
+	}
+	if (y < top + 1 && w->scroll > 0)
+		w->scroll--;
+}
+
+static void draw_help(struct ws *w)
+{
+	int y = 2;
+	attron(slot_attr(w, SLOT_heading));
+	mvaddstr(1, 1, "Keys");
+	attroff(slot_attr(w, SLOT_heading));
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]) && y < LINES - 2; i++, y++) {
+		char keys[64] = "";
+		for (int k = 0; k < 3 && actions[i].keys[k]; k++) {
+			int key = actions[i].keys[k];
+			const char *name = key == '\n'  ? "Enter"
+					   : key == 27  ? "Esc"
+					   : key == ' ' ? "Space"
+							: keyname(key);
+			if (key == KEY_ENTER)
+				continue;
+			size_t used = strlen(keys);
+			snprintf(keys + used, sizeof(keys) - used, "%s%s", used ? " " : "",
+				 name && strncmp(name, "KEY_", 4) == 0 ? name + 4 : name);
+		}
+		mvprintw(y, 2, "%-18s %-10s %s", keys, actions[i].name, actions[i].help);
+	}
+}
+
+static void draw(struct ws *w)
+{
+	erase();
+	char title[256];
+	snprintf(title, sizeof(title), " Dictum %s   %s%s%s", DICTUM_VERSION,
+		 w->view == VIEW_HELP ? "Help" : w->view == VIEW_NOTE ? "Note" : "Notes",
+		 w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
+		 w->view == VIEW_LIST ? w->query : "");
+	draw_bar(w, 0, SLOT_title, title);
+	switch (w->view) {
+	case VIEW_LIST: draw_list(w); break;
+	case VIEW_NOTE: draw_note(w); break;
+	case VIEW_HELP: draw_help(w); break;
+	}
+	char status[512];
+	snprintf(status, sizeof(status), " offline | local engines | %zu notes | ? help  q quit",
+		 w->nnotes);
+	draw_bar(w, LINES - 2, SLOT_status, status);
+	move(LINES - 1, 0);
+	clrtoeol();
+	if (w->prompting) {
+		mvprintw(LINES - 1, 0, "Search: %s", w->input);
+		curs_set(1);
+	} else {
+		curs_set(0);
+		if (w->message[0]) {
+			attr_t a = slot_attr(w, w->message_is_error ? SLOT_error : SLOT_normal);
+			attron(a);
+			mvaddnstr(LINES - 1, 0, w->message, COLS);
+			attroff(a);
+		}
+	}
+	refresh();
+}
+
+static int act_quit(struct ws *w)
+{
+	if (w->view != VIEW_LIST)
+		return act_back(w);
+	return QUIT;
+}
+
+static int act_help(struct ws *w)
+{
+	if (w->view != VIEW_HELP)
+		w->prev_view = w->view;
+	w->view = w->view == VIEW_HELP ? w->prev_view : VIEW_HELP;
+	return REDRAW;
+}
+
+static int move_sel(struct ws *w, long delta)
+{
+	if (w->view == VIEW_NOTE) {
+		w->scroll += (int)delta;
+		if (w->scroll < 0)
+			w->scroll = 0;
+		return REDRAW;
+	}
+	if (w->view != VIEW_LIST || !w->nnotes)
+		return HANDLED;
+	long sel = (long)w->sel + delta;
+	if (sel < 0)
+		sel = 0;
+	if (sel >= (long)w->nnotes)
+		sel = (long)w->nnotes - 1;
+	w->sel = (size_t)sel;
+	return REDRAW;
+}
+
+static int act_down(struct ws *w)
+{
+	return move_sel(w, 1);
+}
+
+static int act_up(struct ws *w)
+{
+	return move_sel(w, -1);
+}
+
+static int act_page_down(struct ws *w)
+{
+	return move_sel(w, list_height() - 1);
+}
+
+static int act_page_up(struct ws *w)
+{
+	return move_sel(w, -(list_height() - 1));
+}
+
+static int act_open(struct ws *w)
+{
+	if (w->view != VIEW_LIST || !w->nnotes)
+		return HANDLED;
+	note_clear(&w->note);
+	free_and_null(&w->note_patient);
+	if (store_note_get(w->s, w->notes[w->sel].id, &w->note) != DICTUM_OK) {
+		set_message(w, true, "%s", store_errmsg(w->s));
+		return REDRAW;
+	}
+	w->note_patient = xstrdup(w->notes[w->sel].patient_name);
+	w->scroll = 0;
+	w->view = VIEW_NOTE;
+	return REDRAW;
+}
+
+static int act_back(struct ws *w)
+{
+	w->view = VIEW_LIST;
+	return REDRAW;
+}
+
+static int act_search(struct ws *w)
+{
+	if (w->view != VIEW_LIST)
+		return HANDLED;
+	w->prompting = true;
+	str_copy(w->input, w->query, sizeof(w->input));
+	return REDRAW;
+}
+
+static int act_refresh(struct ws *w)
+{
+	set_message(w, false, "%s", "");
+	return RELOAD;
+}
+
+static int prompt_key(struct ws *w, int key)
+{
+	size_t len = strlen(w->input);
+	if (key == 27) {
+		w->prompting = false;
+	} else if (key == '\n' || key == KEY_ENTER) {
+		w->prompting = false;
+		str_copy(w->query, str_trim(w->input), sizeof(w->query));
+		w->sel = w->top = 0;
+		return RELOAD;
+	} else if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len) {
+		w->input[len - 1] = '\0';
+	} else if (key >= 32 && key < 256 && len + 1 < sizeof(w->input)) {
+		w->input[len] = (char)key;
+		w->input[len + 1] = '\0';
+	}
+	return REDRAW;
+}
+
+static int dispatch(struct ws *w, int key)
+{
+	if (key == KEY_RESIZE)
+		return REDRAW;
+	if (w->prompting)
+		return prompt_key(w, key);
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		for (int k = 0; k < 3; k++)
+			if (actions[i].keys[k] && actions[i].keys[k] == key) {
+				w->message[0] = '\0';
+				return actions[i].fn(w);
+			}
+	return HANDLED;
+}
+
+static int run_loop(struct ws *w)
+{
+	int flags = RELOAD;
+	while (!(flags & QUIT) && !stop_requested) {
+		if (flags & RELOAD)
+			flags |= reload(w);
+		if (flags & REDRAW)
+			draw(w);
+		flags = HANDLED;
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		int rc = poll(&pfd, 1, 1000);
+		if (rc < 0 && errno != EINTR)
+			return 1;
+		if (rc == 0)
+			continue;
+		/* A signal (SIGWINCH) or input: drain what curses has. */
+		int key;
+		while ((key = getch()) != ERR && !(flags & QUIT))
+			flags |= dispatch(w, key);
+		if (rc < 0)
+			flags |= REDRAW;
+		if (pfd.revents & (POLLHUP | POLLERR))
+			return 1;
+	}
+	return 0;
+}
+
+int workstation_run(const struct dictum_paths *paths, const struct config *config)
+{
+	struct ws w = {.paths = paths, .view = VIEW_LIST};
+	int rc = mkdir_p(paths->data_dir, 0700);
+	if (rc) {
+		fprintf(stderr, "dictum: cannot create the data directory %s: %s\n",
+			paths->data_dir, strerror(-rc));
+		return 1;
+	}
+	char err[1024];
+	if (store_open(paths->db_file, &w.s, err, sizeof(err)) != DICTUM_OK) {
+		fprintf(stderr, "dictum: %s\n", err);
+		return 1;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		store_close(&w.s);
+		fprintf(stderr, "dictum: the workstation needs a terminal; see 'dictum --help' "
+				"for the scriptable commands\n");
+		return 1;
+	}
+	setlocale(LC_ALL, "");
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
+	signal(SIGSEGV, on_fatal);
+	signal(SIGABRT, on_fatal);
+	signal(SIGBUS, on_fatal);
+	signal(SIGFPE, on_fatal);
+	if (!initscr()) {
+		store_close(&w.s);
+		fprintf(stderr, "dictum: cannot initialise the terminal (TERM=%s)\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
+	atexit((void (*)(void))endwin);
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	w.color = has_colors() && !getenv("NO_COLOR");
+	if (w.color) {
+		start_color();
+		use_default_colors();
+	}
+	load_theme(&w, config_get(config, "ui", "theme", "dark"));
+	apply_theme(&w);
+
+	int status = run_loop(&w);
+	endwin();
+	note_summaries_free(&w.notes, w.nnotes);
+	note_clear(&w.note);
+	free(w.note_patient);
+	store_close(&w.s);
+	return status;
+}

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 /* 'DICT' in the database header: tells our stores from other SQLite files. */
-#define STORE_APPLICATION_ID 0x44494354
+#define STORE_APPLICATION_ID  0x44494354
 #define STORE_BUSY_TIMEOUT_MS 10000
 
 int store_schema_version(void)
@@ -76,7 +76,7 @@ int store_fail(store *s, int rc)
 		break;
 	}
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", s->path,
-		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	return status;
 }
 
@@ -93,7 +93,7 @@ sqlite3_stmt *store_stmt(store *s, const char *sql)
 		if (!s->cache[k].sql) {
 			sqlite3_stmt *st = NULL;
 			int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-						    NULL);
+			                            NULL);
 			if (rc != SQLITE_OK) {
 				store_fail(s, rc);
 				return NULL;
@@ -119,7 +119,7 @@ int store_step_done(store *s, sqlite3_stmt *st)
 int store_bind_text(sqlite3_stmt *st, int idx, const char *text)
 {
 	return text ? sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT)
-		    : sqlite3_bind_null(st, idx);
+	            : sqlite3_bind_null(st, idx);
 }
 
 char *store_col_dup(sqlite3_stmt *st, int col)
@@ -144,7 +144,7 @@ int store_make_uid(char out[DICTUM_UID_LEN], const char *prefix)
 }
 
 int store_collect(store *s, sqlite3_stmt *st, void **list, size_t *count, size_t elem_size,
-		  int (*row)(sqlite3_stmt *st, void *elem))
+                  int (*row)(sqlite3_stmt *st, void *elem))
 {
 	int result = DICTUM_OK, rc;
 	size_t n = 0, cap = 0;
@@ -190,8 +190,7 @@ int store_begin(store *s)
 int store_commit(store *s)
 {
 	if (s->depth <= 0)
-		return store_failf(s, DICTUM_INTERNAL, "%s: commit outside a transaction",
-				   s->path);
+		return store_failf(s, DICTUM_INTERNAL, "%s: commit outside a transaction", s->path);
 	int result = exec(s, s->depth > 1 ? "RELEASE nest" : "COMMIT");
 	if (!result)
 		s->depth--;
@@ -202,8 +201,7 @@ int store_rollback(store *s)
 {
 	if (s->depth <= 0)
 		return DICTUM_OK;
-	int result = s->depth > 1 ? exec(s, "ROLLBACK TO nest; RELEASE nest")
-				  : exec(s, "ROLLBACK");
+	int result = s->depth > 1 ? exec(s, "ROLLBACK TO nest; RELEASE nest") : exec(s, "ROLLBACK");
 	s->depth--;
 	return result;
 }
@@ -236,9 +234,9 @@ static int check_header(const char *path, char *err, size_t errlen)
 		return DICTUM_OK;
 	if (n < sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0) {
 		snprintf(err, errlen,
-			 "%s is not a Dictum store (not an SQLite database); move it aside or "
-			 "choose another --data-dir",
-			 path);
+		         "%s is not a Dictum store (not an SQLite database); move it aside or "
+		         "choose another --data-dir",
+		         path);
 		return DICTUM_NOTDB;
 	}
 	return DICTUM_OK;
@@ -261,7 +259,7 @@ static int migrate(store *s)
 	if (version < store_schema_latest()) {
 		char sql[96];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
-			 store_schema_latest(), STORE_APPLICATION_ID);
+		         store_schema_latest(), STORE_APPLICATION_ID);
 		if ((result = exec(s, sql)) != 0)
 			goto fail;
 	}
@@ -281,7 +279,7 @@ static int set_wal(store *s)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(st);
 		bool wal = rc == SQLITE_ROW &&
-			   strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		           strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 		sqlite3_finalize(st);
 		if (wal)
 			return DICTUM_OK;
@@ -314,13 +312,12 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return DICTUM_NOMEM;
 	}
-	int rc = sqlite3_open_v2(path, &s->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	int rc = sqlite3_open_v2(
+	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		result = store_fail(s, rc);
 		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -333,9 +330,9 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
 	    (result = pragma_int(s, "SELECT count(*) FROM sqlite_schema", &tables))) {
 		if (result == DICTUM_CORRUPT || result == DICTUM_NOTDB)
 			snprintf(err, errlen,
-				 "%s is corrupt or not a database (%s); restore it from a backup "
-				 "or move it aside",
-				 path, sqlite3_errmsg(s->db));
+			         "%s is corrupt or not a database (%s); restore it from a backup "
+			         "or move it aside",
+			         path, sqlite3_errmsg(s->db));
 		else
 			snprintf(err, errlen, "%s", s->errmsg);
 		goto fail;
@@ -343,17 +340,17 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
 	if (tables > 0 && app_id != STORE_APPLICATION_ID) {
 		result = DICTUM_NOTDB;
 		snprintf(err, errlen,
-			 "%s is an SQLite database but not a Dictum store; choose another "
-			 "--data-dir",
-			 path);
+		         "%s is an SQLite database but not a Dictum store; choose another "
+		         "--data-dir",
+		         path);
 		goto fail;
 	}
 	if (version > store_schema_latest()) {
 		result = DICTUM_NEWER;
 		snprintf(err, errlen,
-			 "%s has schema version %d but this Dictum knows only up to %d; upgrade "
-			 "Dictum (the file was left untouched)",
-			 path, version, store_schema_latest());
+		         "%s has schema version %d but this Dictum knows only up to %d; upgrade "
+		         "Dictum (the file was left untouched)",
+		         path, version, store_schema_latest());
 		goto fail;
 	}
 	if ((result = set_wal(s)) || (result = exec(s, "PRAGMA foreign_keys = ON")) ||
@@ -385,7 +382,7 @@ void store_close(store **sp)
 int store_meta_set(store *s, const char *key, const char *value)
 {
 	static const char sql[] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
-				  "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -433,7 +430,7 @@ int store_check(store *s, struct store_check_result *out)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *line = (const char *)sqlite3_column_text(st, 0);
 		used += (size_t)snprintf(out->integrity + used, sizeof(out->integrity) - used,
-					 "%s%s", used ? "; " : "", line ? line : "");
+		                         "%s%s", used ? "; " : "", line ? line : "");
 		if (used >= sizeof(out->integrity))
 			used = sizeof(out->integrity) - 1;
 	}
@@ -443,15 +440,15 @@ int store_check(store *s, struct store_check_result *out)
 	out->ok = strcmp(out->integrity, "ok") == 0;
 	/* The full-text indexes must agree with their tables. */
 	static const char *const fts_checks[] = {
-		"INSERT INTO notes_fts(notes_fts, rank) VALUES ('integrity-check', 1)",
-		"INSERT INTO transcripts_fts(transcripts_fts, rank) VALUES ('integrity-check', 1)",
+	    "INSERT INTO notes_fts(notes_fts, rank) VALUES ('integrity-check', 1)",
+	    "INSERT INTO transcripts_fts(transcripts_fts, rank) VALUES ('integrity-check', 1)",
 	};
 	for (size_t i = 0; i < 2; i++) {
 		rc = sqlite3_exec(s->db, fts_checks[i], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			out->ok = false;
 			snprintf(out->integrity, sizeof(out->integrity), "full-text index: %s",
-				 sqlite3_errmsg(s->db));
+			         sqlite3_errmsg(s->db));
 		}
 	}
 	if ((result = pragma_int(s, "PRAGMA user_version", &out->schema_version)))
@@ -464,14 +461,14 @@ int store_check(store *s, struct store_check_result *out)
 		const char *sql;
 		int64_t *dst;
 	} counts[] = {
-		{"SELECT count(*) FROM patients", &out->patients},
-		{"SELECT count(*) FROM encounters", &out->encounters},
-		{"SELECT count(*) FROM notes", &out->notes},
-		{"SELECT count(*) FROM note_versions", &out->note_versions},
-		{"SELECT count(*) FROM recordings", &out->recordings},
-		{"SELECT count(*) FROM transcripts", &out->transcripts},
-		{"SELECT count(*) FROM note_codes", &out->codes},
-		{"SELECT count(*) FROM outbox", &out->outbox},
+	    {"SELECT count(*) FROM patients", &out->patients},
+	    {"SELECT count(*) FROM encounters", &out->encounters},
+	    {"SELECT count(*) FROM notes", &out->notes},
+	    {"SELECT count(*) FROM note_versions", &out->note_versions},
+	    {"SELECT count(*) FROM recordings", &out->recordings},
+	    {"SELECT count(*) FROM transcripts", &out->transcripts},
+	    {"SELECT count(*) FROM note_codes", &out->codes},
+	    {"SELECT count(*) FROM outbox", &out->outbox},
 	};
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		if ((result = count_rows(s, counts[i].sql, counts[i].dst)))

@@ -46,7 +46,7 @@ int store_patient_get(store *s, int64_t id, struct patient *out);
 /* Patients whose name, MRN or email contains query (all if NULL), by name.
  * Free *list with patients_free. */
 int store_patient_list(store *s, const char *query, size_t limit, struct patient **list,
-		       size_t *count);
+                       size_t *count);
 
 /* Inserts e (patient_id required); sets e->id, uid, started_at. */
 int store_encounter_add(store *s, struct encounter *e);
@@ -81,12 +81,12 @@ struct note_filter {
 };
 /* Newest first (by last change). Free with note_summaries_free. */
 int store_note_list(store *s, const struct note_filter *f, struct note_summary **list,
-		    size_t *count);
+                    size_t *count);
 /* Full-text search over notes; newest matches first, with a snippet.
  * Free with note_summaries_free. query is plain words (prefix with a
  * trailing '*'); no search syntax reaches SQLite. */
 int store_note_search(store *s, const char *query, size_t limit, struct note_summary **list,
-		      size_t *count);
+                      size_t *count);
 
 struct note_version_info {
 	int version;
@@ -94,8 +94,7 @@ struct note_version_info {
 	char saved_at[DICTUM_TIME_LEN];
 	char *changed; /* JSON array of what changed */
 };
-int store_note_versions(store *s, int64_t note_id, struct note_version_info **list,
-			size_t *count);
+int store_note_versions(store *s, int64_t note_id, struct note_version_info **list, size_t *count);
 void note_versions_free(struct note_version_info **list, size_t count);
 
 /* ---- recordings and transcripts ---- */
@@ -121,13 +120,13 @@ void recordings_free(struct recording **list, size_t count);
 int store_recording_begin(store *s, struct recording *r);
 /* Records the final facts: duration, checksum (may be NULL), state. */
 int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char *sha256,
-			   enum recording_state state);
+                           enum recording_state state);
 /* Recordings in a state (or all with state < 0), newest first. */
 int store_recording_list(store *s, int state, struct recording **list, size_t *count);
 
 /* Stores a transcript; segments_json is a JSON array (NULL for []). */
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
-			 const char *text, const char *segments_json, int64_t *id_out);
+                         const char *text, const char *segments_json, int64_t *id_out);
 /* The transcript text of an id; *text_out is malloc'ed. */
 int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_out);
 
@@ -149,14 +148,14 @@ const char *code_status_name(enum code_status st);
 
 /* Replaces the suggested codes of a note; accepted and rejected ones stay. */
 int store_note_codes_suggest(store *s, int64_t note_id, const struct note_code *codes,
-			     size_t count);
+                             size_t count);
 /* Accepts, rejects or re-suggests one code (adding it if absent, as a
  * clinician adding a code from search does). */
 int store_note_code_set(store *s, int64_t note_id, const struct note_code *code);
 int store_note_codes_list(store *s, int64_t note_id, struct note_code **list, size_t *count);
 
 int store_billing_save(store *s, int64_t note_id, int note_version, const char *em_level,
-		       const char *result_json);
+                       const char *result_json);
 /* *json_out is malloc'ed. DICTUM_NOTFOUND when none. */
 int store_billing_get(store *s, int64_t note_id, int *note_version, char **json_out);
 

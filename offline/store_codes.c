@@ -30,14 +30,14 @@ static int upsert(store *s, int64_t note_id, const struct note_code *c, bool kee
 	/* keep_decision: a new suggestion never overrides the clinician's
 	 * accept or reject of the same code. */
 	static const char sql[] =
-		"INSERT INTO note_codes(note_id, system, code, name, evidence, span_start, span_end, "
-		"score, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-		"ON CONFLICT(note_id, system, code) DO UPDATE SET name = coalesce(excluded.name, "
-		"name), evidence = coalesce(excluded.evidence, evidence), span_start = "
-		"coalesce(excluded.span_start, span_start), span_end = coalesce(excluded.span_end, "
-		"span_end), score = coalesce(excluded.score, score), status = CASE WHEN ?11 AND "
-		"status != 'suggested' THEN status ELSE excluded.status END, updated_at = "
-		"excluded.updated_at";
+	    "INSERT INTO note_codes(note_id, system, code, name, evidence, span_start, span_end, "
+	    "score, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+	    "ON CONFLICT(note_id, system, code) DO UPDATE SET name = coalesce(excluded.name, "
+	    "name), evidence = coalesce(excluded.evidence, evidence), span_start = "
+	    "coalesce(excluded.span_start, span_start), span_end = coalesce(excluded.span_end, "
+	    "span_end), score = coalesce(excluded.score, score), status = CASE WHEN ?11 AND "
+	    "status != 'suggested' THEN status ELSE excluded.status END, updated_at = "
+	    "excluded.updated_at";
 	if (str_empty(c->code) || str_empty(c->system))
 		return store_failf(s, DICTUM_INVAL, "a code needs a system and a code");
 	char now[DICTUM_TIME_LEN];
@@ -61,15 +61,14 @@ static int upsert(store *s, int64_t note_id, const struct note_code *c, bool kee
 	int result = store_step_done(s, st);
 	if (result == DICTUM_INVAL)
 		store_failf(s, result, "no note with id %lld, or bad code system '%s'",
-			    (long long)note_id, c->system);
+		            (long long)note_id, c->system);
 	return result;
 }
 
-int store_note_codes_suggest(store *s, int64_t note_id, const struct note_code *codes,
-			     size_t count)
+int store_note_codes_suggest(store *s, int64_t note_id, const struct note_code *codes, size_t count)
 {
 	static const char clear[] = "DELETE FROM note_codes WHERE note_id = ?1 AND "
-				    "status = 'suggested'";
+	                            "status = 'suggested'";
 	int result = store_begin(s);
 	if (result)
 		return result;
@@ -121,8 +120,8 @@ static int code_row(sqlite3_stmt *st, void *elem)
 int store_note_codes_list(store *s, int64_t note_id, struct note_code **list, size_t *count)
 {
 	static const char sql[] = "SELECT system, code, name, evidence, span_start, span_end, "
-				  "score, status FROM note_codes WHERE note_id = ?1 "
-				  "ORDER BY system, status = 'rejected', score DESC, code";
+	                          "score, status FROM note_codes WHERE note_id = ?1 "
+	                          "ORDER BY system, status = 'rejected', score DESC, code";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -134,13 +133,13 @@ int store_note_codes_list(store *s, int64_t note_id, struct note_code **list, si
 }
 
 int store_billing_save(store *s, int64_t note_id, int note_version, const char *em_level,
-		       const char *result_json)
+                       const char *result_json)
 {
 	static const char sql[] =
-		"INSERT INTO billing_results(note_id, note_version, em_level, result, computed_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(note_id) DO UPDATE SET "
-		"note_version = excluded.note_version, em_level = excluded.em_level, "
-		"result = excluded.result, computed_at = excluded.computed_at";
+	    "INSERT INTO billing_results(note_id, note_version, em_level, result, computed_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(note_id) DO UPDATE SET "
+	    "note_version = excluded.note_version, em_level = excluded.em_level, "
+	    "result = excluded.result, computed_at = excluded.computed_at";
 	char now[DICTUM_TIME_LEN];
 	time_now_iso(now);
 	sqlite3_stmt *st = store_stmt(s, sql);
@@ -154,14 +153,14 @@ int store_billing_save(store *s, int64_t note_id, int note_version, const char *
 	int result = store_step_done(s, st);
 	if (result == DICTUM_INVAL)
 		store_failf(s, result, "no note with id %lld, or the billing result is not JSON",
-			    (long long)note_id);
+		            (long long)note_id);
 	return result;
 }
 
 int store_billing_get(store *s, int64_t note_id, int *note_version, char **json_out)
 {
 	static const char sql[] = "SELECT note_version, result FROM billing_results "
-				  "WHERE note_id = ?1";
+	                          "WHERE note_id = ?1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -173,10 +172,10 @@ int store_billing_get(store *s, int64_t note_id, int *note_version, char **json_
 		if (!(*json_out = store_col_dup(st, 1)))
 			result = DICTUM_NOMEM;
 	} else {
-		result = rc == SQLITE_DONE ? store_failf(s, DICTUM_NOTFOUND,
-							 "no billing result for note %lld",
-							 (long long)note_id)
-					   : store_fail(s, rc);
+		result = rc == SQLITE_DONE
+		             ? store_failf(s, DICTUM_NOTFOUND, "no billing result for note %lld",
+		                           (long long)note_id)
+		             : store_fail(s, rc);
 	}
 	sqlite3_reset(st);
 	return result;

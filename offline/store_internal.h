@@ -45,6 +45,6 @@ int store_make_uid(char out[DICTUM_UID_LEN], const char *prefix);
 /* Runs one of the list queries: calls row() for each result row, growing
  * *list of elem_size elements. */
 int store_collect(store *s, sqlite3_stmt *st, void **list, size_t *count, size_t elem_size,
-		  int (*row)(sqlite3_stmt *st, void *elem));
+                  int (*row)(sqlite3_stmt *st, void *elem));
 
 #endif

@@ -33,8 +33,8 @@ void recordings_free(struct recording **list, size_t count)
 int store_recording_begin(store *s, struct recording *r)
 {
 	static const char sql[] =
-		"INSERT INTO recordings(uid, encounter_id, path, sample_rate, channels, state, "
-		"created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'recording', ?6, ?6)";
+	    "INSERT INTO recordings(uid, encounter_id, path, sample_rate, channels, state, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'recording', ?6, ?6)";
 	if (str_empty(r->path) || r->sample_rate <= 0)
 		return store_failf(s, DICTUM_INVAL, "a recording needs a path and a sample rate");
 	int result = store_make_uid(r->uid, "rec");
@@ -59,10 +59,11 @@ int store_recording_begin(store *s, struct recording *r)
 }
 
 int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char *sha256,
-			   enum recording_state state)
+                           enum recording_state state)
 {
-	static const char sql[] = "UPDATE recordings SET duration_ms = ?2, sha256 = ?3, state = ?4, "
-				  "updated_at = ?5 WHERE id = ?1";
+	static const char sql[] =
+	    "UPDATE recordings SET duration_ms = ?2, sha256 = ?3, state = ?4, "
+	    "updated_at = ?5 WHERE id = ?1";
 	char now[DICTUM_TIME_LEN];
 	time_now_iso(now);
 	sqlite3_stmt *st = store_stmt(s, sql);
@@ -75,8 +76,8 @@ int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char
 	store_bind_text(st, 5, now);
 	int result = store_step_done(s, st);
 	if (!result && sqlite3_changes(s->db) == 0)
-		result = store_failf(s, DICTUM_NOTFOUND, "no recording with id %lld",
-				     (long long)id);
+		result =
+		    store_failf(s, DICTUM_NOTFOUND, "no recording with id %lld", (long long)id);
 	return result;
 }
 
@@ -100,13 +101,14 @@ static int recording_row(sqlite3_stmt *st, void *elem)
 int store_recording_list(store *s, int state, struct recording **list, size_t *count)
 {
 	static const char sql[] =
-		"SELECT id, uid, encounter_id, path, sha256, duration_ms, sample_rate, channels, "
-		"state, created_at FROM recordings WHERE ?1 IS NULL OR state = ?1 "
-		"ORDER BY created_at DESC, id DESC";
+	    "SELECT id, uid, encounter_id, path, sha256, duration_ms, sample_rate, channels, "
+	    "state, created_at FROM recordings WHERE ?1 IS NULL OR state = ?1 "
+	    "ORDER BY created_at DESC, id DESC";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
-	store_bind_text(st, 1, state < 0 ? NULL : recording_state_name((enum recording_state)state));
+	store_bind_text(st, 1,
+	                state < 0 ? NULL : recording_state_name((enum recording_state)state));
 	int result = store_collect(s, st, (void **)list, count, sizeof(**list), recording_row);
 	if (result)
 		recordings_free(list, *count);
@@ -114,10 +116,11 @@ int store_recording_list(store *s, int state, struct recording **list, size_t *c
 }
 
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
-			 const char *text, const char *segments_json, int64_t *id_out)
+                         const char *text, const char *segments_json, int64_t *id_out)
 {
-	static const char sql[] = "INSERT INTO transcripts(uid, encounter_id, recording_id, engine, "
-				  "text, segments, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	static const char sql[] =
+	    "INSERT INTO transcripts(uid, encounter_id, recording_id, engine, "
+	    "text, segments, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	char uid[DICTUM_UID_LEN], now[DICTUM_TIME_LEN];
 	int result = store_make_uid(uid, "trn");
 	if (result)
@@ -161,9 +164,10 @@ int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_
 				*segments_out = segments;
 		}
 	} else {
-		result = rc == SQLITE_DONE ? store_failf(s, DICTUM_NOTFOUND,
-							 "no transcript with id %lld", (long long)id)
-					   : store_fail(s, rc);
+		result = rc == SQLITE_DONE
+		             ? store_failf(s, DICTUM_NOTFOUND, "no transcript with id %lld",
+		                           (long long)id)
+		             : store_fail(s, rc);
 	}
 	sqlite3_reset(st);
 	return result;

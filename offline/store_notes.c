@@ -8,8 +8,8 @@
 #include <string.h>
 
 /* The sections of note ?1 as a JSON array, in order. */
-#define SECTIONS_JSON                                                                             \
-	"(SELECT json_group_array(json_object('key', key, 'title', title, 'text', text)) "       \
+#define SECTIONS_JSON                                                                              \
+	"(SELECT json_group_array(json_object('key', key, 'title', title, 'text', text)) "         \
 	"FROM (SELECT key, title, text FROM note_sections WHERE note_id = ?1 ORDER BY position))"
 
 /* Renders the sections as the searchable body text. */
@@ -19,7 +19,7 @@ static char *render_body(const struct note *n)
 	dynbuf_init(&d, 64u << 20);
 	for (size_t i = 0; i < n->nsections; i++) {
 		if (dynbuf_printf(&d, "%s%s\n%s\n", i ? "\n" : "", n->sections[i].title,
-				  n->sections[i].text)) {
+		                  n->sections[i].text)) {
 			dynbuf_free(&d);
 			return NULL;
 		}
@@ -31,7 +31,7 @@ static int insert_sections(store *s, const struct note *n)
 {
 	static const char del[] = "DELETE FROM note_sections WHERE note_id = ?1";
 	static const char ins[] = "INSERT INTO note_sections(note_id, position, key, title, text) "
-				  "VALUES (?1, ?2, ?3, ?4, ?5)";
+	                          "VALUES (?1, ?2, ?3, ?4, ?5)";
 	sqlite3_stmt *st = store_stmt(s, del);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -53,8 +53,8 @@ static int insert_sections(store *s, const struct note *n)
 static int add_version(store *s, const struct note *n, const char *author, const char *changed)
 {
 	static const char sql[] =
-		"INSERT INTO note_versions(note_id, version, author, saved_at, changed, sections) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, " SECTIONS_JSON ")";
+	    "INSERT INTO note_versions(note_id, version, author, saved_at, changed, sections) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, " SECTIONS_JSON ")";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -70,15 +70,15 @@ static int add_version(store *s, const struct note *n, const char *author, const
 static int add_outbox(store *s, int64_t note_id, const char *operation, int base_version)
 {
 	static const char sql[] =
-		"INSERT INTO outbox(entity, entity_id, operation, idempotency_key, payload, "
-		"created_at) SELECT 'note', n.id, ?2, ?3, json_object("
-		"'uid', n.uid, 'encounter', e.uid, 'patient', p.uid, "
-		"'patientName', p.first_name || ' ' || p.last_name, "
-		"'noteType', n.note_type, 'specialty', n.specialty, 'status', n.status, "
-		"'version', n.version, 'baseVersion', ?4, 'serverId', n.server_id, "
-		"'updatedAt', n.updated_at, 'sections', json(" SECTIONS_JSON ")), ?5 "
-		"FROM notes n JOIN encounters e ON e.id = n.encounter_id "
-		"JOIN patients p ON p.id = e.patient_id WHERE n.id = ?1";
+	    "INSERT INTO outbox(entity, entity_id, operation, idempotency_key, payload, "
+	    "created_at) SELECT 'note', n.id, ?2, ?3, json_object("
+	    "'uid', n.uid, 'encounter', e.uid, 'patient', p.uid, "
+	    "'patientName', p.first_name || ' ' || p.last_name, "
+	    "'noteType', n.note_type, 'specialty', n.specialty, 'status', n.status, "
+	    "'version', n.version, 'baseVersion', ?4, 'serverId', n.server_id, "
+	    "'updatedAt', n.updated_at, 'sections', json(" SECTIONS_JSON ")), ?5 "
+	    "FROM notes n JOIN encounters e ON e.id = n.encounter_id "
+	    "JOIN patients p ON p.id = e.patient_id WHERE n.id = ?1";
 	char key[33], now[DICTUM_TIME_LEN];
 	if (random_hex(key, 16) != 0)
 		return store_failf(s, DICTUM_IO, "cannot make an idempotency key");
@@ -110,7 +110,7 @@ static int append_key(struct dynbuf *d, const char *key, bool *any)
 static int diff_sections(store *s, const struct note *n, struct dynbuf *d, bool *any)
 {
 	static const char sql[] = "SELECT position, key, title, text FROM note_sections "
-				  "WHERE note_id = ?1 ORDER BY position";
+	                          "WHERE note_id = ?1 ORDER BY position";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -125,11 +125,11 @@ static int diff_sections(store *s, const struct note *n, struct dynbuf *d, bool 
 		const char *text = (const char *)sqlite3_column_text(st, 3);
 		old_count++;
 		bool same = pos < n->nsections && strcmp(n->sections[pos].key, key) == 0 &&
-			    strcmp(n->sections[pos].title, title) == 0 &&
-			    strcmp(n->sections[pos].text, text) == 0;
+		            strcmp(n->sections[pos].title, title) == 0 &&
+		            strcmp(n->sections[pos].text, text) == 0;
 		if (!same) {
-			result = append_key(d, pos < n->nsections ? n->sections[pos].key : key,
-					    any);
+			result =
+			    append_key(d, pos < n->nsections ? n->sections[pos].key : key, any);
 		}
 	}
 	sqlite3_reset(st);
@@ -143,9 +143,9 @@ static int diff_sections(store *s, const struct note *n, struct dynbuf *d, bool 
 static int insert_note(store *s, struct note *n, const char *author, const char *body)
 {
 	static const char sql[] =
-		"INSERT INTO notes(uid, encounter_id, note_type, specialty, status, version, body, "
-		"sync_state, created_at, updated_at) "
-		"VALUES (?1, ?2, ?3, ?4, 'draft', 1, ?5, 'queued', ?6, ?6)";
+	    "INSERT INTO notes(uid, encounter_id, note_type, specialty, status, version, body, "
+	    "sync_state, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, 'draft', 1, ?5, 'queued', ?6, ?6)";
 	if (str_empty(n->note_type))
 		return store_failf(s, DICTUM_INVAL, "a note needs a note type");
 	int result;
@@ -165,8 +165,8 @@ static int insert_note(store *s, struct note *n, const char *author, const char 
 	if ((result = store_step_done(s, st)) != 0) {
 		if (result == DICTUM_INVAL)
 			return store_failf(s, DICTUM_NOTFOUND,
-					   "no encounter with id %lld (or the note id is taken)",
-					   (long long)n->encounter_id);
+			                   "no encounter with id %lld (or the note id is taken)",
+			                   (long long)n->encounter_id);
 		return result;
 	}
 	n->id = sqlite3_last_insert_rowid(s->db);
@@ -191,10 +191,9 @@ static int current_state(store *s, int64_t id, int *version, enum note_status *s
 	int rc = sqlite3_step(st), result = DICTUM_OK;
 	if (rc == SQLITE_ROW) {
 		*version = sqlite3_column_int(st, 0);
-		*status = note_status_parse((const char *)sqlite3_column_text(st, 1)) ==
-					  NOTE_SIGNED
-				  ? NOTE_SIGNED
-				  : NOTE_DRAFT;
+		*status = note_status_parse((const char *)sqlite3_column_text(st, 1)) == NOTE_SIGNED
+		              ? NOTE_SIGNED
+		              : NOTE_DRAFT;
 	} else if (rc == SQLITE_DONE) {
 		result = store_failf(s, DICTUM_NOTFOUND, "no note with id %lld", (long long)id);
 	} else {
@@ -206,9 +205,10 @@ static int current_state(store *s, int64_t id, int *version, enum note_status *s
 
 static int update_note(store *s, struct note *n, const char *author, const char *body)
 {
-	static const char sql[] = "UPDATE notes SET version = ?2, body = ?3, specialty = ?4, "
-				  "note_type = ?5, sync_state = CASE sync_state WHEN 'conflict' "
-				  "THEN 'conflict' ELSE 'queued' END, updated_at = ?6 WHERE id = ?1";
+	static const char sql[] =
+	    "UPDATE notes SET version = ?2, body = ?3, specialty = ?4, "
+	    "note_type = ?5, sync_state = CASE sync_state WHEN 'conflict' "
+	    "THEN 'conflict' ELSE 'queued' END, updated_at = ?6 WHERE id = ?1";
 	int version;
 	enum note_status status;
 	int result = current_state(s, n->id, &version, &status);
@@ -216,13 +216,13 @@ static int update_note(store *s, struct note *n, const char *author, const char 
 		return result;
 	if (status == NOTE_SIGNED)
 		return store_failf(s, DICTUM_READONLY,
-				   "note %lld is signed and read-only; write an addendum instead",
-				   (long long)n->id);
+		                   "note %lld is signed and read-only; write an addendum instead",
+		                   (long long)n->id);
 	if (version != n->version)
 		return store_failf(s, DICTUM_CONFLICT,
-				   "note %lld changed elsewhere (version %d, this edit is based on "
-				   "%d)",
-				   (long long)n->id, version, n->version);
+		                   "note %lld changed elsewhere (version %d, this edit is based on "
+		                   "%d)",
+		                   (long long)n->id, version, n->version);
 	struct dynbuf changed;
 	dynbuf_init(&changed, 1 << 20);
 	bool any = false;
@@ -281,10 +281,10 @@ int store_note_save(store *s, struct note *n, const char *author)
 int store_note_sign(store *s, int64_t id, int expected_version, const char *author)
 {
 	static const char sql[] = "UPDATE notes SET status = 'signed', version = ?2, "
-				  "signed_at = ?3, signed_by = ?4, updated_at = ?3, "
-				  "sync_state = 'queued' WHERE id = ?1";
+	                          "signed_at = ?3, signed_by = ?4, updated_at = ?3, "
+	                          "sync_state = 'queued' WHERE id = ?1";
 	static const char enc[] = "UPDATE encounters SET status = 'signed', updated_at = ?2 "
-				  "WHERE id = (SELECT encounter_id FROM notes WHERE id = ?1)";
+	                          "WHERE id = (SELECT encounter_id FROM notes WHERE id = ?1)";
 	int version, result = store_begin(s);
 	enum note_status status;
 	if (result)
@@ -292,14 +292,14 @@ int store_note_sign(store *s, int64_t id, int expected_version, const char *auth
 	if ((result = current_state(s, id, &version, &status)))
 		goto fail;
 	if (status == NOTE_SIGNED) {
-		result = store_failf(s, DICTUM_READONLY, "note %lld is already signed",
-				     (long long)id);
+		result =
+		    store_failf(s, DICTUM_READONLY, "note %lld is already signed", (long long)id);
 		goto fail;
 	}
 	if (version != expected_version) {
 		result = store_failf(s, DICTUM_CONFLICT,
-				     "note %lld changed elsewhere (version %d, expected %d)",
-				     (long long)id, version, expected_version);
+		                     "note %lld changed elsewhere (version %d, expected %d)",
+		                     (long long)id, version, expected_version);
 		goto fail;
 	}
 	struct note n = {.id = id, .version = version + 1};
@@ -321,7 +321,8 @@ int store_note_sign(store *s, int64_t id, int expected_version, const char *auth
 	}
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, n.updated_at);
-	if ((result = store_step_done(s, st)) || (result = add_version(s, &n, author, "[\"signed\"]")) ||
+	if ((result = store_step_done(s, st)) ||
+	    (result = add_version(s, &n, author, "[\"signed\"]")) ||
 	    (result = add_outbox(s, id, "sign", version)) || (result = store_commit(s)))
 		goto fail;
 	return DICTUM_OK;
@@ -330,18 +331,18 @@ fail:
 	return result;
 }
 
-#define NOTE_COLUMNS                                                                              \
-	"id, uid, encounter_id, note_type, specialty, status, version, server_id, "              \
+#define NOTE_COLUMNS                                                                               \
+	"id, uid, encounter_id, note_type, specialty, status, version, server_id, "                \
 	"server_version, sync_state, created_at, updated_at, signed_by"
 
 static int load_note(store *s, sqlite3_stmt *st, struct note *out)
 {
 	static const char sections[] = "SELECT key, title, text FROM note_sections "
-				       "WHERE note_id = ?1 ORDER BY position";
+	                               "WHERE note_id = ?1 ORDER BY position";
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		int result = rc == SQLITE_DONE ? store_failf(s, DICTUM_NOTFOUND, "no such note")
-					       : store_fail(s, rc);
+		                               : store_fail(s, rc);
 		sqlite3_reset(st);
 		return result;
 	}
@@ -352,8 +353,8 @@ static int load_note(store *s, sqlite3_stmt *st, struct note *out)
 	n.note_type = store_col_dup(st, 3);
 	n.specialty = store_col_dup(st, 4);
 	n.status = note_status_parse((const char *)sqlite3_column_text(st, 5)) == NOTE_SIGNED
-			   ? NOTE_SIGNED
-			   : NOTE_DRAFT;
+	               ? NOTE_SIGNED
+	               : NOTE_DRAFT;
 	n.version = sqlite3_column_int(st, 6);
 	n.server_id = store_col_dup(st, 7);
 	n.server_version = sqlite3_column_int(st, 8);
@@ -372,8 +373,8 @@ static int load_note(store *s, sqlite3_stmt *st, struct note *out)
 		sqlite3_bind_int64(sec, 1, n.id);
 		while (!result && (rc = sqlite3_step(sec)) == SQLITE_ROW)
 			result = note_add_section(&n, (const char *)sqlite3_column_text(sec, 0),
-						  (const char *)sqlite3_column_text(sec, 1),
-						  (const char *)sqlite3_column_text(sec, 2));
+			                          (const char *)sqlite3_column_text(sec, 1),
+			                          (const char *)sqlite3_column_text(sec, 2));
 		if (!result && rc != SQLITE_DONE)
 			result = store_fail(s, rc);
 		sqlite3_reset(sec);
@@ -421,8 +422,8 @@ static int summary_row(sqlite3_stmt *st, void *elem)
 	n->patient_name = store_col_dup(st, 3);
 	n->note_type = store_col_dup(st, 4);
 	n->status = note_status_parse((const char *)sqlite3_column_text(st, 5)) == NOTE_SIGNED
-			    ? NOTE_SIGNED
-			    : NOTE_DRAFT;
+	                ? NOTE_SIGNED
+	                : NOTE_DRAFT;
 	int sync = sync_state_parse((const char *)sqlite3_column_text(st, 6));
 	n->sync = sync < 0 ? SYNC_LOCAL : (enum sync_state)sync;
 	n->version = sqlite3_column_int(st, 7);
@@ -432,21 +433,21 @@ static int summary_row(sqlite3_stmt *st, void *elem)
 	return n->patient_name && n->note_type ? DICTUM_OK : DICTUM_NOMEM;
 }
 
-#define SUMMARY_COLUMNS                                                                           \
-	"n.id, n.uid, n.encounter_id, p.last_name || ', ' || p.first_name, n.note_type, "        \
+#define SUMMARY_COLUMNS                                                                            \
+	"n.id, n.uid, n.encounter_id, p.last_name || ', ' || p.first_name, n.note_type, "          \
 	"n.status, n.sync_state, n.version, n.updated_at"
 
 int store_note_list(store *s, const struct note_filter *f, struct note_summary **list,
-		    size_t *count)
+                    size_t *count)
 {
 	static const char sql[] =
-		"SELECT " SUMMARY_COLUMNS " FROM notes n "
-		"JOIN encounters e ON e.id = n.encounter_id JOIN patients p ON p.id = e.patient_id "
-		"WHERE (?1 = 0 OR (n.updated_at, n.id) < "
-		"  (SELECT updated_at, id FROM notes WHERE id = ?1)) "
-		"AND (?2 = 0 OR e.patient_id = ?2) AND (?3 IS NULL OR n.note_type = ?3) "
-		"AND (?4 IS NULL OR n.status = ?4) "
-		"ORDER BY n.updated_at DESC, n.id DESC LIMIT ?5";
+	    "SELECT " SUMMARY_COLUMNS " FROM notes n "
+	    "JOIN encounters e ON e.id = n.encounter_id JOIN patients p ON p.id = e.patient_id "
+	    "WHERE (?1 = 0 OR (n.updated_at, n.id) < "
+	    "  (SELECT updated_at, id FROM notes WHERE id = ?1)) "
+	    "AND (?2 = 0 OR e.patient_id = ?2) AND (?3 IS NULL OR n.note_type = ?3) "
+	    "AND (?4 IS NULL OR n.status = ?4) "
+	    "ORDER BY n.updated_at DESC, n.id DESC LIMIT ?5";
 	struct note_filter none = {.status = -1};
 	if (!f)
 		f = &none;
@@ -456,7 +457,8 @@ int store_note_list(store *s, const struct note_filter *f, struct note_summary *
 	sqlite3_bind_int64(st, 1, f->before_id);
 	sqlite3_bind_int64(st, 2, f->patient_id);
 	store_bind_text(st, 3, f->note_type);
-	store_bind_text(st, 4, f->status < 0 ? NULL : note_status_name((enum note_status)f->status));
+	store_bind_text(st, 4,
+	                f->status < 0 ? NULL : note_status_name((enum note_status)f->status));
 	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : 50);
 	int result = store_collect(s, st, (void **)list, count, sizeof(**list), summary_row);
 	if (result)
@@ -480,20 +482,20 @@ static int fts_query(const char *query, struct dynbuf *d)
 		if (p == start)
 			continue;
 		result = dynbuf_printf(d, "%s\"%.*s\"%s", any ? " " : "", (int)(p - start), start,
-				       *p == '*' ? "*" : "");
+		                       *p == '*' ? "*" : "");
 		any = true;
 	}
 	return result ? result : (any ? DICTUM_OK : DICTUM_INVAL);
 }
 
 int store_note_search(store *s, const char *query, size_t limit, struct note_summary **list,
-		      size_t *count)
+                      size_t *count)
 {
 	static const char sql[] =
-		"SELECT " SUMMARY_COLUMNS ", snippet(notes_fts, 0, '[', ']', '...', 12) "
-		"FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
-		"JOIN encounters e ON e.id = n.encounter_id JOIN patients p ON p.id = e.patient_id "
-		"WHERE notes_fts MATCH ?1 ORDER BY notes_fts.rowid DESC LIMIT ?2";
+	    "SELECT " SUMMARY_COLUMNS ", snippet(notes_fts, 0, '[', ']', '...', 12) "
+	    "FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid "
+	    "JOIN encounters e ON e.id = n.encounter_id JOIN patients p ON p.id = e.patient_id "
+	    "WHERE notes_fts MATCH ?1 ORDER BY notes_fts.rowid DESC LIMIT ?2";
 	struct dynbuf q;
 	dynbuf_init(&q, 4096);
 	*list = NULL;
@@ -502,7 +504,7 @@ int store_note_search(store *s, const char *query, size_t limit, struct note_sum
 	if (result) {
 		dynbuf_free(&q);
 		return store_failf(s, result == DICTUM_INVAL ? DICTUM_INVAL : result,
-				   "search needs at least one word");
+		                   "search needs at least one word");
 	}
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st) {
@@ -528,11 +530,10 @@ static int version_row(sqlite3_stmt *st, void *elem)
 	return v->changed ? DICTUM_OK : DICTUM_NOMEM;
 }
 
-int store_note_versions(store *s, int64_t note_id, struct note_version_info **list,
-			size_t *count)
+int store_note_versions(store *s, int64_t note_id, struct note_version_info **list, size_t *count)
 {
 	static const char sql[] = "SELECT version, author, saved_at, changed FROM note_versions "
-				  "WHERE note_id = ?1 ORDER BY version";
+	                          "WHERE note_id = ?1 ORDER BY version";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;

@@ -28,7 +28,7 @@ static int outbox_row(sqlite3_stmt *st, void *elem)
 	r->next_attempt_at = sqlite3_column_int64(st, 7);
 	r->last_error = store_col_dup(st, 8);
 	return r->entity && r->operation && r->idempotency_key && r->payload ? DICTUM_OK
-									      : DICTUM_NOMEM;
+	                                                                     : DICTUM_NOMEM;
 }
 
 int store_outbox_next(store *s, int64_t now_ms, struct outbox_row *out)
@@ -36,10 +36,10 @@ int store_outbox_next(store *s, int64_t now_ms, struct outbox_row *out)
 	/* Rows go in order: a row waits while an older row of the same entity
 	 * is still queued, so an update never overtakes its create. */
 	static const char sql[] =
-		"SELECT id, entity, entity_id, operation, idempotency_key, payload, attempts, "
-		"next_attempt_at, last_error FROM outbox o WHERE next_attempt_at <= ?1 AND NOT "
-		"EXISTS (SELECT 1 FROM outbox p WHERE p.entity = o.entity AND p.entity_id = "
-		"o.entity_id AND p.id < o.id) ORDER BY id LIMIT 1";
+	    "SELECT id, entity, entity_id, operation, idempotency_key, payload, attempts, "
+	    "next_attempt_at, last_error FROM outbox o WHERE next_attempt_at <= ?1 AND NOT "
+	    "EXISTS (SELECT 1 FROM outbox p WHERE p.entity = o.entity AND p.entity_id = "
+	    "o.entity_id AND p.id < o.id) ORDER BY id LIMIT 1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -63,9 +63,9 @@ int store_outbox_done(store *s, int64_t id, const char *server_id, int server_ve
 {
 	static const char del[] = "DELETE FROM outbox WHERE id = ?1 RETURNING entity, entity_id";
 	static const char synced[] =
-		"UPDATE notes SET server_id = coalesce(?2, server_id), server_version = ?3, "
-		"sync_state = CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE entity = 'note' AND "
-		"entity_id = ?1) THEN sync_state ELSE 'synced' END WHERE id = ?1";
+	    "UPDATE notes SET server_id = coalesce(?2, server_id), server_version = ?3, "
+	    "sync_state = CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE entity = 'note' AND "
+	    "entity_id = ?1) THEN sync_state ELSE 'synced' END WHERE id = ?1";
 	int result = store_begin(s);
 	if (result)
 		return result;
@@ -107,8 +107,9 @@ fail:
 
 int store_outbox_retry(store *s, int64_t id, int64_t next_attempt_ms, const char *error)
 {
-	static const char sql[] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, "
-				  "last_error = ?3 WHERE id = ?1";
+	static const char sql[] =
+	    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, "
+	    "last_error = ?3 WHERE id = ?1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;

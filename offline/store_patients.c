@@ -8,8 +8,8 @@
 int store_patient_add(store *s, struct patient *p)
 {
 	static const char sql[] =
-		"INSERT INTO patients(uid, first_name, last_name, birth_date, mrn, email, "
-		"created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	    "INSERT INTO patients(uid, first_name, last_name, birth_date, mrn, email, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 	if (str_empty(p->first_name) || str_empty(p->last_name))
 		return store_failf(s, DICTUM_INVAL, "a patient needs a first and a last name");
 	int result = store_make_uid(p->uid, "pat");
@@ -68,13 +68,13 @@ int store_patient_get(store *s, int64_t id, struct patient *out)
 }
 
 int store_patient_list(store *s, const char *query, size_t limit, struct patient **list,
-		       size_t *count)
+                       size_t *count)
 {
 	static const char sql[] = "SELECT " PATIENT_COLUMNS " FROM patients "
-				  "WHERE ?1 IS NULL OR instr(lower(first_name || ' ' || "
-				  "last_name || ' ' || last_name || ' ' || coalesce(mrn, '') || "
-				  "' ' || coalesce(email, '')), lower(?1)) > 0 "
-				  "ORDER BY last_name, first_name, id LIMIT ?2";
+	                          "WHERE ?1 IS NULL OR instr(lower(first_name || ' ' || "
+	                          "last_name || ' ' || last_name || ' ' || coalesce(mrn, '') || "
+	                          "' ' || coalesce(email, '')), lower(?1)) > 0 "
+	                          "ORDER BY last_name, first_name, id LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -89,8 +89,8 @@ int store_patient_list(store *s, const char *query, size_t limit, struct patient
 int store_encounter_add(store *s, struct encounter *e)
 {
 	static const char sql[] =
-		"INSERT INTO encounters(uid, patient_id, note_type, specialty, provider, status, "
-		"started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+	    "INSERT INTO encounters(uid, patient_id, note_type, specialty, provider, status, "
+	    "started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 	int result = store_make_uid(e->uid, "enc");
 	if (result)
 		return store_failf(s, result, "cannot make an id");
@@ -108,7 +108,7 @@ int store_encounter_add(store *s, struct encounter *e)
 	result = store_step_done(s, st);
 	if (result == DICTUM_INVAL)
 		return store_failf(s, DICTUM_NOTFOUND, "no patient with id %lld",
-				   (long long)e->patient_id);
+		                   (long long)e->patient_id);
 	if (!result)
 		e->id = sqlite3_last_insert_rowid(s->db);
 	return result;
@@ -130,9 +130,9 @@ static int encounter_row(sqlite3_stmt *st, void *elem)
 	return e->patient_name ? DICTUM_OK : DICTUM_NOMEM;
 }
 
-#define ENCOUNTER_SELECT                                                                          \
-	"SELECT e.id, e.uid, e.patient_id, e.note_type, e.specialty, e.provider, e.status, "     \
-	"e.started_at, p.last_name || ', ' || p.first_name FROM encounters e "                   \
+#define ENCOUNTER_SELECT                                                                           \
+	"SELECT e.id, e.uid, e.patient_id, e.note_type, e.specialty, e.provider, e.status, "       \
+	"e.started_at, p.last_name || ', ' || p.first_name FROM encounters e "                     \
 	"JOIN patients p ON p.id = e.patient_id "
 
 int store_encounter_get(store *s, int64_t id, struct encounter *out)
@@ -146,8 +146,8 @@ int store_encounter_get(store *s, int64_t id, struct encounter *out)
 	size_t n = 0;
 	int result = store_collect(s, st, (void **)&list, &n, sizeof(*list), encounter_row);
 	if (!result && n == 0)
-		result = store_failf(s, DICTUM_NOTFOUND, "no encounter with id %lld",
-				     (long long)id);
+		result =
+		    store_failf(s, DICTUM_NOTFOUND, "no encounter with id %lld", (long long)id);
 	if (!result) {
 		*out = list[0];
 		memset(&list[0], 0, sizeof(list[0]));
@@ -171,7 +171,8 @@ int store_encounter_list(store *s, size_t limit, struct encounter **list, size_t
 
 int store_encounter_set_status(store *s, int64_t id, enum encounter_status status)
 {
-	static const char sql[] = "UPDATE encounters SET status = ?2, updated_at = ?3 WHERE id = ?1";
+	static const char sql[] =
+	    "UPDATE encounters SET status = ?2, updated_at = ?3 WHERE id = ?1";
 	char now[DICTUM_TIME_LEN];
 	time_now_iso(now);
 	sqlite3_stmt *st = store_stmt(s, sql);
@@ -182,7 +183,7 @@ int store_encounter_set_status(store *s, int64_t id, enum encounter_status statu
 	store_bind_text(st, 3, now);
 	int result = store_step_done(s, st);
 	if (!result && sqlite3_changes(s->db) == 0)
-		result = store_failf(s, DICTUM_NOTFOUND, "no encounter with id %lld",
-				     (long long)id);
+		result =
+		    store_failf(s, DICTUM_NOTFOUND, "no encounter with id %lld", (long long)id);
 	return result;
 }

@@ -7,7 +7,7 @@
 
 static const char *const slot_names[] = {
 #define THEME_SLOT_NAME(name) #name,
-	THEME_SLOTS(THEME_SLOT_NAME)
+    THEME_SLOTS(THEME_SLOT_NAME)
 #undef THEME_SLOT_NAME
 };
 
@@ -15,8 +15,8 @@ static const struct {
 	const char *name;
 	short value;
 } colors[] = {
-	{"default", -1}, {"black", 0}, {"red", 1},     {"green", 2}, {"yellow", 3},
-	{"blue", 4},     {"magenta", 5}, {"cyan", 6},  {"white", 7},
+    {"default", -1}, {"black", 0},   {"red", 1},  {"green", 2}, {"yellow", 3},
+    {"blue", 4},     {"magenta", 5}, {"cyan", 6}, {"white", 7},
 };
 
 const char *theme_slot_name(enum theme_slot slot)

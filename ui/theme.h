@@ -4,20 +4,20 @@
 #include <stdbool.h>
 
 /* Logical colour slots: every colour on screen is one of these. */
-#define THEME_SLOTS(X)                                                                            \
-	X(normal)                                                                                 \
-	X(title)                                                                                  \
-	X(status)                                                                                 \
-	X(selected)                                                                               \
-	X(dim)                                                                                    \
-	X(heading)                                                                                \
+#define THEME_SLOTS(X)                                                                             \
+	X(normal)                                                                                  \
+	X(title)                                                                                   \
+	X(status)                                                                                  \
+	X(selected)                                                                                \
+	X(dim)                                                                                     \
+	X(heading)                                                                                 \
 	X(error)
 
 enum theme_slot {
 #define THEME_SLOT_ENUM(name) SLOT_##name,
 	THEME_SLOTS(THEME_SLOT_ENUM)
 #undef THEME_SLOT_ENUM
-	SLOT_COUNT
+	    SLOT_COUNT
 };
 
 struct theme_color {

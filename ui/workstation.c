@@ -63,16 +63,16 @@ static const struct action {
 	const char *help;
 	action_fn fn;
 } actions[] = {
-	{"quit", {'q', 0, 0}, "Quit Dictum (from the list) or go back", act_quit},
-	{"help", {'?', KEY_F(1), 0}, "Show this help", act_help},
-	{"down", {'j', KEY_DOWN, 0}, "Next note, or scroll down", act_down},
-	{"up", {'k', KEY_UP, 0}, "Previous note, or scroll up", act_up},
-	{"page-down", {KEY_NPAGE, ' ', 0}, "Page down", act_page_down},
-	{"page-up", {KEY_PPAGE, 'b', 0}, "Page up", act_page_up},
-	{"open", {'\n', KEY_ENTER, 'l'}, "Open the selected note", act_open},
-	{"back", {27, KEY_LEFT, 'h'}, "Back to the list", act_back},
-	{"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
-	{"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
+    {"quit", {'q', 0, 0}, "Quit Dictum (from the list) or go back", act_quit},
+    {"help", {'?', KEY_F(1), 0}, "Show this help", act_help},
+    {"down", {'j', KEY_DOWN, 0}, "Next note, or scroll down", act_down},
+    {"up", {'k', KEY_UP, 0}, "Previous note, or scroll up", act_up},
+    {"page-down", {KEY_NPAGE, ' ', 0}, "Page down", act_page_down},
+    {"page-up", {KEY_PPAGE, 'b', 0}, "Page up", act_page_up},
+    {"open", {'\n', KEY_ENTER, 'l'}, "Open the selected note", act_open},
+    {"back", {27, KEY_LEFT, 'h'}, "Back to the list", act_back},
+    {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
+    {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -91,7 +91,7 @@ static void on_fatal(int sig)
 }
 
 static void set_message(struct ws *w, bool error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_message(struct ws *w, bool error, const char *fmt, ...)
 {
@@ -142,7 +142,7 @@ static void load_theme(struct ws *w, const char *name)
 		int bad_line = 0;
 		if (theme_parse(&w->theme, text, &bad_line))
 			set_message(w, true, "%s line %d: not a colour line; skipped", path,
-				    bad_line);
+			            bad_line);
 		free(text);
 		return;
 	}
@@ -152,9 +152,10 @@ static int reload(struct ws *w)
 {
 	note_summaries_free(&w->notes, w->nnotes);
 	w->nnotes = 0;
-	int rc = w->query[0] ? store_note_search(w->s, w->query, 200, &w->notes, &w->nnotes)
-			     : store_note_list(w->s, &(struct note_filter){.limit = 200, .status = -1},
-					       &w->notes, &w->nnotes);
+	int rc = w->query[0]
+	             ? store_note_search(w->s, w->query, 200, &w->notes, &w->nnotes)
+	             : store_note_list(w->s, &(struct note_filter){.limit = 200, .status = -1},
+	                               &w->notes, &w->nnotes);
 	if (rc != DICTUM_OK)
 		set_message(w, true, "%s", store_errmsg(w->s));
 	if (w->sel >= w->nnotes)
@@ -183,13 +184,14 @@ static void draw_list(struct ws *w)
 		w->top = w->sel;
 	if (w->sel >= w->top + (size_t)h)
 		w->top = w->sel - (size_t)h + 1;
-	mvprintw(1, 0, "%-16s  %-24s  %-22s  %-8s %s", "Updated", "Patient", "Note type",
-		 "Status", "Sync");
+	mvprintw(1, 0, "%-16s  %-24s  %-22s  %-8s %s", "Updated", "Patient", "Note type", "Status",
+	         "Sync");
 	mvchgat(1, 0, -1, slot_attr(w, SLOT_heading), w->color ? SLOT_heading + 1 : 0, NULL);
 	if (!w->nnotes) {
 		attron(slot_attr(w, SLOT_dim));
-		mvaddstr(3, 2, w->query[0] ? "No note matches this search. Press / to search again."
-					   : "No notes yet. Notes drafted from dictation appear here.");
+		mvaddstr(3, 2,
+		         w->query[0] ? "No note matches this search. Press / to search again."
+		                     : "No notes yet. Notes drafted from dictation appear here.");
 		attroff(slot_attr(w, SLOT_dim));
 	}
 	for (int row = 0; row < h - 1 && w->top + (size_t)row < w->nnotes; row++) {
@@ -204,8 +206,8 @@ static void draw_list(struct ws *w)
 		if (strlen(when) > 10)
 			when[10] = ' ';
 		snprintf(line, sizeof(line), "%-16s  %-24.24s  %-22.22s  %-8s %s", when,
-			 n->patient_name, n->note_type, note_status_name(n->status),
-			 sync_state_name(n->sync));
+		         n->patient_name, n->note_type, note_status_name(n->status),
+		         sync_state_name(n->sync));
 		mvaddnstr(2 + row, 0, line, COLS);
 		attroff(a);
 	}
@@ -214,7 +216,7 @@ static void draw_list(struct ws *w)
 /* Wraps text at the screen width, returning the number of lines drawn
  * (or that would be drawn, when y is out of the visible range). */
 static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
-			enum theme_slot slot)
+                        enum theme_slot slot)
 {
 	int lines = 0, width = COLS > 4 ? COLS - 2 : 1;
 	const char *p = text;
@@ -257,7 +259,7 @@ static void draw_note(struct ws *w)
 	int top = 1, bottom = LINES - 2, y = top - w->scroll;
 	char head[512];
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
-		 w->note.note_type, note_status_name(w->note.status), w->note.version);
+	         w->note.note_type, note_status_name(w->note.status), w->note.version);
 	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading) + 1;
 	for (size_t i = 0; i < w->note.nsections; i++) {
 		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].title, SLOT_heading);
@@ -278,14 +280,14 @@ static void draw_help(struct ws *w)
 		for (int k = 0; k < 3 && actions[i].keys[k]; k++) {
 			int key = actions[i].keys[k];
 			const char *name = key == '\n'  ? "Enter"
-					   : key == 27  ? "Esc"
-					   : key == ' ' ? "Space"
-							: keyname(key);
+			                   : key == 27  ? "Esc"
+			                   : key == ' ' ? "Space"
+			                                : keyname(key);
 			if (key == KEY_ENTER)
 				continue;
 			size_t used = strlen(keys);
 			snprintf(keys + used, sizeof(keys) - used, "%s%s", used ? " " : "",
-				 name && strncmp(name, "KEY_", 4) == 0 ? name + 4 : name);
+			         name && strncmp(name, "KEY_", 4) == 0 ? name + 4 : name);
 		}
 		mvprintw(y, 2, "%-18s %-10s %s", keys, actions[i].name, actions[i].help);
 	}
@@ -296,18 +298,26 @@ static void draw(struct ws *w)
 	erase();
 	char title[256];
 	snprintf(title, sizeof(title), " Dictum %s   %s%s%s", DICTUM_VERSION,
-		 w->view == VIEW_HELP ? "Help" : w->view == VIEW_NOTE ? "Note" : "Notes",
-		 w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
-		 w->view == VIEW_LIST ? w->query : "");
+	         w->view == VIEW_HELP   ? "Help"
+	         : w->view == VIEW_NOTE ? "Note"
+	                                : "Notes",
+	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
+	         w->view == VIEW_LIST ? w->query : "");
 	draw_bar(w, 0, SLOT_title, title);
 	switch (w->view) {
-	case VIEW_LIST: draw_list(w); break;
-	case VIEW_NOTE: draw_note(w); break;
-	case VIEW_HELP: draw_help(w); break;
+	case VIEW_LIST:
+		draw_list(w);
+		break;
+	case VIEW_NOTE:
+		draw_note(w);
+		break;
+	case VIEW_HELP:
+		draw_help(w);
+		break;
 	}
 	char status[512];
 	snprintf(status, sizeof(status), " offline | local engines | %zu notes | ? help  q quit",
-		 w->nnotes);
+	         w->nnotes);
 	draw_bar(w, LINES - 2, SLOT_status, status);
 	move(LINES - 1, 0);
 	clrtoeol();
@@ -484,7 +494,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	int rc = mkdir_p(paths->data_dir, 0700);
 	if (rc) {
 		fprintf(stderr, "dictum: cannot create the data directory %s: %s\n",
-			paths->data_dir, strerror(-rc));
+		        paths->data_dir, strerror(-rc));
 		return 1;
 	}
 	char err[1024];
@@ -495,7 +505,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		store_close(&w.s);
 		fprintf(stderr, "dictum: the workstation needs a terminal; see 'dictum --help' "
-				"for the scriptable commands\n");
+		                "for the scriptable commands\n");
 		return 1;
 	}
 	setlocale(LC_ALL, "");
@@ -509,7 +519,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	if (!initscr()) {
 		store_close(&w.s);
 		fprintf(stderr, "dictum: cannot initialise the terminal (TERM=%s)\n",
-			getenv("TERM") ? getenv("TERM") : "");
+		        getenv("TERM") ? getenv("TERM") : "");
 		return 1;
 	}
 	atexit((void (*)(void))endwin);

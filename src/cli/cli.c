@@ -36,18 +36,19 @@ int cli_usage(const char *command)
 
 void cli_print_help(FILE *out)
 {
-	fprintf(out, "Dictum %s: an offline-first clinical scribe for the terminal.\n\n"
-		     "usage: dictum [--data-dir DIR] [--json] [COMMAND [ARGS]]\n\n"
-		     "With no command, dictum opens the workstation.\n\nCommands:\n",
-		DICTUM_VERSION);
+	fprintf(out,
+	        "Dictum %s: an offline-first clinical scribe for the terminal.\n\n"
+	        "usage: dictum [--data-dir DIR] [--json] [COMMAND [ARGS]]\n\n"
+	        "With no command, dictum opens the workstation.\n\nCommands:\n",
+	        DICTUM_VERSION);
 	for (size_t i = 0; i < cli_command_count; i++)
 		fprintf(out, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fprintf(out, "\nOptions for every command:\n"
-		     "  --data-dir DIR  the store and recordings (default $XDG_DATA_HOME/dictum;\n"
-		     "                  DICTUM_DATA_DIR also sets it)\n"
-		     "  --json          print results as JSON\n"
-		     "  --version       print the version\n"
-		     "  --help          this text, or a command's usage after its name\n");
+	             "  --data-dir DIR  the store and recordings (default $XDG_DATA_HOME/dictum;\n"
+	             "                  DICTUM_DATA_DIR also sets it)\n"
+	             "  --json          print results as JSON\n"
+	             "  --version       print the version\n"
+	             "  --help          this text, or a command's usage after its name\n");
 }
 
 int cli_open_store(struct cli_ctx *ctx, store **out)
@@ -55,8 +56,8 @@ int cli_open_store(struct cli_ctx *ctx, store **out)
 	int rc = mkdir_p(ctx->paths.data_dir, 0700);
 	if (rc)
 		return cli_fail("cannot create the data directory %s: %s; choose another with "
-				"--data-dir",
-				ctx->paths.data_dir, strerror(-rc));
+		                "--data-dir",
+		                ctx->paths.data_dir, strerror(-rc));
 	char err[1024];
 	if (store_open(ctx->paths.db_file, out, err, sizeof(err)) != DICTUM_OK)
 		return cli_fail("%s", err);
@@ -66,8 +67,14 @@ int cli_open_store(struct cli_ctx *ctx, store **out)
 void cli_print_json(struct json_object *obj)
 {
 	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(obj);
+}
+
+const char *cli_user(void)
+{
+	const char *user = getenv("USER");
+	return str_empty(user) ? "clinician" : user;
 }
 
 bool cli_parse_id(const char *s, int64_t *out)
@@ -129,8 +136,8 @@ int cli_main(int argc, char **argv)
 		goto out;
 	}
 	if (nargs > 1 && !cmd) {
-		status = cli_fail("unknown command '%s'; run 'dictum --help' for the list",
-				  args[1]);
+		status =
+		    cli_fail("unknown command '%s'; run 'dictum --help' for the list", args[1]);
 		goto out;
 	}
 
@@ -139,10 +146,10 @@ int cli_main(int argc, char **argv)
 	if (paths_config_file(config_file, sizeof(config_file)) == DICTUM_OK &&
 	    config_load(&ctx.config, config_file, &bad_line) == DICTUM_INVAL)
 		fprintf(stderr, "dictum: warning: %s line %d is not 'key = value'; ignored\n",
-			config_file, bad_line);
+		        config_file, bad_line);
 	if (paths_resolve(&ctx.paths, &ctx.config, ctx.data_dir) != DICTUM_OK) {
 		status = cli_fail("cannot find a data directory: set HOME, XDG_DATA_HOME or "
-				  "--data-dir");
+		                  "--data-dir");
 		goto out;
 	}
 	if (!cmd)

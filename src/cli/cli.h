@@ -46,6 +46,9 @@ int cli_open_store(struct cli_ctx *ctx, store **out);
 /* Prints a JSON value followed by a newline and frees it. */
 void cli_print_json(struct json_object *obj);
 
+/* Who is at the keyboard, for note versions: $USER, else "clinician". */
+const char *cli_user(void);
+
 /* Parses a positive integer id; returns false if s is not one. */
 bool cli_parse_id(const char *s, int64_t *out);
 

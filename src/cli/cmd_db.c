@@ -29,7 +29,7 @@ int cmd_db(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_object_add(counts, "encounters", json_object_new_int64(r.encounters));
 		json_object_object_add(counts, "notes", json_object_new_int64(r.notes));
 		json_object_object_add(counts, "note_versions",
-				       json_object_new_int64(r.note_versions));
+		                       json_object_new_int64(r.note_versions));
 		json_object_object_add(counts, "recordings", json_object_new_int64(r.recordings));
 		json_object_object_add(counts, "transcripts", json_object_new_int64(r.transcripts));
 		json_object_object_add(counts, "codes", json_object_new_int64(r.codes));

@@ -56,7 +56,7 @@ static struct json_object *note_json(const struct note *n, const char *patient)
 	return o;
 }
 
-static void print_summaries(struct cli_ctx *ctx, const struct note_summary *list, size_t n)
+static void print_summaries(struct cli_ctx *ctx, struct note_summary *list, size_t n)
 {
 	if (ctx->json) {
 		struct json_object *arr = json_object_new_array();
@@ -70,17 +70,22 @@ static void print_summaries(struct cli_ctx *ctx, const struct note_summary *list
 		       list[i].updated_at, list[i].patient_name, list[i].note_type,
 		       note_status_name(list[i].status), list[i].version,
 		       sync_state_name(list[i].sync));
-		if (list[i].snippet)
+		if (list[i].snippet) {
+			/* One line per hit: the snippet's line breaks become spaces. */
+			for (char *c = list[i].snippet; *c; c++)
+				if (*c == '\n' || *c == '\r' || *c == '\t')
+					*c = ' ';
 			printf("\t%s\n", list[i].snippet);
+		}
 	}
 }
 
 static int notes_list(struct cli_ctx *ctx, store *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"limit", required_argument, NULL, 'n'}, {"patient", required_argument, NULL, 'p'},
-		{"type", required_argument, NULL, 't'},  {"status", required_argument, NULL, 's'},
-		{"before", required_argument, NULL, 'b'}, {0, 0, 0, 0},
+	    {"limit", required_argument, NULL, 'n'},  {"patient", required_argument, NULL, 'p'},
+	    {"type", required_argument, NULL, 't'},   {"status", required_argument, NULL, 's'},
+	    {"before", required_argument, NULL, 'b'}, {0, 0, 0, 0},
 	};
 	struct note_filter f = {.status = -1};
 	int64_t v;
@@ -147,9 +152,9 @@ static char *patient_of(store *s, const struct note *n)
 static int notes_show(struct cli_ctx *ctx, store *s, int argc, char **argv, bool export)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'o'},
-		{0, 0, 0, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {0, 0, 0, 0},
 	};
 	const char *format = ctx->json ? "json" : "text", *output = NULL, *cmd = argv[0];
 	int c;
@@ -187,20 +192,20 @@ static int notes_show(struct cli_ctx *ctx, store *s, int argc, char **argv, bool
 				for (size_t i = 0; i < nv; i++) {
 					struct json_object *e = json_object_new_object();
 					json_object_object_add(e, "version",
-							       json_object_new_int(v[i].version));
+					                       json_object_new_int(v[i].version));
 					json_object_object_add(e, "author", jstr(v[i].author));
 					json_object_object_add(e, "saved_at", jstr(v[i].saved_at));
-					json_object_object_add(
-						e, "changed", json_tokener_parse(v[i].changed));
+					json_object_object_add(e, "changed",
+					                       json_tokener_parse(v[i].changed));
 					json_object_array_add(arr, e);
 				}
 				json_object_object_add(o, "versions", arr);
 				note_versions_free(&v, nv);
 			}
 		}
-		status = dynbuf_addstr(&d, json_object_to_json_string_ext(
-						   o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		status = dynbuf_addstr(
+		    &d, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+		                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 		if (!status)
 			status = dynbuf_addstr(&d, "\n");
 		json_object_put(o);
@@ -212,8 +217,8 @@ static int notes_show(struct cli_ctx *ctx, store *s, int argc, char **argv, bool
 	} else if (output) {
 		int rc = file_write_atomic(output, d.buf, d.len, 0600);
 		if (rc)
-			status = cli_fail("notes %s: cannot write %s: %s", cmd, output,
-					  strerror(-rc));
+			status =
+			    cli_fail("notes %s: cannot write %s: %s", cmd, output, strerror(-rc));
 	} else {
 		fwrite(dynbuf_str(&d), 1, d.len, stdout);
 	}
@@ -247,14 +252,14 @@ static int notes_search(struct cli_ctx *ctx, store *s, int argc, char **argv)
 static int notes_add(struct cli_ctx *ctx, store *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"patient", required_argument, NULL, 'p'},
-		{"type", required_argument, NULL, 't'},
-		{"specialty", required_argument, NULL, 's'},
-		{"author", required_argument, NULL, 'a'},
-		{0, 0, 0, 0},
+	    {"patient", required_argument, NULL, 'p'},
+	    {"type", required_argument, NULL, 't'},
+	    {"specialty", required_argument, NULL, 's'},
+	    {"author", required_argument, NULL, 'a'},
+	    {0, 0, 0, 0},
 	};
 	int64_t patient = 0;
-	const char *type = NULL, *specialty = NULL, *author = getenv("USER");
+	const char *type = NULL, *specialty = NULL, *author = cli_user();
 	int c;
 	optind = 0;
 	opterr = 0;
@@ -264,10 +269,17 @@ static int notes_add(struct cli_ctx *ctx, store *s, int argc, char **argv)
 			if (!cli_parse_id(optarg, &patient))
 				return cli_fail("notes add: --patient needs a patient id");
 			break;
-		case 't': type = optarg; break;
-		case 's': specialty = optarg; break;
-		case 'a': author = optarg; break;
-		default: return cli_fail("notes add: unknown option '%s'", argv[optind - 1]);
+		case 't':
+			type = optarg;
+			break;
+		case 's':
+			specialty = optarg;
+			break;
+		case 'a':
+			author = optarg;
+			break;
+		default:
+			return cli_fail("notes add: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!patient || !type || optind != argc - 1)
@@ -321,9 +333,8 @@ static int notes_sign(struct cli_ctx *ctx, store *s, int argc, char **argv)
 	struct note n = {0};
 	if (load(s, argv[1], &n) != DICTUM_OK)
 		return cli_fail("notes sign: %s", store_errmsg(s));
-	const char *who = getenv("USER");
 	int status = 0;
-	if (store_note_sign(s, n.id, n.version, who ? who : "clinician") != DICTUM_OK)
+	if (store_note_sign(s, n.id, n.version, cli_user()) != DICTUM_OK)
 		status = cli_fail("notes sign: %s", store_errmsg(s));
 	else
 		printf("%lld\tsigned\n", (long long)n.id);
@@ -335,7 +346,10 @@ static const struct {
 	const char *name;
 	int (*run)(struct cli_ctx *ctx, store *s, int argc, char **argv);
 } subcommands[] = {
-	{"list", notes_list}, {"search", notes_search}, {"add", notes_add}, {"sign", notes_sign},
+    {"list", notes_list},
+    {"search", notes_search},
+    {"add", notes_add},
+    {"sign", notes_sign},
 };
 
 int cmd_notes(struct cli_ctx *ctx, int argc, char **argv)
@@ -355,8 +369,8 @@ int cmd_notes(struct cli_ctx *ctx, int argc, char **argv)
 	int status = cli_open_store(ctx, &s);
 	if (status)
 		return status;
-	status = run ? run(ctx, s, argc - 1, argv + 1)
-		     : notes_show(ctx, s, argc - 1, argv + 1, export);
+	status =
+	    run ? run(ctx, s, argc - 1, argv + 1) : notes_show(ctx, s, argc - 1, argv + 1, export);
 	store_close(&s);
 	return status;
 }

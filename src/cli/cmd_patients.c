@@ -13,7 +13,7 @@ static struct json_object *patient_json(const struct patient *p)
 	json_object_object_add(o, "first_name", json_object_new_string(p->first_name));
 	json_object_object_add(o, "last_name", json_object_new_string(p->last_name));
 	json_object_object_add(o, "birth_date",
-			       p->birth_date ? json_object_new_string(p->birth_date) : NULL);
+	                       p->birth_date ? json_object_new_string(p->birth_date) : NULL);
 	json_object_object_add(o, "mrn", p->mrn ? json_object_new_string(p->mrn) : NULL);
 	json_object_object_add(o, "email", p->email ? json_object_new_string(p->email) : NULL);
 	json_object_object_add(o, "created_at", json_object_new_string(p->created_at));
@@ -24,16 +24,16 @@ static bool valid_date(const char *s)
 {
 	int y, m, d;
 	char tail;
-	return sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && strlen(s) == 10 &&
-	       y >= 1800 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+	return sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && strlen(s) == 10 && y >= 1800 &&
+	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
 static int patients_add(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"first", required_argument, NULL, 'f'}, {"last", required_argument, NULL, 'l'},
-		{"dob", required_argument, NULL, 'd'},   {"mrn", required_argument, NULL, 'm'},
-		{"email", required_argument, NULL, 'e'}, {0, 0, 0, 0},
+	    {"first", required_argument, NULL, 'f'}, {"last", required_argument, NULL, 'l'},
+	    {"dob", required_argument, NULL, 'd'},   {"mrn", required_argument, NULL, 'm'},
+	    {"email", required_argument, NULL, 'e'}, {0, 0, 0, 0},
 	};
 	struct patient p = {0};
 	const char *first = NULL, *last = NULL, *dob = NULL, *mrn = NULL, *email = NULL;
@@ -42,12 +42,23 @@ static int patients_add(struct cli_ctx *ctx, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': first = optarg; break;
-		case 'l': last = optarg; break;
-		case 'd': dob = optarg; break;
-		case 'm': mrn = optarg; break;
-		case 'e': email = optarg; break;
-		default: return cli_fail("patients add: unknown option '%s'", argv[optind - 1]);
+		case 'f':
+			first = optarg;
+			break;
+		case 'l':
+			last = optarg;
+			break;
+		case 'd':
+			dob = optarg;
+			break;
+		case 'm':
+			mrn = optarg;
+			break;
+		case 'e':
+			email = optarg;
+			break;
+		default:
+			return cli_fail("patients add: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (str_empty(first) || str_empty(last))
@@ -77,9 +88,9 @@ static int patients_add(struct cli_ctx *ctx, int argc, char **argv)
 static int patients_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"search", required_argument, NULL, 's'},
-		{"limit", required_argument, NULL, 'n'},
-		{0, 0, 0, 0},
+	    {"search", required_argument, NULL, 's'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {0, 0, 0, 0},
 	};
 	const char *query = NULL;
 	int64_t limit = 0;
@@ -89,10 +100,10 @@ static int patients_list(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 's')
 			query = optarg;
-		else if (c == 'n' && cli_parse_id(optarg, &limit))
-			;
-		else
-			return cli_fail("patients list: bad option '%s'", argv[optind - 1]);
+		else if (c != 'n')
+			return cli_fail("patients list: unknown option '%s'", argv[optind - 1]);
+		else if (!cli_parse_id(optarg, &limit))
+			return cli_fail("patients list: --limit needs a positive number");
 	}
 	store *s = NULL;
 	int status = cli_open_store(ctx, &s);

@@ -2,16 +2,18 @@
 
 /* Every command, once: the dispatcher and `dictum --help` read this table. */
 const struct cli_command cli_commands[] = {
-	{"patients", "add --first NAME --last NAME [--dob DATE] [--mrn MRN] [--email E] | "
-		     "list [--search TEXT]",
-	 "add and list patients in the offline store", cmd_patients},
-	{"notes", "list [--limit N] [--patient ID] [--type T] [--status S] | show ID | "
-		  "export ID [--format text|markdown|json] [-o FILE] | search QUERY | "
-		  "add --patient ID --type T FILE|- | sign ID",
-	 "browse, search, export and sign notes in the offline store", cmd_notes},
-	{"db", "check", "check the store: integrity, schema version, row counts", cmd_db},
-	{"workstation", "", "open the ncurses workstation (the default with no command)",
-	 cmd_workstation},
+    {"patients",
+     "add --first NAME --last NAME [--dob DATE] [--mrn MRN] [--email E] | "
+     "list [--search TEXT]",
+     "add and list patients in the offline store", cmd_patients},
+    {"notes",
+     "list [--limit N] [--patient ID] [--type T] [--status S] | show ID | "
+     "export ID [--format text|markdown|json] [-o FILE] | search QUERY | "
+     "add --patient ID --type T FILE|- | sign ID",
+     "browse, search, export and sign notes in the offline store", cmd_notes},
+    {"db", "check", "check the store: integrity, schema version, row counts", cmd_db},
+    {"workstation", "", "open the ncurses workstation (the default with no command)",
+     cmd_workstation},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -119,7 +119,7 @@ int config_load(struct config *c, const char *path, int *bad_line)
 }
 
 const char *config_get(const struct config *c, const char *section, const char *key,
-		       const char *def)
+                       const char *def)
 {
 	const struct config_entry *e = c ? find(c, section, key) : NULL;
 	return e ? e->value : def;
@@ -176,13 +176,12 @@ static int base_dir(char *out, size_t size, const char *xdg_var, const char *hom
 	const char *xdg = getenv(xdg_var);
 	if (!str_empty(xdg) && xdg[0] == '/')
 		return (size_t)snprintf(out, size, "%s/dictum", xdg) < size ? DICTUM_OK
-									     : DICTUM_INVAL;
+		                                                            : DICTUM_INVAL;
 	const char *home = getenv("HOME");
 	if (str_empty(home))
 		return DICTUM_INVAL;
-	return (size_t)snprintf(out, size, "%s/%s/dictum", home, home_suffix) < size
-		       ? DICTUM_OK
-		       : DICTUM_INVAL;
+	return (size_t)snprintf(out, size, "%s/%s/dictum", home, home_suffix) < size ? DICTUM_OK
+	                                                                             : DICTUM_INVAL;
 }
 
 int paths_config_file(char *out, size_t size)
@@ -191,8 +190,7 @@ int paths_config_file(char *out, size_t size)
 	int result = base_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
 	if (result)
 		return result;
-	return (size_t)snprintf(out, size, "%s/config.ini", dir) < size ? DICTUM_OK
-									 : DICTUM_INVAL;
+	return (size_t)snprintf(out, size, "%s/config.ini", dir) < size ? DICTUM_OK : DICTUM_INVAL;
 }
 
 int paths_resolve(struct dictum_paths *p, const struct config *c, const char *data_dir_override)
@@ -212,7 +210,7 @@ int paths_resolve(struct dictum_paths *p, const struct config *c, const char *da
 		if (str_copy(p->data_dir, data, sizeof(p->data_dir)) >= sizeof(p->data_dir))
 			return DICTUM_INVAL;
 	} else if ((result = base_dir(p->data_dir, sizeof(p->data_dir), "XDG_DATA_HOME",
-				      ".local/share")) != 0) {
+	                              ".local/share")) != 0) {
 		return result;
 	}
 	snprintf(p->db_file, sizeof(p->db_file), "%s/dictum.db", p->data_dir);

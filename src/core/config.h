@@ -8,7 +8,7 @@
 
 /* Called for each key; return 0 to go on, non-zero to stop parsing. */
 typedef int (*ini_handler)(void *ctx, const char *section, const char *key, const char *value,
-			   int line);
+                           int line);
 
 /* Parses text (pure, no I/O). Returns DICTUM_OK, the handler's non-zero
  * value, or DICTUM_INVAL with *bad_line set to the first malformed line
@@ -32,7 +32,7 @@ struct config {
 int config_load(struct config *c, const char *path, int *bad_line);
 /* The value, or def when absent. Owned by c. */
 const char *config_get(const struct config *c, const char *section, const char *key,
-		       const char *def);
+                       const char *def);
 /* Sets or replaces a value. Returns DICTUM_OK or DICTUM_NOMEM. */
 int config_set(struct config *c, const char *section, const char *key, const char *value);
 /* Writes atomically with mode 0600 (it may hold an API key), creating the

@@ -2,7 +2,7 @@
 
 static const char *const messages[] = {
 #define DICTUM_ERR_MSG(name, msg) msg,
-	DICTUM_ERRORS(DICTUM_ERR_MSG)
+    DICTUM_ERRORS(DICTUM_ERR_MSG)
 #undef DICTUM_ERR_MSG
 };
 

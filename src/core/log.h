@@ -15,7 +15,7 @@ void log_init_from_env(void);
 int log_level_parse(const char *name);
 
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
 #define log_warn(mod, ...)  log_msg(LOG_WARN, mod, __VA_ARGS__)

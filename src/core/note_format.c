@@ -7,13 +7,32 @@
 #include <string.h>
 
 const char *const note_type_keys[] = {
-	"admissionHP",         "progressNote",   "dischargeSummary",       "clinicNote",
-	"referralNote",        "newPatientNote", "followUpNote",           "handoff",
-	"casePresentation",    "deepConsult",    "consultation",           "psychiatricEvaluation",
-	"psychiatricProgressNote", "strokeConsult", "procedureNote",       "preOpNote",
-	"postOpNote",          "operativeNote",  "dentalEvaluation",       "dentalProcedure",
-	"edProviderNote",      "edTriageNote",   "prenatalVisit",          "laborDeliveryNote",
-	"rehabilitationNote",  "criticalCareProgressNote",
+    "admissionHP",
+    "progressNote",
+    "dischargeSummary",
+    "clinicNote",
+    "referralNote",
+    "newPatientNote",
+    "followUpNote",
+    "handoff",
+    "casePresentation",
+    "deepConsult",
+    "consultation",
+    "psychiatricEvaluation",
+    "psychiatricProgressNote",
+    "strokeConsult",
+    "procedureNote",
+    "preOpNote",
+    "postOpNote",
+    "operativeNote",
+    "dentalEvaluation",
+    "dentalProcedure",
+    "edProviderNote",
+    "edTriageNote",
+    "prenatalVisit",
+    "laborDeliveryNote",
+    "rehabilitationNote",
+    "criticalCareProgressNote",
 };
 const size_t note_type_count = sizeof(note_type_keys) / sizeof(note_type_keys[0]);
 
@@ -35,17 +54,16 @@ int note_format_parse(const char *name)
 }
 
 int note_render(const struct note *n, const char *patient_name, enum note_format fmt,
-		struct dynbuf *d)
+                struct dynbuf *d)
 {
 	bool md = fmt == NOTE_FORMAT_MARKDOWN;
 	int result = dynbuf_printf(d, "%s%s\n", md ? "# " : "", n->note_type);
 	if (!result)
-		result = dynbuf_printf(d, "%sPatient: %s\n%sStatus: %s, version %d%s%s\n%sUpdated: %s\n",
-				       md ? "- " : "", patient_name ? patient_name : "-",
-				       md ? "- " : "", note_status_name(n->status), n->version,
-				       n->signed_by ? ", signed by " : "",
-				       n->signed_by ? n->signed_by : "", md ? "- " : "",
-				       n->updated_at);
+		result = dynbuf_printf(
+		    d, "%sPatient: %s\n%sStatus: %s, version %d%s%s\n%sUpdated: %s\n",
+		    md ? "- " : "", patient_name ? patient_name : "-", md ? "- " : "",
+		    note_status_name(n->status), n->version, n->signed_by ? ", signed by " : "",
+		    n->signed_by ? n->signed_by : "", md ? "- " : "", n->updated_at);
 	for (size_t i = 0; !result && i < n->nsections; i++) {
 		const struct note_section *s = &n->sections[i];
 		if (md)

@@ -18,7 +18,7 @@ int note_format_parse(const char *name);
 /* Renders a note (heading lines and sections) into d.
  * Returns DICTUM_OK, DICTUM_NOMEM or DICTUM_FULL. */
 int note_render(const struct note *n, const char *patient_name, enum note_format fmt,
-		struct dynbuf *d);
+                struct dynbuf *d);
 
 /* Splits text into sections at lines that start with '#' (markdown
  * headings). Text before any heading goes to a section keyed "note". Section keys are

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const encounter_names[] = {"recording", "draft", "signed", "synced",
-					      "conflict"};
+static const char *const encounter_names[] = {"recording", "draft", "signed", "synced", "conflict"};
 static const char *const note_names[] = {"draft", "signed"};
 static const char *const sync_names[] = {"local", "queued", "synced", "conflict"};
 

@@ -8,7 +8,7 @@
  * each *_free(struct x **) frees the record and sets the pointer to NULL,
  * each *_clear(struct x *) frees what the record owns and zeroes it. */
 
-#define DICTUM_UID_LEN 40 /* prefix + '_' + 24 hex digits + NUL fits */
+#define DICTUM_UID_LEN  40 /* prefix + '_' + 24 hex digits + NUL fits */
 #define DICTUM_TIME_LEN 32
 
 struct patient {

@@ -21,18 +21,18 @@ static void test_ini_parse(void **state)
 	struct seen s = {""};
 	int bad = -1;
 	const char *text = "# comment\n"
-			   "top = 1\n"
-			   "[server]\n"
-			   "  url = https://clinic.example:8443/api  \n"
-			   "; another comment\n"
-			   "key = \"quoted value\"\n"
-			   "\n"
-			   "[ asr ]\n"
-			   "engine=sphinx\n"
-			   "empty =\n";
+	                   "top = 1\n"
+	                   "[server]\n"
+	                   "  url = https://clinic.example:8443/api  \n"
+	                   "; another comment\n"
+	                   "key = \"quoted value\"\n"
+	                   "\n"
+	                   "[ asr ]\n"
+	                   "engine=sphinx\n"
+	                   "empty =\n";
 	assert_int_equal(ini_parse(text, collect, &s, &bad), DICTUM_OK);
 	assert_string_equal(s.text, "2:.top=1;4:server.url=https://clinic.example:8443/api;"
-				    "6:server.key=quoted value;9:asr.engine=sphinx;10:asr.empty=;");
+	                            "6:server.key=quoted value;9:asr.engine=sphinx;10:asr.empty=;");
 	assert_int_equal(bad, 0);
 }
 
@@ -40,8 +40,9 @@ static void test_ini_bad_lines_reported_rest_kept(void **state)
 {
 	struct seen s = {""};
 	int bad = 0;
-	assert_int_equal(ini_parse("a = 1\nnot a pair\n[broken\nb = 2\n= novalue\n", collect, &s, &bad),
-			 DICTUM_INVAL);
+	assert_int_equal(
+	    ini_parse("a = 1\nnot a pair\n[broken\nb = 2\n= novalue\n", collect, &s, &bad),
+	    DICTUM_INVAL);
 	assert_int_equal(bad, 2);
 	assert_string_equal(s.text, "1:.a=1;4:.b=2;");
 }
@@ -117,10 +118,10 @@ static void test_paths_precedence(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ini_parse),
-		cmocka_unit_test(test_ini_bad_lines_reported_rest_kept),
-		cmocka_unit_test(test_config_save_is_private_and_roundtrips),
-		cmocka_unit_test(test_paths_precedence),
+	    cmocka_unit_test(test_ini_parse),
+	    cmocka_unit_test(test_ini_bad_lines_reported_rest_kept),
+	    cmocka_unit_test(test_config_save_is_private_and_roundtrips),
+	    cmocka_unit_test(test_paths_precedence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

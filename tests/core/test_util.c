@@ -69,8 +69,8 @@ static void test_note_sections_parse(void **state)
 {
 	struct note n = {0};
 	assert_int_equal(note_parse_sections(&n, "Seen today.\n# Chief Complaint\nCough\n\n"
-						 "## Assessment & Plan\nViral URI.\nFluids.\n"),
-			 DICTUM_OK);
+	                                         "## Assessment & Plan\nViral URI.\nFluids.\n"),
+	                 DICTUM_OK);
 	assert_int_equal(n.nsections, 3);
 	assert_string_equal(n.sections[0].key, "note");
 	assert_string_equal(n.sections[0].text, "Seen today.");
@@ -96,10 +96,10 @@ static void test_note_sections_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dynbuf_caps_cleanly),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_note_sections_parse),
+	    cmocka_unit_test(test_dynbuf_caps_cleanly),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_note_sections_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

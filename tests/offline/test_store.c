@@ -71,8 +71,8 @@ static void test_open_sets_up_schema(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(scalar(f, "PRAGMA user_version"), store_schema_version());
 	assert_int_equal(scalar(f, "SELECT count(*) FROM pragma_journal_mode WHERE "
-				   "journal_mode = 'wal'"),
-			 1);
+	                           "journal_mode = 'wal'"),
+	                 1);
 	assert_int_equal(scalar(f, "PRAGMA application_id"), 0x44494354);
 	/* Opening again runs no migration and keeps the data. */
 	store *again = NULL;
@@ -124,8 +124,8 @@ static void test_note_roundtrip_and_versions(void **state)
 	assert_null(v);
 	/* Every version keeps its full text. */
 	assert_int_equal(scalar(f, "SELECT count(*) FROM note_versions WHERE sections LIKE "
-				   "'%Return if fever%'"),
-			 1);
+	                           "'%Return if fever%'"),
+	                 1);
 	note_clear(&got);
 	note_clear(&n);
 }
@@ -288,7 +288,7 @@ static void test_outbox_in_order(void **state)
 	int64_t first = r.id;
 	/* A failed push waits; the update behind it must not overtake it. */
 	assert_int_equal(store_outbox_retry(f->s, first, time_wall_ms() + 60000, "timeout"),
-			 DICTUM_OK);
+	                 DICTUM_OK);
 	outbox_row_clear(&r);
 	assert_int_equal(store_outbox_next(f->s, time_wall_ms(), &r), DICTUM_NOTFOUND);
 	assert_int_equal(store_outbox_next(f->s, time_wall_ms() + 61000, &r), DICTUM_OK);
@@ -322,10 +322,9 @@ static void test_codes_keep_decisions(void **state)
 	make_note(f, &n, "Hypertension.", "Lisinopril.");
 	assert_int_equal(store_note_save(f->s, &n, "x"), DICTUM_OK);
 	struct note_code sugg[] = {
-		{"icd10", "I10", "Essential (primary) hypertension", "Hypertension", 0, 12, 0.9,
-		 CODE_SUGGESTED},
-		{"icd10", "R51.9", "Headache, unspecified", "headache", 20, 28, 0.4,
-		 CODE_SUGGESTED},
+	    {"icd10", "I10", "Essential (primary) hypertension", "Hypertension", 0, 12, 0.9,
+	     CODE_SUGGESTED},
+	    {"icd10", "R51.9", "Headache, unspecified", "headache", 20, 28, 0.4, CODE_SUGGESTED},
 	};
 	assert_int_equal(store_note_codes_suggest(f->s, n.id, sugg, 2), DICTUM_OK);
 	struct note_code accept = {"icd10", "I10", NULL, NULL, -1, -1, 0, CODE_ACCEPTED};
@@ -346,7 +345,7 @@ static void test_codes_keep_decisions(void **state)
 	assert_int_equal(store_note_code_set(f->s, n.id, &bad), DICTUM_INVAL);
 
 	assert_int_equal(store_billing_save(f->s, n.id, 1, "99213", "{\"em\":\"99213\"}"),
-			 DICTUM_OK);
+	                 DICTUM_OK);
 	char *json = NULL;
 	int version = 0;
 	assert_int_equal(store_billing_get(f->s, n.id, &version, &json), DICTUM_OK);
@@ -360,13 +359,13 @@ static void test_codes_keep_decisions(void **state)
 static void test_recordings_and_transcripts(void **state)
 {
 	struct fixture *f = *state;
-	struct recording r = {.encounter_id = f->encounter, .path = "/data/rec1.wav",
-			      .sample_rate = 16000};
+	struct recording r = {
+	    .encounter_id = f->encounter, .path = "/data/rec1.wav", .sample_rate = 16000};
 	assert_int_equal(store_recording_begin(f->s, &r), DICTUM_OK);
 	struct recording r2 = {.path = "/data/rec2.wav", .sample_rate = 16000};
 	assert_int_equal(store_recording_begin(f->s, &r2), DICTUM_OK);
 	assert_int_equal(store_recording_finish(f->s, r2.id, 5000, "ab", RECORDING_COMPLETE),
-			 DICTUM_OK);
+	                 DICTUM_OK);
 	struct recording *list = NULL;
 	size_t count = 0;
 	assert_int_equal(store_recording_list(f->s, RECORDING_RECORDING, &list, &count), DICTUM_OK);
@@ -374,13 +373,13 @@ static void test_recordings_and_transcripts(void **state)
 	assert_string_equal(list[0].path, "/data/rec1.wav");
 	recordings_free(&list, count);
 	assert_int_equal(store_recording_finish(f->s, 999, 1, NULL, RECORDING_RECOVERED),
-			 DICTUM_NOTFOUND);
+	                 DICTUM_NOTFOUND);
 
 	int64_t tid = 0;
 	assert_int_equal(store_transcript_add(f->s, f->encounter, r.id, "sphinx",
-					      "patient reports palpitations",
-					      "[{\"start\":0,\"end\":1.5}]", &tid),
-			 DICTUM_OK);
+	                                      "patient reports palpitations",
+	                                      "[{\"start\":0,\"end\":1.5}]", &tid),
+	                 DICTUM_OK);
 	char *text = NULL, *segs = NULL;
 	assert_int_equal(store_transcript_get(f->s, tid, &text, &segs), DICTUM_OK);
 	assert_string_equal(text, "patient reports palpitations");
@@ -388,10 +387,9 @@ static void test_recordings_and_transcripts(void **state)
 	free(text);
 	free(segs);
 	assert_int_equal(scalar(f, "SELECT count(*) FROM transcripts_fts WHERE transcripts_fts "
-				   "MATCH 'palpitations'"),
-			 1);
-	assert_int_equal(store_transcript_add(f->s, 0, 0, "x", "t", "{broken", NULL),
-			 DICTUM_INVAL);
+	                           "MATCH 'palpitations'"),
+	                 1);
+	assert_int_equal(store_transcript_add(f->s, 0, 0, "x", "t", "{broken", NULL), DICTUM_INVAL);
 }
 
 static void test_bad_arguments(void **state)
@@ -434,17 +432,17 @@ static void test_transaction_groups_writes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_sets_up_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_note_roundtrip_and_versions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_edit_is_a_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_signed_note_is_read_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_pages_newest_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_search_follows_edits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outbox_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_codes_keep_decisions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recordings_and_transcripts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transaction_groups_writes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_sets_up_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_note_roundtrip_and_versions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_edit_is_a_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_signed_note_is_read_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_pages_newest_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_follows_edits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_codes_keep_decisions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recordings_and_transcripts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transaction_groups_writes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,7 +76,7 @@ static void test_foreign_sqlite_file(void **state)
 	char *dir = test_tmpdir(), path[4200];
 	snprintf(path, sizeof(path), "%s/dictum.db", dir);
 	exec_sql(path, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL);"
-		       "INSERT INTO invoices(total) VALUES (12.5);");
+	               "INSERT INTO invoices(total) VALUES (12.5);");
 	expect_refused(path, DICTUM_NOTDB, "not a Dictum store");
 	test_rmtree(dir);
 	free(dir);
@@ -144,7 +144,8 @@ static void save_notes(const char *path, int count, int report_fd, const char *t
 		n.note_type = xstrdup("progressNote");
 		char text[256];
 		snprintf(text, sizeof(text),
-			 "Subjective: %s visit %d. Patient reports improvement in dyspnea.", tag, i);
+		         "Subjective: %s visit %d. Patient reports improvement in dyspnea.", tag,
+		         i);
 		note_add_section(&n, "subjective", "Subjective", text);
 		note_add_section(&n, "plan", "Plan", "Continue furosemide 40 mg daily.");
 		int rc;
@@ -279,13 +280,13 @@ static void test_uncreatable_location(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_file_is_not_a_store),
-		cmocka_unit_test(test_foreign_sqlite_file),
-		cmocka_unit_test(test_newer_schema_left_alone),
-		cmocka_unit_test(test_corrupt_file),
-		cmocka_unit_test(test_uncreatable_location),
-		cmocka_unit_test(test_two_processes),
-		cmocka_unit_test(test_sigkill_during_saves),
+	    cmocka_unit_test(test_text_file_is_not_a_store),
+	    cmocka_unit_test(test_foreign_sqlite_file),
+	    cmocka_unit_test(test_newer_schema_left_alone),
+	    cmocka_unit_test(test_corrupt_file),
+	    cmocka_unit_test(test_uncreatable_location),
+	    cmocka_unit_test(test_two_processes),
+	    cmocka_unit_test(test_sigkill_during_saves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,13 +9,13 @@ static void test_theme_parse(void **state)
 	theme_default(&t);
 	int bad = 0;
 	int nbad = theme_parse(&t,
-			       "# comment\n"
-			       "color title yellow black bold underline\n"
-			       "color nosuchslot red blue\n"
-			       "color status 12 default reverse\n"
-			       "color error red\n"
-			       "colour normal red blue\n",
-			       &bad);
+	                       "# comment\n"
+	                       "color title yellow black bold underline\n"
+	                       "color nosuchslot red blue\n"
+	                       "color status 12 default reverse\n"
+	                       "color error red\n"
+	                       "colour normal red blue\n",
+	                       &bad);
 	assert_int_equal(nbad, 3);
 	assert_int_equal(bad, 3);
 	assert_int_equal(t.slots[SLOT_title].fg, 3);
@@ -45,8 +45,8 @@ static void test_shipped_themes_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_theme_parse),
-		cmocka_unit_test(test_shipped_themes_parse),
+	    cmocka_unit_test(test_theme_parse),
+	    cmocka_unit_test(test_shipped_themes_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #include "core/lib.h"
 #include "offline/store.h"
 #include "ui/theme.h"
+#include "ui/worker.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -25,7 +26,9 @@ enum {
 enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP };
 
 struct ws {
-	store *s;
+	struct ui_worker *worker;
+	int wake_fd;
+	bool loading; /* a list request is on its way */
 	const struct dictum_paths *paths;
 	struct theme theme;
 	bool color;
@@ -148,19 +151,49 @@ static void load_theme(struct ws *w, const char *name)
 	}
 }
 
+/* Asks the worker for the list (or the search) shown now. */
 static int reload(struct ws *w)
 {
-	note_summaries_free(&w->notes, w->nnotes);
-	w->nnotes = 0;
-	int rc = w->query[0]
-	             ? store_note_search(w->s, w->query, 200, &w->notes, &w->nnotes)
-	             : store_note_list(w->s, &(struct note_filter){.limit = 200, .status = -1},
-	                               &w->notes, &w->nnotes);
-	if (rc != DICTUM_OK)
-		set_message(w, true, "%s", store_errmsg(w->s));
-	if (w->sel >= w->nnotes)
-		w->sel = w->nnotes ? w->nnotes - 1 : 0;
+	struct ui_request req = {.kind = UI_JOB_LIST};
+	str_copy(req.query, w->query, sizeof(req.query));
+	ui_worker_submit(w->worker, &req);
+	w->loading = true;
 	return REDRAW;
+}
+
+/* Takes the worker's finished results into the screen state. */
+static int apply_results(struct ws *w)
+{
+	int flags = HANDLED;
+	struct ui_result r;
+	while (ui_worker_take(w->worker, &r)) {
+		if (r.status != DICTUM_OK) {
+			set_message(w, true, "%s", r.error);
+			w->loading = false;
+		} else if (r.kind == UI_JOB_LIST && strcmp(r.query, w->query) == 0) {
+			note_summaries_free(&w->notes, w->nnotes);
+			w->notes = r.notes;
+			w->nnotes = r.count;
+			r.notes = NULL;
+			r.count = 0;
+			w->loading = false;
+			if (w->sel >= w->nnotes)
+				w->sel = w->nnotes ? w->nnotes - 1 : 0;
+		} else if (r.kind == UI_JOB_OPEN) {
+			note_clear(&w->note);
+			free(w->note_patient);
+			w->note = r.note;
+			memset(&r.note, 0, sizeof(r.note));
+			w->note_patient = r.patient;
+			r.patient = NULL;
+			w->scroll = 0;
+			w->view = VIEW_NOTE;
+			w->message[0] = '\0';
+		}
+		ui_result_clear(&r);
+		flags |= REDRAW;
+	}
+	return flags;
 }
 
 static int list_height(void)
@@ -190,8 +223,9 @@ static void draw_list(struct ws *w)
 	if (!w->nnotes) {
 		attron(slot_attr(w, SLOT_dim));
 		mvaddstr(3, 2,
-		         w->query[0] ? "No note matches this search. Press / to search again."
-		                     : "No notes yet. Notes drafted from dictation appear here.");
+		         w->loading    ? "Loading..."
+		         : w->query[0] ? "No note matches this search. Press / to search again."
+		                       : "No notes yet. Notes drafted from dictation appear here.");
 		attroff(slot_attr(w, SLOT_dim));
 	}
 	for (int row = 0; row < h - 1 && w->top + (size_t)row < w->nnotes; row++) {
@@ -394,15 +428,9 @@ static int act_open(struct ws *w)
 {
 	if (w->view != VIEW_LIST || !w->nnotes)
 		return HANDLED;
-	note_clear(&w->note);
-	free_and_null(&w->note_patient);
-	if (store_note_get(w->s, w->notes[w->sel].id, &w->note) != DICTUM_OK) {
-		set_message(w, true, "%s", store_errmsg(w->s));
-		return REDRAW;
-	}
-	w->note_patient = xstrdup(w->notes[w->sel].patient_name);
-	w->scroll = 0;
-	w->view = VIEW_NOTE;
+	struct ui_request req = {.kind = UI_JOB_OPEN, .note_id = w->notes[w->sel].id};
+	ui_worker_submit(w->worker, &req);
+	set_message(w, false, "Opening note %lld...", (long long)req.note_id);
 	return REDRAW;
 }
 
@@ -470,19 +498,24 @@ static int run_loop(struct ws *w)
 		if (flags & REDRAW)
 			draw(w);
 		flags = HANDLED;
-		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-		int rc = poll(&pfd, 1, 1000);
+		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+		                        {.fd = w->wake_fd, .events = POLLIN}};
+		int rc = poll(pfd, 2, 1000);
 		if (rc < 0 && errno != EINTR)
 			return 1;
 		if (rc == 0)
 			continue;
+		if (rc > 0 && (pfd[1].revents & POLLIN)) {
+			ui_worker_drain(w->worker);
+			flags |= apply_results(w);
+		}
 		/* A signal (SIGWINCH) or input: drain what curses has. */
 		int key;
 		while ((key = getch()) != ERR && !(flags & QUIT))
 			flags |= dispatch(w, key);
 		if (rc < 0)
 			flags |= REDRAW;
-		if (pfd.revents & (POLLHUP | POLLERR))
+		if (pfd[0].revents & (POLLHUP | POLLERR))
 			return 1;
 	}
 	return 0;
@@ -497,13 +530,16 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 		        paths->data_dir, strerror(-rc));
 		return 1;
 	}
+	/* Open once here so a bad store is a clean one-line error before the
+	 * screen is taken; the worker then opens its own handle. */
 	char err[1024];
-	if (store_open(paths->db_file, &w.s, err, sizeof(err)) != DICTUM_OK) {
+	store *check = NULL;
+	if (store_open(paths->db_file, &check, err, sizeof(err)) != DICTUM_OK) {
 		fprintf(stderr, "dictum: %s\n", err);
 		return 1;
 	}
+	store_close(&check);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		store_close(&w.s);
 		fprintf(stderr, "dictum: the workstation needs a terminal; see 'dictum --help' "
 		                "for the scriptable commands\n");
 		return 1;
@@ -516,8 +552,12 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	signal(SIGABRT, on_fatal);
 	signal(SIGBUS, on_fatal);
 	signal(SIGFPE, on_fatal);
+	if (ui_worker_start(&w.worker, paths->db_file, &w.wake_fd) != DICTUM_OK) {
+		fprintf(stderr, "dictum: cannot start the store thread\n");
+		return 1;
+	}
 	if (!initscr()) {
-		store_close(&w.s);
+		ui_worker_stop(&w.worker);
 		fprintf(stderr, "dictum: cannot initialise the terminal (TERM=%s)\n",
 		        getenv("TERM") ? getenv("TERM") : "");
 		return 1;
@@ -541,6 +581,6 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	note_summaries_free(&w.notes, w.nnotes);
 	note_clear(&w.note);
 	free(w.note_patient);
-	store_close(&w.s);
+	ui_worker_stop(&w.worker);
 	return status;
 }

@@ -143,6 +143,19 @@ int store_make_uid(char out[DICTUM_UID_LEN], const char *prefix)
 	return DICTUM_OK;
 }
 
+int store_collect_one(store *s, sqlite3_stmt *st, void *out, size_t elem_size,
+                      int (*row)(sqlite3_stmt *st, void *elem))
+{
+	memset(out, 0, elem_size);
+	int rc = sqlite3_step(st), result;
+	if (rc == SQLITE_ROW)
+		result = row(st, out);
+	else
+		result = rc == SQLITE_DONE ? DICTUM_NOTFOUND : store_fail(s, rc);
+	sqlite3_reset(st);
+	return result;
+}
+
 int store_collect(store *s, sqlite3_stmt *st, void **list, size_t *count, size_t elem_size,
                   int (*row)(sqlite3_stmt *st, void *elem))
 {

@@ -42,6 +42,11 @@ void store_col_copy(sqlite3_stmt *st, int col, char *buf, size_t size);
 /* Makes a typed id: prefix + '_' + 24 hex digits. */
 int store_make_uid(char out[DICTUM_UID_LEN], const char *prefix);
 
+/* Reads the first row of st into *out (zeroed first) with row().
+ * DICTUM_NOTFOUND when there is none. On other failures *out may hold
+ * part of a row: the caller clears it. */
+int store_collect_one(store *s, sqlite3_stmt *st, void *out, size_t elem_size,
+                      int (*row)(sqlite3_stmt *st, void *elem));
 /* Runs one of the list queries: calls row() for each result row, growing
  * *list of elem_size elements. */
 int store_collect(store *s, sqlite3_stmt *st, void **list, size_t *count, size_t elem_size,

@@ -44,18 +44,9 @@ int store_outbox_next(store *s, int64_t now_ms, struct outbox_row *out)
 	if (!st)
 		return DICTUM_INTERNAL;
 	sqlite3_bind_int64(st, 1, now_ms);
-	struct outbox_row *list = NULL;
-	size_t n = 0;
-	int result = store_collect(s, st, (void **)&list, &n, sizeof(*list), outbox_row);
-	if (!result && n == 0)
-		result = DICTUM_NOTFOUND;
-	if (!result) {
-		*out = list[0];
-	} else {
-		for (size_t i = 0; i < n; i++)
-			outbox_row_clear(&list[i]);
-	}
-	free(list);
+	int result = store_collect_one(s, st, out, sizeof(*out), outbox_row);
+	if (result && result != DICTUM_NOTFOUND)
+		outbox_row_clear(out);
 	return result;
 }
 

@@ -54,16 +54,11 @@ int store_patient_get(store *s, int64_t id, struct patient *out)
 	if (!st)
 		return DICTUM_INTERNAL;
 	sqlite3_bind_int64(st, 1, id);
-	struct patient *list = NULL;
-	size_t n = 0;
-	int result = store_collect(s, st, (void **)&list, &n, sizeof(*list), patient_row);
-	if (!result && n == 0)
-		result = store_failf(s, DICTUM_NOTFOUND, "no patient with id %lld", (long long)id);
-	if (!result) {
-		*out = list[0];
-		memset(&list[0], 0, sizeof(list[0]));
-	}
-	patients_free(&list, n);
+	int result = store_collect_one(s, st, out, sizeof(*out), patient_row);
+	if (result == DICTUM_NOTFOUND)
+		store_failf(s, result, "no patient with id %lld", (long long)id);
+	else if (result)
+		patient_clear(out);
 	return result;
 }
 
@@ -142,17 +137,11 @@ int store_encounter_get(store *s, int64_t id, struct encounter *out)
 	if (!st)
 		return DICTUM_INTERNAL;
 	sqlite3_bind_int64(st, 1, id);
-	struct encounter *list = NULL;
-	size_t n = 0;
-	int result = store_collect(s, st, (void **)&list, &n, sizeof(*list), encounter_row);
-	if (!result && n == 0)
-		result =
-		    store_failf(s, DICTUM_NOTFOUND, "no encounter with id %lld", (long long)id);
-	if (!result) {
-		*out = list[0];
-		memset(&list[0], 0, sizeof(list[0]));
-	}
-	encounters_free(&list, n);
+	int result = store_collect_one(s, st, out, sizeof(*out), encounter_row);
+	if (result == DICTUM_NOTFOUND)
+		store_failf(s, result, "no encounter with id %lld", (long long)id);
+	else if (result)
+		encounter_clear(out);
 	return result;
 }
 

@@ -15,7 +15,7 @@ PACKAGES=(
   libmicrohttpd-dev
   libcmocka-dev
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
-  tmux sox flite curl
+  tmux sox flite curl python3
 )
 
 missing=()

@@ -31,6 +31,7 @@ struct ws {
 	bool loading; /* a list request is on its way */
 	const struct dictum_paths *paths;
 	struct theme theme;
+	char theme_name[64];
 	bool color;
 	enum view view, prev_view;
 	struct note_summary *notes;
@@ -57,6 +58,7 @@ static int act_open(struct ws *w);
 static int act_back(struct ws *w);
 static int act_search(struct ws *w);
 static int act_refresh(struct ws *w);
+static int act_theme(struct ws *w);
 
 /* Keys map to named actions; this one list feeds the dispatcher and the
  * help screen (tig's request table). */
@@ -76,6 +78,10 @@ static const struct action {
     {"back", {27, KEY_LEFT, 'h'}, "Back to the list", act_back},
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
+    {"theme",
+     {'t', 0, 0},
+     "Next colour theme (dark, light, high-contrast, colour-blind)",
+     act_theme},
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -128,13 +134,17 @@ static void apply_theme(struct ws *w)
 {
 	if (!w->color)
 		return;
-	for (int i = 0; i < SLOT_COUNT; i++)
-		init_pair((short)(i + 1), w->theme.slots[i].fg, w->theme.slots[i].bg);
+	/* A 256-colour theme on an 8-colour terminal falls back to the default. */
+	for (int i = 0; i < SLOT_COUNT; i++) {
+		short fg = w->theme.slots[i].fg, bg = w->theme.slots[i].bg;
+		init_pair((short)(i + 1), fg < COLORS ? fg : -1, bg < COLORS ? bg : -1);
+	}
 }
 
 static void load_theme(struct ws *w, const char *name)
 {
 	theme_default(&w->theme);
+	str_copy(w->theme_name, name, sizeof(w->theme_name));
 	const char *dirs[] = {w->paths->config_dir, DICTUM_DATADIR, DICTUM_SOURCE_DATADIR};
 	for (size_t i = 0; i < 3; i++) {
 		char path[1200];
@@ -149,6 +159,26 @@ static void load_theme(struct ws *w, const char *name)
 		free(text);
 		return;
 	}
+	set_message(w, true, "theme '%s' not found; using the built-in colours", name);
+}
+
+/* The shipped themes, in the order the theme key cycles through them. */
+static const char *const theme_names[] = {"dark", "light", "high-contrast", "colorblind"};
+
+static int act_theme(struct ws *w)
+{
+	size_t next = 0;
+	for (size_t i = 0; i < sizeof(theme_names) / sizeof(theme_names[0]); i++)
+		if (strcmp(theme_names[i], w->theme_name) == 0)
+			next = (i + 1) % (sizeof(theme_names) / sizeof(theme_names[0]));
+	w->message[0] = '\0';
+	load_theme(w, theme_names[next]);
+	apply_theme(w);
+	if (!w->message[0])
+		set_message(w, false, "Theme: %s%s", w->theme_name,
+		            w->color ? ""
+		                     : " (colours are off: NO_COLOR or a monochrome terminal)");
+	return REDRAW;
 }
 
 /* Asks the worker for the list (or the search) shown now. */

@@ -29,7 +29,7 @@ static void test_theme_parse(void **state)
 
 static void test_shipped_themes_parse(void **state)
 {
-	const char *names[] = {"dark"};
+	const char *names[] = {"dark", "light", "high-contrast", "colorblind"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char path[1024], *text = NULL;
 		snprintf(path, sizeof(path), "%s/themes/%s.theme", DICTUM_SOURCE_DATADIR, names[i]);

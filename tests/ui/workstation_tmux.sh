@@ -41,6 +41,11 @@ check "help lists actions from the table" wait_for "Search notes (full text)"
 t send-keys -t dictum 'q'
 check "q leaves help" wait_for "Turing, Alan"
 
+t send-keys -t dictum 't'
+check "t switches to the light theme" wait_for "Theme: light"
+t send-keys -t dictum 't' 't' 't'
+check "t cycles back to dark" wait_for "Theme: dark"
+
 t send-keys -t dictum '/' 'albuterol' Enter
 check "search narrows the list" wait_for "search: albuterol"
 check "search shows the matching note" wait_for "1 notes"

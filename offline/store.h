@@ -68,6 +68,12 @@ int store_encounter_set_status(store *s, int64_t id, enum encounter_status statu
 int store_note_save(store *s, struct note *n, const char *author);
 /* Signs a draft: it becomes read-only. expected_version as for save. */
 int store_note_sign(store *s, int64_t id, int expected_version, const char *author);
+/* Appends an addendum to a signed note: a new section titled with the
+ * time and author, version + 1, the signed text untouched. DICTUM_INVAL for
+ * a draft (edit it instead) or empty text; DICTUM_CONFLICT when
+ * expected_version is stale. */
+int store_note_addendum(store *s, int64_t id, int expected_version, const char *author,
+                        const char *text);
 /* Loads a note with its sections. Clear with note_clear. */
 int store_note_get(store *s, int64_t id, struct note *out);
 int store_note_get_by_uid(store *s, const char *uid, struct note *out);

@@ -4,6 +4,7 @@
 #include "core/util.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -278,6 +279,29 @@ int store_note_save(store *s, struct note *n, const char *author)
 	return result;
 }
 
+/* Checks, inside a transaction, that note id is at expected_version and
+ * signed (want_signed) or a draft; sets *version. */
+static int check_base(store *s, int64_t id, int expected, bool want_signed, int *version)
+{
+	enum note_status status;
+	int result = current_state(s, id, version, &status);
+	if (result)
+		return result;
+	if (want_signed && status != NOTE_SIGNED)
+		return store_failf(s, DICTUM_INVAL,
+		                   "note %lld is a draft: edit it; only a signed note takes an "
+		                   "addendum",
+		                   (long long)id);
+	if (!want_signed && status == NOTE_SIGNED)
+		return store_failf(s, DICTUM_READONLY, "note %lld is already signed",
+		                   (long long)id);
+	if (*version != expected)
+		return store_failf(s, DICTUM_CONFLICT,
+		                   "note %lld changed elsewhere (version %d, expected %d)",
+		                   (long long)id, *version, expected);
+	return DICTUM_OK;
+}
+
 int store_note_sign(store *s, int64_t id, int expected_version, const char *author)
 {
 	static const char sql[] = "UPDATE notes SET status = 'signed', version = ?2, "
@@ -286,22 +310,10 @@ int store_note_sign(store *s, int64_t id, int expected_version, const char *auth
 	static const char enc[] = "UPDATE encounters SET status = 'signed', updated_at = ?2 "
 	                          "WHERE id = (SELECT encounter_id FROM notes WHERE id = ?1)";
 	int version, result = store_begin(s);
-	enum note_status status;
 	if (result)
 		return result;
-	if ((result = current_state(s, id, &version, &status)))
+	if ((result = check_base(s, id, expected_version, false, &version)))
 		goto fail;
-	if (status == NOTE_SIGNED) {
-		result =
-		    store_failf(s, DICTUM_READONLY, "note %lld is already signed", (long long)id);
-		goto fail;
-	}
-	if (version != expected_version) {
-		result = store_failf(s, DICTUM_CONFLICT,
-		                     "note %lld changed elsewhere (version %d, expected %d)",
-		                     (long long)id, version, expected_version);
-		goto fail;
-	}
 	struct note n = {.id = id, .version = version + 1};
 	time_now_iso(n.updated_at);
 	sqlite3_stmt *st = store_stmt(s, sql);
@@ -324,6 +336,60 @@ int store_note_sign(store *s, int64_t id, int expected_version, const char *auth
 	if ((result = store_step_done(s, st)) ||
 	    (result = add_version(s, &n, author, "[\"signed\"]")) ||
 	    (result = add_outbox(s, id, "sign", version)) || (result = store_commit(s)))
+		goto fail;
+	return DICTUM_OK;
+fail:
+	store_rollback(s);
+	return result;
+}
+
+int store_note_addendum(store *s, int64_t id, int expected_version, const char *author,
+                        const char *text)
+{
+	static const char sec[] =
+	    "INSERT INTO note_sections(note_id, position, key, title, text) "
+	    "SELECT ?1, coalesce(max(position) + 1, 0), ?2, ?3, ?4 FROM note_sections "
+	    "WHERE note_id = ?1";
+	static const char upd[] =
+	    "UPDATE notes SET version = ?2, body = body || char(10) || ?3 || char(10) || ?4 || "
+	    "char(10), updated_at = ?5, sync_state = CASE sync_state WHEN 'conflict' THEN "
+	    "'conflict' ELSE 'queued' END WHERE id = ?1";
+	if (str_empty(text))
+		return store_failf(s, DICTUM_INVAL, "an addendum needs text");
+	int version, result = store_begin(s);
+	if (result)
+		return result;
+	if ((result = check_base(s, id, expected_version, true, &version)))
+		goto fail;
+	struct note n = {.id = id, .version = version + 1};
+	time_now_iso(n.updated_at);
+	char key[32], title[160];
+	snprintf(key, sizeof(key), "addendum_%d", n.version);
+	snprintf(title, sizeof(title), "Addendum (%.10s %.5s, %s)", n.updated_at, n.updated_at + 11,
+	         str_empty(author) ? "unknown" : author);
+	sqlite3_stmt *st = store_stmt(s, sec);
+	if (!st) {
+		result = DICTUM_INTERNAL;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, key);
+	store_bind_text(st, 3, title);
+	store_bind_text(st, 4, text);
+	if ((result = store_step_done(s, st)))
+		goto fail;
+	if (!(st = store_stmt(s, upd))) {
+		result = DICTUM_INTERNAL;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, n.version);
+	store_bind_text(st, 3, title);
+	store_bind_text(st, 4, text);
+	store_bind_text(st, 5, n.updated_at);
+	if ((result = store_step_done(s, st)) ||
+	    (result = add_version(s, &n, author, "[\"addendum\"]")) ||
+	    (result = add_outbox(s, id, "update", version)) || (result = store_commit(s)))
 		goto fail;
 	return DICTUM_OK;
 fail:

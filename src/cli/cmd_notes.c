@@ -342,14 +342,34 @@ static int notes_sign(struct cli_ctx *ctx, store *s, int argc, char **argv)
 	return status;
 }
 
+static int notes_addendum(struct cli_ctx *ctx, store *s, int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_fail("notes addendum: give a note id and a FILE or -");
+	struct note n = {0};
+	if (load(s, argv[1], &n) != DICTUM_OK)
+		return cli_fail("notes addendum: %s", store_errmsg(s));
+	char *text = NULL;
+	int status = 0, rc = file_read_all(argv[2], 1u << 20, &text, NULL);
+	if (rc) {
+		status = cli_fail("notes addendum: cannot read %s: %s", argv[2], strerror(-rc));
+	} else if (store_note_addendum(s, n.id, n.version, cli_user(), str_trim(text)) !=
+	           DICTUM_OK) {
+		status = cli_fail("notes addendum: %s", store_errmsg(s));
+	} else {
+		printf("%lld\tversion %d\n", (long long)n.id, n.version + 1);
+	}
+	free(text);
+	note_clear(&n);
+	return status;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct cli_ctx *ctx, store *s, int argc, char **argv);
 } subcommands[] = {
-    {"list", notes_list},
-    {"search", notes_search},
-    {"add", notes_add},
-    {"sign", notes_sign},
+    {"list", notes_list}, {"search", notes_search},     {"add", notes_add},
+    {"sign", notes_sign}, {"addendum", notes_addendum},
 };
 
 int cmd_notes(struct cli_ctx *ctx, int argc, char **argv)

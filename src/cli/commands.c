@@ -9,7 +9,7 @@ const struct cli_command cli_commands[] = {
     {"notes",
      "list [--limit N] [--patient ID] [--type T] [--status S] | show ID | "
      "export ID [--format text|markdown|json] [-o FILE] | search QUERY | "
-     "add --patient ID --type T FILE|- | sign ID",
+     "add --patient ID --type T FILE|- | sign ID | addendum ID FILE|-",
      "browse, search, export and sign notes in the offline store", cmd_notes},
     {"db", "check", "check the store: integrity, schema version, row counts", cmd_db},
     {"workstation", "", "open the ncurses workstation (the default with no command)",

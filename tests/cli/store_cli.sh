@@ -53,11 +53,15 @@ check "notes export text" grep -q '^Palpitations for one week.$' "$tmp/export.tx
 check "notes show of a missing note fails" bash -c "! '$dictum' --data-dir '$tmp/data' notes show 42 2>/dev/null"
 check "notes sign" bash -c "'$dictum' --data-dir '$tmp/data' notes sign 1 | grep -q signed"
 check "a signed note cannot be signed again" bash -c "! '$dictum' --data-dir '$tmp/data' notes sign 1 2>/dev/null"
+check "a signed note takes an addendum" bash -c "echo 'Holter results normal.' | '$dictum' --data-dir '$tmp/data' notes addendum 1 - | grep -q 'version 3'"
+out=$("$dictum" "${d[@]}" notes show 1)
+check "the addendum follows the signed text" grep -A1 '^Addendum (' <<<"$out"
+check "the addendum text is shown" grep -q '^Holter results normal.$' <<<"$out"
 
 out=$("$dictum" "${d[@]}" db check)
 check "db check reports ok" grep -q '^integrity: *ok$' <<<"$out"
 check "db check reports the schema" grep -q '^schema version: 1' <<<"$out"
-check "db check --json counts notes and versions" bash -c "'$dictum' --data-dir '$tmp/data' --json db check | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[\"ok\"] and r[\"counts\"][\"notes\"]==1 and r[\"counts\"][\"note_versions\"]==2, r'"
+check "db check --json counts notes and versions" bash -c "'$dictum' --data-dir '$tmp/data' --json db check | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[\"ok\"] and r[\"counts\"][\"notes\"]==1 and r[\"counts\"][\"note_versions\"]==3, r'"
 
 # DICTUM_DATA_DIR and the XDG default choose the store.
 DICTUM_DATA_DIR=$tmp/data "$dictum" notes list >"$tmp/env.out"

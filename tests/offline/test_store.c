@@ -181,6 +181,40 @@ static void test_signed_note_is_read_only(void **state)
 	note_clear(&n);
 }
 
+static void test_addendum_keeps_signed_text(void **state)
+{
+	struct fixture *f = *state;
+	struct note n;
+	make_note(f, &n, "Ankle sprain.", "RICE, ibuprofen 400 mg.");
+	assert_int_equal(store_note_save(f->s, &n, "x"), DICTUM_OK);
+	assert_int_equal(store_note_addendum(f->s, n.id, 1, "dr", "Too early."), DICTUM_INVAL);
+	assert_int_equal(store_note_sign(f->s, n.id, 1, "dr"), DICTUM_OK);
+	assert_int_equal(store_note_addendum(f->s, n.id, 1, "dr", "Stale."), DICTUM_CONFLICT);
+	assert_int_equal(store_note_addendum(f->s, n.id, 2, "dr", ""), DICTUM_INVAL);
+	assert_int_equal(store_note_addendum(f->s, n.id, 2, "dr", "X-ray reviewed: no fracture."),
+	                 DICTUM_OK);
+	struct note got = {0};
+	assert_int_equal(store_note_get(f->s, n.id, &got), DICTUM_OK);
+	assert_int_equal(got.version, 3);
+	assert_int_equal(got.status, NOTE_SIGNED);
+	assert_int_equal(got.nsections, 3);
+	assert_string_equal(got.sections[1].text, "RICE, ibuprofen 400 mg.");
+	assert_string_equal(got.sections[2].key, "addendum_3");
+	assert_non_null(strstr(got.sections[2].title, "Addendum ("));
+	assert_non_null(strstr(got.sections[2].title, ", dr)"));
+	assert_string_equal(got.sections[2].text, "X-ray reviewed: no fracture.");
+	note_clear(&got);
+	struct note_summary *list = NULL;
+	size_t count = 0;
+	assert_int_equal(store_note_search(f->s, "fracture", 10, &list, &count), DICTUM_OK);
+	assert_int_equal(count, 1);
+	note_summaries_free(&list, count);
+	struct store_check_result r;
+	assert_int_equal(store_check(f->s, &r), DICTUM_OK);
+	assert_true(r.ok);
+	note_clear(&n);
+}
+
 static void test_list_pages_newest_first(void **state)
 {
 	struct fixture *f = *state;
@@ -436,6 +470,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_note_roundtrip_and_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_edit_is_a_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_signed_note_is_read_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_addendum_keeps_signed_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_pages_newest_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_follows_edits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outbox_in_order, setup, teardown),

@@ -126,6 +126,26 @@ static const struct pp_header pp_headers[] = {
     {"instructions", "patient_instructions", "Patient Instructions", false},
     {"subjective", "subjective", "Subjective", false},
     {"objective", "objective", "Objective", false},
+    {"chief concern", "chief_complaint", "Chief Complaint", false},
+    {"review of symptoms", "ros", "Review of Systems", false},
+    {"mental status exam", "mental_status_exam", "Mental Status Exam", false},
+    {"mental status examination", "mental_status_exam", "Mental Status Exam", false},
+    {"laboratory", "results", "Results", false},
+    {"lab", "results", "Results", false},
+    {"differential diagnosis", "assessment", "Assessment", false},
+    {"immunizations", "immunizations", "Immunizations", false},
+    {"problem list", "problem_list", "Problem List", false},
+    {"indications", "indications", "Indications", false},
+    {"indication", "indications", "Indications", false},
+    {"preoperative diagnosis", "preoperative_diagnosis", "Preoperative Diagnosis", false},
+    {"postoperative diagnosis", "postoperative_diagnosis", "Postoperative Diagnosis", false},
+    {"anesthesia", "anesthesia", "Anesthesia", false},
+    {"description of procedure", "procedure", "Procedure", false},
+    {"findings", "findings", "Findings", false},
+    {"complications", "complications", "Complications", false},
+    {"estimated blood loss", "estimated_blood_loss", "Estimated Blood Loss", false},
+    {"specimens", "specimens", "Specimens", false},
+    {"consent", "consent", "Consent", false},
 };
 
 /* After a header at a boundary these make it prose, not a cue. */
@@ -280,6 +300,32 @@ static const struct pp_unit pp_units[] = {
     {"sprays", "sprays", false},
     {"doses", "doses", false},
     {"episodes", "episodes", false},
+    {"pack per day", "pack per day", false},
+    {"packs per day", "packs per day", false},
+    {"drinks", "drinks", false},
+    {"cigarettes", "cigarettes", false},
+    {"grams per deciliter", "g/dL", false},
+    {"milligrams per day", "mg/day", false},
+    {"micrograms per kilogram per minute", "mcg/kg/min", false},
+    {"milliliters per kilogram", "mL/kg", false},
+    {"nanograms per milliliter", "ng/mL", false},
+    {"picograms per milliliter", "pg/mL", false},
+    {"units per liter", "units/L", false},
+    {"units per kilogram", "units/kg", false},
+    {"grams per hour", "g/h", false},
+    {"milligrams per hour", "mg/h", false},
+    {"plus", "+", true},
+    {"units per hour", "units/h", false},
+    {"centimeters of water", "cm H2O", false},
+    {"french", "French", false},
+    {"gauge", "gauge", false},
+    {"ounces", "ounces", false},
+    {"millimoles", "mmol", false},
+};
+
+/* After a number these make it a time of day: "two thirty p m" -> "2:30 p.m.". */
+static const struct pp_spelling pp_clock_words[] = {
+    {"a m", "a.m."}, {"p m", "p.m."}, {"am", "a.m."}, {"pm", "p.m."}, {"o'clock", "o'clock"},
 };
 
 static const struct pp_spelling pp_spellings[] = {
@@ -360,11 +406,71 @@ static const struct pp_spelling pp_spellings[] = {
     {"october", "October"},
     {"november", "November"},
     {"december", "December"},
+    {"nkda", "NKDA"},
+    {"a m", "a.m."},
+    {"p m", "p.m."},
+    {"cva", "CVA"},
+    {"tia", "TIA"},
+    {"mi", "MI"},
+    {"a fib", "AFib"},
+    {"afib", "AFib"},
+    {"ua", "UA"},
+    {"cxr", "CXR"},
+    {"gfr", "GFR"},
+    {"egfr", "eGFR"},
+    {"psa", "PSA"},
+    {"adhd", "ADHD"},
+    {"ptsd", "PTSD"},
+    {"ssri", "SSRI"},
+    {"snri", "SNRI"},
+    {"ace", "ACE"},
+    {"arb", "ARB"},
+    {"otc", "OTC"},
+    {"npo", "NPO"},
+    {"po", "PO"},
+    {"ppi", "PPI"},
+    {"ent", "ENT"},
+    {"st", "ST"},
+    {"i v", "IV"},
+    {"i m", "IM"},
+    {"p o", "PO"},
+    {"a v f", "aVF"},
+    {"a v l", "aVL"},
+    {"a v r", "aVR"},
+    {"phq nine", "PHQ-9"},
+    {"phq two", "PHQ-2"},
+    {"gad seven", "GAD-7"},
+    {"phq", "PHQ"},
+    {"c one", "C1"},
+    {"c two", "C2"},
+    {"c three", "C3"},
+    {"c four", "C4"},
+    {"c five", "C5"},
+    {"c six", "C6"},
+    {"c seven", "C7"},
+    {"t one", "T1"},
+    {"t two", "T2"},
+    {"t three", "T3"},
+    {"t four", "T4"},
+    {"t five", "T5"},
+    {"t six", "T6"},
+    {"t seven", "T7"},
+    {"t eight", "T8"},
+    {"t nine", "T9"},
+    {"t ten", "T10"},
+    {"t eleven", "T11"},
+    {"t twelve", "T12"},
+    {"l one", "L1"},
+    {"l two", "L2"},
+    {"l three", "L3"},
+    {"l four", "L4"},
+    {"l five", "L5"},
+    {"s one", "S1"},
 };
 
 /* A lone "one" after these is a pronoun ("no one", "every one"). */
 static const char *const pp_one_blockers[] = {"no", "every", "any", "some", "each", "which", NULL};
-static const char *const pp_range_words[] = {"to", "or", "through", NULL};
+static const char *const pp_range_words[] = {"to", "or", "through", "dash", "hyphen", NULL};
 /* A number after these is a label and always digits ("type two" -> "type 2"). */
 static const char *const pp_label_words[] = {"type",  "grade", "stage", "class", "gravida",
                                              "para",  "room",  "bed",   "day",   "cycle",
@@ -578,6 +684,17 @@ static size_t pp_below_thousand(const struct pp_ctx *c, size_t i, unsigned *v)
 		*v = a * 100 + b;
 		return k2 ? j + k2 - i : k + 1;
 	}
+	if (k == 1 && a >= 11 && a <= 20 &&
+	    (pp_class(c, i + 1) == PP_N_TEEN || pp_class(c, i + 1) == PP_N_TENS ||
+	     (strcmp(pp_word(c, i + 1), "oh") == 0 && pp_class(c, i + 2) == PP_N_DIGIT))) {
+		if (strcmp(pp_word(c, i + 1), "oh") == 0) {
+			*v = a * 100 + pp_value(c, i + 2);
+			return 3;
+		}
+		size_t k2 = pp_below_hundred(c, i + 1, &b);
+		*v = a * 100 + b;
+		return 1 + k2;
+	}
 	if (k == 1 && pp_class(c, i) == PP_N_DIGIT && a > 0) {
 		if (strcmp(pp_word(c, i + 1), "oh") == 0 && pp_class(c, i + 2) == PP_N_DIGIT) {
 			*v = a * 100 + pp_value(c, i + 2);
@@ -594,11 +711,35 @@ static size_t pp_below_thousand(const struct pp_ctx *c, size_t i, unsigned *v)
 	return k;
 }
 
+/* A token the recogniser already wrote as digits: "40", "2.5". */
+static bool pp_parse_digits(const char *w, struct pp_num *num)
+{
+	size_t n = strspn(w, "0123456789");
+	if (n == 0 || n > 12)
+		return false;
+	num->value = strtoull(w, NULL, 10);
+	num->has_int = true;
+	num->nwords = 1;
+	if (w[n] == '.') {
+		size_t f = strspn(w + n + 1, "0123456789");
+		if (f == 0 || f + 1 > sizeof(num->frac) || w[n + 1 + f])
+			return false;
+		memcpy(num->frac, w + n + 1, f);
+		num->frac[f] = '\0';
+		num->nfrac = f;
+		return true;
+	}
+	return w[n] == '\0';
+}
+
 static bool pp_parse_number(const struct pp_ctx *c, size_t i, struct pp_num *num)
 {
 	memset(num, 0, sizeof(*num));
 	unsigned a = 0, b = 0;
 	size_t j = i;
+	const char *w = pp_word(c, i);
+	if (isdigit((unsigned char)w[0]))
+		return pp_parse_digits(w, num);
 	size_t k = pp_below_thousand(c, i, &a);
 	if (k > 0) {
 		num->has_int = true;
@@ -615,8 +756,7 @@ static bool pp_parse_number(const struct pp_ctx *c, size_t i, struct pp_num *num
 	if (strcmp(pp_word(c, j), "point") == 0) {
 		size_t m = j + 1;
 		while (num->nfrac + 3 < sizeof(num->frac)) {
-			const char *w = pp_word(c, m);
-			if (strcmp(w, "oh") == 0)
+			if (strcmp(pp_word(c, m), "oh") == 0)
 				num->frac[num->nfrac++] = '0';
 			else if (pp_class(c, m) == PP_N_DIGIT)
 				num->frac[num->nfrac++] = (char)('0' + pp_value(c, m));
@@ -656,8 +796,26 @@ static const struct pp_unit *pp_find_unit(const struct pp_ctx *c, size_t i, size
 	return best;
 }
 
+static const struct pp_spelling *pp_find_spelling(const struct pp_ctx *c, size_t i,
+                                                  const struct pp_spelling *table, size_t n,
+                                                  size_t *len)
+{
+	const struct pp_spelling *best = NULL;
+	size_t best_len = 0;
+	for (size_t t = 0; t < n; t++) {
+		size_t k = pp_match(c, i, table[t].phrase);
+		if (k > best_len) {
+			best = &table[t];
+			best_len = k;
+		}
+	}
+	*len = best_len;
+	return best;
+}
+
 enum pp_trigger {
 	PP_T_NONE,
+	PP_T_CLOCK,
 	PP_T_UNIT,
 	PP_T_OVER,
 	PP_T_OUT_OF,
@@ -676,10 +834,11 @@ static enum pp_trigger pp_trigger(const struct pp_ctx *c, size_t i, const struct
 	bool lone = num->has_int && num->nwords == 1 && num->nfrac == 0;
 	if (lone && num->value == 1 && i > 0 && pp_in_list(pp_word(c, i - 1), pp_one_blockers))
 		return PP_T_NONE;
+	if (num->has_int && num->nfrac == 0 &&
+	    pp_find_spelling(c, j, pp_clock_words, PP_LEN(pp_clock_words), &k))
+		return PP_T_CLOCK;
 	if (pp_find_unit(c, j, &k))
 		return PP_T_UNIT;
-	if (num->has_int && i > 0 && pp_in_list(pp_word(c, i - 1), pp_label_words))
-		return PP_T_LABEL;
 	if (!num->has_int)
 		return PP_T_NONE;
 	if (strcmp(pp_word(c, j), "over") == 0 && pp_parse_number(c, j + 1, &next) && next.has_int)
@@ -688,6 +847,8 @@ static enum pp_trigger pp_trigger(const struct pp_ctx *c, size_t i, const struct
 		return PP_T_OUT_OF;
 	if (num->nfrac > 0)
 		return PP_T_DECIMAL;
+	if (i > 0 && pp_in_list(pp_word(c, i - 1), pp_label_words))
+		return PP_T_LABEL;
 	if (allow_range && pp_in_list(pp_word(c, j), pp_range_words) &&
 	    pp_parse_number(c, j + 1, &next) && pp_trigger(c, j + 1, &next, false) != PP_T_NONE)
 		return PP_T_RANGE;
@@ -716,6 +877,18 @@ static int pp_try_number(struct pp_ctx *c, size_t i, size_t *used)
 	if (why == PP_T_NONE)
 		goto out;
 	j = i + num.nwords;
+	if (why == PP_T_CLOCK) {
+		const struct pp_spelling *clock =
+		    pp_find_spelling(c, j, pp_clock_words, PP_LEN(pp_clock_words), &k);
+		unsigned long long h = num.value >= 100 ? num.value / 100 : num.value;
+		unsigned long long m = num.value >= 100 ? num.value % 100 : 0;
+		if (num.value >= 100 && h <= 12 && m < 60)
+			result = dynbuf_printf(&d, "%llu:%02llu %s", h, m, clock->text);
+		else
+			result = dynbuf_printf(&d, "%llu %s", num.value, clock->text);
+		j += k;
+		goto push;
+	}
 	result = pp_format_number(&d, &num);
 	if (!result && (why == PP_T_OVER || why == PP_T_OUT_OF)) {
 		j += why == PP_T_OVER ? 1 : 2;
@@ -730,6 +903,7 @@ static int pp_try_number(struct pp_ctx *c, size_t i, size_t *used)
 		result = dynbuf_printf(&d, "%s%s", unit->glued ? "" : " ", unit->text);
 		j += k;
 	}
+push:
 	if (result)
 		goto out;
 	result = pp_push(c, PP_TEXT, dynbuf_str(&d), i, j - 1, NULL);
@@ -1076,7 +1250,7 @@ static void pp_normalise(char *t)
 			*open = '\0';
 	}
 	len = strlen(t);
-	while (len > 0 && !isalnum((unsigned char)t[len - 1]))
+	while (len > 0 && !isalnum((unsigned char)t[len - 1]) && t[len - 1] != '%')
 		t[--len] = '\0';
 	size_t lead = 0;
 	while (t[lead] && !isalnum((unsigned char)t[lead]))

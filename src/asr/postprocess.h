@@ -7,7 +7,8 @@
  *
  * Input words
  *   Words are separated by white space. Each word is lower-cased, stripped of
- *   leading and trailing punctuation (apostrophes and inner hyphens stay) and
+ *   leading and trailing punctuation (inner apostrophes and hyphens and a
+ *   trailing '%' stay) and
  *   of a PocketSphinx alternate-pronunciation suffix such as "(2)". Words that
  *   start with '<' or '[' (<s>, <sil>, [noise]) and words left empty are
  *   fillers: skipped, but they keep their index. Word indices in the result
@@ -55,10 +56,14 @@
  *   Number words (zero..nineteen, twenty..ninety, hundred, thousand, "and"
  *   after hundred/thousand, "oh" as a digit after a digit or "point") are
  *   read as one phrase: "one hundred forty five" = 145; the spoken form
- *   digit + two-digit ("one twenty", "one oh five") = 120, 105; decimals with
- *   "point" and digit words ("ninety eight point six" = 98.6, "point two
- *   five" = .25; a bare "point five" before a unit becomes 0.5).
+ *   digit + two-digit ("one twenty", "one oh five") = 120, 105; years
+ *   ("nineteen ninety eight", "twenty twenty three") = 1998, 2023; decimals
+ *   with "point" and digit words ("ninety eight point six" = 98.6, "point two
+ *   five" = .25; a bare "point five" before a unit becomes 0.5). A word the
+ *   recogniser already wrote in digits ("40", "2.5") is a phrase too.
  *   A phrase becomes digits when
+ *   - a time-of-day word follows ("a m", "p m", "o'clock"): "two thirty p m"
+ *     -> "2:30 p.m.";
  *   - a unit follows (table: milligrams -> mg, micrograms -> mcg, grams -> g,
  *     kilograms -> kg, milliliters -> mL, liters -> L, units, milligrams per
  *     deciliter -> mg/dL, milligrams per kilogram -> mg/kg, millimeters of
@@ -69,10 +74,11 @@
  *   - "over" and a number follow: "one twenty over eighty" -> "120/80";
  *     "out of" and a number: "five out of ten" -> "5/10";
  *   - it has a decimal part: "eight point one" -> "8.1";
- *   - "to", "or" or "through" and a number that itself becomes digits
- *     follow: "two to three days" -> "2 to 3 days";
  *   - it follows a label word (type, grade, stage, class, gravida, para,
  *     room, bed, day, cycle, level, step, zone, lead): "type two" -> "type 2";
+ *   - "to", "or", "through", "dash" or "hyphen" and a number that itself
+ *     becomes digits follow: "two to three days" -> "2 to 3 days", "two dash
+ *     three days" -> "2-3 days";
  *   - it is a quantity: two or more number words, or a value of 10 or more
  *     ("ldl ninety eight" -> "LDL 98").
  *   A lone zero..nine with none of these stays a word ("four sutures", "one

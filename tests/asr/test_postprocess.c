@@ -162,6 +162,18 @@ static void test_numbers(void **state)
 	    {"eleven year old girl", "11-year-old girl"},
 	    {"type two diabetes", "Type 2 diabetes"},
 	    {"point two five milligrams", "0.25 mg"},
+	    {"seen at two thirty p m", "Seen at 2:30 p.m."},
+	    {"at seven a m", "At 7 a.m."},
+	    {"quit smoking in nineteen ninety eight", "Quit smoking in 1998"},
+	    {"since twenty twenty three", "Since 2023"},
+	    {"two dash three days", "2-3 days"},
+	    {"grade two over six murmur", "Grade 2/6 murmur"},
+	    {"gravida two para one at thirty two weeks", "Gravida 2 para 1 at 32 weeks"},
+	    {"took 40 milligrams and 2.5 milligrams", "Took 40 mg and 2.5 mg"},
+	    {"sat 98% on room air", "Sat 98% on room air"},
+	    {"urine protein two plus", "Urine protein 2+"},
+	    {"fever to one hundred three point five", "Fever to 103.5"},
+	    {"platelets two hundred fifty thousand", "Platelets 250000"},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -202,6 +214,14 @@ static void test_units(void **state)
 	    {"twelve point five milligrams", "12.5 mg"},
 	    {"vitamin d one thousand units daily", "Vitamin D 1000 units daily"},
 	    {"weight seventy kilograms", "Weight 70 kg"},
+	    {"acetaminophen fifteen milligrams per kilogram every six hours",
+	     "Acetaminophen 15 mg/kg every 6 hours"},
+	    {"heparin sixty units per kilogram i v", "Heparin 60 units/kg IV"},
+	    {"opening pressure eighteen centimeters of water", "Opening pressure 18 cm H2O"},
+	    {"troponin zero point four five nanograms per milliliter", "Troponin 0.45 ng/mL"},
+	    {"an eighteen month old boy", "An 18-month-old boy"},
+	    {"she smokes one pack per day", "She smokes 1 pack per day"},
+	    {"hemoglobin a one c seven point two percent", "Hemoglobin A1c 7.2%"},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -215,6 +235,9 @@ static void test_lists_and_spelling(void **state)
 	    {"copd and chf", "COPD and CHF"},
 	    {"i think chest x ray is clear", "I think chest x-ray is clear"},
 	    {"e k g normal", "EKG normal"},
+	    {"needle at l four dash l five", "Needle at L4-L5"},
+	    {"phq nine score of eighteen", "PHQ-9 score of 18"},
+	    {"st elevation in a v f", "ST elevation in aVF"},
 	    {"<s> the [noise] patient(2) </s> is well", "The patient is well"},
 	    {"The PATIENT, is well.", "The patient is well"},
 	};
@@ -237,6 +260,10 @@ static void test_headers(void **state)
 	    {"cholesterol follow up period", "Cholesterol follow up."},
 	    {"follow up colon two weeks", "Follow-up:\n2 weeks"},
 	    {"a and p colon stable", "Assessment and Plan:\nStable"},
+	    {"preoperative diagnosis colon appendicitis period",
+	     "Preoperative Diagnosis:\nAppendicitis."},
+	    {"mental status exam colon tearful period", "Mental Status Exam:\nTearful."},
+	    {"physical exam colon skin colon warm period", "Physical Exam:\nSkin: warm."},
 	    {"medications colon none period allergies colon none", "Medications:\nNone.\n\n"
 	                                                           "Allergies:\nNone"},
 	};

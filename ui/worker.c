@@ -3,21 +3,33 @@
 #include "offline/store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+struct queued {
+	struct ui_request req;
+	struct queued *next;
+};
+
+struct done {
+	struct ui_result res;
+	struct done *next;
+};
 
 struct ui_worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stopping;
-	bool pending[UI_JOB_COUNT];
-	struct ui_request requests[UI_JOB_COUNT];
-	bool ready[UI_JOB_COUNT];
-	struct ui_result results[UI_JOB_COUNT];
+	bool read_pending[UI_JOB_OPEN + 1];
+	struct ui_request reads[UI_JOB_OPEN + 1];
+	struct queued *writes, *writes_tail;
+	struct done *results, *results_tail;
 	char *db_path;
 	int pipe[2];
 };
@@ -30,32 +42,155 @@ void ui_result_clear(struct ui_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void run(store *s, const struct ui_request *req, struct ui_result *r)
+void ui_request_clear(struct ui_request *r)
+{
+	note_clear(&r->note);
+	free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Loads note id and its patient's name into r. */
+static void reload_note(store *s, int64_t id, struct ui_result *r)
+{
+	note_clear(&r->note);
+	free_and_null(&r->patient);
+	int status = store_note_get(s, id, &r->note);
+	struct encounter e = {0};
+	if (!status && store_encounter_get(s, r->note.encounter_id, &e) == DICTUM_OK) {
+		r->patient = e.patient_name;
+		e.patient_name = NULL;
+	}
+	encounter_clear(&e);
+	if (status && !r->status) {
+		r->status = status;
+		str_copy(r->error, store_errmsg(s), sizeof(r->error));
+	}
+}
+
+/* Finds the patient named "Last, First" (any case) or adds them. */
+static int find_or_add_patient(store *s, const char *spec, int64_t *id)
+{
+	char last[128], first[128];
+	const char *comma = strchr(spec, ',');
+	if (!comma)
+		return DICTUM_INVAL;
+	snprintf(last, sizeof(last), "%.*s", (int)(comma - spec), spec);
+	str_copy(first, comma + 1, sizeof(first));
+	str_trim(last);
+	str_trim(first);
+	if (!*last || !*first)
+		return DICTUM_INVAL;
+	struct patient *list = NULL;
+	size_t n = 0;
+	int result = store_patient_list(s, last, 0, &list, &n);
+	for (size_t i = 0; !result && i < n && !*id; i++)
+		if (strcasecmp(list[i].last_name, last) == 0 &&
+		    strcasecmp(list[i].first_name, first) == 0)
+			*id = list[i].id;
+	patients_free(&list, n);
+	if (result || *id)
+		return result;
+	struct patient p = {.first_name = strdup(first), .last_name = strdup(last)};
+	result = p.first_name && p.last_name ? store_patient_add(s, &p) : DICTUM_NOMEM;
+	*id = p.id;
+	patient_clear(&p);
+	return result;
+}
+
+static int create_encounter(store *s, struct ui_request *req, int64_t *note_id, struct ui_result *r)
+{
+	int64_t patient = 0;
+	int result = store_begin(s);
+	if (result)
+		return result;
+	if ((result = find_or_add_patient(s, req->text ? req->text : "", &patient))) {
+		if (result == DICTUM_INVAL)
+			str_copy(r->error, "give the patient as 'Last, First'", sizeof(r->error));
+		goto fail;
+	}
+	struct encounter e = {.patient_id = patient, .note_type = strdup(req->note_type)};
+	struct note n = {.note_type = strdup(req->note_type)};
+	if (!e.note_type || !n.note_type) {
+		result = DICTUM_NOMEM;
+	} else if (!(result = store_encounter_add(s, &e))) {
+		n.encounter_id = e.id;
+		result = store_note_save(s, &n, req->author);
+		*note_id = n.id;
+	}
+	encounter_clear(&e);
+	note_clear(&n);
+	if (result || (result = store_commit(s)))
+		goto fail;
+	return DICTUM_OK;
+fail:
+	store_rollback(s);
+	return result;
+}
+
+static void run(store *s, struct ui_request *req, struct ui_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = req->kind;
 	if (!s) {
 		r->status = DICTUM_IO;
 		str_copy(r->error, "the store is not open", sizeof(r->error));
+		if (req->kind == UI_JOB_SAVE) {
+			r->note = req->note;
+			memset(&req->note, 0, sizeof(req->note));
+		}
 		return;
 	}
-	if (req->kind == UI_JOB_LIST) {
+	int64_t id = req->note_id;
+	switch (req->kind) {
+	case UI_JOB_LIST: {
 		str_copy(r->query, req->query, sizeof(r->query));
 		struct note_filter f = {.limit = 200, .status = -1};
 		r->status = req->query[0]
 		                ? store_note_search(s, req->query, 200, &r->notes, &r->count)
 		                : store_note_list(s, &f, &r->notes, &r->count);
-	} else {
-		r->status = store_note_get(s, req->note_id, &r->note);
-		struct encounter e = {0};
-		if (!r->status && store_encounter_get(s, r->note.encounter_id, &e) == DICTUM_OK) {
-			r->patient = e.patient_name;
-			e.patient_name = NULL;
-		}
-		encounter_clear(&e);
+		break;
 	}
-	if (r->status)
-		str_copy(r->error, store_errmsg(s), sizeof(r->error));
+	case UI_JOB_OPEN:
+		break;
+	case UI_JOB_SAVE:
+		id = req->note.id;
+		r->status = store_note_save(s, &req->note, req->author);
+		break;
+	case UI_JOB_SIGN:
+		r->status = store_note_sign(s, id, req->version, req->author);
+		break;
+	case UI_JOB_ADDENDUM:
+		r->status = store_note_addendum(s, id, req->version, req->author, req->text);
+		break;
+	case UI_JOB_CREATE:
+		r->status = create_encounter(s, req, &id, r);
+		break;
+	case UI_JOB_COUNT:
+		break;
+	}
+	if (r->status) {
+		if (!r->error[0])
+			str_copy(r->error, store_errmsg(s), sizeof(r->error));
+		if (req->kind == UI_JOB_SAVE) {
+			r->note = req->note; /* the edit goes back to the clinician */
+			memset(&req->note, 0, sizeof(req->note));
+		}
+		return;
+	}
+	if (req->kind != UI_JOB_LIST)
+		reload_note(s, id, r);
+}
+
+static void post(struct ui_worker *w, struct done *d)
+{
+	if (w->results_tail)
+		w->results_tail->next = d;
+	else
+		w->results = d;
+	w->results_tail = d;
+	char byte = 1;
+	if (write(w->pipe[1], &byte, 1) < 0 && errno != EAGAIN)
+		log_warn("ui", "cannot wake the screen: %s", strerror(errno));
 }
 
 static void *worker_main(void *arg)
@@ -67,32 +202,41 @@ static void *worker_main(void *arg)
 		s = NULL;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		int kind = -1;
-		for (int k = 0; k < UI_JOB_COUNT && kind < 0; k++)
-			if (w->pending[k])
-				kind = k;
-		if (kind < 0) {
-			if (w->stopping)
-				break;
+		struct ui_request req;
+		struct queued *q = w->writes;
+		if (q) {
+			w->writes = q->next;
+			if (!w->writes)
+				w->writes_tail = NULL;
+			req = q->req;
+			free(q);
+		} else if (!w->stopping && w->read_pending[UI_JOB_LIST]) {
+			req = w->reads[UI_JOB_LIST];
+			w->read_pending[UI_JOB_LIST] = false;
+		} else if (!w->stopping && w->read_pending[UI_JOB_OPEN]) {
+			req = w->reads[UI_JOB_OPEN];
+			w->read_pending[UI_JOB_OPEN] = false;
+		} else if (w->stopping) {
+			break;
+		} else {
 			pthread_cond_wait(&w->cond, &w->lock);
 			continue;
 		}
-		struct ui_request req = w->requests[kind];
-		w->pending[kind] = false;
 		pthread_mutex_unlock(&w->lock);
 
-		struct ui_result r;
-		run(s, &req, &r);
-		if (!s)
-			str_copy(r.error, err, sizeof(r.error));
+		struct done *d = calloc(1, sizeof(*d));
+		if (d) {
+			run(s, &req, &d->res);
+			if (!s)
+				str_copy(d->res.error, err, sizeof(d->res.error));
+		} else {
+			log_error("ui", "out of memory: a store request was dropped");
+		}
+		ui_request_clear(&req);
 
 		pthread_mutex_lock(&w->lock);
-		ui_result_clear(&w->results[kind]); /* an untaken older result */
-		w->results[kind] = r;
-		w->ready[kind] = true;
-		char byte = 1;
-		if (write(w->pipe[1], &byte, 1) < 0 && errno != EAGAIN)
-			break;
+		if (d)
+			post(w, d);
 	}
 	pthread_mutex_unlock(&w->lock);
 	store_close(&s);
@@ -117,12 +261,10 @@ int ui_worker_start(struct ui_worker **out, const char *db_path, int *wake_fd)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		close(w->pipe[0]);
-		close(w->pipe[1]);
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->cond);
-		free(w->db_path);
-		free(w);
+		w->stopping = true;
+		*out = w;
+		w->thread = pthread_self();
+		ui_worker_stop(out);
 		return DICTUM_INTERNAL;
 	}
 	*wake_fd = w->pipe[0];
@@ -130,13 +272,29 @@ int ui_worker_start(struct ui_worker **out, const char *db_path, int *wake_fd)
 	return DICTUM_OK;
 }
 
-void ui_worker_submit(struct ui_worker *w, const struct ui_request *req)
+int ui_worker_submit(struct ui_worker *w, struct ui_request *req)
 {
+	struct queued *q = NULL;
+	if (req->kind > UI_JOB_OPEN && !(q = calloc(1, sizeof(*q))))
+		return DICTUM_NOMEM;
 	pthread_mutex_lock(&w->lock);
-	w->requests[req->kind] = *req;
-	w->pending[req->kind] = true;
+	if (q) {
+		q->req = *req;
+		if (w->writes_tail)
+			w->writes_tail->next = q;
+		else
+			w->writes = q;
+		w->writes_tail = q;
+	} else {
+		ui_request_clear(&w->reads[req->kind]);
+		w->reads[req->kind] = *req;
+		w->read_pending[req->kind] = true;
+	}
+	memset(&req->note, 0, sizeof(req->note));
+	req->text = NULL;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	return DICTUM_OK;
 }
 
 void ui_worker_drain(struct ui_worker *w)
@@ -148,18 +306,19 @@ void ui_worker_drain(struct ui_worker *w)
 
 bool ui_worker_take(struct ui_worker *w, struct ui_result *out)
 {
-	bool got = false;
 	pthread_mutex_lock(&w->lock);
-	for (int k = 0; k < UI_JOB_COUNT && !got; k++) {
-		if (!w->ready[k])
-			continue;
-		*out = w->results[k];
-		memset(&w->results[k], 0, sizeof(w->results[k]));
-		w->ready[k] = false;
-		got = true;
+	struct done *d = w->results;
+	if (d) {
+		w->results = d->next;
+		if (!w->results)
+			w->results_tail = NULL;
 	}
 	pthread_mutex_unlock(&w->lock);
-	return got;
+	if (!d)
+		return false;
+	*out = d->res;
+	free(d);
+	return true;
 }
 
 void ui_worker_stop(struct ui_worker **wp)
@@ -168,14 +327,23 @@ void ui_worker_stop(struct ui_worker **wp)
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
+	bool started = !w->stopping;
 	w->stopping = true;
-	for (int k = 0; k < UI_JOB_COUNT; k++)
-		w->pending[k] = false;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	for (int k = 0; k < UI_JOB_COUNT; k++)
-		ui_result_clear(&w->results[k]);
+	if (started)
+		pthread_join(w->thread, NULL);
+	for (int k = 0; k <= UI_JOB_OPEN; k++)
+		ui_request_clear(&w->reads[k]);
+	while (w->writes) { /* only when the thread never ran */
+		struct queued *q = w->writes;
+		w->writes = q->next;
+		ui_request_clear(&q->req);
+		free(q);
+	}
+	struct ui_result r;
+	while (ui_worker_take(w, &r))
+		ui_result_clear(&r);
 	close(w->pipe[0]);
 	close(w->pipe[1]);
 	pthread_mutex_destroy(&w->lock);

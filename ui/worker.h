@@ -1,21 +1,38 @@
 #ifndef DICTUM_UI_WORKER_H
 #define DICTUM_UI_WORKER_H
 
-/* The workstation's store thread. Store queries run here, never on the UI
+/* The workstation's store thread. Store work runs here, never on the UI
  * thread; the UI submits requests and is woken through a pipe when a
- * result is ready (cmus's job.c). The worker never touches curses. */
+ * result is ready (cmus's job.c). The worker never touches curses.
+ *
+ * Reads (LIST, OPEN) keep only the newest request of their kind, so fast
+ * typing never builds a backlog. Writes (SAVE, SIGN, ADDENDUM, CREATE) run
+ * in order, before any read, and are never dropped. */
 
 #include "core/types.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-enum ui_job { UI_JOB_LIST, UI_JOB_OPEN, UI_JOB_COUNT };
+enum ui_job {
+	UI_JOB_LIST,     /* query: full-text search, "" for the newest notes */
+	UI_JOB_OPEN,     /* note_id */
+	UI_JOB_SAVE,     /* note: the edited note (id, version it was based on) */
+	UI_JOB_SIGN,     /* note_id, version */
+	UI_JOB_ADDENDUM, /* note_id, version, text */
+	UI_JOB_CREATE,   /* text: "Last, First" (an existing patient or a new one), note_type */
+	UI_JOB_COUNT
+};
 
 struct ui_request {
 	enum ui_job kind;
-	char query[128]; /* LIST: full-text search, "" for the newest notes */
-	int64_t note_id; /* OPEN */
+	char query[128];
+	int64_t note_id;
+	int version;
+	char note_type[64];
+	struct note note; /* owned by the request once submitted */
+	char *text;       /* owned by the request once submitted */
+	char author[64];
 };
 
 struct ui_result {
@@ -25,27 +42,30 @@ struct ui_result {
 	char query[128];            /* LIST: the query this answers */
 	struct note_summary *notes; /* LIST */
 	size_t count;
-	struct note note; /* OPEN */
+	/* OPEN and every write: the note as stored now. A failed SAVE hands
+	 * back the clinician's edit here instead, so nothing is lost. */
+	struct note note;
 	char *patient;
 };
 
 struct ui_worker;
 
 /* Starts the thread on the store at db_path (opened by the thread).
- * *wake_fd becomes readable whenever a result is ready; the caller polls
- * it and reads it empty with ui_worker_drain. Returns DICTUM_OK or an
- * error status. */
+ * *wake_fd becomes readable whenever a result is ready; poll it and empty
+ * it with ui_worker_drain. Returns DICTUM_OK or an error status. */
 int ui_worker_start(struct ui_worker **out, const char *db_path, int *wake_fd);
-/* Queues a request. A newer request of the same kind replaces one not
- * yet started, so typing fast never builds a backlog. */
-void ui_worker_submit(struct ui_worker *w, const struct ui_request *req);
-/* Empties the wake pipe. */
+/* Queues a request and takes ownership of req->note and req->text (the
+ * caller's copies are zeroed). Returns DICTUM_OK or DICTUM_NOMEM (then the
+ * caller still owns them). */
+int ui_worker_submit(struct ui_worker *w, struct ui_request *req);
 void ui_worker_drain(struct ui_worker *w);
-/* Moves one finished result into *out (the caller clears it with
+/* Moves the oldest finished result into *out (clear it with
  * ui_result_clear). Returns false when none is ready. */
 bool ui_worker_take(struct ui_worker *w, struct ui_result *out);
-/* Stops and joins the thread, frees everything, sets *w to NULL. */
+/* Finishes queued writes, stops and joins the thread, frees everything,
+ * sets *w to NULL. */
 void ui_worker_stop(struct ui_worker **w);
 void ui_result_clear(struct ui_result *r);
+void ui_request_clear(struct ui_request *r);
 
 #endif

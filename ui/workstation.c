@@ -1,6 +1,7 @@
 #include "ui/workstation.h"
 #include "core/lib.h"
 #include "offline/store.h"
+#include "ui/editor.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
@@ -23,7 +24,16 @@ enum {
 	QUIT = 1 << 2,
 };
 
-enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP };
+enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP, VIEW_PICKER };
+
+/* What the bottom line is reading, if anything. */
+enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN };
+
+static const char *const prompt_labels[] = {
+    [PROMPT_SEARCH] = "Search: ",
+    [PROMPT_PATIENT] = "New encounter, patient (Last, First): ",
+    [PROMPT_SIGN] = "Sign this note? It becomes read-only. Type y to sign: ",
+};
 
 struct ws {
 	struct ui_worker *worker;
@@ -37,8 +47,11 @@ struct ws {
 	struct note_summary *notes;
 	size_t nnotes, sel, top;
 	char query[128]; /* the search shown in the list, "" for all */
-	bool prompting;  /* reading a search query on the bottom line */
+	enum prompt prompt;
 	char input[128];
+	char new_patient[128]; /* the patient of the encounter being created */
+	size_t pick_sel;       /* the note type picker's highlighted row */
+	char draft_path[1200]; /* the $EDITOR file of an edit not yet saved */
 	struct note note;
 	char *note_patient;
 	int scroll;
@@ -59,6 +72,10 @@ static int act_back(struct ws *w);
 static int act_search(struct ws *w);
 static int act_refresh(struct ws *w);
 static int act_theme(struct ws *w);
+static int act_new(struct ws *w);
+static int act_edit(struct ws *w);
+static int act_sign(struct ws *w);
+static int act_addendum(struct ws *w);
 
 /* Keys map to named actions; this one list feeds the dispatcher and the
  * help screen (tig's request table). */
@@ -78,6 +95,10 @@ static const struct action {
     {"back", {27, KEY_LEFT, 'h'}, "Back to the list", act_back},
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
+    {"new", {'n', 0, 0}, "New encounter: patient, then note type", act_new},
+    {"edit", {'e', 0, 0}, "Edit the open note in $EDITOR ('# Title' lines are sections)", act_edit},
+    {"sign", {'S', 0, 0}, "Sign the open note (asks first; a signed note is read-only)", act_sign},
+    {"addendum", {'a', 0, 0}, "Add an addendum to a signed note (in $EDITOR)", act_addendum},
     {"theme",
      {'t', 0, 0},
      "Next colour theme (dark, light, high-contrast, colour-blind)",
@@ -198,8 +219,33 @@ static int apply_results(struct ws *w)
 	struct ui_result r;
 	while (ui_worker_take(w->worker, &r)) {
 		if (r.status != DICTUM_OK) {
-			set_message(w, true, "%s", r.error);
+			if (r.kind == UI_JOB_SAVE && w->draft_path[0])
+				set_message(w, true, "Not saved; edit kept in %s: %s",
+				            w->draft_path + strlen(w->paths->data_dir) + 1,
+				            r.error);
+			else
+				set_message(w, true, "%s", r.error);
 			w->loading = false;
+		} else if (r.kind > UI_JOB_OPEN) {
+			static const char *const done[UI_JOB_COUNT] = {
+			    [UI_JOB_SAVE] = "Saved",
+			    [UI_JOB_SIGN] = "Signed; the note is now read-only",
+			    [UI_JOB_ADDENDUM] = "Addendum added",
+			    [UI_JOB_CREATE] = "New encounter created; press e to write the note",
+			};
+			if (r.kind != UI_JOB_CREATE && r.kind != UI_JOB_SIGN && w->draft_path[0]) {
+				unlink(w->draft_path);
+				w->draft_path[0] = '\0';
+			}
+			note_clear(&w->note);
+			free(w->note_patient);
+			w->note = r.note;
+			memset(&r.note, 0, sizeof(r.note));
+			w->note_patient = r.patient;
+			r.patient = NULL;
+			w->view = VIEW_NOTE;
+			set_message(w, false, "%s (version %d).", done[r.kind], w->note.version);
+			flags |= RELOAD;
 		} else if (r.kind == UI_JOB_LIST && strcmp(r.query, w->query) == 0) {
 			note_summaries_free(&w->notes, w->nnotes);
 			w->notes = r.notes;
@@ -357,14 +403,44 @@ static void draw_help(struct ws *w)
 	}
 }
 
+/* The note types whose key contains the typed filter (any case). */
+static size_t picker_matches(const struct ws *w, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < note_type_count && n < max; i++)
+		if (!w->input[0] || str_icontains(note_type_keys[i], w->input))
+			out[n++] = note_type_keys[i];
+	return n;
+}
+
+static void draw_picker(struct ws *w)
+{
+	const char *types[32];
+	size_t n = picker_matches(w, types, 32);
+	mvprintw(1, 1, "Patient: %s    Type to filter, Enter to choose, Esc to cancel. Filter: %s",
+	         w->new_patient, w->input);
+	if (w->pick_sel >= n)
+		w->pick_sel = n ? n - 1 : 0;
+	if (!n)
+		mvaddstr(3, 2, "No note type matches.");
+	for (size_t i = 0; i < n && (int)i + 2 < LINES - 2; i++) {
+		attr_t a = slot_attr(w, i == w->pick_sel ? SLOT_selected : SLOT_normal);
+		attron(a);
+		mvhline(2 + (int)i, 0, ' ', COLS);
+		mvaddnstr(2 + (int)i, 2, types[i], COLS - 2);
+		attroff(a);
+	}
+}
+
 static void draw(struct ws *w)
 {
 	erase();
 	char title[256];
 	snprintf(title, sizeof(title), " Dictum %s   %s%s%s", DICTUM_VERSION,
-	         w->view == VIEW_HELP   ? "Help"
-	         : w->view == VIEW_NOTE ? "Note"
-	                                : "Notes",
+	         w->view == VIEW_HELP     ? "Help"
+	         : w->view == VIEW_NOTE   ? "Note"
+	         : w->view == VIEW_PICKER ? "New encounter: note type"
+	                                  : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
 	draw_bar(w, 0, SLOT_title, title);
@@ -378,6 +454,9 @@ static void draw(struct ws *w)
 	case VIEW_HELP:
 		draw_help(w);
 		break;
+	case VIEW_PICKER:
+		draw_picker(w);
+		break;
 	}
 	char status[512];
 	snprintf(status, sizeof(status), " offline | local engines | %zu notes | ? help  q quit",
@@ -385,8 +464,8 @@ static void draw(struct ws *w)
 	draw_bar(w, LINES - 2, SLOT_status, status);
 	move(LINES - 1, 0);
 	clrtoeol();
-	if (w->prompting) {
-		mvprintw(LINES - 1, 0, "Search: %s", w->input);
+	if (w->prompt != PROMPT_NONE) {
+		mvprintw(LINES - 1, 0, "%s%s", prompt_labels[w->prompt], w->input);
 		curs_set(1);
 	} else {
 		curs_set(0);
@@ -474,7 +553,7 @@ static int act_search(struct ws *w)
 {
 	if (w->view != VIEW_LIST)
 		return HANDLED;
-	w->prompting = true;
+	w->prompt = PROMPT_SEARCH;
 	str_copy(w->input, w->query, sizeof(w->input));
 	return REDRAW;
 }
@@ -485,31 +564,215 @@ static int act_refresh(struct ws *w)
 	return RELOAD;
 }
 
-static int prompt_key(struct ws *w, int key)
+static void edit_input(struct ws *w, int key)
 {
 	size_t len = strlen(w->input);
-	if (key == 27) {
-		w->prompting = false;
-	} else if (key == '\n' || key == KEY_ENTER) {
-		w->prompting = false;
-		str_copy(w->query, str_trim(w->input), sizeof(w->query));
-		w->sel = w->top = 0;
-		return RELOAD;
-	} else if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len) {
+	if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len)
 		w->input[len - 1] = '\0';
-	} else if (key >= 32 && key < 256 && len + 1 < sizeof(w->input)) {
+	else if (key >= 32 && key < 256 && len + 1 < sizeof(w->input)) {
 		w->input[len] = (char)key;
 		w->input[len + 1] = '\0';
 	}
+}
+
+static int submit(struct ws *w, struct ui_request *req)
+{
+	str_copy(req->author, user_name(), sizeof(req->author));
+	if (ui_worker_submit(w->worker, req) != DICTUM_OK) {
+		set_message(w, true, "out of memory: nothing was changed");
+		ui_request_clear(req);
+	}
 	return REDRAW;
+}
+
+/* Enter on the bottom line: what happens depends on what it was asking. */
+static int prompt_done(struct ws *w)
+{
+	enum prompt kind = w->prompt;
+	w->prompt = PROMPT_NONE;
+	str_trim(w->input);
+	switch (kind) {
+	case PROMPT_SEARCH:
+		str_copy(w->query, w->input, sizeof(w->query));
+		w->sel = w->top = 0;
+		return RELOAD | REDRAW;
+	case PROMPT_PATIENT:
+		if (!strchr(w->input, ',')) {
+			set_message(w, true, "give the patient as 'Last, First'");
+			return REDRAW;
+		}
+		str_copy(w->new_patient, w->input, sizeof(w->new_patient));
+		w->input[0] = '\0';
+		w->pick_sel = 0;
+		w->prev_view = w->view;
+		w->view = VIEW_PICKER;
+		return REDRAW;
+	case PROMPT_SIGN:
+		if (strcmp(w->input, "y") != 0 && strcmp(w->input, "Y") != 0) {
+			set_message(w, false, "Not signed.");
+			return REDRAW;
+		}
+		struct ui_request req = {
+		    .kind = UI_JOB_SIGN, .note_id = w->note.id, .version = w->note.version};
+		set_message(w, false, "Signing...");
+		return submit(w, &req);
+	case PROMPT_NONE:
+		break;
+	}
+	return REDRAW;
+}
+
+static int prompt_key(struct ws *w, int key)
+{
+	if (key == 27) {
+		w->prompt = PROMPT_NONE;
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		return prompt_done(w);
+	} else {
+		edit_input(w, key);
+	}
+	return REDRAW;
+}
+
+static int picker_key(struct ws *w, int key)
+{
+	const char *types[32];
+	size_t n = picker_matches(w, types, 32);
+	if (key == 27) {
+		w->view = VIEW_LIST;
+		w->input[0] = '\0';
+	} else if (key == KEY_DOWN) {
+		if (w->pick_sel + 1 < n)
+			w->pick_sel++;
+	} else if (key == KEY_UP) {
+		if (w->pick_sel)
+			w->pick_sel--;
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		if (!n)
+			return REDRAW;
+		struct ui_request req = {.kind = UI_JOB_CREATE, .text = strdup(w->new_patient)};
+		str_copy(req.note_type, types[w->pick_sel < n ? w->pick_sel : 0],
+		         sizeof(req.note_type));
+		w->input[0] = '\0';
+		w->view = VIEW_LIST;
+		if (!req.text) {
+			set_message(w, true, "out of memory");
+			return REDRAW;
+		}
+		set_message(w, false, "Creating the encounter...");
+		return submit(w, &req);
+	} else {
+		edit_input(w, key);
+		w->pick_sel = 0;
+	}
+	return REDRAW;
+}
+
+static int act_new(struct ws *w)
+{
+	if (w->view != VIEW_LIST && w->view != VIEW_NOTE)
+		return HANDLED;
+	w->prompt = PROMPT_PATIENT;
+	w->input[0] = '\0';
+	return REDRAW;
+}
+
+/* The file an edit of this note goes through; it stays until the save
+ * lands, so an edit is never lost. */
+static void draft_file(struct ws *w, const char *what)
+{
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/drafts", w->paths->data_dir);
+	mkdir_p(dir, 0700);
+	snprintf(w->draft_path, sizeof(w->draft_path), "%s/%s-%s-v%d.md", dir, w->note.uid, what,
+	         w->note.version);
+}
+
+static int act_edit(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (w->note.status == NOTE_SIGNED) {
+		set_message(w, true,
+		            "This note is signed and read-only; press a to add an addendum.");
+		return REDRAW;
+	}
+	draft_file(w, "edit");
+	if (!path_exists(w->draft_path) && editor_write_note(w->draft_path, &w->note) != 0) {
+		set_message(w, true, "cannot write %s", w->draft_path);
+		return REDRAW;
+	}
+	int rc = editor_run(w->draft_path);
+	struct ui_request req = {.kind = UI_JOB_SAVE};
+	if (rc != 0) {
+		set_message(w, true, "The editor exited with status %d; your text is kept in %s",
+		            rc, w->draft_path);
+		return REDRAW;
+	}
+	if (editor_read_note(w->draft_path, &w->note, &req.note) != DICTUM_OK) {
+		set_message(w, true, "cannot read %s back; it is kept", w->draft_path);
+		return REDRAW;
+	}
+	set_message(w, false, "Saving...");
+	return submit(w, &req);
+}
+
+static int act_sign(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (w->note.status == NOTE_SIGNED) {
+		set_message(w, false, "Already signed.");
+		return REDRAW;
+	}
+	w->prompt = PROMPT_SIGN;
+	w->input[0] = '\0';
+	return REDRAW;
+}
+
+static int act_addendum(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (w->note.status != NOTE_SIGNED) {
+		set_message(w, true,
+		            "Only a signed note takes an addendum; press e to edit the draft.");
+		return REDRAW;
+	}
+	draft_file(w, "addendum");
+	if (!path_exists(w->draft_path) && editor_write_text(w->draft_path, "") != 0) {
+		set_message(w, true, "cannot write %s", w->draft_path);
+		return REDRAW;
+	}
+	int rc = editor_run(w->draft_path);
+	char *text = NULL;
+	if (rc != 0 || file_read_all(w->draft_path, 1u << 20, &text, NULL) != 0) {
+		set_message(w, true, "No addendum added; your text is kept in %s", w->draft_path);
+		return REDRAW;
+	}
+	if (!*str_trim(text)) {
+		free(text);
+		unlink(w->draft_path);
+		w->draft_path[0] = '\0';
+		set_message(w, false, "Empty addendum: nothing added.");
+		return REDRAW;
+	}
+	struct ui_request req = {.kind = UI_JOB_ADDENDUM,
+	                         .note_id = w->note.id,
+	                         .version = w->note.version,
+	                         .text = text};
+	set_message(w, false, "Adding the addendum...");
+	return submit(w, &req);
 }
 
 static int dispatch(struct ws *w, int key)
 {
 	if (key == KEY_RESIZE)
 		return REDRAW;
-	if (w->prompting)
+	if (w->prompt != PROMPT_NONE)
 		return prompt_key(w, key);
+	if (w->view == VIEW_PICKER)
+		return picker_key(w, key);
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		for (int k = 0; k < 3; k++)
 			if (actions[i].keys[k] && actions[i].keys[k] == key) {

@@ -73,8 +73,7 @@ void cli_print_json(struct json_object *obj)
 
 const char *cli_user(void)
 {
-	const char *user = getenv("USER");
-	return str_empty(user) ? "clinician" : user;
+	return user_name();
 }
 
 bool cli_parse_id(const char *s, int64_t *out)

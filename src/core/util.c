@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -81,6 +82,21 @@ char *str_dup_or_null(const char *s)
 bool str_empty(const char *s)
 {
 	return !s || !*s;
+}
+
+bool str_icontains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return n == 0;
+}
+
+const char *user_name(void)
+{
+	const char *user = getenv("USER");
+	return str_empty(user) ? "clinician" : user;
 }
 
 size_t str_copy(char *dst, const char *src, size_t size)

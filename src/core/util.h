@@ -21,6 +21,10 @@ void free_and_null(void *pp);
 /* strdup that returns NULL for NULL. Returns NULL on allocation failure too. */
 char *str_dup_or_null(const char *s);
 bool str_empty(const char *s);
+/* Whether needle occurs in hay, ignoring ASCII case. */
+bool str_icontains(const char *hay, const char *needle);
+/* Who is at the keyboard, for note versions: $USER, else "clinician". */
+const char *user_name(void);
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t size);
 /* Removes leading and trailing white space in place; returns s. */

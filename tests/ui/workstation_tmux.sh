@@ -30,8 +30,21 @@ wait_for() {
   return 1
 }
 
+# The clinician's $EDITOR: a script that writes what a clinician would,
+# one answer per invocation.
+cat >"$tmp/editor.sh" <<'ED'
+#!/bin/sh
+n=$(cat "$0.count" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$0.count"
+case $n in
+0) printf '# Situation\nStable overnight, lactate 1.1.\n# Plan\nContinue vancomycin 1 g IV every 12 hours.\n' >"$1" ;;
+*) printf 'Family updated by phone.\n' >"$1" ;;
+esac
+ED
+chmod +x "$tmp/editor.sh"
+
 t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
-  "env TERM=screen-256color '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
+  "env TERM=screen-256color EDITOR='$tmp/editor.sh' VISUAL= '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
 check "first screen shows the notes" wait_for "Turing, Alan"
 check "both notes are listed" wait_for "Lovelace, Ada"
 check "status bar shows offline and help" wait_for "offline | local engines | 2 notes"
@@ -59,10 +72,55 @@ sleep 0.3
 check "after a resize to 80x24 the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
 t send-keys -t dictum 'q'
 check "q goes back to the list" wait_for "search: albuterol"
+
+# A new encounter: patient, note type picker, write in $EDITOR, sign, addendum.
+t send-keys -t dictum 'n'
+check "n asks for the patient" wait_for "New encounter, patient (Last, First):"
+t send-keys -t dictum 'Curie, Marie' Enter
+check "then offers the note types" wait_for "admissionHP"
+t send-keys -t dictum 'hand'
+check "typing filters the types" bash -c "sleep 0.3; ! tmux -S '$sock' capture-pane -p -t dictum | grep -q admissionHP"
+t send-keys -t dictum Enter
+check "the encounter is created and opened" wait_for "New encounter created"
+check "the note shows patient and type" wait_for "Curie, Marie"
+t send-keys -t dictum 'e'
+check "the edit from \$EDITOR is saved as version 2" wait_for "Saved (version 2)."
+check "the saved text is shown" wait_for "Continue vancomycin 1 g IV every 12 hours."
+t send-keys -t dictum 'S'
+check "signing asks first" wait_for "Sign this note?"
+t send-keys -t dictum 'n' Enter
+check "anything but y does not sign" wait_for "Not signed."
+t send-keys -t dictum 'S' 'y' Enter
+check "y signs" wait_for "Signed; the note is now read-only (version 3)."
+t send-keys -t dictum 'e'
+check "a signed note cannot be edited" wait_for "signed and read-only"
+t send-keys -t dictum 'a'
+check "an addendum is added from \$EDITOR" wait_for "Addendum added (version 4)."
+check "the addendum is shown" wait_for "Family updated by phone."
+t send-keys -t dictum 'q'
+check "q goes back to the list again" wait_for "search: albuterol"
+
+# Signed elsewhere while open here: the edit fails to save, and is kept.
+t send-keys -t dictum Enter
+check "the asthma note opens again" wait_for "Albuterol inhaler."
+"$dictum" --data-dir "$data" notes sign 1 >/dev/null
+t send-keys -t dictum 'e'
+check "a save over a note signed elsewhere is refused" wait_for "Not saved;"
+check "and says where the edit is kept" wait_for "edit kept in drafts/note_"
+check "the kept file holds the edit" bash -c "grep -rq 'Family updated by phone.' '$data/drafts'"
+rm -rf "$data/drafts"
+t send-keys -t dictum 'q'
+check "back to the list" wait_for "search: albuterol"
 t send-keys -t dictum 'q'
 check "q quits with status 0" wait_for "EXITED=0"
 check "the terminal is restored (no alternate screen left)" bash -c "[ \"\$(tmux -S '$sock' display -p -t dictum '#{alternate_on}')\" = 0 ]"
 t kill-server 2>/dev/null
+
+"$dictum" --data-dir "$data" --json notes list --patient 3 >"$tmp/curie.json"
+check "the store holds the signed handoff note with its addendum" python3 -c "
+import json; n=json.load(open('$tmp/curie.json'))
+assert len(n)==1 and n[0]['note_type']=='handoff' and n[0]['status']=='signed' and n[0]['version']==4, n"
+check "no draft file is left behind after saves" test -z "$(ls -A "$data/drafts" 2>/dev/null)"
 
 # Not a terminal: a clear error, not a broken screen.
 "$dictum" --data-dir "$data" </dev/null >"$tmp/out" 2>"$tmp/err"

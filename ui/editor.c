@@ -1,0 +1,100 @@
+#include "ui/editor.h"
+#include "core/lib.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int editor_write_note(const char *path, const struct note *n)
+{
+	struct dynbuf d;
+	dynbuf_init(&d, 64u << 20);
+	int result = 0;
+	for (size_t i = 0; !result && i < n->nsections; i++)
+		result = dynbuf_printf(&d, "%s# %s\n%s\n", i ? "\n" : "", n->sections[i].title,
+		                       n->sections[i].text);
+	result = result ? -ENOMEM : file_write_atomic(path, d.buf ? d.buf : "", d.len, 0600);
+	dynbuf_free(&d);
+	return result;
+}
+
+int editor_write_text(const char *path, const char *text)
+{
+	return file_write_atomic(path, text ? text : "", text ? strlen(text) : 0, 0600);
+}
+
+int editor_read_note(const char *path, const struct note *orig, struct note *out)
+{
+	char *text = NULL;
+	if (file_read_all(path, 64u << 20, &text, NULL) != 0)
+		return DICTUM_IO;
+	memset(out, 0, sizeof(*out));
+	out->id = orig->id;
+	memcpy(out->uid, orig->uid, sizeof(out->uid));
+	out->encounter_id = orig->encounter_id;
+	out->version = orig->version;
+	out->status = orig->status;
+	out->sync = orig->sync;
+	out->note_type = str_dup_or_null(orig->note_type);
+	out->specialty = str_dup_or_null(orig->specialty);
+	int result = out->note_type ? note_parse_sections(out, text) : DICTUM_NOMEM;
+	free(text);
+	for (size_t i = 0; !result && i < out->nsections; i++) {
+		for (size_t k = 0; k < orig->nsections; k++) {
+			if (strcasecmp(out->sections[i].title, orig->sections[k].title) != 0)
+				continue;
+			char *key = strdup(orig->sections[k].key);
+			if (!key) {
+				result = DICTUM_NOMEM;
+				break;
+			}
+			free(out->sections[i].key);
+			out->sections[i].key = key;
+			break;
+		}
+	}
+	if (result)
+		note_clear(out);
+	return result;
+}
+
+int editor_run(const char *path)
+{
+	const char *editor = getenv("VISUAL");
+	if (str_empty(editor))
+		editor = getenv("EDITOR");
+	if (str_empty(editor))
+		editor = "vi";
+	def_prog_mode();
+	endwin();
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	sigaction(SIGINT, &ignore, &old_int);
+	sigaction(SIGQUIT, &ignore, &old_quit);
+	int status = -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		/* The editor may carry arguments ("code -w"); the path is one word. */
+		setenv("DICTUM_EDITOR", editor, 1);
+		execl("/bin/sh", "sh", "-c", "exec $DICTUM_EDITOR \"$1\"", "sh", path,
+		      (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0) {
+		int wstatus;
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+			;
+		status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	reset_prog_mode();
+	refresh();
+	return status;
+}

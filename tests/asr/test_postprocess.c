@@ -6,6 +6,63 @@
 #include <ctype.h>
 #include <strings.h>
 
+/* Out-of-memory injection: in a plain glibc build the test replaces the
+ * allocator (glibc supports this) with one that fails from the Nth call on
+ * and counts live blocks. Sanitizer builds keep their own allocator. */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define PP_FAULTS 1
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+
+static long fault_countdown = -1; /* -1: never fail */
+static long live_blocks;
+static long alloc_calls;
+
+static bool fault_now(void)
+{
+	alloc_calls++;
+	if (fault_countdown < 0)
+		return false;
+	if (fault_countdown == 0)
+		return true;
+	fault_countdown--;
+	return false;
+}
+
+void *malloc(size_t n)
+{
+	void *p = fault_now() ? NULL : __libc_malloc(n);
+	live_blocks += p != NULL;
+	return p;
+}
+
+void *calloc(size_t n, size_t size)
+{
+	void *p = fault_now() ? NULL : __libc_calloc(n, size);
+	live_blocks += p != NULL;
+	return p;
+}
+
+void *realloc(void *old, size_t n)
+{
+	if (old && n == 0) {
+		live_blocks--;
+		return __libc_realloc(old, 0);
+	}
+	void *p = fault_now() ? NULL : __libc_realloc(old, n);
+	live_blocks += p != NULL && old == NULL;
+	return p;
+}
+
+void free(void *p)
+{
+	live_blocks -= p != NULL;
+	__libc_free(p);
+}
+#endif
+
 struct pp_case {
 	const char *in;
 	const char *out; /* dictation_render of the result */
@@ -419,6 +476,46 @@ static void test_no_command_word_survives(void **state)
 	free(text);
 }
 
+/* Every allocation failure point gives DICTUM_NOMEM, no result and no leak;
+ * once no allocation fails, the output is the same as without faults. */
+static void test_out_of_memory(void **state)
+{
+#ifdef PP_FAULTS
+	const char *in = "chief complaint colon chest pain for two days period history of present "
+	                 "illness colon a sixty two year old man period number one fever new "
+	                 "paragraph scratch that blood pressure one twenty over eighty period";
+	char *want = render(in);
+	bool done = false;
+	long k = 0;
+	for (; !done && k < 10000; k++) {
+		struct dictation_result *r = NULL;
+		char *text = NULL;
+		long before = live_blocks;
+		alloc_calls = 0;
+		fault_countdown = k;
+		int rc = dictation_process(in, &r);
+		if (rc == DICTUM_OK)
+			rc = dictation_render(r, &text);
+		fault_countdown = -1;
+		if (rc == DICTUM_OK) {
+			assert_string_equal(text, want);
+			done = alloc_calls <= k;
+		} else {
+			assert_int_equal(rc, DICTUM_NOMEM);
+			assert_null(text);
+		}
+		free(text);
+		dictation_result_free(&r);
+		assert_int_equal(live_blocks, before);
+	}
+	assert_true(done);
+	printf("out-of-memory: %ld allocation failure points checked\n", k - 1);
+	free(want);
+#else
+	printf("SKIP out-of-memory injection: not a plain glibc build\n");
+#endif
+}
+
 static char *field(char *line, int n)
 {
 	char *p = line;
@@ -516,6 +613,7 @@ int main(void)
 	    cmocka_unit_test(test_empty_and_invalid),
 	    cmocka_unit_test(test_long_input),
 	    cmocka_unit_test(test_no_command_word_survives),
+	    cmocka_unit_test(test_out_of_memory),
 	    cmocka_unit_test(test_shared_dictations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PP_TEXT_MAX ((size_t)64 << 20)
 #define PP_NUM_MAX  1000000000000ULL
@@ -431,6 +432,13 @@ static const struct pp_spelling pp_spellings[] = {
     {"ppi", "PPI"},
     {"ent", "ENT"},
     {"st", "ST"},
+    {"h p i", "HPI"},
+    {"r o s", "ROS"},
+    {"o two", "O2"},
+    {"c o two", "CO2"},
+    {"b p", "BP"},
+    {"n p o", "NPO"},
+    {"q h s", "QHS"},
     {"i v", "IV"},
     {"i m", "IM"},
     {"p o", "PO"},
@@ -466,6 +474,9 @@ static const struct pp_spelling pp_spellings[] = {
     {"l four", "L4"},
     {"l five", "L5"},
     {"s one", "S1"},
+    {"s two", "S2"},
+    {"s three", "S3"},
+    {"s four", "S4"},
 };
 
 /* A lone "one" after these is a pronoun ("no one", "every one"). */
@@ -753,7 +764,10 @@ static bool pp_parse_number(const struct pp_ctx *c, size_t i, struct pp_num *num
 			j = k2 ? m + k2 : j + 1;
 		}
 	}
-	if (strcmp(pp_word(c, j), "point") == 0) {
+	if (num->has_int && pp_match(c, j, "and a half")) {
+		num->frac[num->nfrac++] = '5';
+		j += 3;
+	} else if (strcmp(pp_word(c, j), "point") == 0) {
 		size_t m = j + 1;
 		while (num->nfrac + 3 < sizeof(num->frac)) {
 			if (strcmp(pp_word(c, m), "oh") == 0)
@@ -1170,6 +1184,27 @@ static void pp_section_clear(struct dictation_section *s)
 	free(s->sentences);
 	s->text = NULL;
 	s->sentences = NULL;
+}
+
+size_t dictation_count_command_words(const char *text)
+{
+	size_t n = 0;
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (p != text && isalnum((unsigned char)p[-1]))
+			continue;
+		size_t best = 0;
+		for (size_t t = 0; t < PP_LEN(pp_commands); t++) {
+			size_t len = strlen(pp_commands[t].phrase);
+			if (len > best && strncasecmp(p, pp_commands[t].phrase, len) == 0 &&
+			    !isalnum((unsigned char)p[len]))
+				best = len;
+		}
+		if (best) {
+			n++;
+			p += best - 1;
+		}
+	}
+	return n;
 }
 
 void dictation_result_free(struct dictation_result **rp)

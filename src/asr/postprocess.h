@@ -55,7 +55,8 @@
  * Numbers
  *   Number words (zero..nineteen, twenty..ninety, hundred, thousand, "and"
  *   after hundred/thousand, "oh" as a digit after a digit or "point") are
- *   read as one phrase: "one hundred forty five" = 145; the spoken form
+ *   read as one phrase: "one hundred forty five" = 145, "one and a half" =
+ *   1.5; the spoken form
  *   digit + two-digit ("one twenty", "one oh five") = 120, 105; years
  *   ("nineteen ninety eight", "twenty twenty three") = 1998, 2023; decimals
  *   with "point" and digit words ("ninety eight point six" = 98.6, "point two
@@ -154,6 +155,13 @@ int dictation_process_words(const char *const *words, size_t n, struct dictation
  * string the caller frees ("" for no sections) and returns DICTUM_OK;
  * returns DICTUM_INVAL or DICTUM_NOMEM and leaves *out untouched. */
 int dictation_render(const struct dictation_result *r, char **out);
+
+/* How many voice-command phrases of the table ("period", "new paragraph",
+ * "scratch that", ...) occur in text as whole words, case-insensitively: a
+ * check that a note kept none of them (the dictation benchmark's "literal
+ * command words left"). The longest phrase at a position counts once and the
+ * words inside it are not counted again ("semi colon" is 1); NULL counts 0. */
+size_t dictation_count_command_words(const char *text);
 
 /* Frees the result and sets *r to NULL; accepts NULL and *r == NULL. */
 void dictation_result_free(struct dictation_result **r);

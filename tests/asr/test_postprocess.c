@@ -231,6 +231,8 @@ static void test_numbers(void **state)
 	    {"urine protein two plus", "Urine protein 2+"},
 	    {"fever to one hundred three point five", "Fever to 103.5"},
 	    {"platelets two hundred fifty thousand", "Platelets 250000"},
+	    {"one and a half tablets", "1.5 tablets"},
+	    {"o two saturation ninety one percent", "O2 saturation 91%"},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -295,6 +297,8 @@ static void test_lists_and_spelling(void **state)
 	    {"needle at l four dash l five", "Needle at L4-L5"},
 	    {"phq nine score of eighteen", "PHQ-9 score of 18"},
 	    {"st elevation in a v f", "ST elevation in aVF"},
+	    {"negative except as noted in the h p i", "Negative except as noted in the HPI"},
+	    {"s one s two normal", "S1 S2 normal"},
 	    {"<s> the [noise] patient(2) </s> is well", "The patient is well"},
 	    {"The PATIENT, is well.", "The patient is well"},
 	};
@@ -473,7 +477,11 @@ static void test_no_command_word_survives(void **state)
 	                 "fever period scratch that next section plan colon rest period";
 	char *text = render(in);
 	assert_int_equal(count_command_words(text), 0);
+	assert_int_equal(dictation_count_command_words(text), 0);
 	free(text);
+	assert_int_equal(dictation_count_command_words(in), 38);
+	assert_int_equal(dictation_count_command_words("Colon cancer. Periodic. (dash)"), 2);
+	assert_int_equal(dictation_count_command_words(NULL), 0);
 }
 
 /* Every allocation failure point gives DICTUM_NOMEM, no result and no leak;

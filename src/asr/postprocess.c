@@ -156,6 +156,17 @@ static const char *const pp_header_blockers[] = {
     "will", "includes", "included", "including", "documented", "notable",  NULL,
 };
 
+/* A single-word header after these is prose even with a colon ("on exam:"). */
+static const char *const pp_header_not_after[] = {
+    "the",  "a",  "an", "on", "in",  "her",  "his",  "their", "of",   "for",
+    "with", "at", "to", "my", "our", "your", "this", "that",  "from", NULL,
+};
+
+/* "times" after these is not a multiplier ("at times"). */
+static const char *const pp_times_not_after[] = {
+    "at", "some", "many", "several", "few", "other", "all", "by", "these", "those", "most", NULL,
+};
+
 static const char *const pp_period_not_after[] = {
     "menstrual",  "postpartum", "partum",    "refractory",    "time",
     "incubation", "grace",      "waiting",   "trial",         "observation",
@@ -527,6 +538,11 @@ static const char *pp_word(const struct pp_ctx *c, size_t i)
 	return i < c->n ? c->tok[i].w : "";
 }
 
+static bool pp_wordch(char ch)
+{
+	return isalnum((unsigned char)ch) || (unsigned char)ch >= 0x80;
+}
+
 static bool pp_in_list(const char *w, const char *const *list)
 {
 	for (; list && *list; list++)
@@ -695,28 +711,16 @@ static size_t pp_below_thousand(const struct pp_ctx *c, size_t i, unsigned *v)
 		*v = a * 100 + b;
 		return k2 ? j + k2 - i : k + 1;
 	}
-	if (k == 1 && a >= 11 && a <= 20 &&
-	    (pp_class(c, i + 1) == PP_N_TEEN || pp_class(c, i + 1) == PP_N_TENS ||
-	     (strcmp(pp_word(c, i + 1), "oh") == 0 && pp_class(c, i + 2) == PP_N_DIGIT))) {
-		if (strcmp(pp_word(c, i + 1), "oh") == 0) {
-			*v = a * 100 + pp_value(c, i + 2);
-			return 3;
-		}
+	/* "one twenty" = 120, "one oh five" = 105, "nineteen ninety" = 1990 */
+	bool lead = k == 1 && ((pp_class(c, i) == PP_N_DIGIT && a > 0) || (a >= 11 && a <= 20));
+	if (lead && strcmp(pp_word(c, i + 1), "oh") == 0 && pp_class(c, i + 2) == PP_N_DIGIT) {
+		*v = a * 100 + pp_value(c, i + 2);
+		return 3;
+	}
+	if (lead && (pp_class(c, i + 1) == PP_N_TEEN || pp_class(c, i + 1) == PP_N_TENS)) {
 		size_t k2 = pp_below_hundred(c, i + 1, &b);
 		*v = a * 100 + b;
 		return 1 + k2;
-	}
-	if (k == 1 && pp_class(c, i) == PP_N_DIGIT && a > 0) {
-		if (strcmp(pp_word(c, i + 1), "oh") == 0 && pp_class(c, i + 2) == PP_N_DIGIT) {
-			*v = a * 100 + pp_value(c, i + 2);
-			return 3;
-		}
-		enum pp_num_class next = pp_class(c, i + 1);
-		if (next == PP_N_TEEN || next == PP_N_TENS) {
-			size_t k2 = pp_below_hundred(c, i + 1, &b);
-			*v = a * 100 + b;
-			return 1 + k2;
-		}
 	}
 	*v = a;
 	return k;
@@ -877,53 +881,59 @@ static int pp_format_number(struct dynbuf *d, const struct pp_num *num)
 	                     num->frac);
 }
 
-static int pp_try_number(struct pp_ctx *c, size_t i, size_t *used)
+/* Writes the number at i and what its trigger takes with it into d;
+ * returns the words used through *j. */
+static int pp_format_phrase(const struct pp_ctx *c, size_t i, const struct pp_num *num,
+                            enum pp_trigger why, struct dynbuf *d, size_t *j)
 {
-	struct pp_num num, next;
-	struct dynbuf d;
-	size_t j, k = 0;
-	int result = DICTUM_OK;
-	*used = 0;
-	dynbuf_init(&d, 256);
-	if (!pp_parse_number(c, i, &num) || num.value >= PP_NUM_MAX)
-		goto out;
-	enum pp_trigger why = pp_trigger(c, i, &num, true);
-	if (why == PP_T_NONE)
-		goto out;
-	j = i + num.nwords;
+	struct pp_num next;
+	size_t k = 0;
+	int result;
+	*j = i + num->nwords;
 	if (why == PP_T_CLOCK) {
 		const struct pp_spelling *clock =
-		    pp_find_spelling(c, j, pp_clock_words, PP_LEN(pp_clock_words), &k);
-		unsigned long long h = num.value >= 100 ? num.value / 100 : num.value;
-		unsigned long long m = num.value >= 100 ? num.value % 100 : 0;
-		if (num.value >= 100 && h <= 12 && m < 60)
-			result = dynbuf_printf(&d, "%llu:%02llu %s", h, m, clock->text);
-		else
-			result = dynbuf_printf(&d, "%llu %s", num.value, clock->text);
-		j += k;
-		goto push;
+		    pp_find_spelling(c, *j, pp_clock_words, PP_LEN(pp_clock_words), &k);
+		unsigned long long h = num->value / 100, m = num->value % 100;
+		*j += k;
+		if (num->value >= 100 && h <= 12 && m < 60)
+			return dynbuf_printf(d, "%llu:%02llu %s", h, m, clock->text);
+		return dynbuf_printf(d, "%llu %s", num->value, clock->text);
 	}
-	result = pp_format_number(&d, &num);
+	result = pp_format_number(d, num);
 	if (!result && (why == PP_T_OVER || why == PP_T_OUT_OF)) {
-		j += why == PP_T_OVER ? 1 : 2;
-		pp_parse_number(c, j, &next);
-		result = dynbuf_addstr(&d, "/");
+		*j += why == PP_T_OVER ? 1 : 2;
+		pp_parse_number(c, *j, &next);
+		result = dynbuf_addstr(d, "/");
 		if (!result)
-			result = pp_format_number(&d, &next);
-		j += next.nwords;
+			result = pp_format_number(d, &next);
+		*j += next.nwords;
 	}
-	const struct pp_unit *unit = pp_find_unit(c, j, &k);
+	const struct pp_unit *unit = pp_find_unit(c, *j, &k);
 	if (!result && unit && why != PP_T_RANGE) {
-		result = dynbuf_printf(&d, "%s%s", unit->glued ? "" : " ", unit->text);
-		j += k;
+		result = dynbuf_printf(d, "%s%s", unit->glued ? "" : " ", unit->text);
+		*j += k;
 	}
-push:
-	if (result)
-		goto out;
-	result = pp_push(c, PP_TEXT, dynbuf_str(&d), i, j - 1, NULL);
+	return result;
+}
+
+static int pp_try_number(struct pp_ctx *c, size_t i, size_t *used)
+{
+	struct pp_num num;
+	struct dynbuf d;
+	size_t j = i;
+	int result = DICTUM_OK;
+	*used = 0;
+	if (!pp_parse_number(c, i, &num) || num.value >= PP_NUM_MAX)
+		return DICTUM_OK;
+	enum pp_trigger why = pp_trigger(c, i, &num, true);
+	if (why == PP_T_NONE)
+		return DICTUM_OK;
+	dynbuf_init(&d, 256);
+	result = pp_format_phrase(c, i, &num, why, &d, &j);
+	if (!result)
+		result = pp_push(c, PP_TEXT, dynbuf_str(&d), i, j - 1, NULL);
 	if (!result)
 		*used = j - i;
-out:
 	dynbuf_free(&d);
 	return result;
 }
@@ -943,7 +953,8 @@ static int pp_try_header(struct pp_ctx *c, size_t i, size_t *used)
 	if (!best)
 		return DICTUM_OK;
 	size_t n = k;
-	if (pp_is_colon_command(c, i + k))
+	bool prose_before = i > 0 && pp_in_list(pp_word(c, i - 1), pp_header_not_after);
+	if (pp_is_colon_command(c, i + k) && !(k < 2 && prose_before && !pp_at_boundary(c)))
 		n = k + 1;
 	else if (best->needs_colon || k < 2 || !pp_at_boundary(c) ||
 	         pp_in_list(pp_word(c, i + k), pp_header_blockers))
@@ -1026,7 +1037,8 @@ static int pp_try_marker(struct pp_ctx *c, size_t i, size_t *used)
 	struct pp_num num;
 	char text[48];
 	bool list = strcmp(pp_word(c, i), "number") == 0;
-	bool times = strcmp(pp_word(c, i), "times") == 0;
+	bool times = strcmp(pp_word(c, i), "times") == 0 &&
+	             !(i > 0 && pp_in_list(pp_word(c, i - 1), pp_times_not_after));
 	*used = 0;
 	if (!(list || times) || !pp_parse_number(c, i + 1, &num) || !num.has_int || num.nfrac ||
 	    num.value >= PP_NUM_MAX)
@@ -1084,13 +1096,11 @@ struct pp_render {
 	bool open;
 };
 
-static int pp_sentence_close(struct pp_render *r)
+static void pp_sentence_close(struct pp_render *r)
 {
-	if (!r->open)
-		return DICTUM_OK;
+	if (r->open)
+		r->n_sent++;
 	r->open = false;
-	r->n_sent++;
-	return DICTUM_OK;
 }
 
 static int pp_sentence_add(struct pp_render *r, size_t start, const struct pp_item *it)
@@ -1137,12 +1147,12 @@ static int pp_render_section(const struct pp_ctx *c, size_t from, size_t to, str
 			int want = it->paragraph ? 2 : 1;
 			pending = pending > want ? pending : want;
 			cap_next = true;
-			result = pp_sentence_close(r);
+			pp_sentence_close(r);
 			continue;
 		}
 		if (it->kind == PP_LIST && r->text.len > 0 && !line_start) {
 			pending = pending > 1 ? pending : 1;
-			result = pp_sentence_close(r);
+			pp_sentence_close(r);
 		}
 		if (pending && r->text.len > 0) {
 			result = dynbuf_addstr(&r->text, pending == 2 ? "\n\n" : "\n");
@@ -1154,7 +1164,8 @@ static int pp_render_section(const struct pp_ctx *c, size_t from, size_t to, str
 		if (result)
 			break;
 		size_t start = r->text.len;
-		result = dynbuf_add(&r->text, c->pool.buf + it->off, it->len);
+		if (it->len > 0)
+			result = dynbuf_add(&r->text, c->pool.buf + it->off, it->len);
 		if (result)
 			break;
 		if (it->kind == PP_TEXT) {
@@ -1168,13 +1179,12 @@ static int pp_render_section(const struct pp_ctx *c, size_t from, size_t to, str
 		result = pp_sentence_add(r, start, it);
 		if (!result && it->kind == PP_PUNCT && it->terminator) {
 			cap_next = true;
-			result = pp_sentence_close(r);
+			pp_sentence_close(r);
 		}
 		prev_space = pp_space_after(it->space);
 		line_start = false;
 	}
-	if (!result)
-		result = pp_sentence_close(r);
+	pp_sentence_close(r);
 	return result;
 }
 
@@ -1190,13 +1200,13 @@ size_t dictation_count_command_words(const char *text)
 {
 	size_t n = 0;
 	for (const char *p = text ? text : ""; *p; p++) {
-		if (p != text && isalnum((unsigned char)p[-1]))
+		if (p != text && pp_wordch(p[-1]))
 			continue;
 		size_t best = 0;
 		for (size_t t = 0; t < PP_LEN(pp_commands); t++) {
 			size_t len = strlen(pp_commands[t].phrase);
 			if (len > best && strncasecmp(p, pp_commands[t].phrase, len) == 0 &&
-			    !isalnum((unsigned char)p[len]))
+			    !pp_wordch(p[len]))
 				best = len;
 		}
 		if (best) {
@@ -1285,10 +1295,10 @@ static void pp_normalise(char *t)
 			*open = '\0';
 	}
 	len = strlen(t);
-	while (len > 0 && !isalnum((unsigned char)t[len - 1]) && t[len - 1] != '%')
+	while (len > 0 && !pp_wordch(t[len - 1]) && t[len - 1] != '%')
 		t[--len] = '\0';
 	size_t lead = 0;
-	while (t[lead] && !isalnum((unsigned char)t[lead]))
+	while (t[lead] && !pp_wordch(t[lead]))
 		lead++;
 	memmove(t, t + lead, strlen(t + lead) + 1);
 }

@@ -25,7 +25,9 @@
  *     after ". ? !", "new line", "new paragraph", "next section" or another
  *     header) and the next word is not one that makes it prose ("review of
  *     systems was negative", "family history of diabetes": is, was, of, ...).
- *   Single-word headers ("plan", "medications", "results") need the colon.
+ *   Single-word headers ("plan", "medications", "results") need the colon,
+ *   and are prose mid-sentence after the, a, on, in, his, her, of, for, with,
+ *   ... ("normal on exam colon" is "normal on exam:").
  *   Text before any header goes to a section with key "note" and an empty
  *   title, for the note engine to place.
  *
@@ -87,7 +89,8 @@
  *   each or which always stays a word ("no one over sixty five" -> "no one
  *   over 65").
  *   "times" before a number outside a number phrase is a multiplier:
- *   "oriented times three" -> "oriented x3".
+ *   "oriented times three" -> "oriented x3" (not after at, some, many, ...:
+ *   "at times one eye waters").
  *   "number" and a number is a list item ("number one" -> "1." on a new
  *   line) at a boundary, or anywhere when it is the next number of the list
  *   in progress in the paragraph ("number one cough number two fever").

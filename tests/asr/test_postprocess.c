@@ -250,6 +250,7 @@ static void test_numbers_left_as_words(void **state)
 	    {"tenderness at mcburney point period", "Tenderness at McBurney point."},
 	    {"his number one concern", "His number one concern"},
 	    {"one over the other", "One over the other"},
+	    {"at times one eye waters", "At times one eye waters"},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -301,6 +302,7 @@ static void test_lists_and_spelling(void **state)
 	    {"s one s two normal", "S1 S2 normal"},
 	    {"<s> the [noise] patient(2) </s> is well", "The patient is well"},
 	    {"The PATIENT, is well.", "The patient is well"},
+	    {"café au lait spots", "Café au lait spots"},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -324,6 +326,8 @@ static void test_headers(void **state)
 	    {"preoperative diagnosis colon appendicitis period",
 	     "Preoperative Diagnosis:\nAppendicitis."},
 	    {"mental status exam colon tearful period", "Mental Status Exam:\nTearful."},
+	    {"findings as noted on exam colon normal", "Findings as noted on exam: normal"},
+	    {"no muscle aches plan colon continue", "No muscle aches\n\nPlan:\nContinue"},
 	    {"physical exam colon skin colon warm period", "Physical Exam:\nSkin: warm."},
 	    {"medications colon none period allergies colon none", "Medications:\nNone.\n\n"
 	                                                           "Allergies:\nNone"},

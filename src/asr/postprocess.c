@@ -490,6 +490,9 @@ static const struct pp_spelling pp_spellings[] = {
     {"s four", "S4"},
 };
 
+/* Hesitations dropped from the text. */
+static const char *const pp_fillers[] = {"um", "uh", "erm", "uhm", "umm", "hmm", "ah", NULL};
+
 /* A lone "one" after these is a pronoun ("no one", "every one"). */
 static const char *const pp_one_blockers[] = {"no", "every", "any", "some", "each", "which", NULL};
 static const char *const pp_range_words[] = {"to", "or", "through", "dash", "hyphen", NULL};
@@ -1091,8 +1094,8 @@ static int pp_run(struct pp_ctx *c)
 
 struct pp_render {
 	struct dynbuf text;
-	struct dictation_sentence *sent;
-	size_t n_sent, cap_sent;
+	struct dictation_span *sent, *piece;
+	size_t n_sent, cap_sent, n_piece, cap_piece;
 	bool open;
 };
 
@@ -1110,13 +1113,13 @@ static int pp_sentence_add(struct pp_render *r, size_t start, const struct pp_it
 		    pp_grow((void **)&r->sent, &r->cap_sent, r->n_sent + 1, sizeof(*r->sent));
 		if (result)
 			return result;
-		struct dictation_sentence *s = &r->sent[r->n_sent];
+		struct dictation_span *s = &r->sent[r->n_sent];
 		s->start = start;
 		s->first_word = it->first;
 		s->last_word = it->last;
 		r->open = true;
 	}
-	struct dictation_sentence *s = &r->sent[r->n_sent];
+	struct dictation_span *s = &r->sent[r->n_sent];
 	if (it->first < s->first_word)
 		s->first_word = it->first;
 	if (it->last > s->last_word)
@@ -1177,6 +1180,12 @@ static int pp_render_section(const struct pp_ctx *c, size_t from, size_t to, str
 			cap_next = true;
 		}
 		result = pp_sentence_add(r, start, it);
+		if (!result)
+			result = pp_grow((void **)&r->piece, &r->cap_piece, r->n_piece + 1,
+			                 sizeof(*r->piece));
+		if (!result)
+			r->piece[r->n_piece++] =
+			    (struct dictation_span){start, r->text.len, it->first, it->last};
 		if (!result && it->kind == PP_PUNCT && it->terminator) {
 			cap_next = true;
 			pp_sentence_close(r);
@@ -1192,8 +1201,10 @@ static void pp_section_clear(struct dictation_section *s)
 {
 	free(s->text);
 	free(s->sentences);
+	free(s->pieces);
 	s->text = NULL;
 	s->sentences = NULL;
+	s->pieces = NULL;
 }
 
 size_t dictation_count_command_words(const char *text)
@@ -1229,6 +1240,19 @@ void dictation_result_free(struct dictation_result **rp)
 	*rp = NULL;
 }
 
+static int pp_copy_spans(const struct dictation_span *src, size_t n, struct dictation_span **dst,
+                         size_t *n_dst)
+{
+	if (n == 0)
+		return DICTUM_OK;
+	*dst = malloc(n * sizeof(**dst));
+	if (!*dst)
+		return DICTUM_NOMEM;
+	memcpy(*dst, src, n * sizeof(**dst));
+	*n_dst = n;
+	return DICTUM_OK;
+}
+
 static int pp_collect(const struct pp_ctx *c, struct dictation_result *res)
 {
 	int result = DICTUM_OK;
@@ -1251,6 +1275,7 @@ static int pp_collect(const struct pp_ctx *c, struct dictation_result *res)
 			end++;
 		dynbuf_reset(&r.text);
 		r.n_sent = 0;
+		r.n_piece = 0;
 		result = pp_render_section(c, i + 1, end, &r);
 		const struct pp_item *h = &c->items[i];
 		if (result || (!h->header && r.text.len == 0))
@@ -1268,18 +1293,13 @@ static int pp_collect(const struct pp_ctx *c, struct dictation_result *res)
 			break;
 		}
 		res->n_sections++;
-		if (r.n_sent > 0) {
-			s->sentences = malloc(r.n_sent * sizeof(*s->sentences));
-			if (!s->sentences) {
-				result = DICTUM_NOMEM;
-				break;
-			}
-			memcpy(s->sentences, r.sent, r.n_sent * sizeof(*s->sentences));
-			s->n_sentences = r.n_sent;
-		}
+		result = pp_copy_spans(r.sent, r.n_sent, &s->sentences, &s->n_sentences);
+		if (!result)
+			result = pp_copy_spans(r.piece, r.n_piece, &s->pieces, &s->n_pieces);
 	}
 	dynbuf_free(&r.text);
 	free(r.sent);
+	free(r.piece);
 	return result;
 }
 
@@ -1322,10 +1342,10 @@ static int pp_split(struct pp_ctx *c, char *s, size_t *counter, bool each)
 		size_t orig = *counter;
 		if (each)
 			(*counter)++;
-		if (t[0] == '<' || t[0] == '[')
+		if (t[0] == '<' || t[0] == '[' || t[0] == '+')
 			continue;
 		pp_normalise(t);
-		if (!*t)
+		if (!*t || pp_in_list(t, pp_fillers))
 			continue;
 		result = pp_grow((void **)&c->tok, &c->cap, c->n + 1, sizeof(*c->tok));
 		if (result)

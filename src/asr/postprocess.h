@@ -10,7 +10,7 @@
  *   leading and trailing punctuation (inner apostrophes and hyphens and a
  *   trailing '%' stay) and
  *   of a PocketSphinx alternate-pronunciation suffix such as "(2)". Words that
- *   start with '<' or '[' (<s>, <sil>, [noise]) and words left empty are
+ *   start with '<', '[' or '+' (<s>, <sil>, [noise], ++breath++) and words left empty are
  *   fillers: skipped, but they keep their index. Word indices in the result
  *   always count the caller's words, fillers included, from 0.
  *
@@ -110,6 +110,13 @@
  *   first and last input word index that produced it (command words that
  *   produced its punctuation included). A sentence ends at ". ? !", at a line
  *   or paragraph break, before a list item, or at the end of the section.
+ *   It also lists its pieces, the same for each written word, number phrase
+ *   ("40 mg" from "forty milligrams"), punctuation mark and list marker, in
+ *   text order: with the recogniser's word confidences a caller can mark the
+ *   uncertain parts of the text.
+ *
+ * Fillers
+ *   Hesitations (um, uh, erm, hmm, ah) are dropped like <sil>.
  */
 
 #include <stdbool.h>
@@ -117,7 +124,8 @@
 
 #define DICTATION_DEFAULT_KEY "note"
 
-struct dictation_sentence {
+/* A stretch of a section's text and the input words it came from. */
+struct dictation_span {
 	size_t start, end;            /* bytes in the section text, end exclusive */
 	size_t first_word, last_word; /* input word indices, inclusive */
 };
@@ -129,8 +137,10 @@ struct dictation_section {
 	bool after_next_section;          /* started by "next section" */
 	size_t header_first, header_last; /* the header's words (and its "colon"); when cued */
 	char *text;                       /* owned by the result; never NULL */
-	struct dictation_sentence *sentences; /* owned by the result */
+	struct dictation_span *sentences; /* owned by the result; NULL when none */
 	size_t n_sentences;
+	struct dictation_span *pieces; /* owned by the result; NULL when none */
+	size_t n_pieces;
 };
 
 struct dictation_result {

@@ -301,6 +301,7 @@ static void test_lists_and_spelling(void **state)
 	    {"negative except as noted in the h p i", "Negative except as noted in the HPI"},
 	    {"s one s two normal", "S1 S2 normal"},
 	    {"<s> the [noise] patient(2) </s> is well", "The patient is well"},
+	    {"um the patient uh is ++breath++ well", "The patient is well"},
 	    {"The PATIENT, is well.", "The patient is well"},
 	    {"café au lait spots", "Café au lait spots"},
 	};
@@ -404,6 +405,19 @@ static void test_spans(void **state)
 	assert_int_equal(s->n_sentences, 1);
 	assert_int_equal(s->sentences[0].first_word, 11);
 	assert_int_equal(s->sentences[0].last_word, 16);
+	/* Pieces: "Blood" 11, "pressure" 12, "120/80" 13..16. */
+	assert_int_equal(s->n_pieces, 3);
+	assert_int_equal(s->pieces[2].start, 15);
+	assert_int_equal(s->pieces[2].end, 21);
+	assert_int_equal(s->pieces[2].first_word, 13);
+	assert_int_equal(s->pieces[2].last_word, 16);
+	/* "Cough." is two pieces: the word and the full stop from "period". */
+	s = &r->sections[0];
+	assert_int_equal(s->n_pieces, 6);
+	assert_int_equal(s->pieces[1].start, 5);
+	assert_int_equal(s->pieces[1].end, 6);
+	assert_int_equal(s->pieces[1].first_word, 4);
+	assert_int_equal(s->pieces[1].last_word, 4);
 	dictation_result_free(&r);
 
 	/* Indices count the caller's words, fillers included. */
@@ -459,7 +473,7 @@ static void test_long_input(void **state)
 	assert_int_equal(r->n_sections, 1);
 	const struct dictation_section *s = &r->sections[0];
 	assert_int_equal(s->n_sentences, reps - 1);
-	const struct dictation_sentence *last = &s->sentences[s->n_sentences - 1];
+	const struct dictation_span *last = &s->sentences[s->n_sentences - 1];
 	assert_int_equal(last->first_word, (reps - 2) * unit_words);
 	assert_int_equal(last->last_word, (reps - 2) * unit_words + 9);
 	const char *expect = "The patient is a 62-year-old man.";

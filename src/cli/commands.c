@@ -14,6 +14,12 @@ const struct cli_command cli_commands[] = {
     {"db", "check", "check the store: integrity, schema version, row counts", cmd_db},
     {"workstation", "", "open the ncurses workstation (the default with no command)",
      cmd_workstation},
+    {"serve", "[--listen HOST:PORT] [--db FILE]",
+     "run the clinical REST API server (stops on SIGINT/SIGTERM)", cmd_serve},
+    {"keys",
+     "create --org ORG [--scopes S,...] [--plan team|enterprise] [--db FILE] | "
+     "list [--db FILE] | revoke ID [--db FILE]",
+     "create, list and revoke the server's API keys", cmd_keys},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -1,0 +1,266 @@
+#ifndef DICTUM_OFFLINE_SERVER_STORE_H
+#define DICTUM_OFFLINE_SERVER_STORE_H
+
+/* The server's own SQLite database (`dictum serve`), apart from the
+ * workstation's store: organisations, hashed API keys, notes, jobs,
+ * idempotency records, webhook deliveries and the audit log.
+ *
+ * Every function returns a DICTUM_* status (core/error.h) and keeps a
+ * one-line reason readable with srv_store_errmsg(). Each write is one
+ * transaction. A handle belongs to one thread at a time; handles opened on
+ * the same file with the same writer lock (srv_store_open) take turns at
+ * writing inside the process instead of waiting on SQLite's busy handler.
+ * Strings in the records below are malloc'ed and owned by the record;
+ * each *_clear frees them and zeroes the record. */
+
+#include "core/types.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct srv_store srv_store;
+
+/* Opens (creating with mode 0600 if absent) the server database at path,
+ * sets WAL mode and runs forward migrations. A file that is not SQLite or
+ * not a Dictum server database is DICTUM_NOTDB, one from a newer schema
+ * DICTUM_NEWER; err gets a one-line message. write_lock may be NULL (one
+ * handle alone); otherwise every handle on the file shares it. */
+int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **out, char *err,
+                   size_t errlen);
+/* Closes and sets *s to NULL; NULL is fine. */
+void srv_store_close(srv_store **s);
+const char *srv_store_errmsg(const srv_store *s);
+int srv_store_schema_version(void);
+
+/* One write transaction (nestable: inner levels are savepoints). */
+int srv_store_begin(srv_store *s);
+int srv_store_commit(srv_store *s);
+int srv_store_rollback(srv_store *s);
+
+/* The server's HMAC secret (32 random bytes made on first use and kept in
+ * the database). */
+int srv_store_secret(srv_store *s, unsigned char out[32]);
+
+/* ---- organisations and keys ---- */
+
+enum srv_plan { SRV_PLAN_TEAM, SRV_PLAN_ENTERPRISE };
+
+struct srv_key {
+	int64_t id;
+	char uid[DICTUM_UID_LEN]; /* key_... */
+	int64_t org_id;
+	char org_uid[DICTUM_UID_LEN]; /* org_... */
+	char *org_name;
+	char prefix[16]; /* the first characters of the key, for lists */
+	char *scopes;    /* space-separated */
+	enum srv_plan plan;
+	bool revoked;
+	char created_at[DICTUM_TIME_LEN];
+};
+void srv_key_clear(struct srv_key *k);
+void srv_keys_free(struct srv_key **list, size_t count);
+
+/* Creates the organisation named org_name if new, then a key row with
+ * the given HMAC (hex) of the key. Fills out (uid, org uid, ...). */
+int srv_key_add(srv_store *s, const char *org_name, const char *hash_hex, const char *prefix,
+                const char *scopes, enum srv_plan plan, struct srv_key *out);
+/* The live (not revoked) key with this hash; DICTUM_NOTFOUND otherwise. */
+int srv_key_find(srv_store *s, const char *hash_hex, struct srv_key *out);
+/* Every key, revoked ones too, oldest first. */
+int srv_key_list(srv_store *s, struct srv_key **list, size_t *count);
+/* DICTUM_NOTFOUND when no live key has this uid. */
+int srv_key_revoke(srv_store *s, const char *uid);
+
+/* ---- patients ---- */
+
+/* Looks up a patient of the organisation by email (when given) or by
+ * first and last name in either order, creating one when none matches.
+ * uid_out receives the pat_... id. */
+int srv_patient_resolve(srv_store *s, int64_t org_id, const char *first, const char *last,
+                        const char *email, int64_t *id_out, char uid_out[DICTUM_UID_LEN]);
+/* The row id of a patient uid in the organisation; DICTUM_NOTFOUND otherwise. */
+int srv_patient_find(srv_store *s, int64_t org_id, const char *uid, int64_t *id_out);
+
+/* ---- notes ---- */
+
+struct srv_note {
+	int64_t id;
+	char uid[DICTUM_UID_LEN];
+	int64_t org_id;
+	char patient_uid[DICTUM_UID_LEN]; /* "" when none */
+	char *note_type;
+	char *specialty;
+	char *provider;
+	char *external_id;
+	char *sections; /* JSON array of {key, title, text} */
+	bool is_signed;
+	int version;
+	int64_t seq; /* rises with every change, across all notes */
+	char created_at[DICTUM_TIME_LEN];
+	char updated_at[DICTUM_TIME_LEN];
+	char signed_at[DICTUM_TIME_LEN]; /* "" when a draft */
+	char *signed_by;
+};
+void srv_note_clear(struct srv_note *n);
+void srv_notes_free(struct srv_note **list, size_t count);
+
+/* Inserts n as version 1 (org_id, note_type, sections required;
+ * patient_id is a row id or 0). Sets uid, version, seq, times. Call
+ * inside a transaction together with the audit row and events. */
+int srv_note_insert(srv_store *s, struct srv_note *n, int64_t patient_id);
+/* Fills out with the note uid of the organisation; DICTUM_NOTFOUND if
+ * absent or another organisation's. */
+int srv_note_get(srv_store *s, int64_t org_id, const char *uid, struct srv_note *out);
+/* Writes the changed fields of n (looked up by id) as version
+ * expected_version + 1. DICTUM_CONFLICT when the stored version is not
+ * expected_version, DICTUM_READONLY when the note is signed. On success
+ * n's version, seq and times are updated. */
+int srv_note_update(srv_store *s, struct srv_note *n, int expected_version);
+
+struct srv_note_filter {
+	int64_t org_id;
+	const char *from;   /* created on or after (ISO date or time), or NULL */
+	const char *to;     /* created on or before (prefix compare), or NULL */
+	int64_t patient_id; /* 0: any; -1: matches none */
+	const char *note_type;
+	const char *provider;
+	int status;        /* -1 any, 0 draft, 1 signed */
+	int64_t before_id; /* page of the newest-first list: ids below this (0: from the top) */
+	int64_t after_seq; /* >= 0: changes after this seq, oldest change first */
+	size_t limit;
+};
+/* Lists notes newest first, or by change when after_seq >= 0; returns up
+ * to limit + 1 rows so the caller can tell whether there are more. */
+int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
+                  size_t *count);
+
+/* ---- audit ---- */
+
+struct srv_audit_row {
+	char at[DICTUM_TIME_LEN];
+	int64_t org_id;
+	char key_uid[DICTUM_UID_LEN];
+	char action[24]; /* note.read, note.create, note.update, note.export */
+	char entity[DICTUM_UID_LEN];
+	char request_id[DICTUM_UID_LEN];
+};
+/* Appends rows (one transaction for all). */
+int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count);
+
+/* ---- idempotency ---- */
+
+struct srv_idem {
+	char fingerprint[65]; /* SHA-256 hex of method, path and body */
+	int status;
+	char *body;
+	char *location; /* NULL when none */
+	int64_t created_ms;
+};
+void srv_idem_clear(struct srv_idem *r);
+/* The stored response for (key row id, Idempotency-Key) newer than
+ * since_ms; DICTUM_NOTFOUND otherwise. */
+int srv_idem_get(srv_store *s, int64_t key_id, const char *idem_key, int64_t since_ms,
+                 struct srv_idem *out);
+/* Stores (or replaces an expired) response; call in the write's transaction. */
+int srv_idem_put(srv_store *s, int64_t key_id, const char *idem_key, const struct srv_idem *r);
+/* Deletes records older than before_ms. */
+int srv_idem_purge(srv_store *s, int64_t before_ms);
+
+/* ---- jobs ---- */
+
+enum srv_job_status {
+	SRV_JOB_QUEUED,
+	SRV_JOB_PROCESSING,
+	SRV_JOB_COMPLETED,
+	SRV_JOB_FAILED,
+	SRV_JOB_CANCELLED,
+};
+const char *srv_job_status_name(enum srv_job_status st);
+/* -1 when unknown. */
+int srv_job_status_parse(const char *name);
+
+struct srv_job {
+	int64_t id;
+	char uid[DICTUM_UID_LEN]; /* job_... */
+	int64_t org_id;
+	char *type;
+	enum srv_job_status status;
+	int progress; /* 0..100 */
+	char *stage;
+	char *input;  /* JSON */
+	char *result; /* JSON or NULL */
+	char *error_code;
+	char *error_message;
+	char *webhook_url;
+	int attempts;
+	char created_at[DICTUM_TIME_LEN];
+	char updated_at[DICTUM_TIME_LEN];
+};
+void srv_job_clear(struct srv_job *j);
+void srv_jobs_free(struct srv_job **list, size_t count);
+
+/* Inserts j as queued (org_id, type, input required); sets uid and times. */
+int srv_job_insert(srv_store *s, struct srv_job *j);
+int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out);
+/* Newest first; ids below before_id (0: from the top); status < 0 any.
+ * Returns up to limit + 1 rows. */
+int srv_job_list(srv_store *s, int64_t org_id, int status, int64_t before_id, size_t limit,
+                 struct srv_job **list, size_t *count);
+/* Queued -> cancelled. DICTUM_NOTFOUND when absent, DICTUM_CONFLICT when
+ * the job is no longer queued. out gets the job as it now is. */
+int srv_job_cancel(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out);
+/* Takes the oldest queued job (-> processing, attempts + 1).
+ * DICTUM_NOTFOUND when none is queued. */
+int srv_job_claim(srv_store *s, struct srv_job *out);
+int srv_job_progress(srv_store *s, int64_t id, int progress, const char *stage);
+/* processing -> completed or failed with a result or an error. */
+int srv_job_finish(srv_store *s, struct srv_job *j, enum srv_job_status status, const char *result,
+                   const char *error_code, const char *error_message);
+/* After a restart: jobs left processing go back to the queue. *count gets
+ * how many. */
+int srv_job_requeue_stale(srv_store *s, size_t *count);
+
+/* ---- webhooks ---- */
+
+struct srv_webhook {
+	char uid[DICTUM_UID_LEN]; /* whk_... */
+	char *url;
+	char *events; /* space-separated */
+	char created_at[DICTUM_TIME_LEN];
+};
+void srv_webhooks_free(struct srv_webhook **list, size_t count);
+int srv_webhook_add(srv_store *s, int64_t org_id, const char *url, const char *events,
+                    struct srv_webhook *out);
+int srv_webhook_list(srv_store *s, int64_t org_id, struct srv_webhook **list, size_t *count);
+int srv_webhook_delete(srv_store *s, int64_t org_id, const char *uid);
+/* The organisation's signing secret (whsec_...), made on first use. */
+int srv_org_webhook_secret(srv_store *s, int64_t org_id, char out[80]);
+
+/* Queues the event for every webhook of the organisation subscribed to it
+ * (call in the transaction of the change). */
+int srv_event_emit(srv_store *s, int64_t org_id, const char *event, const char *payload);
+/* Queues one delivery to url. */
+int srv_delivery_add(srv_store *s, int64_t org_id, const char *url, const char *event,
+                     const char *payload);
+
+struct srv_delivery {
+	int64_t id;
+	int64_t org_id;
+	char *url;
+	char *event;
+	char *payload;
+	int attempts;
+};
+void srv_delivery_clear(struct srv_delivery *d);
+/* The oldest delivery due at now_ms; DICTUM_NOTFOUND when none. */
+int srv_delivery_next(srv_store *s, int64_t now_ms, struct srv_delivery *out);
+/* The time of the next pending delivery (INT64_MAX when none). */
+int srv_delivery_next_due(srv_store *s, int64_t *due_ms);
+int srv_delivery_done(srv_store *s, int64_t id, int http_status);
+/* Counts a failed attempt: tried again at next_ms, or given up (failed)
+ * when next_ms < 0. */
+int srv_delivery_retry(srv_store *s, int64_t id, int64_t next_ms, const char *error);
+
+#endif

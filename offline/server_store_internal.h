@@ -1,0 +1,26 @@
+#ifndef DICTUM_OFFLINE_SERVER_STORE_INTERNAL_H
+#define DICTUM_OFFLINE_SERVER_STORE_INTERNAL_H
+
+/* Internals of the server database files; not for other modules. */
+#include "offline/server_store.h"
+
+#include <sqlite3.h>
+
+#define SRV_STMT_CACHE 128
+
+struct srv_store {
+	sqlite3 *db;
+	char *path;
+	pthread_mutex_t *write_lock; /* shared by the handles of one process, or NULL */
+	int depth;                   /* transaction nesting */
+	char errmsg[512];
+	struct {
+		const char *sql; /* keyed by the address of a string literal */
+		sqlite3_stmt *stmt;
+	} cache[SRV_STMT_CACHE];
+};
+
+int srv_schema_latest(void);
+const char *srv_schema_step(int from);
+
+#endif

@@ -1,0 +1,168 @@
+#ifndef DICTUM_SERVER_INTERNAL_H
+#define DICTUM_SERVER_INTERNAL_H
+
+/* What the server's files share: the server object, requests and
+ * responses, the route table, and the workers. Not for other modules. */
+
+#include "core/dynbuf.h"
+#include "offline/server_store.h"
+#include "server/auth.h"
+#include "server/ratelimit.h"
+#include "server/route.h"
+#include "server/server.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct json_object;
+struct srv;
+
+struct srv_req {
+	struct srv *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url; /* path without the query */
+	struct dynbuf body;
+	bool too_large;
+	const struct api_route *route;
+	struct srv_route_params params;
+	bool authed;
+	struct srv_key key; /* the caller, when authed */
+	srv_store *db;
+	struct json_object *json; /* the parsed body of a JSON route */
+	char request_id[DICTUM_UID_LEN];
+	bool kick_jobs;  /* a job was queued: wake the workers after commit */
+	bool kick_hooks; /* a delivery was queued */
+};
+
+struct srv_resp {
+	int status;
+	char *body; /* malloc'ed */
+	char location[160];
+	char etag[32];
+	char allow[64];
+	bool replayed;
+	bool have_rate;
+	struct srv_rate_result rate;
+};
+
+/* Route flags. */
+enum {
+	API_NOAUTH = 1 << 0,     /* no key needed */
+	API_JSON_BODY = 1 << 1,  /* a JSON object body is required */
+	API_IDEMPOTENT = 1 << 2, /* Idempotency-Key replays the response */
+	API_SEED001 = 1 << 3,    /* errors as seed 001's {"detail": ...} */
+};
+
+typedef void (*api_handler)(struct srv_req *rq, struct srv_resp *rs);
+
+struct api_route {
+	const char *method;
+	const char *pattern;
+	unsigned scope; /* enum srv_scope mask needed, 0: any key */
+	unsigned flags;
+	api_handler handler;
+};
+extern const struct api_route api_routes[];
+extern const size_t api_route_count;
+
+/* The routing decision for method and path: the route, or NULL with
+ * *status 404 (no such path) or 405 (path known, method not; allow
+ * lists the methods). Pure. */
+const struct api_route *api_route_find(const char *method, const char *path,
+                                       struct srv_route_params *params, int *status, char *allow,
+                                       size_t allowlen);
+
+/* ---- responses ---- */
+
+/* Sets a JSON response (takes the object). */
+void api_json(struct srv_resp *rs, int status, struct json_object *obj);
+/* Sets an error in the route's envelope:
+ * {"error": {"code", "message", "request_id"}} or, on seed 001 routes,
+ * {"detail": message}. */
+void api_error(struct srv_req *rq, struct srv_resp *rs, int status, const char *code,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* 500 with the store's reason logged (not sent). */
+void api_store_error(struct srv_req *rq, struct srv_resp *rs, int status);
+/* A query argument, or NULL. */
+const char *api_query(struct srv_req *rq, const char *name);
+const char *api_header(struct srv_req *rq, const char *name);
+
+/* ---- handlers ---- */
+
+void api_health(struct srv_req *rq, struct srv_resp *rs);
+void api_health_auth(struct srv_req *rq, struct srv_resp *rs);
+void api_workspace_me(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_create(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_get(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_list(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_patch(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_export(struct srv_req *rq, struct srv_resp *rs);
+void api_jobs_list(struct srv_req *rq, struct srv_resp *rs);
+void api_jobs_get(struct srv_req *rq, struct srv_resp *rs);
+void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs);
+void api_webhooks_create(struct srv_req *rq, struct srv_resp *rs);
+void api_webhooks_list(struct srv_req *rq, struct srv_resp *rs);
+void api_webhooks_delete(struct srv_req *rq, struct srv_resp *rs);
+
+/* The JSON of a job as GET /jobs/{id} shows it (new object). */
+struct json_object *api_job_json(const struct srv_job *j);
+/* The seed 001 webhook payload for a job event (malloc'ed string). */
+char *api_job_event_payload(const struct srv_job *j);
+
+/* ---- audit (reads are written in batches by a writer thread) ---- */
+
+struct srv_audit;
+int srv_audit_start(struct srv *srv, struct srv_audit **out);
+/* Queues a row (blocks briefly when the queue is full). */
+void srv_audit_push(struct srv_audit *a, const struct srv_audit_row *row);
+/* Writes what is queued and stops the thread. */
+void srv_audit_stop(struct srv_audit **a);
+/* Fills a row for the caller of rq. */
+void api_audit_row(struct srv_req *rq, const char *action, const char *entity,
+                   struct srv_audit_row *row);
+
+/* ---- jobs ---- */
+
+struct srv_jobs;
+int srv_jobs_start(struct srv *srv, struct srv_jobs **out);
+void srv_jobs_kick(struct srv_jobs *j);
+void srv_jobs_stop(struct srv_jobs **j);
+/* True when type names a job kind the workers can run. */
+bool srv_job_type_known(const char *type);
+
+/* ---- webhooks ---- */
+
+struct srv_hooks;
+int srv_hooks_start(struct srv *srv, struct srv_hooks **out);
+void srv_hooks_kick(struct srv_hooks *h);
+void srv_hooks_stop(struct srv_hooks **h);
+/* The signature header value for body: "t=UNIX,v1=HEX" where HEX is
+ * HMAC-SHA-256(secret, "UNIX." + body). Pure. */
+void srv_hooks_sign(const char *secret, int64_t unix_s, const char *body, char *out, size_t size);
+
+/* ---- the server ---- */
+
+struct srv {
+	struct srv_config cfg;
+	struct MHD_Daemon *daemon;
+	unsigned char secret[32];
+	pthread_mutex_t write_lock;
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_cond;
+	srv_store **pool;
+	bool *pool_busy;
+	size_t npool;
+	struct srv_ratelimiter *rl;
+	struct srv_audit *audit;
+	struct srv_jobs *jobs;
+	struct srv_hooks *hooks;
+	atomic_bool stopping;
+};
+
+/* Opens another handle on the server database (for a worker thread). */
+int srv_open_db(struct srv *srv, srv_store **out);
+
+#endif

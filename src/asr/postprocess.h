@@ -6,13 +6,14 @@
  * row in a table in postprocess.c; this comment is the contract.
  *
  * Input words
- *   Words are separated by white space. Each word is lower-cased, stripped of
- *   leading and trailing punctuation (inner apostrophes and hyphens and a
- *   trailing '%' stay) and
- *   of a PocketSphinx alternate-pronunciation suffix such as "(2)". Words that
- *   start with '<', '[' or '+' (<s>, <sil>, [noise], ++breath++) and words left empty are
- *   fillers: skipped, but they keep their index. Word indices in the result
- *   always count the caller's words, fillers included, from 0.
+ *   Words are separated by white space. Each word is lower-cased and stripped
+ *   of leading and trailing punctuation (inner apostrophes and hyphens and a
+ *   trailing '%' stay) and of a PocketSphinx alternate-pronunciation suffix
+ *   such as "(2)". Words that start with '<', '[' or '+' (<s>, <sil>,
+ *   [noise], ++breath++), hesitations (um, uh, erm, hmm, ah) and words left
+ *   empty are fillers: skipped, but they keep their index. Word indices in
+ *   the result always count the caller's words, fillers included, from 0.
+ *   Bytes above 0x7f are word characters (UTF-8 passes through).
  *
  * Section cues (spoken headers)
  *   A header phrase ("chief complaint", "history of present illness", "h p i",
@@ -51,15 +52,16 @@
  *   A command word is ordinary text where a context table says so: "period"
  *   after menstrual, postpartum, refractory, the, a, ... ("last menstrual
  *   period"); "colon" after the, sigmoid, transverse, of, ... or before
- *   cancer, polyp, ... ("sigmoid colon", "colon cancer"); "new line" and
- *   "full stop" after "a" or "the".
+ *   cancer, polyp, ... ("sigmoid colon", "colon cancer"); "full stop", "new
+ *   line", "next line", "new paragraph", "next paragraph" and "next section"
+ *   after "a" or "the" ("a new line of therapy").
  *
  * Numbers
  *   Number words (zero..nineteen, twenty..ninety, hundred, thousand, "and"
  *   after hundred/thousand, "oh" as a digit after a digit or "point") are
  *   read as one phrase: "one hundred forty five" = 145, "one and a half" =
- *   1.5; the spoken form
- *   digit + two-digit ("one twenty", "one oh five") = 120, 105; years
+ *   1.5; the spoken form digit + two-digit ("one twenty", "one oh five") =
+ *   120, 105; years
  *   ("nineteen ninety eight", "twenty twenty three") = 1998, 2023; decimals
  *   with "point" and digit words ("ninety eight point six" = 98.6, "point two
  *   five" = .25; a bare "point five" before a unit becomes 0.5). A word the
@@ -114,9 +116,6 @@
  *   ("40 mg" from "forty milligrams"), punctuation mark and list marker, in
  *   text order: with the recogniser's word confidences a caller can mark the
  *   uncertain parts of the text.
- *
- * Fillers
- *   Hesitations (um, uh, erm, hmm, ah) are dropped like <sil>.
  */
 
 #include <stdbool.h>

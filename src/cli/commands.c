@@ -20,6 +20,9 @@ const struct cli_command cli_commands[] = {
      "create --org ORG [--scopes S,...] [--plan team|enterprise] [--db FILE] | "
      "list [--db FILE] | revoke ID [--db FILE]",
      "create, list and revoke the server's API keys", cmd_keys},
+    {"transcribe", "[--engine sphinx|http] [--dictation] [--json] FILE|-",
+     "transcribe an audio file (--dictation: sections and spoken punctuation)",
+     cmd_transcribe},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

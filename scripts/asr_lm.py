@@ -1,0 +1,497 @@
+#!/usr/bin/env python3
+"""Builds data/asr/dictation.lm: a trigram language model (ARPA) of clinical
+dictation, interpolated at run time with PocketSphinx's stock model.
+
+The text is generated here from material we write: phrase grammars of how
+clinicians dictate (spoken headers, punctuation and layout commands, doses
+and units spoken as words, ages, vitals, labs) filled from slot tables and
+from the medical lexicon (data/asr/lexicon/terms.txt, harvested.txt), plus
+each lexicon word once on its own so the recogniser can reach every word it
+knows. No evaluation text is used.
+
+Estimation: interpolated Kneser-Ney (Chen & Goodman 1998) with one discount
+per order, D = n1 / (n1 + 2 n2), written as a back-off ARPA file.
+
+usage: scripts/asr_lm.py [--notes N] [--out FILE] [--corpus FILE]
+       scripts/asr_lm.py --selftest
+"""
+import argparse
+import collections
+import math
+import os
+import random
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LEX = os.path.join(ROOT, "data", "asr", "lexicon")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# ---------------------------------------------------------------- numbers
+ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def say(n):
+    """A whole number as a clinician says it: 145 -> one hundred forty five."""
+    if n < 20:
+        return ONES[n]
+    if n < 100:
+        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + say(rest))
+    rest = n % 1000
+    return say(n // 1000) + " thousand" + ("" if rest == 0 else " " + say(rest))
+
+
+def say_short(n, r):
+    """Sometimes the short spoken form: 120 -> one twenty, 105 -> one oh five."""
+    if 100 < n < 1000 and n % 100 and r.random() < 0.4:
+        rest = n % 100
+        return ONES[n // 100] + " " + ("oh " + ONES[rest] if rest < 10 else say(rest))
+    return say(n)
+
+
+def say_decimal(x, r):
+    whole, frac = ("%g" % x).split(".") if "." in "%g" % x else ("%g" % x, "")
+    text = say(int(whole))
+    if frac:
+        text += " point " + " ".join(ONES[int(d)] for d in frac)
+    return text
+
+
+# ------------------------------------------------------------------ slots
+SEX = [("man", "he", "his"), ("woman", "she", "her"), ("male", "he", "his"),
+       ("female", "she", "her"), ("boy", "he", "his"), ("girl", "she", "her"),
+       ("gentleman", "he", "his"), ("lady", "she", "her"), ("patient", "she", "her")]
+
+COMPLAINTS = """chest pain|shortness of breath|cough|fever|headache|abdominal pain|back pain|
+knee pain|shoulder pain|hip pain|neck pain|ear pain|sore throat|rash|itchy rash|dizziness|
+fatigue|weight loss|weight gain|palpitations|leg swelling|joint pain|diarrhea|constipation|
+nausea and vomiting|heartburn|difficulty swallowing|blood in the stool|painful urination|
+urinary frequency|flank pain|pelvic pain|vaginal bleeding|missed period|anxiety|depression|
+insomnia|memory loss|numbness and tingling|weakness|syncope|wheezing|nasal congestion|
+sinus pressure|eye redness|blurred vision|hearing loss|skin lesion|wound check|
+blood pressure check|diabetes follow up|cholesterol follow up|medication refill|
+annual physical|well child check|asthma follow up|gout flare|ankle injury|wrist injury|
+laceration|burn|dog bite|fall|motor vehicle collision|alcohol use|smoking cessation""".replace(
+    "\n", "").split("|")
+
+DURATIONS = ["two days", "three days", "one week", "two weeks", "three weeks", "a month",
+             "two months", "six months", "a year", "several days", "four days", "five days",
+             "ten days", "three months"]
+
+HISTORY = """hypertension|hyperlipidemia|type two diabetes|diabetes mellitus|coronary artery disease|
+atrial fibrillation|congestive heart failure|copd|asthma|chronic kidney disease|
+hypothyroidism|obesity|osteoarthritis|gout|depression|anxiety|gerd|migraines|
+obstructive sleep apnea|prior stroke|peripheral neuropathy|benign prostatic hyperplasia|
+osteoporosis|rheumatoid arthritis|psoriasis|eczema|seasonal allergies|anemia|
+hepatitis c|cirrhosis|breast cancer|prostate cancer|colon cancer|lung cancer|
+deep vein thrombosis|pulmonary embolism|bipolar disorder|schizophrenia|adhd|ptsd""".replace(
+    "\n", "").split("|")
+
+FINDINGS = """tenderness to palpation|no tenderness|mild erythema|no edema|trace edema|
+one plus pitting edema|two plus pitting edema|clear to auscultation bilaterally|
+wheezes in all lung fields|crackles at the bases|rhonchi|regular rate and rhythm|
+no murmurs rubs or gallops|a two over six systolic murmur|irregularly irregular rhythm|
+soft nontender nondistended|positive bowel sounds|guarding in the right lower quadrant|
+rebound tenderness|tenderness in the epigastrium|tympanic membrane bulging and red|
+tympanic membranes clear|pharynx erythematous|tonsillar exudate|cervical lymphadenopathy|
+no lymphadenopathy|full range of motion|decreased range of motion|effusion of the knee|
+positive straight leg raise|negative straight leg raise|strength five out of five|
+sensation intact|reflexes two plus and symmetric|cranial nerves two through twelve intact|
+alert and oriented times three|pupils equal round and reactive to light|
+normal gait|antalgic gait|dry itchy patches|scaly plaques|a pustule|an ulcer with necrotic base|
+warmth and swelling|crepitus|joint line tenderness|point tenderness over the distal radius|
+no focal deficits|mild distress|no acute distress|diaphoretic|afebrile|jugular venous distension""".replace(
+    "\n", "").split("|")
+
+EXAM_AREAS = ["general", "heent", "neck", "lungs", "heart", "cardiovascular", "abdomen",
+              "extremities", "skin", "neurologic", "musculoskeletal", "psychiatric", "back",
+              "right knee", "left knee", "left shoulder", "right ankle", "left ear"]
+
+FREQ = ["daily", "once daily", "twice daily", "three times daily", "four times daily",
+        "every morning", "at night", "at bedtime", "every six hours as needed",
+        "every eight hours as needed", "as needed", "weekly", "every twelve hours",
+        "twice a day", "once a day", "three times a day", "every other day"]
+
+UNITS = ["milligrams", "milligrams", "milligrams", "micrograms", "grams", "units",
+         "milliliters", "milligrams per kilogram", "puffs", "tablets", "drops"]
+
+ROUTES = ["", "", "", "by mouth", "orally", "intravenously", "subcutaneously", "topically",
+          "inhaled"]
+
+DOSES = [1, 2, 2.5, 4, 5, 6.25, 10, 12.5, 20, 25, 30, 40, 50, 75, 80, 81, 100, 150, 200,
+         250, 300, 325, 400, 500, 600, 750, 800, 875, 1000, 0.5, 0.1, 0.25, 15, 60, 90, 120]
+
+LABS = [("ldl", 60, 190), ("hdl", 25, 80), ("a one c", 5.2, 11.5), ("hemoglobin a one c", 5.2, 11),
+        ("hemoglobin", 8, 17), ("potassium", 2.9, 5.9), ("sodium", 125, 148),
+        ("creatinine", 0.6, 3.2), ("tsh", 0.2, 9), ("uric acid", 4, 11), ("glucose", 70, 350),
+        ("white count", 3, 22), ("platelets", 90, 450), ("inr", 0.9, 3.8),
+        ("troponin", 0.01, 2), ("total cholesterol", 140, 290), ("triglycerides", 80, 400),
+        ("vitamin d", 12, 60), ("ferritin", 8, 300), ("b n p", 40, 1500)]
+
+PLAN = """follow up in {n} weeks|follow up in {n} months|return if symptoms worsen|
+recheck in {n} weeks|referral to {spec}|{spec} consult|physical therapy|
+diet and exercise counseling|smoking cessation counseling|labs in {n} weeks|
+check a lipid panel|check a basic metabolic panel|check a complete blood count|
+order a chest x ray|order an ultrasound|order an mri of the {part}|order a ct scan of the {part}|
+ekg today|echocardiogram|stress test|colonoscopy|ice and elevation|rest|
+warm compresses|continue current medications|discussed risks and benefits|
+patient agrees with the plan|return precautions given|flu vaccine today|
+wound care instructions given|sutures out in {n} days|daily emollients|
+pulmonary rehabilitation referral|therapy referral|sleep hygiene""".replace("\n", "").split("|")
+
+SPECIALTIES = ["cardiology", "dermatology", "gastroenterology", "neurology", "nephrology",
+               "urology", "endocrinology", "orthopedics", "pulmonology", "rheumatology",
+               "psychiatry", "ophthalmology", "podiatry", "general surgery", "oncology",
+               "hematology", "physical therapy", "nutrition"]
+
+PARTS = ["head", "brain", "chest", "abdomen", "pelvis", "lumbar spine", "cervical spine",
+         "right knee", "left knee", "right shoulder", "left hip", "abdomen and pelvis"]
+
+HEADERS_ORDER = [
+    ["chief complaint", "history of present illness", "physical exam", "assessment and plan"],
+    ["chief complaint", "history of present illness", "review of systems", "physical exam",
+     "assessment and plan"],
+    ["chief complaint", "history of present illness", "past medical history", "medications",
+     "allergies", "physical exam", "assessment", "plan"],
+    ["subjective", "objective", "assessment", "plan"],
+    ["history of present illness", "results", "assessment and plan"],
+    ["reason for visit", "history of present illness", "social history", "family history",
+     "physical examination", "impression", "plan"],
+]
+
+
+def read_words(name):
+    words, drugs, section = [], [], ""
+    path = os.path.join(LEX, name)
+    if not os.path.exists(path):
+        return words, drugs
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("##"):
+                section = line
+                continue
+            line = line.split("#", 1)[0]
+            for w in line.split():
+                words.append(w.lower())
+                if "drugs: generic" in section:
+                    drugs.append(w.lower())
+    return words, drugs
+
+
+class Dictation:
+    def __init__(self, r, drugs, conditions):
+        self.r = r
+        self.drugs = drugs
+        self.conditions = conditions
+
+    def pick(self, seq):
+        return self.r.choice(seq)
+
+    def dose(self):
+        r = self.r
+        drug = self.pick(self.drugs)
+        d = self.pick(DOSES)
+        amount = say_decimal(d, r) if d != int(d) else say(int(d))
+        parts = [drug, amount, self.pick(UNITS)]
+        route = self.pick(ROUTES)
+        if route:
+            parts.append(route)
+        parts.append(self.pick(FREQ))
+        if r.random() < 0.2:
+            parts += ["for", say(r.choice([3, 5, 7, 10, 14])), "days"]
+        return " ".join(parts)
+
+    def lab(self):
+        name, lo, hi = self.pick(LABS)
+        x = self.r.uniform(lo, hi)
+        x = round(x) if hi > 30 else round(x, 1)
+        return "%s %s" % (name, say_decimal(x, self.r) if x != int(x) else say(int(x)))
+
+    def vitals(self):
+        r = self.r
+        out = []
+        if r.random() < 0.7:
+            out.append("blood pressure %s over %s" % (say_short(r.randint(95, 185), r),
+                                                      say(r.randint(55, 110))))
+        if r.random() < 0.6:
+            out.append("heart rate %s" % say(r.randint(48, 130)))
+        if r.random() < 0.5:
+            t = round(r.uniform(97, 103.5), 1)
+            out.append("temperature %s" % say_decimal(t, r))
+        if r.random() < 0.4:
+            out.append("oxygen saturation %s percent on room air" % say(r.randint(86, 100)))
+        if r.random() < 0.3:
+            out.append("respiratory rate %s" % say(r.randint(12, 30)))
+        return out
+
+    def fill(self, template):
+        r = self.r
+        return template.format(n=say(r.choice([1, 2, 3, 4, 6, 8, 10, 12])),
+                               spec=self.pick(SPECIALTIES), part=self.pick(PARTS))
+
+    def sentence_end(self):
+        return " " + ("period" if self.r.random() < 0.92 else "period new paragraph")
+
+    def hpi(self):
+        r = self.r
+        sex, he, his = self.pick(SEX)
+        age = r.randint(1, 95)
+        parts = ["%s year old %s" % (say(age), sex)]
+        if r.random() < 0.6:
+            hx = r.sample(HISTORY + self.conditions, r.randint(1, 3))
+            parts.append("with a history of " + " comma ".join(hx) if r.random() < 0.5
+                         else "with " + " and ".join(hx))
+        s = " ".join(parts)
+        out = [s + " who presents with " + self.pick(COMPLAINTS) + " for " +
+               self.pick(DURATIONS)]
+        if r.random() < 0.5:
+            out.append("%s is on %s" % (he, self.dose()))
+        if r.random() < 0.5:
+            out.append("%s denies %s comma %s comma or %s" % (
+                he, self.pick(COMPLAINTS), self.pick(COMPLAINTS), self.pick(COMPLAINTS)))
+        if r.random() < 0.3:
+            out.append("no %s" % self.pick(COMPLAINTS))
+        if r.random() < 0.3:
+            out.append("%s pain is %s out of ten" % (his, say(r.randint(1, 10))))
+        return out
+
+    def exam(self):
+        r = self.r
+        out = []
+        v = self.vitals()
+        if v:
+            out.append("vital signs colon " + " comma ".join(v))
+        for _ in range(r.randint(1, 4)):
+            if r.random() < 0.5:
+                out.append("%s colon %s" % (self.pick(EXAM_AREAS), self.pick(FINDINGS)))
+            else:
+                out.append(self.pick(FINDINGS))
+        return out
+
+    def assessment(self):
+        r = self.r
+        out = []
+        for i in range(r.randint(1, 3)):
+            dx = self.pick(HISTORY + self.conditions + self.conditions)
+            items = [dx]
+            if r.random() < 0.5:
+                items.append(self.pick(["stable", "controlled", "not at goal", "at goal",
+                                        "worsening", "improved", "new diagnosis",
+                                        "uncontrolled", "resolved"]))
+            lead = "number %s " % say(i + 1) if r.random() < 0.2 else ""
+            out.append(lead + " comma ".join(items))
+            act = r.random()
+            if act < 0.3:
+                out.append("start " + self.dose())
+            elif act < 0.5:
+                out.append("continue " + self.pick(self.drugs))
+            elif act < 0.65:
+                d = self.dose().split()
+                out.append("increase %s to %s" % (d[0], " ".join(d[1:])))
+            elif act < 0.75:
+                out.append("stop " + self.pick(self.drugs))
+            out.append(self.fill(self.pick(PLAN)))
+        return out
+
+    def note(self):
+        r = self.r
+        order = self.pick(HEADERS_ORDER)
+        lines = []
+        for h in order:
+            if h in ("chief complaint", "reason for visit"):
+                body = [self.pick(COMPLAINTS)]
+            elif h in ("history of present illness", "subjective"):
+                body = self.hpi()
+            elif h in ("physical exam", "physical examination", "objective"):
+                body = self.exam()
+            elif h == "review of systems":
+                body = ["positive for " + self.pick(COMPLAINTS),
+                        "negative for " + self.pick(COMPLAINTS) + " and " +
+                        self.pick(COMPLAINTS)]
+            elif h == "results":
+                body = [" comma ".join(self.lab() for _ in range(r.randint(1, 3)))]
+            elif h == "medications":
+                body = [" comma ".join(self.dose() for _ in range(r.randint(1, 3)))]
+            elif h == "allergies":
+                body = [self.pick(["no known drug allergies", "penicillin", "sulfa drugs",
+                                   "codeine causes nausea", "none"])]
+            elif h == "past medical history":
+                body = [" comma ".join(r.sample(HISTORY, r.randint(1, 4)))]
+            elif h == "social history":
+                body = [self.pick(["former smoker", "never smoker", "drinks alcohol socially",
+                                   "smokes one pack per day", "no drug use"])]
+            elif h == "family history":
+                body = ["%s in %s" % (self.pick(HISTORY),
+                                      self.pick(["mother", "father", "brother", "sister"]))]
+            elif h in ("assessment and plan", "assessment", "impression"):
+                body = self.assessment()
+            else:
+                body = [self.fill(self.pick(PLAN)) for _ in range(r.randint(1, 3))]
+            text = " period ".join(body) + self.sentence_end()
+            sep = self.pick(["", "new paragraph ", "new paragraph ", "next section ", "new line "])
+            lines.append((sep if lines else "") + h + " colon " + text)
+        if r.random() < 0.1:
+            lines.append("scratch that " + self.fill(self.pick(PLAN)) + " period")
+        return " ".join(lines)
+
+
+def corpus(n_notes, seed=11):
+    r = random.Random(seed)
+    terms, drugs = read_words("terms.txt")
+    harvested, _ = read_words("harvested.txt")
+    findings_start = terms.index("hypertension") if "hypertension" in terms else 0
+    conditions = [w for w in terms[findings_start:findings_start + 400] if w.isalpha()]
+    d = Dictation(r, drugs, conditions)
+    out = [d.note() for _ in range(n_notes)]
+    # Every lexicon word once, so the recogniser can reach it.
+    for w in sorted(set(terms + harvested)):
+        out.append(w)
+    return out
+
+
+# ------------------------------------------------------- Kneser-Ney estimation
+def discount(counts):
+    coc = collections.Counter(c for c in counts.values() if c <= 2)
+    n1, n2 = coc.get(1, 0), coc.get(2, 0)
+    d = n1 / (n1 + 2 * n2) if n1 + 2 * n2 else 0.5
+    return min(max(d, 0.1), 0.9)
+
+
+def kneser_ney(sentences):
+    """Returns {order: {ngram: (log10 prob, log10 backoff or None)}} for a trigram
+    interpolated Kneser-Ney model."""
+    c3 = collections.Counter()
+    c2_raw = collections.Counter()
+    for s in sentences:
+        w = ["<s>"] + s.split() + ["</s>"]
+        for i in range(1, len(w)):
+            c2_raw[(w[i - 1], w[i])] += 1
+            if i >= 2:
+                c3[(w[i - 2], w[i - 1], w[i])] += 1
+    # Continuation counts for the lower orders; n-grams starting at <s>
+    # have no left context and keep their raw counts.
+    c2 = collections.Counter()
+    for (u, v, w) in c3:
+        c2[(v, w)] += 1
+    for (v, w), c in c2_raw.items():
+        if v == "<s>":
+            c2[(v, w)] = c
+    c1 = collections.Counter()
+    for (v, w) in c2_raw:
+        c1[w] += 1
+    vocab = set(c1) | {"<s>"}
+
+    d3, d2 = discount(c3), discount(c2)
+    # unigrams: continuation distribution, a little mass for the uniform
+    total1 = sum(c1.values())
+    p1 = {}
+    for w in vocab:
+        p1[w] = 0.0 if w == "<s>" else (c1[w] + 1.0 / (len(vocab) - 1)) / (total1 + 1.0)
+
+    def stats(counts):
+        ctx_total = collections.Counter()
+        ctx_types = collections.Counter()
+        for g, c in counts.items():
+            ctx_total[g[:-1]] += c
+            ctx_types[g[:-1]] += 1
+        return ctx_total, ctx_types
+
+    t2, n2 = stats(c2)
+    t3, n3 = stats(c3)
+    p2 = {}
+    for (v, w), c in c2.items():
+        p2[(v, w)] = max(c - d2, 0) / t2[(v,)] + d2 * n2[(v,)] / t2[(v,)] * p1[w]
+    bow2 = {v: d2 * n2[(v,)] / t2[(v,)] for (v,) in t2}
+
+    def p2_of(v, w):
+        if (v, w) in p2:
+            return p2[(v, w)]
+        return bow2.get(v, 1.0) * p1[w]
+
+    p3 = {}
+    for (u, v, w), c in c3.items():
+        p3[(u, v, w)] = max(c - d3, 0) / t3[(u, v)] + d3 * n3[(u, v)] / t3[(u, v)] * p2_of(v, w)
+    bow3 = {ctx: d3 * n3[ctx] / t3[ctx] for ctx in t3}
+
+    lg = lambda x: math.log10(x) if x > 0 else -99.0
+    model = {1: {}, 2: {}, 3: {}}
+    for w in sorted(vocab):
+        model[1][(w,)] = (lg(p1[w]), lg(bow2[w]) if w in bow2 else None)
+    for g in sorted(p2):
+        model[2][g] = (lg(p2[g]), lg(bow3[g]) if g in bow3 else None)
+    for g in sorted(p3):
+        model[3][g] = (lg(p3[g]), None)
+    return model
+
+
+def write_arpa(model, path):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# Dictum dictation model: generated by scripts/asr_lm.py "
+                "(interpolated Kneser-Ney trigram)\n\n\\data\\\n")
+        for n in (1, 2, 3):
+            f.write("ngram %d=%d\n" % (n, len(model[n])))
+        for n in (1, 2, 3):
+            f.write("\n\\%d-grams:\n" % n)
+            for g, (lp, bo) in model[n].items():
+                line = "%.6f\t%s" % (lp, " ".join(g))
+                if bo is not None:
+                    line += "\t%.6f" % bo
+                f.write(line + "\n")
+        f.write("\n\\end\\\n")
+
+
+def selftest():
+    """Every history's distribution sums to one (back-off included)."""
+    sents = ["a b c", "a b d", "b c a", "c a b c", "a c", "d"]
+    m = kneser_ney(sents)
+    vocab = [g[0] for g in m[1] if g[0] != "<s>"]
+
+    def prob(h, w):
+        g = tuple(h) + (w,)
+        if len(g) == 3 and g in m[3]:
+            return 10 ** m[3][g][0]
+        if len(g) == 3:
+            bo = m[2].get(tuple(h), (0, None))[1]
+            return (10 ** bo if bo is not None else 1.0) * prob(h[1:], w)
+        if len(g) == 2 and g in m[2]:
+            return 10 ** m[2][g][0]
+        if len(g) == 2:
+            bo = m[1][(h[0],)][1]
+            return (10 ** bo if bo is not None else 1.0) * prob((), w)
+        return 10 ** m[1][(w,)][0]
+
+    histories = [(), ("a",), ("b",), ("<s>",), ("a", "b"), ("<s>", "a"), ("b", "c"), ("d", "a")]
+    for h in histories:
+        total = sum(prob(h, w) for w in vocab)
+        assert abs(total - 1) < 1e-6, (h, total)
+    assert say(145) == "one hundred forty five" and say(40) == "forty"
+    assert say_decimal(98.6, random.Random(1)) == "ninety eight point six"
+    print("asr_lm selftest: ok")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--notes", type=int, default=20000)
+    ap.add_argument("--out", default=os.path.join(ROOT, "data", "asr", "dictation.lm"))
+    ap.add_argument("--corpus", help="also write the generated text here")
+    ap.add_argument("--selftest", action="store_true")
+    args = ap.parse_args()
+    if args.selftest:
+        selftest()
+        return
+    sents = corpus(args.notes)
+    if args.corpus:
+        with open(args.corpus, "w", encoding="utf-8") as f:
+            f.write("\n".join(sents) + "\n")
+    model = kneser_ney(sents)
+    write_arpa(model, args.out)
+    print("asr_lm: %d sentences, %d/%d/%d n-grams -> %s" % (
+        len(sents), len(model[1]), len(model[2]), len(model[3]), args.out), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+#include "asr/asr_engine.h"
+#include "asr/sphinx_params.h"
+#include "core/lib.h"
+
+#include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
+#include <sphinxbase/ngram_model.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECTION    "asr.sphinx"
+#define FRAME_RATE 100.0
+#define CHUNK      (ASR_SAMPLE_RATE / 10)
+#define MAX_PARAMS 64
+
+struct sphinx {
+	ps_decoder_t *ps;
+	cmd_ln_t *cfg;
+	struct asr_transcript *t; /* segments closed so far */
+	bool in_speech;           /* the utterance open holds speech */
+	uint64_t fed;             /* samples fed since start */
+	int status;               /* first feed error, kept for finish */
+	mfcc_t *cmn_init;         /* the model's initial cepstral mean, restored on start */
+};
+
+const char *asr_sphinx_param(const struct config *cfg, const char *key)
+{
+	for (size_t i = 0; i < asr_sphinx_param_count; i++)
+		if (strcmp(asr_sphinx_params[i].key, key) == 0)
+			return config_get(cfg, SECTION, key, asr_sphinx_params[i].def);
+	return NULL;
+}
+
+/* A shipped data file: the install prefix, else the source tree. */
+static const char *data_file(const char *value, const char *name, char *buf, size_t size)
+{
+	if (value[0])
+		return value;
+	snprintf(buf, size, "%s/asr/%s", DICTUM_DATADIR, name);
+	if (path_exists(buf))
+		return buf;
+	snprintf(buf, size, "%s/data/asr/%s", DICTUM_SOURCE_DATADIR, name);
+	return path_exists(buf) ? buf : "";
+}
+
+static int make_config(const struct config *cfg, cmd_ln_t **out, char *err, size_t errlen)
+{
+	char *argv[MAX_PARAMS * 2 + 4];
+	int argc = 0;
+	for (size_t i = 0; i < asr_sphinx_param_count; i++) {
+		const struct asr_sphinx_param *p = &asr_sphinx_params[i];
+		if (!p->flag || argc + 2 > MAX_PARAMS * 2)
+			continue;
+		argv[argc++] = (char *)p->flag;
+		argv[argc++] = (char *)config_get(cfg, SECTION, p->key, p->def);
+	}
+	argv[argc++] = "-logfn";
+	argv[argc++] = "/dev/null";
+	argv[argc] = NULL;
+	cmd_ln_t *c = cmd_ln_parse_r(NULL, ps_args(), argc, argv, FALSE);
+	if (!c) {
+		snprintf(err, errlen, "[%s]: a value is not valid for PocketSphinx", SECTION);
+		return DICTUM_INVAL;
+	}
+	*out = c;
+	return DICTUM_OK;
+}
+
+/* Adds each "word PH ON ES" line whose word the dictionary lacks. */
+static int load_lexicon(ps_decoder_t *ps, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "medical lexicon %s: %s", path, strerror(errno));
+		return DICTUM_NOTFOUND;
+	}
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char *word = str_trim(line);
+		if (!*word || *word == '#')
+			continue;
+		char *phones = word;
+		while (*phones && !isspace((unsigned char)*phones))
+			phones++;
+		if (!*phones)
+			continue;
+		*phones++ = '\0';
+		phones = str_trim(phones);
+		char *lookup = ps_lookup_word(ps, word);
+		if (lookup) {
+			ckd_free(lookup);
+			continue;
+		}
+		ps_add_word(ps, word, phones, FALSE);
+	}
+	fclose(f);
+	return DICTUM_OK;
+}
+
+/* The stock model, interpolated with our domain model when it is there. */
+static int load_lm(struct sphinx *s, const struct config *cfg, char *err, size_t errlen)
+{
+	char buf[1100];
+	logmath_t *lmath = ps_get_logmath(s->ps);
+	const char *stock_path = asr_sphinx_param(cfg, "lm");
+	const char *domain_path =
+	    data_file(asr_sphinx_param(cfg, "domain_lm"), "dictation.lm", buf, sizeof(buf));
+	double weight = atof(asr_sphinx_param(cfg, "domain_weight"));
+	ngram_model_t *stock = ngram_model_read(s->cfg, stock_path, NGRAM_AUTO, lmath);
+	if (!stock) {
+		snprintf(err, errlen, "cannot read the language model %s", stock_path);
+		return DICTUM_NOTFOUND;
+	}
+	ngram_model_t *lm = stock;
+	if (domain_path[0] && weight > 0 && weight < 1) {
+		ngram_model_t *domain = ngram_model_read(s->cfg, domain_path, NGRAM_AUTO, lmath);
+		if (!domain) {
+			ngram_model_free(stock);
+			snprintf(err, errlen, "cannot read the language model %s", domain_path);
+			return DICTUM_NOTFOUND;
+		}
+		ngram_model_t *models[2] = {stock, domain};
+		char *names[2] = {"stock", "dictum"};
+		float32 weights[2] = {(float32)(1 - weight), (float32)weight};
+		lm = ngram_model_set_init(s->cfg, models, names, weights, 2);
+		ngram_model_free(stock);
+		ngram_model_free(domain);
+		if (!lm) {
+			snprintf(err, errlen, "cannot interpolate the language models");
+			return DICTUM_INTERNAL;
+		}
+	}
+	int rv = ps_set_lm(s->ps, "dictum", lm);
+	ngram_model_free(lm);
+	if (rv < 0 || ps_set_search(s->ps, "dictum") < 0) {
+		snprintf(err, errlen, "cannot start the language model search");
+		return DICTUM_INTERNAL;
+	}
+	return DICTUM_OK;
+}
+
+static void sphinx_destroy(void *state)
+{
+	struct sphinx *s = state;
+	if (!s)
+		return;
+	asr_transcript_free(&s->t);
+	free(s->cmn_init);
+	if (s->ps)
+		ps_free(s->ps);
+	if (s->cfg)
+		cmd_ln_free_r(s->cfg);
+	free(s);
+}
+
+static int sphinx_create(const struct config *cfg, void **state, char *err, size_t errlen)
+{
+	int result = DICTUM_OK;
+	char buf[1100];
+	/* PocketSphinx writes its chatter to stderr unless told otherwise. */
+	err_set_logfp(NULL);
+	struct sphinx *s = calloc(1, sizeof(*s));
+	if (!s) {
+		result = DICTUM_NOMEM;
+		goto cleanup;
+	}
+	const char *hmm = asr_sphinx_param(cfg, "hmm");
+	if (!path_exists(hmm)) {
+		snprintf(err, errlen,
+		         "no acoustic model at %s (apt-get install pocketsphinx-en-us)", hmm);
+		result = DICTUM_NOTFOUND;
+		goto cleanup;
+	}
+	result = make_config(cfg, &s->cfg, err, errlen);
+	if (result != DICTUM_OK)
+		goto cleanup;
+	s->ps = ps_init(s->cfg);
+	if (!s->ps) {
+		snprintf(err, errlen, "PocketSphinx could not load the model at %s", hmm);
+		result = DICTUM_NOTFOUND;
+		goto cleanup;
+	}
+	const char *lexicon =
+	    data_file(asr_sphinx_param(cfg, "lexicon"), "medical.dic", buf, sizeof(buf));
+	if (lexicon[0]) {
+		result = load_lexicon(s->ps, lexicon, err, errlen);
+		if (result != DICTUM_OK)
+			goto cleanup;
+	}
+	result = load_lm(s, cfg, err, errlen);
+	if (result != DICTUM_OK)
+		goto cleanup;
+	cmn_t *cmn = ps_get_feat(s->ps)->cmn_struct;
+	s->cmn_init = calloc((size_t)cmn->veclen, sizeof(*s->cmn_init));
+	if (!s->cmn_init) {
+		result = DICTUM_NOMEM;
+		goto cleanup;
+	}
+	cmn_live_get(cmn, s->cmn_init);
+	*state = s;
+	s = NULL;
+cleanup:
+	sphinx_destroy(s);
+	return result;
+}
+
+static bool is_filler(const char *w)
+{
+	return !w[0] || w[0] == '<' || w[0] == '[' || w[0] == '+';
+}
+
+/* Closes the utterance in progress and appends its words as a segment. */
+static int close_utterance(struct sphinx *s)
+{
+	int result = DICTUM_OK;
+	struct dynbuf text;
+	dynbuf_init(&text, (size_t)1 << 24);
+	if (ps_end_utt(s->ps) < 0)
+		return DICTUM_INTERNAL;
+	if (!s->in_speech || !ps_get_hyp(s->ps, NULL))
+		goto cleanup;
+	logmath_t *lmath = ps_get_logmath(s->ps);
+	size_t first = s->t->n_segments;
+	bool added = false;
+	double conf_sum = 0;
+	size_t n = 0;
+	for (ps_seg_t *it = ps_seg_iter(s->ps); it; it = ps_seg_next(it)) {
+		char word[128];
+		snprintf(word, sizeof(word), "%s", ps_seg_word(it));
+		char *alt = strchr(word, '(');
+		if (alt && alt != word)
+			*alt = '\0';
+		if (is_filler(word))
+			continue;
+		int sf = 0, ef = 0;
+		ps_seg_frames(it, &sf, &ef);
+		double conf = logmath_exp(lmath, ps_seg_prob(it, NULL, NULL, NULL));
+		if (conf > 1)
+			conf = 1;
+		double start = sf / FRAME_RATE;
+		double end = (ef + 1) / FRAME_RATE;
+		if (!added) {
+			result = asr_transcript_add_segment(s->t, "", start, end, -1);
+			added = result == DICTUM_OK;
+		}
+		if (result == DICTUM_OK)
+			result = asr_transcript_add_word(s->t, word, start, end, conf);
+		if (result == DICTUM_OK && text.len)
+			result = dynbuf_add(&text, " ", 1);
+		if (result == DICTUM_OK)
+			result = dynbuf_addstr(&text, word);
+		if (result != DICTUM_OK) {
+			ps_seg_free(it);
+			break;
+		}
+		conf_sum += conf;
+		n++;
+	}
+	if (added) {
+		struct asr_segment *seg = &s->t->segments[first];
+		char *joined = dynbuf_take(&text);
+		if (joined) {
+			free(seg->text);
+			seg->text = joined;
+		} else {
+			result = DICTUM_NOMEM;
+		}
+		seg->end = seg->n_words ? seg->words[seg->n_words - 1].end : seg->start;
+		seg->confidence = n ? conf_sum / (double)n : -1;
+	}
+cleanup:
+	dynbuf_free(&text);
+	s->in_speech = false;
+	return result;
+}
+
+static int sphinx_start(void *state)
+{
+	struct sphinx *s = state;
+	if (ps_get_in_speech(s->ps) || s->t)
+		ps_end_utt(s->ps);
+	asr_transcript_free(&s->t);
+	/* A new recording starts from the model's mean, not the last room's. */
+	cmn_live_set(ps_get_feat(s->ps)->cmn_struct, s->cmn_init);
+	s->t = asr_transcript_new("sphinx");
+	if (!s->t)
+		return DICTUM_NOMEM;
+	s->in_speech = false;
+	s->fed = 0;
+	s->status = DICTUM_OK;
+	/* Segment frames count from the start of the stream, silence included. */
+	if (ps_start_stream(s->ps) < 0 || ps_start_utt(s->ps) < 0)
+		return DICTUM_INTERNAL;
+	return DICTUM_OK;
+}
+
+static int sphinx_feed(void *state, const int16_t *pcm, size_t n)
+{
+	struct sphinx *s = state;
+	int result = s->status;
+	for (size_t at = 0; result == DICTUM_OK && at < n; at += CHUNK) {
+		size_t len = n - at < CHUNK ? n - at : CHUNK;
+		if (ps_process_raw(s->ps, pcm + at, len, FALSE, FALSE) < 0) {
+			result = DICTUM_INTERNAL;
+			break;
+		}
+		s->fed += len;
+		bool speech = ps_get_in_speech(s->ps);
+		if (speech && !s->in_speech) {
+			s->in_speech = true;
+		} else if (!speech && s->in_speech) {
+			result = close_utterance(s);
+			if (result == DICTUM_OK && ps_start_utt(s->ps) < 0)
+				result = DICTUM_INTERNAL;
+		}
+	}
+	s->status = result;
+	return result;
+}
+
+static int sphinx_partial(void *state, struct asr_partial *p)
+{
+	struct sphinx *s = state;
+	const char *hyp = s->in_speech ? ps_get_hyp(s->ps, NULL) : NULL;
+	p->final = asr_transcript_text(s->t);
+	p->pending = strdup(hyp ? hyp : "");
+	p->n_final = s->t->n_segments;
+	return p->final && p->pending ? DICTUM_OK : DICTUM_NOMEM;
+}
+
+static int sphinx_finish(void *state, struct asr_transcript **out, char *err, size_t errlen)
+{
+	struct sphinx *s = state;
+	int result = close_utterance(s);
+	s->t->duration = (double)s->fed / ASR_SAMPLE_RATE;
+	if (s->status != DICTUM_OK)
+		snprintf(err, errlen,
+		         "PocketSphinx stopped on an error; the text before it is kept");
+	*out = s->t;
+	s->t = NULL;
+	return result;
+}
+
+static int sphinx_knows(void *state, const char *word)
+{
+	struct sphinx *s = state;
+	char *phones = ps_lookup_word(s->ps, word);
+	ckd_free(phones);
+	return phones != NULL;
+}
+
+const struct asr_engine_ops asr_sphinx_ops = {
+    .name = "sphinx",
+    .create = sphinx_create,
+    .start = sphinx_start,
+    .feed = sphinx_feed,
+    .partial = sphinx_partial,
+    .finish = sphinx_finish,
+    .destroy = sphinx_destroy,
+    .knows = sphinx_knows,
+};

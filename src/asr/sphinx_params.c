@@ -1,0 +1,27 @@
+#include "asr/sphinx_params.h"
+
+#define MODEL "/usr/share/pocketsphinx/model/en-us"
+
+const struct asr_sphinx_param asr_sphinx_params[] = {
+    {"hmm", "-hmm", MODEL "/en-us", "acoustic model folder"},
+    {"dict", "-dict", MODEL "/cmudict-en-us.dict", "pronunciation dictionary"},
+    {"lm", NULL, MODEL "/en-us.lm.bin", "stock language model"},
+    {"lexicon", NULL, "", "medical lexicon (default: data/asr/medical.dic)"},
+    {"domain_lm", NULL, "", "dictation language model (default: data/asr/dictation.lm)"},
+    {"domain_weight", NULL, "0.5", "weight of the dictation model against the stock one"},
+    {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
+    {"lw", "-lw", "6.5", "language model weight"},
+    {"wip", "-wip", "0.65", "word insertion penalty"},
+    {"beam", "-beam", "1e-48", "beam for every frame"},
+    {"wbeam", "-wbeam", "7e-29", "beam for word exits"},
+    {"pbeam", "-pbeam", "1e-48", "beam for phone transitions"},
+    {"maxhmmpf", "-maxhmmpf", "30000", "most active HMMs per frame"},
+    {"fwdflat", "-fwdflat", "yes", "second, flat-lexicon pass"},
+    {"bestpath", "-bestpath", "yes", "lattice best path (gives word confidences)"},
+    {"vad_threshold", "-vad_threshold", "2.0", "speech / noise log ratio"},
+    {"vad_prespeech", "-vad_prespeech", "20", "frames kept before speech"},
+    {"vad_startspeech", "-vad_startspeech", "10", "speech frames that start speech"},
+    {"vad_postspeech", "-vad_postspeech", "50", "silence frames that end speech"},
+};
+
+const size_t asr_sphinx_param_count = sizeof(asr_sphinx_params) / sizeof(asr_sphinx_params[0]);

@@ -62,5 +62,7 @@ int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv);
 /* The server database: db when given, else DATA_DIR/server.db (creating
  * the data directory). Returns 0, or prints the reason and returns 1. */
 int cli_server_db(struct cli_ctx *ctx, const char *db, char *out, size_t size);
+int cmd_note(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_templates(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -23,6 +23,12 @@ const struct cli_command cli_commands[] = {
     {"transcribe", "[--engine sphinx|http] [--dictation] [--json] FILE|-",
      "transcribe an audio file (--dictation: sections and spoken punctuation)",
      cmd_transcribe},
+    {"note",
+     "--type TYPE [--specialty S] [--mode dictation|ambient] [--format text|markdown] "
+     "[--json] [--save [--patient ID]] FILE|-",
+     "draft a note from a text transcript with the local note engine", cmd_note},
+    {"templates", "list [--search WORD] [--json]",
+     "list note templates: the shipped catalogue and your own", cmd_templates},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

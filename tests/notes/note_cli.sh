@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `dictum note` and `dictum templates` end to end, through the real binary.
+dictum=$1
+. "$(dirname "$0")/../lib.sh"
+export HOME=$tmp/home XDG_DATA_HOME= XDG_CONFIG_HOME= DICTUM_DATA_DIR= USER=dr_test
+d=(--data-dir "$tmp/data")
+
+cat >"$tmp/visit.txt" <<'T'
+[doctor] hi , what brings you in today ?
+[patient] i've had this cough for three days .
+[doctor] any chest pain ?
+[patient] no .
+[doctor] do you take any medications ?
+[patient] i take lisinopril 20 milligrams once a day .
+[doctor] on exam your lungs have some wheezing on the right .
+[doctor] my impression is acute bronchitis . i'll see you back in two weeks .
+T
+out=$("$dictum" note --type clinicNote --mode ambient "$tmp/visit.txt")
+check "text: a history sentence in third person" grep -qx 'Reports a 3-day history of cough.' <<<"$out"
+check "text: the pertinent negative" grep -qx 'Cardiovascular: Denies chest pain.' <<<"$out"
+check "text: medication with dose" grep -qx 'Lisinopril 20 mg once a day.' <<<"$out"
+check "text: section titles" grep -qx 'Review of Systems' <<<"$out"
+check "text: no invented exam" bash -c "! grep -qi 'clear' <<<'$out'"
+out=$("$dictum" note --type clinicNote --format markdown "$tmp/visit.txt")
+check "markdown: headings (mode from the speaker tags)" grep -qx '## History of Present Illness' <<<"$out"
+"$dictum" note --type clinicNote --json - <"$tmp/visit.txt" >"$tmp/draft.json"
+check "json: sections, spans into the transcript, no unsupported terms" python3 - "$tmp/draft.json" "$tmp/visit.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); t = open(sys.argv[2]).read()
+assert d["noteType"] == "clinicNote" and d["mode"] == "ambient", d
+assert d["unsupported"] == [], d["unsupported"]
+hpi = [s for s in d["sections"] if s["key"] == "hpi"][0]
+sent = hpi["sentences"][0]
+a, b = sent["source"][0]
+assert t[a:b] == "i've had this cough for three days .", t[a:b]
+assert hpi["text"][sent["start"]:sent["end"]] == sent["text"]
+PY
+printf '# Plan\nStart amoxicillin 500 mg.\n' >"$tmp/dict.txt"
+out=$("$dictum" note --type clinicNote --mode dictation "$tmp/dict.txt")
+check "dictation: plan goes to Assessment and Plan" grep -qx 'Start amoxicillin 500 mg.' <<<"$out"
+out=$("$dictum" note --type psychiatricEvaluation --specialty psychiatry "$tmp/visit.txt")
+check "another note type drafts" grep -q 'Reports a 3-day history of cough.' <<<"$out"
+printf '[{"speaker":"doctor","text":"any fever?","start":0,"end":1},{"speaker":"patient","text":"no.","start":1,"end":2}]' >"$tmp/seg.json"
+out=$("$dictum" note --type clinicNote "$tmp/seg.json")
+check "JSON segments are a transcript" grep -qx 'Constitutional: Denies fever.' <<<"$out"
+
+pid=$("$dictum" "${d[@]}" --json patients add --first Ada --last Lovelace |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+nid=$("$dictum" "${d[@]}" note --type clinicNote --save --patient "$pid" "$tmp/visit.txt")
+check "--save prints the note id" test "$nid" = 1
+out=$("$dictum" "${d[@]}" notes show "$nid")
+check "the saved draft is in the store" grep -qx 'Reports a 3-day history of cough.' <<<"$out"
+check "under the patient" grep -q 'Lovelace, Ada' <<<"$out"
+nid2=$("$dictum" "${d[@]}" note --type clinicNote --save "$tmp/visit.txt" 2>"$tmp/err")
+check "--save without a patient makes an unidentified one" bash -c "[ '$nid2' = 2 ] && grep -q unidentified $tmp/err"
+check "--patient without --save is refused" bash -c "! '$dictum' note --type clinicNote --patient 1 '$tmp/visit.txt' 2>/dev/null"
+
+check "unknown type fails and lists the valid ones" \
+  bash -c "! '$dictum' note --type soapNote '$tmp/visit.txt' 2>$tmp/err && grep -q criticalCareProgressNote $tmp/err && [ \$(wc -l <$tmp/err) = 1 ]"
+: >"$tmp/empty.txt"
+check "empty input fails in one line" \
+  bash -c "! '$dictum' note --type clinicNote '$tmp/empty.txt' 2>$tmp/err && grep -q 'empty' $tmp/err && [ \$(wc -l <$tmp/err) = 1 ]"
+check "missing file fails" \
+  bash -c "! '$dictum' note --type clinicNote '$tmp/nope.txt' 2>$tmp/err && grep -q 'cannot read' $tmp/err"
+printf 'RIFF\x24\x00\x00\x00WAVEfmt ' >"$tmp/a.wav"
+check "audio needs the speech engine" \
+  bash -c "! '$dictum' note --type clinicNote '$tmp/a.wav' 2>$tmp/err && grep -q 'speech engine' $tmp/err"
+check "bad mode" bash -c "! '$dictum' note --type clinicNote --mode telepathy '$tmp/visit.txt' 2>/dev/null"
+
+out=$("$dictum" templates list)
+check "templates list shows the catalogue" grep -q 'GENERAL TEMPLATE' <<<"$out"
+out=$("$dictum" templates list --search soap)
+check "templates list --search" bash -c "grep -q 'SOAP NOTE' <<<'$out' && [ \$(wc -l <<<'$out') = 1 ]"
+mkdir -p "$tmp/home/.config/dictum/templates"
+printf '[template 0123456789abcdef01234567]\nname = KNEE CLINIC\nshort_description = My knee visits.\nnote_type = followUpNote\nsections = interval exam ap\n' \
+  >"$tmp/home/.config/dictum/templates/knee.ini"
+check "templates list --json has user templates, seed 001 fields" python3 -c "
+import json, subprocess
+o = json.loads(subprocess.check_output(['$dictum', 'templates', 'list', '--json', '--search', 'knee']))
+assert o['count'] == 1 and o['data'][0]['_id'] == '0123456789abcdef01234567', o
+assert o['data'][0]['source'] == 'user' and o['data'][0]['short_description'] == 'My knee visits.', o"
+"$dictum" --help >"$tmp/help"
+check "--help lists note" grep -Eq '^  note +draft a note' "$tmp/help"
+check "--help lists templates" grep -Eq '^  templates +list note templates' "$tmp/help"
+finish

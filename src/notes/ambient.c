@@ -1134,6 +1134,10 @@ static int do_question(struct amb *a, size_t si, const struct note_toks *ts)
 			                             {a->t->sents[ai].start, a->t->sents[ai].end}};
 			if (!result)
 				result = emit(a, where, text, spans, 2);
+			else
+				free(text);
+			note_toks_free(&sub);
+			note_toks_free(&out);
 		}
 		a->answer_used[ai] = true;
 		a->answer_skip[ai] = skip;

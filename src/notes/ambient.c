@@ -1394,12 +1394,11 @@ static size_t exam_lead(const struct note_toks *ts, size_t i)
 	return i;
 }
 
-static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bool clinician)
+static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bool clinician,
+                        bool question, size_t skip)
 {
-	size_t from = skip_openers(ts, a->answer_skip[si]);
-	if (word_count(ts, from) < 3)
-		return DICTUM_OK;
-	if (a->t->sents[si].question && !clinician)
+	size_t from = skip_openers(ts, skip);
+	if (word_count(ts, from) < 3 || question)
 		return DICTUM_OK;
 	const char *kind = NULL;
 	int score = clinical_score(a, ts, from);
@@ -1438,6 +1437,51 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 	return emit(a, kind, text, &span, 1);
 }
 
+static const char *const splits[] = {"okay", "alright", "all right", "so", "now", "and then"};
+
+/* "how long has it been" or "do you take anything for it" without a '?'. */
+static bool looks_question(const struct note_toks *ts)
+{
+	static const char *const wh[] = {"what", "how", "when", "where", "why", "which", "who"};
+	static const char *const aux[] = {"do",  "does",  "did",   "are",  "is",   "have", "has",
+	                                  "can", "could", "would", "will", "were", "was",  "any"};
+	static const char *const subjects[] = {"you",  "your", "it",       "there",
+	                                       "they", "that", "anything", "any"};
+	size_t i = skip_openers(ts, 0);
+	if (i >= ts->n)
+		return false;
+	if (IN(wh, ts->t[i].w))
+		return true;
+	return IN(aux, ts->t[i].w) && i + 1 < ts->n && IN(subjects, ts->t[i + 1].w);
+}
+
+static int do_piece(struct amb *a, size_t si, const struct note_toks *ts, bool clinician,
+                    bool question, size_t skip, bool answerable)
+{
+	int result = DICTUM_OK;
+	if (clinician)
+		for (size_t k = 0; k < ARRAY_LEN(phase_cues); k++)
+			if (phase_cues[k].phase > a->phase && !question &&
+			    has_any(ts, 0, &phase_cues[k].cue, 1))
+				a->phase = phase_cues[k].phase;
+	if (clinician && question)
+		return answerable ? do_question(a, si, ts) : DICTUM_OK;
+	if (has_any(ts, 0, small_talk, ARRAY_LEN(small_talk)))
+		return DICTUM_OK;
+	result = do_meds(a, si, ts);
+	if (!result)
+		result = do_allergies(a, si, ts);
+	if (!result && clinician)
+		result = do_vitals(a, si, ts);
+	if (!result && clinician)
+		result = do_followup(a, si, ts);
+	if (!result && !a->have_cc && a->phase == PHASE_HISTORY)
+		result = do_cc(a, si, ts, clinician);
+	if (!result)
+		result = do_statement(a, si, ts, clinician, question, skip);
+	return result;
+}
+
 int note_ambient(const struct note_engine *e, const struct tmpl_layout *l,
                  const struct note_transcript *t, struct note_builder *b)
 {
@@ -1452,31 +1496,32 @@ int note_ambient(const struct note_engine *e, const struct tmpl_layout *l,
 	pick_pronouns(&a);
 	for (size_t si = 0; si < t->nsents && !result; si++) {
 		struct note_toks ts = {0};
-		result = (int)sentence_toks(&a, si, &ts);
-		if (result || !ts.n) {
-			note_toks_free(&ts);
-			continue;
-		}
-		bool clinician = speaker_of(&a, si, &ts) == NOTE_SPK_CLINICIAN;
-		if (clinician)
-			for (size_t k = 0; k < ARRAY_LEN(phase_cues); k++)
-				if (phase_cues[k].phase > a.phase &&
-				    has_any(&ts, 0, &phase_cues[k].cue, 1))
-					a.phase = phase_cues[k].phase;
-		if (clinician && t->sents[si].question) {
-			result = do_question(&a, si, &ts);
-		} else if (!has_any(&ts, 0, small_talk, ARRAY_LEN(small_talk))) {
-			result = do_meds(&a, si, &ts);
-			if (!result)
-				result = do_allergies(&a, si, &ts);
-			if (!result && clinician)
-				result = do_vitals(&a, si, &ts);
-			if (!result && clinician)
-				result = do_followup(&a, si, &ts);
-			if (!result && !a.have_cc && a.phase == PHASE_HISTORY)
-				result = do_cc(&a, si, &ts, clinician);
-			if (!result)
-				result = do_statement(&a, si, &ts, clinician);
+		result = sentence_toks(&a, si, &ts);
+		bool clinician = !result && ts.n && speaker_of(&a, si, &ts) == NOTE_SPK_CLINICIAN;
+		bool last_of_turn =
+		    si + 1 == t->nsents || t->sents[si + 1].turn != t->sents[si].turn;
+		/* A long run-on (speech without punctuation) is read in pieces split
+		 * where the speaker moves on ("okay", "so", "alright"). */
+		size_t start = 0;
+		bool long_run = word_count(&ts, 0) > 30;
+		for (size_t i = 1; !result && i <= ts.n; i++) {
+			bool cut = i == ts.n || (long_run && i > start + 3 &&
+			                         match_any(&ts, i, splits, ARRAY_LEN(splits)) &&
+			                         !note_tok_is_punct(ts.t[i - 1].w));
+			if (!cut)
+				continue;
+			struct note_toks piece = {0};
+			for (size_t k = start; k < i && !result; k++)
+				result = note_toks_push(&piece, ts.t[k].w);
+			if (!result && piece.n) {
+				bool question =
+				    (i == ts.n && t->sents[si].question) || looks_question(&piece);
+				result = do_piece(&a, si, &piece, clinician, question,
+				                  start == 0 ? a.answer_skip[si] : 0,
+				                  i == ts.n && (last_of_turn || !t->tagged));
+			}
+			note_toks_free(&piece);
+			start = i;
 		}
 		note_toks_free(&ts);
 	}

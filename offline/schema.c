@@ -158,6 +158,25 @@ static const char *const migrations[] = {
     "    VALUES ('delete', old.id, old.text);\n"
     "  INSERT INTO transcripts_fts(rowid, text) VALUES (new.id, new.text);\n"
     "END;\n",
+    /* 1 -> 2: code tables (ICD-10-CM with full-text search, HCC mapping). */
+    "CREATE TABLE icd10_codes(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  code TEXT NOT NULL UNIQUE,\n"
+    "  description TEXT NOT NULL,\n"
+    "  synonyms TEXT NOT NULL DEFAULT '',\n"
+    "  curated INTEGER NOT NULL DEFAULT 0,\n"
+    "  official INTEGER NOT NULL DEFAULT 0\n"
+    ");\n"
+    "CREATE VIRTUAL TABLE icd10_fts USING fts5(\n"
+    "  description, synonyms, content='icd10_codes', content_rowid='id',\n"
+    "  tokenize='porter unicode61', prefix='2 3');\n"
+    "CREATE TABLE hcc_map(\n"
+    "  code TEXT NOT NULL,\n"
+    "  hcc INTEGER NOT NULL,\n"
+    "  model TEXT NOT NULL DEFAULT 'V28',\n"
+    "  source TEXT NOT NULL CHECK (source IN ('curated','cms')),\n"
+    "  PRIMARY KEY (model, code, hcc)\n"
+    ") WITHOUT ROWID;\n",
 };
 
 int store_schema_latest(void)

@@ -73,6 +73,11 @@ static const char *const small_talk[] = {
     "vacation",
     "football",
     "kids doing",
+    "hear me",
+    "talk through",
+    "template",
+    "get all the information",
+    "documented",
 };
 
 /* Clinician phrases that open a part of the visit. */
@@ -146,6 +151,17 @@ static const char *const exam_instructions[] = {
     "press here",
     "you can sit",
     "lean forward",
+    "listen to",
+    "listening to",
+    "examine",
+    "take a look",
+    "look at your",
+    "press on",
+    "feel your",
+    "check your",
+    "lay back",
+    "hop up",
+    "get up on",
 };
 
 /* Clinical words (a trailing '=' asks for the whole word; others are stems). */
@@ -800,6 +816,14 @@ static int clean(const struct note_toks *in, struct note_toks *out)
 			i++;
 			continue;
 		}
+		if ((strcmp(w, "yeah") == 0 || strcmp(w, "yes") == 0) && tmp.n &&
+		    strcmp(prev, ",") != 0 && !note_tok_is_punct(prev))
+			continue;
+		if (note_toks_match(in, i, "lem me")) {
+			result = push_words(&tmp, "let me");
+			i++;
+			continue;
+		}
 		if (note_toks_match(in, i, "i mean ,")) {
 			i += 2;
 			continue;
@@ -1162,14 +1186,17 @@ static int do_meds(struct amb *a, size_t si, const struct note_toks *ts)
 			change |= IN(changes, ts->t[k].w);
 		if (change)
 			continue;
-		size_t k = i + words, end = 0;
-		for (size_t j = k; j < ts->n && j < k + 5; j++)
+		size_t k = i + words, end = 0, numbers = 0;
+		for (size_t j = k; j < ts->n && j < k + 5; j++) {
+			numbers += note_tok_is_number(ts->t[j].w);
 			if (note_tok_is_number(ts->t[j].w) && j + 1 < ts->n &&
 			    IN(dose_units, ts->t[j + 1].w)) {
 				end = j + 2;
 				break;
 			}
-		if (!end)
+		}
+		/* one dose, clearly said; "300, 20 25 milligrams" is left to the clinician */
+		if (!end || numbers != 1)
 			continue;
 		for (int guard = 0; guard < 3; guard++) {
 			size_t n = match_any(ts, end, dose_frequency, ARRAY_LEN(dose_frequency));
@@ -1377,6 +1404,73 @@ static void pick_pronouns(struct amb *a)
 	}
 }
 
+/* How a clinician announces what will be done. */
+static const char *const plan_openers[] = {
+    "i'm going to",
+    "i am going to",
+    "we're going to",
+    "we are going to",
+    "i want to",
+    "i would like to",
+    "i'd like to",
+    "let's",
+    "i'll",
+    "we'll",
+    "we will",
+    "i will",
+    "i want you to",
+    "i'd like you to",
+    "i need you to",
+    "we can",
+    "i recommend",
+    "we need to",
+    "you need to",
+    "you should",
+    "i think we should",
+    "i'm also going to",
+    "we're also going to",
+    "i also want to",
+    "we also need to",
+    "continue",
+    "start",
+};
+
+/* Words of the exam section (data) that the sentence has. */
+static bool has_exam_words(const struct amb *a, const struct note_toks *ts, size_t from)
+{
+	const struct tmpl_section *exam = tmpl_section_find(&a->e->catalog, "exam");
+	if (!exam)
+		return false;
+	for (size_t i = from; i < ts->n; i++)
+		for (size_t k = 0; k < exam->words.count; k++)
+			if (note_toks_match(ts, i, exam->words.items[k]))
+				return true;
+	return false;
+}
+
+/* "the patient was the patient was just" -> "the patient was just". */
+static void collapse_repeats(struct note_toks *ts)
+{
+	for (size_t n = 4; n >= 1; n--) {
+		size_t k = 0;
+		for (size_t i = 0; i < ts->n; i++) {
+			bool repeat = false;
+			if (k >= n && i + n <= ts->n) {
+				repeat = true;
+				for (size_t j = 0; j < n && repeat; j++)
+					repeat = strcmp(ts->t[k - n + j].w, ts->t[i + j].w) == 0 &&
+					         !note_tok_is_number(ts->t[i + j].w);
+			}
+			if (repeat) {
+				i += n - 1;
+				continue;
+			}
+			ts->t[k++] = ts->t[i];
+		}
+		ts->n = k;
+	}
+}
+
 /* "On exam, his lungs have ..." -> "Lungs have ...". */
 static size_t exam_lead(const struct note_toks *ts, size_t i)
 {
@@ -1402,12 +1496,22 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 		return DICTUM_OK;
 	const char *kind = NULL;
 	int score = clinical_score(a, ts, from);
+	bool planning = clinician && a->phase >= PHASE_EXAM && score >= 1 &&
+	                match_any(ts, from, plan_openers, ARRAY_LEN(plan_openers)) &&
+	                has_any(ts, from, plan_words, ARRAY_LEN(plan_words)) &&
+	                !has_any(ts, from, exam_instructions, ARRAY_LEN(exam_instructions));
 	if (clinician && is_result(ts)) {
 		kind = "results";
+	} else if (planning) {
+		kind = "ap";
+		a->phase = PHASE_PLAN;
 	} else if (clinician && a->phase == PHASE_EXAM) {
-		if (!has_any(ts, from, exam_instructions, ARRAY_LEN(exam_instructions)) &&
-		    score >= 1)
+		if (has_any(ts, from, exam_instructions, ARRAY_LEN(exam_instructions)))
+			kind = NULL;
+		else if (has_exam_words(a, ts, from))
 			kind = "exam";
+		else if (score >= 2)
+			kind = "ap";
 	} else if (clinician && a->phase == PHASE_PLAN) {
 		if (score >= 1 || has_any(ts, from, plan_words, ARRAY_LEN(plan_words)))
 			kind = "ap";
@@ -1428,6 +1532,7 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 			note_toks_free(&out);
 			return result;
 		}
+		collapse_repeats(&out);
 		size_t start = skip_openers(&out, 0);
 		if (strcmp(kind, "exam") == 0)
 			start = exam_lead(&out, start);

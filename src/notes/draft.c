@@ -168,6 +168,7 @@ static const struct {
     {"followup", "disposition"},
     {"hpi", "interval"},
     {"disposition", "actions"},
+    {"actions", "assessment"},
 };
 
 static int route_direct(const struct tmpl_layout *l, const char *kind)

@@ -1,0 +1,144 @@
+#include "cli/cli.h"
+#include "coding/coding.h"
+#include "core/lib.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum em_setting setting;
+} settings[] = {{"office", EM_OFFICE},
+                {"ed", EM_ED},
+                {"inpatient", EM_INPATIENT_INITIAL},
+                {"subsequent", EM_INPATIENT_SUBSEQUENT},
+                {"discharge", EM_DISCHARGE}};
+
+static void print_element(const char *name, const struct em_element *e)
+{
+	printf("  %-9s %s\n", name, em_level_name(e->level));
+	for (size_t i = 0; i < e->nreasons; i++)
+		printf("            - %s\n", e->reasons[i]);
+}
+
+static void print_text(const struct billing_result *r)
+{
+	printf("E/M %s (%s, %s patient)\n", r->em.code, em_setting_name(r->em.setting),
+	       r->em.patient == EM_PATIENT_NEW ? "new" : "established");
+	printf("  MDM %s%s%s", em_level_name(r->em.mdm), *r->em.mdm_code ? " -> " : "",
+	       r->em.mdm_code);
+	if (r->em.minutes > 0)
+		printf("; total time %d min -> %s", r->em.minutes, r->em.time_code);
+	printf("\n");
+	print_element("problems", &r->em.problems);
+	print_element("data", &r->em.data);
+	print_element("risk", &r->em.risk);
+	if (*r->em.next_code) {
+		printf("  to support %s document:\n", r->em.next_code);
+		for (size_t i = 0; i < r->em.nneeds; i++)
+			printf("            - %s\n", r->em.needs[i]);
+	}
+	printf("ICD-10-CM\n");
+	for (size_t i = 0; i < r->icd.ncodes; i++)
+		printf("  %-8s %s  (\"%s\")\n", r->icd.codes[i].code, r->icd.codes[i].name,
+		       r->icd.codes[i].evidence);
+	printf("HCC (CMS-HCC V28)\n");
+	for (size_t i = 0; i < r->hcc.nitems; i++) {
+		const struct hcc_item *it = &r->hcc.items[i];
+		if (it->dropped_by)
+			printf("  HCC %d %s (%s) -- dropped: HCC %d outranks it\n", it->hcc,
+			       it->label, it->code, it->dropped_by);
+		else
+			printf("  HCC %d %s (%s)\n", it->hcc, it->label, it->code);
+	}
+	for (size_t i = 0; i < r->hcc.nopps; i++)
+		printf("  opportunity %s: %s\n", r->hcc.opps[i].code, r->hcc.opps[i].hint);
+	printf("CPT\n");
+	for (size_t i = 0; i < r->cpt.nitems; i++)
+		printf("  %-6s %s%s%s%s\n", r->cpt.items[i].code, r->cpt.items[i].description,
+		       r->cpt.items[i].evidence ? "  (\"" : "",
+		       r->cpt.items[i].evidence ? r->cpt.items[i].evidence : "",
+		       r->cpt.items[i].evidence ? "\")" : "");
+}
+
+int cmd_billing(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+	                                     {"setting", required_argument, NULL, 's'},
+	                                     {"new", no_argument, NULL, 'n'},
+	                                     {"established", no_argument, NULL, 'e'},
+	                                     {NULL, 0, NULL, 0}};
+	struct billing_options bo = {EM_AUTO, EM_PATIENT_AUTO, false};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			ctx->json = true;
+			break;
+		case 'n':
+			bo.patient = EM_PATIENT_NEW;
+			break;
+		case 'e':
+			bo.patient = EM_PATIENT_ESTABLISHED;
+			break;
+		case 's': {
+			bool ok = false;
+			for (size_t i = 0; i < sizeof(settings) / sizeof(*settings); i++)
+				if (strcmp(optarg, settings[i].name) == 0) {
+					bo.setting = settings[i].setting;
+					ok = true;
+				}
+			if (!ok)
+				return cli_fail(
+				    "billing: unknown setting '%s' (office, ed, inpatient, "
+				    "subsequent, discharge)",
+				    optarg);
+			break;
+		}
+		default:
+			return cli_usage("billing");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("billing");
+	const char *path = argv[optind];
+	char *text = NULL;
+	size_t len;
+	int rc = file_read_all(path, (size_t)8 << 20, &text, &len);
+	if (rc)
+		return cli_fail("billing: cannot read %s: %s", path, strerror(-rc));
+	int status = 0;
+	store *s = NULL;
+	struct coding *c = NULL;
+	struct billing_result r = {0};
+	if (memchr(text, '\0', len) || str_empty(str_trim(text))) {
+		status = cli_fail("billing: %s has no text to code", path);
+		goto out;
+	}
+	if ((status = cli_open_store(ctx, &s)))
+		goto out;
+	char err[512] = "";
+	if (coding_open(s, &c, err, sizeof(err)) != DICTUM_OK) {
+		status = cli_fail("billing: %s", err);
+		goto out;
+	}
+	if (coding_billing(c, text, &bo, &r) != DICTUM_OK) {
+		status = cli_fail("billing: out of memory");
+		goto out;
+	}
+	if (ctx->json)
+		cli_print_json(billing_result_json(&r));
+	else
+		print_text(&r);
+out:
+	billing_result_free(&r);
+	coding_close(&c);
+	store_close(&s);
+	free(text);
+	return status;
+}

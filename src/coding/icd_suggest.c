@@ -1,0 +1,1040 @@
+#include "coding/icd_internal.h"
+#include "core/lib.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- words ---- */
+
+static const char *const stop_words[] = {
+    "a",  "an",       "the", "of",   "in",  "on",   "to",   "and",  "or",  "for",
+    "by", "at",       "as",  "is",   "are", "was",  "were", "be",   "his", "her",
+    "my", "mellitus", "nos", "type", "due", "from", "has",  "have", "s",   "this",
+};
+
+/* Speech-recognition misspellings, British spellings and number words. */
+static const struct {
+	const char *from, *to;
+} spellings[] = {
+    {"diabetis", "diabetes"},
+    {"diabeties", "diabetes"},
+    {"diabetic", "diabetic"},
+    {"hypertention", "hypertension"},
+    {"hipertension", "hypertension"},
+    {"hypertensive", "hypertensive"},
+    {"numonia", "pneumonia"},
+    {"pnemonia", "pneumonia"},
+    {"pneumonie", "pneumonia"},
+    {"asthama", "asthma"},
+    {"azma", "asthma"},
+    {"arthritus", "arthritis"},
+    {"artheritis", "arthritis"},
+    {"cholestrol", "cholesterol"},
+    {"colestrol", "cholesterol"},
+    {"migrane", "migraine"},
+    {"migranes", "migraine"},
+    {"anxity", "anxiety"},
+    {"depresion", "depression"},
+    {"fibrilation", "fibrillation"},
+    {"emphasema", "emphysema"},
+    {"bronchitus", "bronchitis"},
+    {"sinusitus", "sinusitis"},
+    {"hemorroids", "hemorrhoids"},
+    {"hemmorhoids", "hemorrhoids"},
+    {"diarrhoea", "diarrhea"},
+    {"diarhea", "diarrhea"},
+    {"diarrea", "diarrhea"},
+    {"oedema", "edema"},
+    {"anaemia", "anemia"},
+    {"haemorrhage", "hemorrhage"},
+    {"oesophagitis", "esophagitis"},
+    {"oesophageal", "esophageal"},
+    {"tumour", "tumor"},
+    {"ischaemic", "ischemic"},
+    {"ischaemia", "ischemia"},
+    {"haematuria", "hematuria"},
+    {"leukaemia", "leukemia"},
+    {"faeces", "feces"},
+    {"paediatric", "pediatric"},
+    {"alzheimer", "alzheimers"},
+    {"parkinson", "parkinsons"},
+    {"crohn", "crohns"},
+    {"dimentia", "dementia"},
+    {"siezure", "seizure"},
+    {"seizures", "seizure"},
+    {"nausia", "nausea"},
+    {"vomitting", "vomiting"},
+    {"abdominel", "abdominal"},
+    {"abdomen", "abdominal"},
+    {"gastro", "gastro"},
+    {"copd's", "copd"},
+    {"ii", "2"},
+    {"iii", "3"},
+    {"iv", "4"},
+    {"two", "2"},
+    {"one", "1"},
+    {"three", "3"},
+    {"four", "4"},
+    {"five", "5"},
+    {"iiia", "3a"},
+    {"iiib", "3b"},
+    {"htn", "htn"},
+    {"hypothyroid", "hypothyroidism"},
+    {"kidneys", "kidney"},
+    {"renal", "kidney"},
+};
+
+bool icd_normalize_word(char *w)
+{
+	for (char *p = w; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
+		if (strcmp(w, stop_words[i]) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++)
+		if (strcmp(w, spellings[i].from) == 0) {
+			strcpy(w, spellings[i].to);
+			return false;
+		}
+	size_t n = strlen(w);
+	if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i' &&
+	    !isdigit((unsigned char)w[n - 2]))
+		w[n - 1] = '\0';
+	return false;
+}
+
+static bool is_header_line(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	while (n && (*line == '#' || *line == ' ' || *line == '*')) {
+		line++;
+		n--;
+	}
+	return n >= k && strncasecmp(line, name, k) == 0 &&
+	       (n == k || line[k] == ':' || line[k] == '\r' || line[k] == ' ');
+}
+
+int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
+{
+	size_t n = 0, cap = 0;
+	struct icd_token *t = NULL;
+	int sentence = 0;
+	bool family = false, line_start = true;
+	for (size_t i = 0; text[i];) {
+		unsigned char ch = (unsigned char)text[i];
+		if (line_start) {
+			const char *eol = strchr(text + i, '\n');
+			size_t ll = eol ? (size_t)(eol - (text + i)) : strlen(text + i);
+			bool header = memchr(text + i, ':', ll < 40 ? ll : 40) != NULL ||
+			              text[i] == '#' || ll == 0;
+			if (is_header_line(text + i, ll, "family history") ||
+			    is_header_line(text + i, ll, "fh") ||
+			    is_header_line(text + i, ll, "fhx"))
+				family = true;
+			else if (header && family &&
+			         !(ll > 0 && (text[i] == '-' || text[i] == '*')))
+				family = is_header_line(text + i, ll, "family");
+			line_start = false;
+		}
+		if (ch == '\n') {
+			sentence++;
+			line_start = true;
+			i++;
+			continue;
+		}
+		if (ch == '.' || ch == '!' || ch == '?' || ch == ';' || ch == ':') {
+			bool decimal = ch == '.' && i > 0 && isdigit((unsigned char)text[i - 1]) &&
+			               isdigit((unsigned char)text[i + 1]);
+			if (!decimal)
+				sentence++;
+			i++;
+			continue;
+		}
+		if (!isalnum(ch)) {
+			i++;
+			continue;
+		}
+		size_t start = i;
+		char w[40];
+		size_t wl = 0;
+		while (text[i] && (isalnum((unsigned char)text[i]) ||
+		                   (text[i] == '\'' && isalpha((unsigned char)text[i + 1])) ||
+		                   (text[i] == '.' && isdigit((unsigned char)text[i + 1]) &&
+		                    i > start && isdigit((unsigned char)text[i - 1])))) {
+			if (text[i] != '\'' && wl < sizeof(w) - 1)
+				w[wl++] = text[i];
+			i++;
+		}
+		w[wl] = '\0';
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct icd_token *nt = realloc(t, ncap * sizeof(*nt));
+			if (!nt) {
+				free(t);
+				return DICTUM_NOMEM;
+			}
+			t = nt;
+			cap = ncap;
+		}
+		t[n].start = (int)start;
+		t[n].end = (int)i;
+		str_copy(t[n].norm, w, sizeof(t[n].norm));
+		t[n].stop = icd_normalize_word(t[n].norm);
+		t[n].sentence = sentence;
+		t[n].family = family;
+		n++;
+	}
+	*out = t;
+	*count = n;
+	return DICTUM_OK;
+}
+
+/* ---- context: NegEx-style triggers with a scope ---- */
+
+enum trig_kind { T_NEG, T_UNCERTAIN, T_FAMILY, T_HISTORY, T_TERM, T_PSEUDO };
+enum trig_dir { PRE, POST };
+static const struct {
+	const char *words; /* lower case, space separated, raw words */
+	enum trig_kind kind;
+	enum trig_dir dir;
+} triggers[] = {
+    {"no", T_NEG, PRE},
+    {"not", T_NEG, PRE},
+    {"denies", T_NEG, PRE},
+    {"denied", T_NEG, PRE},
+    {"deny", T_NEG, PRE},
+    {"denying", T_NEG, PRE},
+    {"without", T_NEG, PRE},
+    {"w o", T_NEG, PRE},
+    {"negative for", T_NEG, PRE},
+    {"neg for", T_NEG, PRE},
+    {"free of", T_NEG, PRE},
+    {"absence of", T_NEG, PRE},
+    {"absent", T_NEG, POST},
+    {"never had", T_NEG, PRE},
+    {"nor", T_NEG, PRE},
+    {"ruled out", T_NEG, PRE},
+    {"ruled out", T_NEG, POST},
+    {"was ruled out", T_NEG, POST},
+    {"is ruled out", T_NEG, POST},
+    {"has been ruled out", T_NEG, POST},
+    {"excluded", T_NEG, POST},
+    {"was negative", T_NEG, POST},
+    {"is negative", T_NEG, POST},
+    {"negative", T_NEG, POST},
+    {"unlikely", T_NEG, POST},
+    {"not seen", T_NEG, POST},
+    {"resolved", T_HISTORY, POST},
+    {"has resolved", T_HISTORY, POST},
+    {"rule out", T_UNCERTAIN, PRE},
+    {"to rule out", T_UNCERTAIN, PRE},
+    {"r o", T_UNCERTAIN, PRE},
+    {"possible", T_UNCERTAIN, PRE},
+    {"possibly", T_UNCERTAIN, PRE},
+    {"probable", T_UNCERTAIN, PRE},
+    {"probably", T_UNCERTAIN, PRE},
+    {"suspected", T_UNCERTAIN, PRE},
+    {"suspect", T_UNCERTAIN, PRE},
+    {"suspicious for", T_UNCERTAIN, PRE},
+    {"suspicion of", T_UNCERTAIN, PRE},
+    {"concern for", T_UNCERTAIN, PRE},
+    {"concerning for", T_UNCERTAIN, PRE},
+    {"question of", T_UNCERTAIN, PRE},
+    {"questionable", T_UNCERTAIN, PRE},
+    {"likely", T_UNCERTAIN, PRE},
+    {"presumed", T_UNCERTAIN, PRE},
+    {"cannot exclude", T_UNCERTAIN, PRE},
+    {"cannot rule out", T_UNCERTAIN, PRE},
+    {"evaluate for", T_UNCERTAIN, PRE},
+    {"evaluation for", T_UNCERTAIN, PRE},
+    {"workup for", T_UNCERTAIN, PRE},
+    {"differential includes", T_UNCERTAIN, PRE},
+    {"versus", T_UNCERTAIN, PRE},
+    {"vs", T_UNCERTAIN, PRE},
+    {"versus", T_UNCERTAIN, POST},
+    {"vs", T_UNCERTAIN, POST},
+    {"suspected", T_UNCERTAIN, POST},
+    {"is suspected", T_UNCERTAIN, POST},
+    {"not excluded", T_UNCERTAIN, POST},
+    {"family history of", T_FAMILY, PRE},
+    {"family hx of", T_FAMILY, PRE},
+    {"family history significant for", T_FAMILY, PRE},
+    {"fh of", T_FAMILY, PRE},
+    {"fhx", T_FAMILY, PRE},
+    {"mother", T_FAMILY, PRE},
+    {"father", T_FAMILY, PRE},
+    {"mom", T_FAMILY, PRE},
+    {"dad", T_FAMILY, PRE},
+    {"brother", T_FAMILY, PRE},
+    {"sister", T_FAMILY, PRE},
+    {"sibling", T_FAMILY, PRE},
+    {"siblings", T_FAMILY, PRE},
+    {"parents", T_FAMILY, PRE},
+    {"grandmother", T_FAMILY, PRE},
+    {"grandfather", T_FAMILY, PRE},
+    {"aunt", T_FAMILY, PRE},
+    {"uncle", T_FAMILY, PRE},
+    {"maternal", T_FAMILY, PRE},
+    {"paternal", T_FAMILY, PRE},
+    {"cousin", T_FAMILY, PRE},
+    {"son", T_FAMILY, PRE},
+    {"daughter", T_FAMILY, PRE},
+    {"history of", T_HISTORY, PRE},
+    {"hx of", T_HISTORY, PRE},
+    {"h o", T_HISTORY, PRE},
+    {"s p", T_HISTORY, PRE},
+    {"status post", T_HISTORY, PRE},
+    {"prior", T_HISTORY, PRE},
+    {"previous", T_HISTORY, PRE},
+    {"remote", T_HISTORY, PRE},
+    {"past", T_HISTORY, PRE},
+    {"resolved", T_HISTORY, PRE},
+    {"recovered from", T_HISTORY, PRE},
+    {"but", T_TERM, PRE},
+    {"however", T_TERM, PRE},
+    {"although", T_TERM, PRE},
+    {"though", T_TERM, PRE},
+    {"except", T_TERM, PRE},
+    {"aside from", T_TERM, PRE},
+    {"apart from", T_TERM, PRE},
+    {"which", T_TERM, PRE},
+    {"who", T_TERM, PRE},
+    {"presents", T_TERM, PRE},
+    {"presented", T_TERM, PRE},
+    {"presenting", T_TERM, PRE},
+    {"complains", T_TERM, PRE},
+    {"reports", T_TERM, PRE},
+    {"now", T_TERM, PRE},
+    {"with", T_TERM, PRE},
+    {"has", T_TERM, PRE},
+    {"no change", T_PSEUDO, PRE},
+    {"no increase", T_PSEUDO, PRE},
+    {"no further", T_PSEUDO, PRE},
+    {"not only", T_PSEUDO, PRE},
+    {"not certain if", T_PSEUDO, PRE},
+    {"not ruled out", T_PSEUDO, PRE},
+    {"without difficulty", T_PSEUDO, PRE},
+    {"gram negative", T_PSEUDO, PRE},
+    {"no improvement", T_PSEUDO, PRE},
+    {"not improved", T_PSEUDO, PRE},
+    {"not well controlled", T_PSEUDO, PRE},
+    {"not controlled", T_PSEUDO, PRE},
+    {"not at goal", T_PSEUDO, PRE},
+    {"not taking", T_PSEUDO, PRE},
+};
+
+/* Lower-case raw word of token i (apostrophes dropped), for triggers. */
+static void raw_word(const char *text, const struct icd_token *t, char *out, size_t size)
+{
+	size_t k = 0;
+	for (int i = t->start; i < t->end && k < size - 1; i++)
+		if (text[i] != '\'')
+			out[k++] = (char)tolower((unsigned char)text[i]);
+	out[k] = '\0';
+}
+
+/* Whether the words of trigger tr start at token i (all tokens). Sets *len. */
+static bool trigger_at(const char *text, const struct icd_token *t, size_t nt, size_t i,
+                       const char *words, size_t *len)
+{
+	char w[40];
+	const char *p = words;
+	size_t k = 0;
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		size_t wl = sp ? (size_t)(sp - p) : strlen(p);
+		if (i + k >= nt || t[i + k].sentence != t[i].sentence)
+			return false;
+		raw_word(text, &t[i + k], w, sizeof(w));
+		if (strlen(w) != wl || strncmp(w, p, wl) != 0)
+			return false;
+		k++;
+		p = sp ? sp + 1 : p + wl;
+	}
+	*len = k;
+	return true;
+}
+
+#define PRE_WINDOW  10
+#define POST_WINDOW 4
+
+/* The context of the mention spanning tokens [a, b). */
+static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
+                                   size_t b)
+{
+	enum icd_context found = ICD_AFFIRMED;
+	int sent = t[a].sentence;
+	bool family = false, history = false, uncertain = false, negated = false;
+	/* Walk back from the mention; a termination word closes the scope. */
+	for (size_t back = 1; back <= PRE_WINDOW && back <= a; back++) {
+		size_t i = a - back;
+		if (t[i].sentence != sent)
+			break;
+		bool term = false, pseudo = false;
+		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers); k++) {
+			size_t len;
+			if (triggers[k].kind == T_PSEUDO &&
+			    trigger_at(text, t, nt, i, triggers[k].words, &len))
+				pseudo = true;
+		}
+		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers) && !pseudo; k++) {
+			size_t len;
+			if (triggers[k].dir != PRE ||
+			    !trigger_at(text, t, nt, i, triggers[k].words, &len) || i + len > a)
+				continue;
+			switch (triggers[k].kind) {
+			case T_PSEUDO:
+				break;
+			case T_TERM:
+				term = true;
+				break;
+			case T_NEG:
+				negated = true;
+				break;
+			case T_UNCERTAIN:
+				uncertain = true;
+				break;
+			case T_FAMILY:
+				family = true;
+				break;
+			case T_HISTORY:
+				history = true;
+				break;
+			}
+		}
+		if (term)
+			break;
+	}
+	for (size_t i = b; i < nt && i < b + POST_WINDOW && t[i].sentence == sent; i++) {
+		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers); k++) {
+			size_t len;
+			if (triggers[k].dir != POST ||
+			    !trigger_at(text, t, nt, i, triggers[k].words, &len))
+				continue;
+			if (triggers[k].kind == T_NEG)
+				negated = true;
+			else if (triggers[k].kind == T_UNCERTAIN)
+				uncertain = true;
+			else if (triggers[k].kind == T_HISTORY)
+				history = true;
+		}
+	}
+	if (t[a].family)
+		family = true;
+	if (negated)
+		found = ICD_NEGATED;
+	else if (uncertain)
+		found = ICD_UNCERTAIN;
+	else if (family)
+		found = ICD_FAMILY;
+	else if (history)
+		found = ICD_HISTORY;
+	return found;
+}
+
+const char *icd_context_name(enum icd_context c)
+{
+	static const char *const names[] = {"affirmed", "negated", "uncertain", "family history",
+	                                    "history"};
+	return (unsigned)c < 5 ? names[c] : "unknown";
+}
+
+/* ---- code tables ---- */
+
+/* Condition (code prefix) -> family history code. First match wins. */
+static const struct {
+	const char *prefix, *code;
+} family_map[] = {
+    {"C18", "Z800"},  {"C19", "Z800"},  {"C20", "Z800"},  {"C21", "Z800"},   {"C15", "Z800"},
+    {"C16", "Z800"},  {"C25", "Z800"},  {"C22", "Z800"},  {"D12", "Z83719"}, {"C34", "Z801"},
+    {"C50", "Z803"},  {"C61", "Z8042"}, {"C56", "Z8041"}, {"C53", "Z8049"},  {"C54", "Z8049"},
+    {"C64", "Z8051"}, {"C67", "Z8052"}, {"C91", "Z806"},  {"C92", "Z806"},   {"C95", "Z806"},
+    {"C81", "Z807"},  {"C82", "Z807"},  {"C83", "Z807"},  {"C85", "Z807"},   {"C90", "Z807"},
+    {"C43", "Z808"},  {"C", "Z809"},    {"E10", "Z833"},  {"E11", "Z833"},   {"E78", "Z83438"},
+    {"I21", "Z8249"}, {"I25", "Z8249"}, {"I10", "Z8249"}, {"I50", "Z8249"},  {"I63", "Z823"},
+    {"I64", "Z823"},  {"G45", "Z823"},  {"F10", "Z811"},  {"F11", "Z813"},   {"F19", "Z813"},
+    {"F2", "Z818"},   {"F3", "Z818"},   {"F4", "Z818"},   {"F0", "Z820"},    {"G30", "Z820"},
+    {"G40", "Z820"},  {"G20", "Z820"},  {"J45", "Z825"},  {"J44", "Z825"},   {"N18", "Z8419"},
+    {"M81", "Z8262"}, {"K50", "Z8379"}, {"K51", "Z8379"}, {"D57", "Z832"},   {"E03", "Z8349"},
+    {"E05", "Z8349"}, {"H40", "Z8351"},
+};
+
+/* Condition -> personal history code when documented as past/resolved. */
+static const struct {
+	const char *prefix, *code;
+} history_map[] = {
+    {"C18", "Z85038"}, {"C19", "Z85048"}, {"C20", "Z85048"}, {"C34", "Z85118"},  {"C50", "Z853"},
+    {"C61", "Z8546"},  {"C67", "Z8551"},  {"C64", "Z85528"}, {"C43", "Z85820"},  {"C44", "Z85828"},
+    {"C73", "Z85850"}, {"C53", "Z8541"},  {"C54", "Z8542"},  {"C56", "Z8543"},   {"C81", "Z8571"},
+    {"C82", "Z8572"},  {"C83", "Z8572"},  {"C85", "Z8572"},  {"C91", "Z856"},    {"C92", "Z856"},
+    {"C16", "Z85028"}, {"C25", "Z8507"},  {"C", "Z859"},     {"I26", "Z86711"},  {"I82", "Z86718"},
+    {"I63", "Z8673"},  {"G45", "Z8673"},  {"I21", "I252"},   {"D12", "Z860100"}, {"J18", "Z8701"},
+    {"N20", "Z87442"}, {"N39", "Z87440"}, {"A15", "Z8611"},  {"S06", "Z87820"},  {"K25", "Z8711"},
+    {"K26", "Z8711"},  {"K27", "Z8711"},  {"O14", "Z8759"},  {"U07", "Z8616"},   {"F17", "Z87891"},
+    {"T14", "Z915"},
+};
+
+static const char *const chronic_prefixes[] = {
+    "E10",  "E11", "E13", "E03", "E05",  "E06",   "E66",  "E78",  "E55", "I10",  "I11",
+    "I12",  "I13", "I25", "I48", "I50",  "I27",   "I42",  "I35",  "I34", "I73",  "I70",
+    "I87",  "J44", "J45", "J43", "J47",  "J84",   "J30",  "N18",  "N40", "N31",  "N32",
+    "K21",  "K50", "K51", "K58", "K70",  "K74",   "K76",  "K86",  "M05", "M06",  "M15",
+    "M16",  "M17", "M19", "M32", "M35",  "M45",   "M47",  "M48",  "M51", "M81",  "M797",
+    "M1A",  "M10", "F20", "F25", "F31",  "F32",   "F33",  "F34",  "F40", "F41",  "F42",
+    "F431", "F60", "F90", "F84", "F102", "F112",  "F122", "F142", "F17", "F03",  "F01",
+    "G20",  "G30", "G35", "G40", "G43",  "G4733", "G62",  "G89",  "G25", "B18",  "B20",
+    "Z21",  "C",   "D63", "D50", "D61",  "D69",   "L40",  "L20",  "H40", "H353", "H90",
+    "H91",  "E29", "E21", "E27", "I69",  "G47",   "N52",  "Z79",  "Z99", "Z94",  "Z95",
+};
+
+static const char *const threat_prefixes[] = {
+    "I21",   "I22",   "I26",  "I46",  "I60",    "I61",    "I62",   "I63",    "I710",
+    "A40",   "A41",   "R652", "R57",  "J960",   "J962",   "J80",   "J810",   "K922",
+    "K920",  "K921",  "K352", "K353", "K56",    "K72",    "N17",   "T39",    "T40",
+    "T42",   "T43",   "T51",  "T58",  "R45851", "R45850", "S06",   "S72",    "E101",
+    "E111",  "E110",  "G934", "F05",  "I161",   "I5021",  "I5023", "I5031",  "I5033",
+    "I5041", "I5043", "O14",  "O00",  "T782",   "R402",   "I472",  "I490",   "K85",
+    "G00",   "G03",   "A39",  "D65",  "T67",    "T68",    "J4592", "J45902", "J441",
+};
+
+static bool prefix_in(const char *code, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(code, list[i], strlen(list[i])) == 0)
+			return true;
+	return false;
+}
+
+bool icd_code_is_chronic(const char *code)
+{
+	return prefix_in(code, chronic_prefixes,
+	                 sizeof(chronic_prefixes) / sizeof(*chronic_prefixes));
+}
+
+bool icd_code_threatens(const char *code)
+{
+	return prefix_in(code, threat_prefixes, sizeof(threat_prefixes) / sizeof(*threat_prefixes));
+}
+
+/* Combination codes, Excludes1 conflicts and symptoms integral to a
+ * diagnosis. a and b are '|'-separated code prefixes (no dot). When both
+ * are present: result (if any) is added with a's evidence, and a and/or b
+ * are dropped. Rows apply in order, repeatedly, until nothing changes. */
+enum { DROP_A = 1, DROP_B = 2 };
+static const struct combo {
+	const char *a, *b, *result;
+	unsigned drop;
+	const char *note;
+} combos[] = {
+    {"E119", "N18", "E1122", DROP_A,
+     "type 2 diabetes with CKD: combination code (\"with\" presumes the link)"},
+    {"E119", "G629|G620|G621|G622|G6289|E1140", "E1142", DROP_A | DROP_B,
+     "type 2 diabetes with polyneuropathy"},
+    {"E119", "R739", "E1165", DROP_A | DROP_B, "type 2 diabetes with hyperglycemia"},
+    {"E119", "E162|E161|E1649", "E11649", DROP_A | DROP_B, "type 2 diabetes with hypoglycemia"},
+    {"E119", "H3500|H35009|H360", "E11319", DROP_A | DROP_B, "type 2 diabetes with retinopathy"},
+    {"E119", "I739|I7020", "E1151", DROP_A | DROP_B, "type 2 diabetes with peripheral angiopathy"},
+    {"E119", "K3184", "E1143", DROP_A, "type 2 diabetes with gastroparesis (code also K31.84)"},
+    {"E119", "L97", "E11621", DROP_A, "type 2 diabetes with foot ulcer (code also the ulcer)"},
+    {"E119", "R809|R800", "E1129", DROP_A, "type 2 diabetes with other kidney complication"},
+    {"E109", "N18", "E1022", DROP_A, "type 1 diabetes with CKD: combination code"},
+    {"E109", "G629|G620|G622", "E1042", DROP_A | DROP_B, "type 1 diabetes with polyneuropathy"},
+    {"E109", "R739", "E1065", DROP_A | DROP_B, "type 1 diabetes with hyperglycemia"},
+    {"E109", "E162|E1649", "E10649", DROP_A | DROP_B, "type 1 diabetes with hypoglycemia"},
+    {"E109", "H3500|H35009", "E10319", DROP_A | DROP_B, "type 1 diabetes with retinopathy"},
+    {"E109", "I739", "E1051", DROP_A | DROP_B, "type 1 diabetes with peripheral angiopathy"},
+    {"I10", "N185|N186", "I120", DROP_A,
+     "hypertension with CKD stage 5/ESRD: I12.0 (code also N18)"},
+    {"I10", "N18", "I129", DROP_A, "hypertension with CKD: I12.9 (code also the N18 stage)"},
+    {"I10", "I50", "I110", DROP_A, "hypertension with heart failure: I11.0 (code also I50)"},
+    {"I119", "I50", "I110", DROP_A, "hypertensive heart disease with heart failure"},
+    {"I129", "I50", "I130", DROP_A, "hypertension with heart failure and CKD 1-4: I13.0"},
+    {"I120", "I50", "I132", DROP_A, "hypertension with heart failure and CKD 5/ESRD: I13.2"},
+    {"I110", "N185|N186", "I132", DROP_A, "hypertension with heart failure and CKD 5/ESRD: I13.2"},
+    {"I110", "N18", "I130", DROP_A, "hypertension with heart failure and CKD 1-4: I13.0"},
+    {"I129", "I110", "I130", DROP_A | DROP_B, "hypertensive heart and CKD disease"},
+    {"J449", "J18|J15|J12|J13|J14|J17|J22|J20", "J440", DROP_A,
+     "COPD with acute lower respiratory infection (code also the infection)"},
+    {"K219", "K209|K2090|K2080", "K2100", DROP_A | DROP_B, "GERD with esophagitis"},
+    {"I2510", "I209|I208", "I25119", DROP_A | DROP_B, "coronary disease with angina"},
+    {"I2510", "I200", "I25110", DROP_A | DROP_B, "coronary disease with unstable angina"},
+    {"F32", "F33", "", DROP_A,
+     "Excludes1: single-episode and recurrent depression; kept recurrent"},
+    {"F32|F33", "F31", "", DROP_A, "Excludes1: depression with bipolar disorder; kept bipolar"},
+    {"F41", "F411", "", 0, NULL},
+    {"R7303|R739|R7309|R7301|R7302", "E11|E10|E13", "", DROP_A,
+     "Excludes1: hyperglycemia/prediabetes with diabetes"},
+    {"E11", "E10", "", DROP_A, "Excludes1: type 1 and type 2 both stated; kept type 1, confirm"},
+    {"N390", "N30|N10|N34", "", DROP_A, "UTI site specified"},
+    {"R05", "J18|J20|J441|J06|J02|J01|J10|J11|J12|U071|J00|J40", "", DROP_A,
+     "cough is integral to the diagnosis"},
+    {"R509", "J18|N10|A41|J10|J11|U071|J20|J06|J02|J03|H66", "", DROP_A,
+     "fever is integral to the diagnosis"},
+    {"R0602|R0600", "J441|J4590|J45901|I50|J96|J18|J81|I26", "", DROP_A,
+     "dyspnea is integral to the diagnosis"},
+    {"R079|R0789", "I21|I20|I24", "", DROP_A, "chest pain is integral to the diagnosis"},
+    {"R10", "K35|K57|N20|K81|K85|K80", "", DROP_A, "abdominal pain is integral to the diagnosis"},
+    {"R31", "N20|N30|N39", "", DROP_A, "hematuria is integral to the diagnosis"},
+    {"R519", "G43|G44", "", DROP_A, "headache is integral to the diagnosis"},
+    {"R110|R1110|R112|R197", "K52|A08|A09|A04", "", DROP_A, "symptom integral to gastroenteritis"},
+    {"R300|R3915|R350", "N390|N30|N10", "", DROP_A, "urinary symptom integral to the infection"},
+    {"R600|R609", "I50", "", DROP_A, "edema is integral to heart failure"},
+    {"R0981|J3489", "J069|J00|J01|J30", "", DROP_A, "congestion integral to the diagnosis"},
+    {"R42", "H811|H8139|H8109", "", DROP_A, "dizziness integral to vertigo"},
+    {"H9209|H9201|H9202|H9203", "H66|H60|H65", "", DROP_A, "ear pain integral to otitis"},
+    {"J029", "J020", "", DROP_A, "streptococcal pharyngitis is the specific code"},
+    {"R3", "N39|N30", "", 0, NULL},
+};
+
+static bool code_in(const char *code, const char *alts)
+{
+	for (const char *p = alts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n && strncmp(code, p, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+/* ---- suggestion ---- */
+
+struct found {
+	char code[8];
+	int start, end; /* bytes */
+	double score;
+	enum icd_context ctx;
+	char note[160];
+	bool dropped;
+};
+
+struct work {
+	struct found *f;
+	size_t n, cap;
+};
+
+static int push(struct work *w, const struct found *f)
+{
+	if (w->n == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 32;
+		struct found *nf = realloc(w->f, ncap * sizeof(*nf));
+		if (!nf)
+			return DICTUM_NOMEM;
+		w->f = nf;
+		w->cap = ncap;
+	}
+	w->f[w->n++] = *f;
+	return DICTUM_OK;
+}
+
+static const char *map_lookup(const char *code, const void *map, size_t n, size_t stride)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const *row = (const char *const *)((const char *)map + i * stride);
+		if (strncmp(code, row[0], strlen(row[0])) == 0)
+			return row[1];
+	}
+	return NULL;
+}
+
+/* Side words near a mention pick the lateral sibling of an "unspecified"
+ * code, found by description in the table. */
+static void apply_laterality(const struct coding *c, const char *text, const struct icd_token *t,
+                             size_t nt, size_t a, size_t b, struct found *f)
+{
+	static const struct {
+		const char *word, *side;
+	} sides[] = {{"right", "right"},         {"rt", "right"},
+	             {"left", "left"},           {"lt", "left"},
+	             {"bilateral", "bilateral"}, {"bilaterally", "bilateral"},
+	             {"both", "bilateral"}};
+	int idx = coding_find_code(c, f->code);
+	if (idx < 0 || !strstr(c->descs[idx], "unspecified"))
+		return;
+	const char *side = NULL;
+	size_t lo = a > 4 ? a - 4 : 0;
+	for (size_t i = lo; i < nt && i < b + 4 && !side; i++) {
+		if (t[i].sentence != t[a].sentence)
+			continue;
+		char w[40];
+		raw_word(text, &t[i], w, sizeof(w));
+		for (size_t k = 0; k < sizeof(sides) / sizeof(*sides); k++)
+			if (strcmp(w, sides[k].word) == 0)
+				side = sides[k].side;
+	}
+	if (!side)
+		return;
+	const char *desc = c->descs[idx];
+	for (const char *u = strstr(desc, "unspecified"); u; u = strstr(u + 1, "unspecified")) {
+		char cand[512];
+		snprintf(cand, sizeof(cand), "%.*s%s%s", (int)(u - desc), desc, side, u + 11);
+		int j = coding_find_desc(c, cand);
+		if (j < 0 && strcmp(side, "bilateral") == 0) {
+			const char *sp = strchr(u + 12, ' ');
+			const char *comma = strchr(u + 12, ',');
+			const char *end = comma && (!sp || comma < sp) ? comma : sp;
+			snprintf(cand, sizeof(cand), "%.*sbilateral%s", (int)(u - desc), desc,
+			         end ? end : "");
+			j = coding_find_desc(c, cand);
+		}
+		if (j >= 0) {
+			str_copy(f->code, c->codes[j], sizeof(f->code));
+			snprintf(f->note, sizeof(f->note), "laterality stated: %s", side);
+			return;
+		}
+	}
+}
+
+/* Episode of care from the note: subsequent encounter or sequela. */
+static char note_episode(const char *text)
+{
+	static const struct {
+		const char *words;
+		char episode;
+	} cues[] = {{"subsequent encounter", 'D'},
+	            {"follow-up visit for", 'D'},
+	            {"follow up visit for", 'D'},
+	            {"routine healing", 'D'},
+	            {"cast check", 'D'},
+	            {"here for follow", 'D'},
+	            {"sequela", 'S'},
+	            {"late effect", 'S'}};
+	for (size_t i = 0; i < sizeof(cues) / sizeof(*cues); i++) {
+		size_t n = strlen(cues[i].words);
+		for (const char *p = text; *p; p++)
+			if (strncasecmp(p, cues[i].words, n) == 0)
+				return cues[i].episode;
+	}
+	return 'A';
+}
+
+static void apply_episode(const struct coding *c, char episode, struct found *f)
+{
+	int idx = coding_find_code(c, f->code);
+	if (idx < 0 || episode == 'A')
+		return;
+	const char *desc = c->descs[idx];
+	const char *u = strstr(desc, "initial encounter");
+	if (!u)
+		return;
+	static const char *const subsequent[] = {
+	    "subsequent encounter", "subsequent encounter for fracture with routine healing"};
+	static const char *const sequela[] = {"sequela"};
+	const char *const *alts = episode == 'D' ? subsequent : sequela;
+	size_t nalts = episode == 'D' ? 2 : 1;
+	for (size_t k = 0; k < nalts; k++) {
+		char cand[512];
+		snprintf(cand, sizeof(cand), "%.*s%s", (int)(u - desc), desc, alts[k]);
+		int j = coding_find_desc(c, cand);
+		if (j >= 0) {
+			str_copy(f->code, c->codes[j], sizeof(f->code));
+			snprintf(f->note, sizeof(f->note), "episode of care: %s", alts[k]);
+			return;
+		}
+	}
+}
+
+static bool nonspecific(const struct coding *c, const char *code)
+{
+	int i = coding_find_code(c, code);
+	return i >= 0 &&
+	       (strstr(c->descs[i], "nspecified") || strstr(c->descs[i], "without complications"));
+}
+
+static int find_index(const struct work *w, const char *alts, size_t skip)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (i != skip && !w->f[i].dropped && w->f[i].ctx == ICD_AFFIRMED &&
+		    code_in(w->f[i].code, alts))
+			return (int)i;
+	return -1;
+}
+
+static int apply_rules(const struct coding *c, struct work *w)
+{
+	for (int pass = 0; pass < 12; pass++) {
+		bool changed = false;
+		for (size_t r = 0; r < sizeof(combos) / sizeof(*combos) && !changed; r++) {
+			if (!combos[r].drop)
+				continue;
+			for (size_t i = 0; i < w->n && !changed; i++) {
+				struct found *fa = &w->f[i];
+				if (fa->dropped || fa->ctx != ICD_AFFIRMED ||
+				    !code_in(fa->code, combos[r].a))
+					continue;
+				int j = find_index(w, combos[r].b, i);
+				if (j < 0)
+					continue;
+				struct found add = *fa;
+				if (*combos[r].result) {
+					if (coding_find_code(c, combos[r].result) < 0)
+						continue;
+					str_copy(add.code, combos[r].result, sizeof(add.code));
+					str_copy(add.note, combos[r].note, sizeof(add.note));
+					add.score =
+					    fa->score < w->f[j].score ? fa->score : w->f[j].score;
+				}
+				if (combos[r].drop & DROP_A)
+					w->f[i].dropped = true;
+				if (combos[r].drop & DROP_B)
+					w->f[j].dropped = true;
+				if (!*combos[r].result && combos[r].note) {
+					struct found *kept =
+					    combos[r].drop & DROP_A ? &w->f[j] : &w->f[i];
+					if (!*kept->note)
+						str_copy(kept->note, combos[r].note,
+						         sizeof(kept->note));
+				}
+				if (*combos[r].result &&
+				    find_index(w, combos[r].result, (size_t)-1) < 0 &&
+				    push(w, &add))
+					return DICTUM_NOMEM;
+				changed = true;
+			}
+		}
+		/* A nonspecific code gives way to a specific one of its category. */
+		for (size_t i = 0; i < w->n && !changed; i++) {
+			struct found *fa = &w->f[i];
+			if (fa->dropped || fa->ctx != ICD_AFFIRMED || !nonspecific(c, fa->code))
+				continue;
+			for (size_t j = 0; j < w->n; j++)
+				if (j != i && !w->f[j].dropped && w->f[j].ctx == ICD_AFFIRMED &&
+				    strncmp(w->f[j].code, fa->code, 3) == 0 &&
+				    strcmp(w->f[j].code, fa->code) != 0 &&
+				    !nonspecific(c, w->f[j].code)) {
+					fa->dropped = true;
+					changed = true;
+					break;
+				}
+		}
+		if (!changed)
+			break;
+	}
+	return DICTUM_OK;
+}
+
+static char *dup_range(const char *text, int a, int b)
+{
+	char *s = malloc((size_t)(b - a) + 1);
+	if (s) {
+		memcpy(s, text + a, (size_t)(b - a));
+		s[b - a] = '\0';
+	}
+	return s;
+}
+
+void icd_result_free(struct icd_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncodes; i++) {
+		free(r->codes[i].name);
+		free(r->codes[i].evidence);
+		free(r->codes[i].note);
+	}
+	for (size_t i = 0; i < r->nskipped; i++) {
+		free(r->skipped[i].evidence);
+		free(r->skipped[i].note);
+	}
+	free(r->codes);
+	free(r->skipped);
+	memset(r, 0, sizeof(*r));
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	return x->start != y->start ? (x->start < y->start ? -1 : 1) : strcmp(x->code, y->code);
+}
+
+int icd_suggest(const struct coding *c, const char *text, const struct icd_options *opts,
+                struct icd_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct icd_token *t = NULL;
+	size_t nt = 0;
+	struct work w = {0};
+	size_t *content = NULL;
+	int result = icd_tokenize(text, &t, &nt);
+	if (result)
+		return result;
+	bool inpatient = opts && opts->inpatient;
+	char episode = note_episode(text);
+	/* Phrases skip stop words: match over the content tokens. */
+	content = malloc((nt ? nt : 1) * sizeof(*content));
+	uint32_t *ids = malloc((nt ? nt : 1) * sizeof(*ids));
+	if (!content || !ids) {
+		free(ids);
+		result = DICTUM_NOMEM;
+		goto out;
+	}
+	size_t nc = 0;
+	for (size_t i = 0; i < nt; i++)
+		if (!t[i].stop) {
+			uint32_t id = UINT32_MAX;
+			strmap_get(&c->tokens, t[i].norm, strlen(t[i].norm), &id);
+			ids[nc] = id;
+			content[nc++] = i;
+		}
+	size_t covered_to = 0; /* content index up to which a longer match covers */
+	for (size_t i = 0; i < nc; i++) {
+		if (ids[i] == UINT32_MAX || ids[i] >= c->nheads)
+			continue;
+		for (int32_t p = c->head[ids[i]]; p >= 0; p = c->next[p]) {
+			const struct phrase *ph = &c->ph[p];
+			if (i + ph->len > nc)
+				continue;
+			size_t k = 1;
+			while (k < ph->len && ids[i + k] == c->ptoks[ph->off + k] &&
+			       t[content[i + k]].sentence == t[content[i]].sentence)
+				k++;
+			if (k < ph->len)
+				continue;
+			if (i + ph->len <= covered_to)
+				break; /* inside a longer mention already coded */
+			covered_to = i + ph->len;
+			size_t a = content[i], b = content[i + ph->len - 1] + 1;
+			struct found f = {0};
+			str_copy(f.code, c->codes[ph->code], sizeof(f.code));
+			f.start = t[a].start;
+			f.end = t[b - 1].end;
+			f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
+			if (ph->len == 1 && strlen(t[a].norm) <= 3)
+				f.score -= 0.1;
+			f.ctx = context_of(text, t, nt, a, b);
+			if (f.ctx == ICD_UNCERTAIN && inpatient) {
+				f.ctx = ICD_AFFIRMED;
+				str_copy(f.note,
+				         "uncertain diagnosis coded as established (inpatient)",
+				         sizeof(f.note));
+			}
+			if (f.ctx == ICD_FAMILY && f.code[0] != 'Z') {
+				const char *z = map_lookup(f.code, family_map,
+				                           sizeof(family_map) / sizeof(*family_map),
+				                           sizeof(family_map[0]));
+				if (z && coding_find_code(c, z) >= 0) {
+					snprintf(f.note, sizeof(f.note),
+					         "family history (not the patient's %s)", f.code);
+					str_copy(f.code, z, sizeof(f.code));
+					f.ctx = ICD_AFFIRMED;
+				}
+			} else if (f.ctx == ICD_FAMILY) {
+				f.ctx = ICD_AFFIRMED;
+			}
+			if (f.ctx == ICD_HISTORY) {
+				const char *z = map_lookup(
+				    f.code, history_map, sizeof(history_map) / sizeof(*history_map),
+				    sizeof(history_map[0]));
+				if (f.code[0] == 'Z') {
+					f.ctx = ICD_AFFIRMED;
+				} else if (z && coding_find_code(c, z) >= 0) {
+					snprintf(f.note, sizeof(f.note),
+					         "past condition: personal history (%s)", f.code);
+					str_copy(f.code, z, sizeof(f.code));
+					f.ctx = ICD_AFFIRMED;
+				} else if (icd_code_is_chronic(f.code)) {
+					str_copy(f.note,
+					         "documented as history; chronic, coded as current",
+					         sizeof(f.note));
+					f.score -= 0.15;
+					f.ctx = ICD_AFFIRMED;
+				}
+			}
+			if (f.ctx == ICD_AFFIRMED) {
+				apply_laterality(c, text, t, nt, a, b, &f);
+				apply_episode(c, episode, &f);
+			}
+			if ((result = push(&w, &f))) {
+				free(ids);
+				goto out;
+			}
+			break;
+		}
+	}
+	free(ids);
+	/* One mention per code: keep the first, best score. */
+	for (size_t i = 0; i < w.n; i++)
+		for (size_t j = 0; j < i && w.f[i].ctx == ICD_AFFIRMED; j++)
+			if (!w.f[j].dropped && w.f[j].ctx == ICD_AFFIRMED &&
+			    strcmp(w.f[i].code, w.f[j].code) == 0) {
+				if (w.f[i].score > w.f[j].score)
+					w.f[j].score = w.f[i].score;
+				w.f[i].dropped = true;
+				break;
+			}
+	if ((result = apply_rules(c, &w)))
+		goto out;
+	qsort(w.f, w.n, sizeof(*w.f), cmp_found);
+	out->codes = calloc(w.n ? w.n : 1, sizeof(*out->codes));
+	out->skipped = calloc(w.n ? w.n : 1, sizeof(*out->skipped));
+	if (!out->codes || !out->skipped) {
+		result = DICTUM_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		const struct found *f = &w.f[i];
+		if (f->dropped)
+			continue;
+		if (f->ctx != ICD_AFFIRMED) {
+			struct icd_skipped *s = &out->skipped[out->nskipped++];
+			icd_code_format(f->code, s->code);
+			s->evidence = dup_range(text, f->start, f->end);
+			s->span_start = f->start;
+			s->span_end = f->end;
+			s->context = f->ctx;
+			if (!s->evidence) {
+				result = DICTUM_NOMEM;
+				goto out;
+			}
+			continue;
+		}
+		struct icd_suggestion *s = &out->codes[out->ncodes++];
+		int idx = coding_find_code(c, f->code);
+		icd_code_format(f->code, s->code);
+		s->name = strdup(idx >= 0 ? c->descs[idx] : "");
+		s->evidence = dup_range(text, f->start, f->end);
+		s->note = *f->note ? strdup(f->note) : NULL;
+		s->span_start = f->start;
+		s->span_end = f->end;
+		s->score = f->score < 0.05 ? 0.05 : f->score;
+		if (!s->name || !s->evidence || (*f->note && !s->note)) {
+			result = DICTUM_NOMEM;
+			goto out;
+		}
+	}
+out:
+	if (result)
+		icd_result_free(out);
+	free(w.f);
+	free(content);
+	free(t);
+	return result;
+}
+
+struct json_object *icd_result_json(const struct icd_result *r)
+{
+	struct json_object *arr = json_object_new_array();
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < r->ncodes; i++) {
+		const struct icd_suggestion *s = &r->codes[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *span = json_object_new_array();
+		json_object_array_add(span, json_object_new_int(s->span_start));
+		json_object_array_add(span, json_object_new_int(s->span_end));
+		json_object_object_add(o, "name", json_object_new_string(s->name));
+		json_object_object_add(o, "icd10_code", json_object_new_string(s->code));
+		json_object_object_add(o, "evidence", json_object_new_string(s->evidence));
+		json_object_object_add(o, "span", span);
+		json_object_object_add(
+		    o, "score", json_object_new_double(((int)(s->score * 100 + 0.5)) / 100.0));
+		if (s->note)
+			json_object_object_add(o, "note", json_object_new_string(s->note));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}

@@ -1,0 +1,603 @@
+#include "coding/icd_internal.h"
+#include "offline/store_icd10.h"
+#include "core/lib.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* ---- string map ---- */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static int strmap_grow(struct strmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 1024;
+	char **keys = calloc(ncap, sizeof(*keys));
+	uint32_t *vals = calloc(ncap, sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return DICTUM_NOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t k = hash_bytes(m->keys[i], strlen(m->keys[i])) & (ncap - 1);
+		while (keys[k])
+			k = (k + 1) & (ncap - 1);
+		keys[k] = m->keys[i];
+		vals[k] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = ncap;
+	return DICTUM_OK;
+}
+
+int strmap_put(struct strmap *m, const char *key, size_t klen, uint32_t val)
+{
+	if ((m->len + 1) * 2 > m->cap && strmap_grow(m))
+		return DICTUM_NOMEM;
+	size_t k = hash_bytes(key, klen) & (m->cap - 1);
+	while (m->keys[k]) {
+		if (strlen(m->keys[k]) == klen && memcmp(m->keys[k], key, klen) == 0) {
+			m->vals[k] = val;
+			return DICTUM_OK;
+		}
+		k = (k + 1) & (m->cap - 1);
+	}
+	char *copy = malloc(klen + 1);
+	if (!copy)
+		return DICTUM_NOMEM;
+	memcpy(copy, key, klen);
+	copy[klen] = '\0';
+	m->keys[k] = copy;
+	m->vals[k] = val;
+	m->len++;
+	return DICTUM_OK;
+}
+
+bool strmap_get(const struct strmap *m, const char *key, size_t klen, uint32_t *val)
+{
+	if (!m->cap)
+		return false;
+	size_t k = hash_bytes(key, klen) & (m->cap - 1);
+	while (m->keys[k]) {
+		if (strncmp(m->keys[k], key, klen) == 0 && m->keys[k][klen] == '\0') {
+			*val = m->vals[k];
+			return true;
+		}
+		k = (k + 1) & (m->cap - 1);
+	}
+	return false;
+}
+
+void strmap_free(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- files ---- */
+
+int coding_read_file(const char *path, char **out, size_t *len)
+{
+	gzFile f = gzopen(path, "rb");
+	if (!f)
+		return DICTUM_IO;
+	struct dynbuf b;
+	dynbuf_init(&b, (size_t)256 << 20);
+	char chunk[65536];
+	int n, result = DICTUM_OK;
+	while ((n = gzread(f, chunk, sizeof(chunk))) > 0)
+		if ((result = dynbuf_add(&b, chunk, (size_t)n)))
+			break;
+	if (!result && n < 0)
+		result = DICTUM_IO;
+	gzclose(f);
+	if (!result) {
+		*len = b.len;
+		if (!(*out = dynbuf_take(&b)))
+			result = DICTUM_NOMEM;
+	}
+	dynbuf_free(&b);
+	return result;
+}
+
+const char *coding_data_dir(void)
+{
+	static char dir[1024];
+	const char *env = getenv("DICTUM_CODING_DATA");
+	if (!str_empty(env)) {
+		str_copy(dir, env, sizeof(dir));
+		return dir;
+	}
+	snprintf(dir, sizeof(dir), "%s/icd10/curated.tsv", DICTUM_DATADIR);
+	if (path_exists(dir)) {
+		str_copy(dir, DICTUM_DATADIR, sizeof(dir));
+		return dir;
+	}
+	str_copy(dir, DICTUM_SOURCE_DATADIR "/data", sizeof(dir));
+	return dir;
+}
+
+void icd_code_format(const char *code, char out[10])
+{
+	size_t n = 0;
+	for (const char *p = code; *p && n < 8; p++) {
+		if (*p == '.')
+			continue;
+		if (n == 3)
+			out[n++] = '.';
+		out[n++] = (char)toupper((unsigned char)*p);
+	}
+	out[n] = '\0';
+}
+
+/* Splits a line into tab-separated fields in place. */
+static size_t split_tabs(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	f[n++] = line;
+	for (char *p = line; *p && n < max; p++)
+		if (*p == '\t') {
+			*p = '\0';
+			f[n++] = p + 1;
+		}
+	return n;
+}
+
+static uint32_t checksum(const char *s, size_t n)
+{
+	return (uint32_t)hash_bytes(s, n);
+}
+
+/* Loads data/icd10/curated.tsv into the store when its checksum differs. */
+static int ensure_curated(store *s, char *err, size_t errlen)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/icd10/curated.tsv", coding_data_dir());
+	char *buf = NULL;
+	size_t len = 0;
+	struct icd10_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	char *have = NULL;
+	int result = coding_read_file(path, &buf, &len);
+	if (result) {
+		snprintf(err, errlen, "cannot read the curated code table %s", path);
+		return result;
+	}
+	char version[16];
+	snprintf(version, sizeof(version), "%08x", checksum(buf, len));
+	int64_t total = 0;
+	if (store_meta_get(s, "icd10_curated_version", &have) == DICTUM_OK &&
+	    strcmp(have, version) == 0 && store_icd10_count(s, &total, NULL) == DICTUM_OK &&
+	    total > 0)
+		goto out;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (*line == '#' || !*line)
+			continue;
+		char *f[3] = {0};
+		if (split_tabs(line, f, 3) < 2)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			struct icd10_row *nr = realloc(rows, ncap * sizeof(*rows));
+			if (!nr) {
+				result = DICTUM_NOMEM;
+				goto out;
+			}
+			rows = nr;
+			cap = ncap;
+		}
+		rows[n++] = (struct icd10_row){f[0], f[1], f[2] ? f[2] : (char *)"", true};
+	}
+	if ((result = store_icd10_load_curated(s, rows, n, version)))
+		snprintf(err, errlen, "loading the curated code table: %s", store_errmsg(s));
+out:
+	free(have);
+	free(rows);
+	free(buf);
+	return result;
+}
+
+static int ensure_hcc(store *s, char *err, size_t errlen)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/hcc/v28.tsv", coding_data_dir());
+	char *buf = NULL, *have = NULL;
+	size_t len = 0, n = 0, cap = 0;
+	struct hcc_map_row *rows = NULL;
+	int result = coding_read_file(path, &buf, &len);
+	if (result) {
+		snprintf(err, errlen, "cannot read the HCC mapping %s", path);
+		return result;
+	}
+	char version[16];
+	snprintf(version, sizeof(version), "%08x", checksum(buf, len));
+	if (store_meta_get(s, "hcc_curated_version", &have) == DICTUM_OK &&
+	    strcmp(have, version) == 0)
+		goto out;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char *f[2] = {0};
+		if (*line == '#' || split_tabs(line, f, 2) < 2)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct hcc_map_row *nr = realloc(rows, ncap * sizeof(*rows));
+			if (!nr) {
+				result = DICTUM_NOMEM;
+				goto out;
+			}
+			rows = nr;
+			cap = ncap;
+		}
+		memset(&rows[n], 0, sizeof(rows[n]));
+		str_copy(rows[n].code, f[0], sizeof(rows[n].code));
+		rows[n++].hcc = atoi(f[1]);
+	}
+	if ((result = store_hcc_load(s, "V28", "curated", rows, n)) ||
+	    (result = store_meta_set(s, "hcc_curated_version", version)))
+		snprintf(err, errlen, "loading the HCC mapping: %s", store_errmsg(s));
+out:
+	free(have);
+	free(rows);
+	free(buf);
+	return result;
+}
+
+/* ---- matcher ---- */
+
+static int token_id(struct coding *c, const char *w, uint32_t *id)
+{
+	size_t n = strlen(w);
+	if (strmap_get(&c->tokens, w, n, id))
+		return DICTUM_OK;
+	*id = (uint32_t)c->tokens.len;
+	return strmap_put(&c->tokens, w, n, *id);
+}
+
+static bool better(const struct coding *c, const struct phrase *old, uint32_t code, int kind)
+{
+	if (kind != old->kind)
+		return kind > old->kind;
+	const char *a = c->codes[code], *b = c->codes[old->code];
+	bool ua = strstr(c->descs[code], "nspecified") != NULL;
+	bool ub = strstr(c->descs[old->code], "nspecified") != NULL;
+	if (ua != ub)
+		return ua;
+	if (strlen(a) != strlen(b))
+		return strlen(a) < strlen(b);
+	return strcmp(a, b) < 0;
+}
+
+/* Adds one phrase (plain text) for a code. */
+static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t tlen, int kind)
+{
+	char word[64], key[512];
+	uint32_t ids[48];
+	size_t nids = 0, klen = 0;
+	size_t i = 0;
+	while (i < tlen && nids < 48) {
+		while (i < tlen && !isalnum((unsigned char)text[i]))
+			i++;
+		size_t wl = 0;
+		while (i < tlen && (isalnum((unsigned char)text[i]) || text[i] == '\'')) {
+			if (text[i] != '\'' && wl < sizeof(word) - 1)
+				word[wl++] = text[i];
+			i++;
+		}
+		if (!wl)
+			continue;
+		word[wl] = '\0';
+		if (icd_normalize_word(word))
+			continue;
+		uint32_t id;
+		if (token_id(c, word, &id))
+			return DICTUM_NOMEM;
+		ids[nids++] = id;
+		klen += (size_t)snprintf(key + klen, sizeof(key) - klen, "%u ", id);
+		if (klen >= sizeof(key) - 12)
+			return DICTUM_OK;
+	}
+	if (!nids || nids >= 48)
+		return DICTUM_OK;
+	uint32_t at;
+	if (strmap_get(&c->phrase_index, key, klen, &at)) {
+		if (better(c, &c->ph[at], code, kind)) {
+			c->ph[at].code = code;
+			c->ph[at].kind = (uint8_t)kind;
+		}
+		return DICTUM_OK;
+	}
+	if (c->nph == c->phcap) {
+		size_t ncap = c->phcap ? c->phcap * 2 : 65536;
+		struct phrase *np = realloc(c->ph, ncap * sizeof(*np));
+		if (!np)
+			return DICTUM_NOMEM;
+		c->ph = np;
+		c->phcap = ncap;
+	}
+	while (c->nptoks + nids > c->ptokcap) {
+		size_t ncap = c->ptokcap ? c->ptokcap * 2 : 262144;
+		uint32_t *nt = realloc(c->ptoks, ncap * sizeof(*nt));
+		if (!nt)
+			return DICTUM_NOMEM;
+		c->ptoks = nt;
+		c->ptokcap = ncap;
+	}
+	memcpy(c->ptoks + c->nptoks, ids, nids * sizeof(*ids));
+	c->ph[c->nph] = (struct phrase){code, (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind};
+	c->nptoks += nids;
+	if (strmap_put(&c->phrase_index, key, klen, (uint32_t)c->nph))
+		return DICTUM_NOMEM;
+	c->nph++;
+	return DICTUM_OK;
+}
+
+/* Adds the description and its spoken variants: without ", unspecified
+ * ..." tails, without parentheses, and with the parenthesised words. */
+static int add_description(struct coding *c, uint32_t code, const char *desc)
+{
+	char buf[512], alt[512];
+	str_copy(buf, desc, sizeof(buf));
+	int result = add_phrase(c, code, buf, strlen(buf), PH_DESC);
+	if (result)
+		return result;
+	if (strncmp(buf, "Other ", 6) == 0)
+		return DICTUM_OK;
+	char *u = strstr(buf, ", unspecified");
+	if (!u)
+		u = strstr(buf, " unspecified");
+	if (u && u != buf && (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
+		return result;
+	char *p = strchr(buf, '(');
+	if (p) {
+		size_t k = 0;
+		int depth = 0;
+		for (const char *q = buf; *q && k < sizeof(alt) - 1; q++) {
+			if (*q == '(')
+				depth++;
+			else if (*q == ')')
+				depth--;
+			else if (!depth)
+				alt[k++] = *q;
+		}
+		alt[k] = '\0';
+		if ((result = add_phrase(c, code, alt, k, PH_VARIANT)))
+			return result;
+		u = strstr(alt, ", unspecified");
+		if (u && u != alt &&
+		    (result = add_phrase(c, code, alt, (size_t)(u - alt), PH_VARIANT)))
+			return result;
+	}
+	return DICTUM_OK;
+}
+
+static int add_code(void *ctx, const char *code, const char *desc, const char *syn, bool curated)
+{
+	struct coding *c = ctx;
+	if (c->ncodes % 4096 == 0) {
+		size_t ncap = c->ncodes + 4096;
+		void *a = realloc(c->codes, ncap * sizeof(*c->codes));
+		if (!a)
+			return DICTUM_NOMEM;
+		c->codes = a;
+		void *b = realloc(c->descs, ncap * sizeof(*c->descs));
+		if (!b)
+			return DICTUM_NOMEM;
+		c->descs = b;
+		void *d = realloc(c->curated, ncap * sizeof(*c->curated));
+		if (!d)
+			return DICTUM_NOMEM;
+		c->curated = d;
+	}
+	uint32_t idx = (uint32_t)c->ncodes;
+	str_copy(c->codes[idx], code, sizeof(c->codes[idx]));
+	if (!(c->descs[idx] = strdup(desc)))
+		return DICTUM_NOMEM;
+	c->curated[idx] = curated;
+	c->ncodes++;
+	char low[512];
+	size_t k = 0;
+	for (; desc[k] && k < sizeof(low) - 1; k++)
+		low[k] = (char)tolower((unsigned char)desc[k]);
+	low[k] = '\0';
+	if (strmap_put(&c->code_index, code, strlen(code), idx) ||
+	    strmap_put(&c->desc_index, low, k, idx))
+		return DICTUM_NOMEM;
+	int result = add_description(c, idx, desc);
+	for (const char *p = syn; !result && p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		result = add_phrase(c, idx, p, n, PH_SYNONYM);
+		p = bar ? bar + 1 : NULL;
+	}
+	return result;
+}
+
+static int build_index(struct coding *c)
+{
+	c->nheads = c->tokens.len;
+	c->head = malloc((c->nheads ? c->nheads : 1) * sizeof(*c->head));
+	c->next = malloc((c->nph ? c->nph : 1) * sizeof(*c->next));
+	int32_t *tail = malloc((c->nheads ? c->nheads : 1) * sizeof(*tail));
+	if (!c->head || !c->next || !tail) {
+		free(tail);
+		return DICTUM_NOMEM;
+	}
+	for (size_t i = 0; i < c->nheads; i++)
+		c->head[i] = tail[i] = -1;
+	/* Longest phrases first in each list, so the first match is the longest. */
+	for (size_t len = 48; len > 0; len--)
+		for (size_t i = 0; i < c->nph; i++)
+			if (c->ph[i].len == len) {
+				uint32_t t = c->ptoks[c->ph[i].off];
+				c->next[i] = -1;
+				if (tail[t] < 0)
+					c->head[t] = (int32_t)i;
+				else
+					c->next[tail[t]] = (int32_t)i;
+				tail[t] = (int32_t)i;
+			}
+	free(tail);
+	return DICTUM_OK;
+}
+
+static int load_hcc(struct coding *c, store *s)
+{
+	struct hcc_map_row *rows = NULL;
+	size_t n = 0;
+	int result = store_hcc_all(s, "V28", &rows, &n);
+	if (result)
+		return result;
+	if (n && !(c->hcc_map = calloc(n, sizeof(*c->hcc_map)))) {
+		free(rows);
+		return DICTUM_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		str_copy(c->hcc_map[i].code, rows[i].code, sizeof(c->hcc_map[i].code));
+		c->hcc_map[i].hcc = rows[i].hcc;
+	}
+	c->nhcc_map = n;
+	free(rows);
+	char path[1200];
+	char *buf = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/hcc/v28_labels.tsv", coding_data_dir());
+	if (coding_read_file(path, &buf, &len) == DICTUM_OK) {
+		size_t cap = 0;
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			char *f[2];
+			if (*line == '#' || split_tabs(line, f, 2) < 2)
+				continue;
+			if (c->nhcc_labels == cap) {
+				cap = cap ? cap * 2 : 128;
+				void *nl = realloc(c->hcc_labels, cap * sizeof(*c->hcc_labels));
+				if (!nl) {
+					free(buf);
+					return DICTUM_NOMEM;
+				}
+				c->hcc_labels = nl;
+			}
+			c->hcc_labels[c->nhcc_labels].hcc = atoi(f[0]);
+			str_copy(c->hcc_labels[c->nhcc_labels].label, f[1],
+			         sizeof(c->hcc_labels[0].label));
+			c->nhcc_labels++;
+		}
+		free(buf);
+		buf = NULL;
+	}
+	snprintf(path, sizeof(path), "%s/hcc/v28_hierarchy.tsv", coding_data_dir());
+	if (coding_read_file(path, &buf, &len) == DICTUM_OK) {
+		size_t cap = 0;
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			char *f[2];
+			if (*line == '#' || split_tabs(line, f, 2) < 2)
+				continue;
+			if (c->nhcc_hier == cap) {
+				cap = cap ? cap * 2 : 128;
+				void *nh = realloc(c->hcc_hier, cap * sizeof(*c->hcc_hier));
+				if (!nh) {
+					free(buf);
+					return DICTUM_NOMEM;
+				}
+				c->hcc_hier = nh;
+			}
+			c->hcc_hier[c->nhcc_hier].parent = atoi(f[0]);
+			c->hcc_hier[c->nhcc_hier].child = atoi(f[1]);
+			c->nhcc_hier++;
+		}
+		free(buf);
+	}
+	return DICTUM_OK;
+}
+
+int coding_open(store *s, struct coding **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct coding *c = calloc(1, sizeof(*c));
+	if (!c)
+		return DICTUM_NOMEM;
+	int result = ensure_curated(s, err, errlen);
+	if (!result)
+		result = ensure_hcc(s, err, errlen);
+	if (result)
+		goto fail;
+	if ((result = store_icd10_each(s, add_code, c)) || (result = build_index(c)) ||
+	    (result = load_hcc(c, s))) {
+		snprintf(err, errlen, "building the code matcher: %s",
+		         result == DICTUM_NOMEM ? "out of memory" : store_errmsg(s));
+		goto fail;
+	}
+	*out = c;
+	return DICTUM_OK;
+fail:
+	coding_close(&c);
+	return result;
+}
+
+void coding_close(struct coding **cp)
+{
+	if (!cp || !*cp)
+		return;
+	struct coding *c = *cp;
+	for (size_t i = 0; i < c->ncodes; i++)
+		free(c->descs[i]);
+	free(c->descs);
+	free(c->codes);
+	free(c->curated);
+	strmap_free(&c->code_index);
+	strmap_free(&c->desc_index);
+	strmap_free(&c->tokens);
+	strmap_free(&c->phrase_index);
+	free(c->ph);
+	free(c->ptoks);
+	free(c->head);
+	free(c->next);
+	free(c->hcc_map);
+	free(c->hcc_labels);
+	free(c->hcc_hier);
+	free(c);
+	*cp = NULL;
+}
+
+size_t coding_code_count(const struct coding *c)
+{
+	return c->ncodes;
+}
+
+size_t coding_phrase_count(const struct coding *c)
+{
+	return c->nph;
+}
+
+int coding_find_code(const struct coding *c, const char *code)
+{
+	uint32_t v;
+	return strmap_get(&c->code_index, code, strlen(code), &v) ? (int)v : -1;
+}
+
+int coding_find_desc(const struct coding *c, const char *desc)
+{
+	char low[512];
+	size_t k = 0;
+	for (; desc[k] && k < sizeof(low) - 1; k++)
+		low[k] = (char)tolower((unsigned char)desc[k]);
+	uint32_t v;
+	return strmap_get(&c->desc_index, low, k, &v) ? (int)v : -1;
+}

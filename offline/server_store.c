@@ -289,25 +289,21 @@ static int set_wal(srv_store *s)
 }
 
 /* Creates the file with mode 0600 before SQLite does (it holds key
- * hashes, the HMAC secret and patient notes); checks an existing one is
- * SQLite. */
+ * hashes, the HMAC secret and patient notes). An existing file is never
+ * opened here: closing any descriptor of a file drops every POSIX lock the
+ * process holds on it, including those of open SQLite connections. */
 static int prepare_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return DICTUM_OK;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		return DICTUM_IO;
 	}
-	char head[16];
-	ssize_t n = read(fd, head, sizeof(head));
-	close(fd);
-	if (n > 0 && (n < (ssize_t)sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0)) {
-		snprintf(err, errlen,
-		         "%s is not a Dictum server database (not SQLite); move it aside or "
-		         "choose another --db",
-		         path);
-		return DICTUM_NOTDB;
-	}
+	if (fd >= 0)
+		close(fd);
 	return DICTUM_OK;
 }
 
@@ -343,7 +339,14 @@ int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **ou
 	if ((result = query_int(s, "PRAGMA user_version", &version)) ||
 	    (result = query_int(s, "PRAGMA application_id", &app_id)) ||
 	    (result = query_int(s, "SELECT count(*) FROM sqlite_schema", &tables))) {
-		snprintf(err, errlen, "%s", s->errmsg);
+		if (result == DICTUM_NOTDB || result == DICTUM_CORRUPT)
+			snprintf(
+			    err, errlen,
+			    "%s is not a Dictum server database (not SQLite, or damaged); move "
+			    "it aside or choose another --db",
+			    path);
+		else
+			snprintf(err, errlen, "%s", s->errmsg);
 		goto fail;
 	}
 	if (tables > 0 && app_id != SRV_APPLICATION_ID) {

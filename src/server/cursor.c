@@ -61,9 +61,10 @@ int srv_cursor_decode(const char *text, char kind, int64_t *value)
 		return -1;
 	int64_t v = 0;
 	for (size_t i = 3; i < n; i++) {
-		if (raw[i] < '0' || raw[i] > '9' || v > (INT64_MAX - 9) / 10)
+		int d = raw[i] - '0';
+		if (d < 0 || d > 9 || v > (INT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (raw[i] - '0');
+		v = v * 10 + d;
 	}
 	/* One encoding per value: re-encoding must give the same text. */
 	char again[SRV_CURSOR_LEN];

@@ -1,0 +1,297 @@
+/* The server database: keys, notes with versions, idempotency records,
+ * jobs through their states, deliveries, and refusing foreign files. */
+#include "testutil.h"
+
+#include "core/error.h"
+#include "core/util.h"
+#include "offline/server_store.h"
+
+#include <sys/stat.h>
+
+struct fixture {
+	char *dir;
+	char path[4200];
+	srv_store *s;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	f->dir = test_tmpdir();
+	snprintf(f->path, sizeof(f->path), "%s/server.db", f->dir);
+	char err[512];
+	assert_int_equal(srv_store_open(f->path, NULL, &f->s, err, sizeof(err)), DICTUM_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	srv_store_close(&f->s);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t make_org_key(srv_store *s, const char *org, struct srv_key *k)
+{
+	char hash[65];
+	snprintf(hash, sizeof(hash), "%064d", (int)strlen(org));
+	memcpy(hash, org, strlen(org));
+	assert_int_equal(srv_key_add(s, org, hash, "dk_x", "notes:read", SRV_PLAN_TEAM, k),
+	                 DICTUM_OK);
+	return k->org_id;
+}
+
+static void test_file_mode_and_secret(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	unsigned char a[32], b[32];
+	assert_int_equal(srv_store_secret(f->s, a), DICTUM_OK);
+	assert_int_equal(srv_store_secret(f->s, b), DICTUM_OK);
+	assert_memory_equal(a, b, 32);
+}
+
+static void test_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_key k, found, k2;
+	make_org_key(f->s, "acme", &k);
+	assert_true(strncmp(k.uid, "key_", 4) == 0);
+	assert_true(strncmp(k.org_uid, "org_", 4) == 0);
+	char hash[65];
+	snprintf(hash, sizeof(hash), "%064d", 4);
+	memcpy(hash, "acme", 4);
+	assert_int_equal(srv_key_find(f->s, hash, &found), DICTUM_OK);
+	assert_string_equal(found.uid, k.uid);
+	assert_string_equal(found.org_name, "acme");
+	srv_key_clear(&found);
+	/* The same organisation name reuses the organisation. */
+	assert_int_equal(
+	    srv_key_add(f->s, "acme", "other", "dk_y", "codes", SRV_PLAN_ENTERPRISE, &k2),
+	    DICTUM_OK);
+	assert_true(k2.org_id == k.org_id);
+	assert_int_equal(k2.plan, SRV_PLAN_ENTERPRISE);
+	assert_int_equal(srv_key_revoke(f->s, k.uid), DICTUM_OK);
+	assert_int_equal(srv_key_revoke(f->s, k.uid), DICTUM_NOTFOUND);
+	assert_int_equal(srv_key_find(f->s, hash, &found), DICTUM_NOTFOUND);
+	struct srv_key *list = NULL;
+	size_t n = 0;
+	assert_int_equal(srv_key_list(f->s, &list, &n), DICTUM_OK);
+	assert_int_equal(n, 2);
+	assert_true(list[0].revoked);
+	assert_false(list[1].revoked);
+	srv_keys_free(&list, n);
+	srv_key_clear(&k);
+	srv_key_clear(&k2);
+}
+
+static void test_notes(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_key k, other;
+	int64_t org = make_org_key(f->s, "acme", &k);
+	int64_t org2 = make_org_key(f->s, "globex", &other);
+	struct srv_note n = {.org_id = org};
+	n.note_type = strdup("progressNote");
+	n.sections = strdup("[{\"key\":\"hpi\",\"title\":\"HPI\",\"text\":\"x\"}]");
+	int64_t pid = 0;
+	char puid[DICTUM_UID_LEN], puid2[DICTUM_UID_LEN];
+	assert_int_equal(srv_patient_resolve(f->s, org, "Tony", "Stark", NULL, &pid, puid),
+	                 DICTUM_OK);
+	/* Swapped names find the same patient; another org gets its own. */
+	int64_t again = 0;
+	assert_int_equal(srv_patient_resolve(f->s, org, "stark", "tony", NULL, &again, puid2),
+	                 DICTUM_OK);
+	assert_true(again == pid);
+	assert_int_equal(srv_patient_resolve(f->s, org2, "Tony", "Stark", NULL, &again, puid2),
+	                 DICTUM_OK);
+	assert_true(again != pid);
+	assert_int_equal(srv_note_insert(f->s, &n, pid), DICTUM_OK);
+	assert_int_equal(n.version, 1);
+	int64_t seq1 = n.seq;
+	struct srv_note got;
+	assert_int_equal(srv_note_get(f->s, org, n.uid, &got), DICTUM_OK);
+	assert_string_equal(got.patient_uid, puid);
+	srv_note_clear(&got);
+	assert_int_equal(srv_note_get(f->s, org2, n.uid, &got), DICTUM_NOTFOUND);
+	/* A stale version conflicts; the right one moves the version and seq on. */
+	assert_int_equal(srv_note_update(f->s, &n, 2), DICTUM_CONFLICT);
+	assert_int_equal(srv_note_update(f->s, &n, 1), DICTUM_OK);
+	assert_int_equal(n.version, 2);
+	assert_true(n.seq > seq1);
+	n.is_signed = true;
+	n.signed_by = strdup("dr");
+	assert_int_equal(srv_note_update(f->s, &n, 2), DICTUM_OK);
+	n.is_signed = false;
+	assert_int_equal(srv_note_update(f->s, &n, 3), DICTUM_READONLY);
+	/* Lists: newest first, and changes after a seq. */
+	struct srv_note second = {.org_id = org};
+	second.note_type = strdup("clinicNote");
+	second.sections = strdup("[]");
+	assert_int_equal(srv_note_insert(f->s, &second, 0), DICTUM_OK);
+	struct srv_note_filter filter = {.org_id = org, .status = -1, .after_seq = -1, .limit = 1};
+	struct srv_note *list = NULL;
+	size_t count = 0;
+	assert_int_equal(srv_note_list(f->s, &filter, &list, &count), DICTUM_OK);
+	assert_int_equal(count, 2); /* limit + 1 tells there is more */
+	assert_string_equal(list[0].uid, second.uid);
+	srv_notes_free(&list, count);
+	filter.after_seq = seq1;
+	filter.limit = 10;
+	assert_int_equal(srv_note_list(f->s, &filter, &list, &count), DICTUM_OK);
+	assert_int_equal(count, 2);
+	assert_string_equal(list[0].uid, n.uid);
+	srv_notes_free(&list, count);
+	filter.after_seq = -1;
+	filter.note_type = "clinicNote";
+	assert_int_equal(srv_note_list(f->s, &filter, &list, &count), DICTUM_OK);
+	assert_int_equal(count, 1);
+	srv_notes_free(&list, count);
+	filter.note_type = NULL;
+	filter.org_id = org2;
+	assert_int_equal(srv_note_list(f->s, &filter, &list, &count), DICTUM_OK);
+	assert_int_equal(count, 0);
+	srv_notes_free(&list, count);
+	srv_note_clear(&n);
+	srv_note_clear(&second);
+	srv_key_clear(&k);
+	srv_key_clear(&other);
+}
+
+static void test_idempotency(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_idem r = {.status = 201, .body = "{\"id\":1}", .created_ms = 1000};
+	strcpy(r.fingerprint, "abc");
+	assert_int_equal(srv_idem_put(f->s, 1, "k1", &r), DICTUM_OK);
+	struct srv_idem got;
+	assert_int_equal(srv_idem_get(f->s, 1, "k1", 0, &got), DICTUM_OK);
+	assert_int_equal(got.status, 201);
+	assert_string_equal(got.body, "{\"id\":1}");
+	assert_string_equal(got.fingerprint, "abc");
+	assert_null(got.location);
+	srv_idem_clear(&got);
+	/* Per key, and expired records are not replayed. */
+	assert_int_equal(srv_idem_get(f->s, 2, "k1", 0, &got), DICTUM_NOTFOUND);
+	assert_int_equal(srv_idem_get(f->s, 1, "k1", 1001, &got), DICTUM_NOTFOUND);
+	assert_int_equal(srv_idem_purge(f->s, 1001), DICTUM_OK);
+	assert_int_equal(srv_idem_get(f->s, 1, "k1", 0, &got), DICTUM_NOTFOUND);
+	/* A rolled-back write leaves no record. */
+	assert_int_equal(srv_store_begin(f->s), DICTUM_OK);
+	assert_int_equal(srv_idem_put(f->s, 1, "k2", &r), DICTUM_OK);
+	assert_int_equal(srv_store_rollback(f->s), DICTUM_OK);
+	assert_int_equal(srv_idem_get(f->s, 1, "k2", 0, &got), DICTUM_NOTFOUND);
+}
+
+static void test_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_key k;
+	int64_t org = make_org_key(f->s, "acme", &k);
+	struct srv_job a = {.org_id = org}, b = {.org_id = org}, got;
+	a.type = strdup("note.export");
+	a.input = strdup("{}");
+	b.type = strdup("note.export");
+	b.input = strdup("{}");
+	assert_int_equal(srv_job_insert(f->s, &a), DICTUM_OK);
+	assert_int_equal(srv_job_insert(f->s, &b), DICTUM_OK);
+	assert_int_equal(srv_job_claim(f->s, &got), DICTUM_OK);
+	assert_string_equal(got.uid, a.uid);
+	assert_int_equal(got.status, SRV_JOB_PROCESSING);
+	assert_int_equal(got.attempts, 1);
+	/* Only queued jobs cancel. */
+	struct srv_job c;
+	assert_int_equal(srv_job_cancel(f->s, org, a.uid, &c), DICTUM_CONFLICT);
+	assert_int_equal(c.status, SRV_JOB_PROCESSING);
+	srv_job_clear(&c);
+	assert_int_equal(srv_job_cancel(f->s, org, b.uid, &c), DICTUM_OK);
+	assert_int_equal(c.status, SRV_JOB_CANCELLED);
+	srv_job_clear(&c);
+	assert_int_equal(srv_job_cancel(f->s, org + 1, b.uid, &c), DICTUM_NOTFOUND);
+	/* A restart queues the interrupted job again. */
+	size_t n = 0;
+	assert_int_equal(srv_job_requeue_stale(f->s, &n), DICTUM_OK);
+	assert_int_equal(n, 1);
+	srv_job_clear(&got);
+	assert_int_equal(srv_job_claim(f->s, &got), DICTUM_OK);
+	assert_int_equal(got.attempts, 2);
+	assert_int_equal(srv_job_finish(f->s, &got, SRV_JOB_COMPLETED, "{\"ok\":true}", NULL, NULL),
+	                 DICTUM_OK);
+	srv_job_clear(&got);
+	assert_int_equal(srv_job_claim(f->s, &got), DICTUM_NOTFOUND);
+	struct srv_job *list = NULL;
+	assert_int_equal(srv_job_list(f->s, org, SRV_JOB_COMPLETED, 0, 10, &list, &n), DICTUM_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].result, "{\"ok\":true}");
+	assert_int_equal(list[0].progress, 100);
+	srv_jobs_free(&list, n);
+	srv_job_clear(&a);
+	srv_job_clear(&b);
+	srv_key_clear(&k);
+}
+
+static void test_deliveries(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_key k;
+	int64_t org = make_org_key(f->s, "acme", &k);
+	struct srv_webhook w;
+	assert_int_equal(srv_webhook_add(f->s, org, "http://127.0.0.1:1/h", "note.created", &w),
+	                 DICTUM_OK);
+	free(w.url);
+	free(w.events);
+	assert_int_equal(srv_event_emit(f->s, org, "note.updated", "{}"), DICTUM_OK);
+	struct srv_delivery d;
+	assert_int_equal(srv_delivery_next(f->s, INT64_MAX - 1, &d), DICTUM_NOTFOUND);
+	assert_int_equal(srv_event_emit(f->s, org, "note.created", "{\"a\":1}"), DICTUM_OK);
+	assert_int_equal(srv_delivery_next(f->s, INT64_MAX - 1, &d), DICTUM_OK);
+	assert_string_equal(d.payload, "{\"a\":1}");
+	assert_int_equal(srv_delivery_retry(f->s, d.id, 5, "HTTP 500"), DICTUM_OK);
+	int64_t due = 0;
+	assert_int_equal(srv_delivery_next_due(f->s, &due), DICTUM_OK);
+	assert_true(due == 5);
+	assert_int_equal(srv_delivery_retry(f->s, d.id, -1, "HTTP 500"), DICTUM_OK);
+	assert_int_equal(srv_delivery_next_due(f->s, &due), DICTUM_OK);
+	assert_true(due == INT64_MAX);
+	srv_delivery_clear(&d);
+	char s1[80], s2[80];
+	assert_int_equal(srv_org_webhook_secret(f->s, org, s1), DICTUM_OK);
+	assert_int_equal(srv_org_webhook_secret(f->s, org, s2), DICTUM_OK);
+	assert_string_equal(s1, s2);
+	assert_true(strncmp(s1, "whsec_", 6) == 0);
+	srv_key_clear(&k);
+}
+
+static void test_foreign_files(void **state)
+{
+	struct fixture *f = *state;
+	char path[4300], err[512];
+	srv_store *s = NULL;
+	snprintf(path, sizeof(path), "%s/text.db", f->dir);
+	FILE *fp = fopen(path, "w");
+	fputs("this is not a database at all", fp);
+	fclose(fp);
+	assert_int_equal(srv_store_open(path, NULL, &s, err, sizeof(err)), DICTUM_NOTDB);
+	assert_non_null(strstr(err, "not a Dictum server database"));
+	assert_null(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_file_mode_and_secret, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deliveries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_files, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,3 +1,4 @@
+#include "asr/postprocess.h"
 #include "cli/cli.h"
 #include "core/lib.h"
 #include "notes/draft.h"
@@ -90,13 +91,28 @@ static char *segments_text(const char *input, char **segments)
 	return out;
 }
 
+/* A recogniser's raw word stream ("chief complaint colon cough period") has
+ * no punctuation of its own: the dictation post-processor writes it out first.
+ * Returns the rendered text, or NULL to use the input as it is. */
+static char *spoken_dictation(const char *text)
+{
+	if (strpbrk(text, ".?!:") || dictation_count_command_words(text) == 0)
+		return NULL;
+	struct dictation_result *r = NULL;
+	char *out = NULL;
+	if (dictation_process(text, &r) == DICTUM_OK)
+		dictation_render(r, &out);
+	dictation_result_free(&r);
+	return out;
+}
+
 static const char *kind_name(unsigned kind)
 {
 	return kind == NOTE_FLAG_DRUG ? "drug" : "number";
 }
 
 static struct json_object *draft_json(const struct note_draft *d, enum note_mode mode,
-                                      int64_t note_id)
+                                      int64_t note_id, const char *transcript)
 {
 	struct json_object *o = json_object_new_object();
 	if (note_id)
@@ -166,6 +182,8 @@ static struct json_object *draft_json(const struct note_draft *d, enum note_mode
 		json_object_array_add(issues, f);
 	}
 	json_object_object_add(o, "unsupported", issues);
+	/* the text the source spans index into (bytes) */
+	json_object_object_add(o, "transcript", json_object_new_string(transcript));
 	return o;
 }
 
@@ -277,7 +295,7 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 	if (patient && !save)
 		return cli_fail("note: --patient goes with --save");
 
-	char *input = NULL, *text = NULL, *segments = NULL;
+	char *input = NULL, *text = NULL, *segments = NULL, *spoken = NULL;
 	size_t len = 0;
 	int rc = file_read_all(argv[optind], 16u << 20, &input, &len);
 	if (rc)
@@ -311,6 +329,8 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 		               strstr(transcript, "Doctor:") || strstr(transcript, "Patient:")
 		           ? NOTE_MODE_AMBIENT
 		           : NOTE_MODE_DICTATION;
+	if (mode == NOTE_MODE_DICTATION && (spoken = spoken_dictation(transcript)))
+		transcript = spoken;
 	rc = note_draft(&engine, transcript, type, specialty, (enum note_mode)mode, &d);
 	if (rc == DICTUM_NOTFOUND) {
 		status = fail_type(type);
@@ -324,7 +344,7 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 	if (save && (status = save_draft(ctx, &d, patient, transcript, segments, &note_id)))
 		goto out;
 	if (json) {
-		cli_print_json(draft_json(&d, (enum note_mode)mode, note_id));
+		cli_print_json(draft_json(&d, (enum note_mode)mode, note_id, transcript));
 	} else if (save) {
 		/* The saved note is read back with `dictum notes show ID`. */
 		printf("%lld\n", (long long)note_id);
@@ -359,5 +379,6 @@ out:
 	free(input);
 	free(text);
 	free(segments);
+	free(spoken);
 	return status;
 }

@@ -114,11 +114,8 @@ static char *sentence_copy(const char *text, size_t len)
 		return NULL;
 	memcpy(s, text, len);
 	s[len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if (isalpha((unsigned char)s[i])) {
-			s[i] = (char)toupper((unsigned char)s[i]);
-			break;
-		}
+	if (len && isalpha((unsigned char)s[0]))
+		s[0] = (char)toupper((unsigned char)s[0]);
 	if (len && !strchr(".?!", s[len - 1])) {
 		s[len] = '.';
 		s[len + 1] = '\0';

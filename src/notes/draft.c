@@ -152,6 +152,7 @@ static const struct {
 	const char *kind, *fallback;
 } route_fallbacks[] = {
     {"cc", "hpi"},
+    {"ap", "assessment"},
     {"interval", "hpi"},
     {"pmh", "hpi"},
     {"psh", "pmh"},

@@ -457,11 +457,8 @@ char *note_toks_sentence(const struct note_toks *ts, size_t from, size_t to)
 	if (k && out[k - 1] != '.')
 		out[k++] = '.';
 	out[k] = '\0';
-	for (size_t i = 0; i < k; i++)
-		if (isalpha((unsigned char)out[i])) {
-			out[i] = (char)toupper((unsigned char)out[i]);
-			break;
-		}
+	if (k && isalpha((unsigned char)out[0]))
+		out[0] = (char)toupper((unsigned char)out[0]);
 	return out;
 }
 

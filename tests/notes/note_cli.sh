@@ -38,6 +38,11 @@ PY
 printf '# Plan\nStart amoxicillin 500 mg.\n' >"$tmp/dict.txt"
 out=$("$dictum" note --type clinicNote --mode dictation "$tmp/dict.txt")
 check "dictation: plan goes to Assessment and Plan" grep -qx 'Start amoxicillin 500 mg.' <<<"$out"
+out=$(echo "chief complaint colon ear pain period history of present illness colon six year old boy with two days of left ear pain period new paragraph assessment and plan colon otitis media period amoxicillin forty five milligrams per kilogram twice daily period" |
+  "$dictum" note --type clinicNote --mode dictation -)
+check "dictation: a raw spoken word stream goes through the post-processor" grep -qx 'Ear pain.' <<<"$out"
+check "dictation: spoken numbers and units" grep -qx '6-year-old boy with 2 days of left ear pain.' <<<"$out"
+check "dictation: spoken header routes to Assessment and Plan" grep -qx 'Otitis media.' <<<"$out"
 out=$("$dictum" note --type psychiatricEvaluation --specialty psychiatry "$tmp/visit.txt")
 check "another note type drafts" grep -q 'Reports a 3-day history of cough.' <<<"$out"
 printf '[{"speaker":"doctor","text":"any fever?","start":0,"end":1},{"speaker":"patient","text":"no.","start":1,"end":2}]' >"$tmp/seg.json"

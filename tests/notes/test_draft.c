@@ -86,6 +86,22 @@ static void test_dictation_headers(void **state)
 	note_draft_clear(&d);
 }
 
+/* The speech engine's dictation post-processor renders "Title:" lines. */
+static void test_dictation_rendered(void **state)
+{
+	(void)state;
+	struct note_draft d;
+	draft(
+	    "Chief Complaint:\nAbdominal pain.\n\nPhysical Exam:\nTenderness at McBurney point.\n\n"
+	    "Assessment and Plan:\nPossible appendicitis. Surgical consult.",
+	    "edTriageNote", NOTE_MODE_DICTATION, &d);
+	has(&d, "cc", "Abdominal pain.");
+	/* no assessment section in a triage note: it goes to the triage assessment */
+	has(&d, "triage", "Possible appendicitis.\nSurgical consult.");
+	assert_false(strstr(section(&d, "cc"), "appendicitis"));
+	note_draft_clear(&d);
+}
+
 static void test_dictation_scratch_that(void **state)
 {
 	(void)state;
@@ -306,6 +322,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dictation_headers),
+	    cmocka_unit_test(test_dictation_rendered),
 	    cmocka_unit_test(test_dictation_scratch_that),
 	    cmocka_unit_test(test_dictation_unheaded),
 	    cmocka_unit_test(test_ambient_rules),

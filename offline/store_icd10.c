@@ -254,8 +254,9 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 	static const char by_words[] =
 	    "SELECT c.code, c.description, c.synonyms, c.curated FROM icd10_fts f "
 	    "JOIN icd10_codes c ON c.id = f.rowid WHERE icd10_fts MATCH ?1 "
-	    "ORDER BY bm25(icd10_fts, 1.0, 2.0) * (CASE WHEN c.synonyms != '' THEN 1.5 "
-	    "ELSE 1.0 END), length(c.code), c.code LIMIT ?2";
+	    "ORDER BY instr('|' || c.synonyms || '|', '|' || ?3 || '|') = 0, "
+	    "lower(c.description) != ?3, bm25(icd10_fts, 1.0, 2.0) * (CASE WHEN c.synonyms != '' "
+	    "THEN 1.5 ELSE 1.0 END), length(c.code), c.code LIMIT ?2";
 	*list = NULL;
 	*count = 0;
 	if (str_empty(query))
@@ -278,6 +279,13 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 		icd10_rows_free(list, *count);
 		*count = 0;
 	}
+	/* An exact synonym or description ranks first. */
+	char lowered[256];
+	size_t k = 0;
+	for (const char *p = query; *p && k < sizeof(lowered) - 1; p++)
+		lowered[k++] = (char)tolower((unsigned char)*p);
+	lowered[k] = '\0';
+	str_trim(lowered);
 	static const char *const ops[] = {" AND ", " OR "};
 	for (size_t i = 0; i < 2 && !result && !*count; i++) {
 		char *fq = fts_query(query, ops[i]);
@@ -290,6 +298,7 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 		}
 		store_bind_text(st, 1, fq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+		store_bind_text(st, 3, lowered);
 		icd10_rows_free(list, *count);
 		result = store_collect(s, st, (void **)list, count, sizeof(**list), row_fill);
 		sqlite3_finalize(st);

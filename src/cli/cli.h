@@ -64,5 +64,8 @@ int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv);
 int cli_server_db(struct cli_ctx *ctx, const char *db, char *out, size_t size);
 int cmd_note(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_templates(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_icd10(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_billing(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_hcc(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

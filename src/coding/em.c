@@ -248,9 +248,13 @@ static const struct {
     {"fluids", EM_LOW, "hydration"},
 };
 
+/* Whether cue occurs in low starting at a word boundary. */
 static bool has_cue(const char *low, const char *cue)
 {
-	return strstr(low, cue) != NULL;
+	for (const char *at = strstr(low, cue); at; at = strstr(at + 1, cue))
+		if (at == low || !isalnum((unsigned char)at[-1]) || !isalnum((unsigned char)cue[0]))
+			return true;
+	return false;
 }
 
 static bool any_cue(const char *low, const char *const *cues, size_t n, const char **which)
@@ -540,7 +544,10 @@ int em_evaluate(const char *text, const struct icd_result *icd, enum em_setting 
 	eval_problems(text, low, icd, &out->problems);
 	eval_data(low, &out->data);
 	eval_risk(low, &out->risk);
-	out->mdm = middle_of_three(out->problems.level, out->data.level, out->risk.level);
+	/* No problem addressed: no MDM (99211 / 99281 territory). */
+	out->mdm = out->problems.level == EM_NONE
+	               ? EM_NONE
+	               : middle_of_three(out->problems.level, out->data.level, out->risk.level);
 	out->minutes = find_minutes(low);
 	const struct em_table *t = table_for(out->setting, out->patient);
 	int mdm_rank = (int)out->mdm, time_rank = -1;
@@ -570,7 +577,7 @@ int em_evaluate(const char *text, const struct icd_result *icd, enum em_setting 
 		for (int k = 0; k < 3; k++)
 			short_of += els[k]->level < (enum em_level)l;
 		/* Two of three at level l: list the elements below it. */
-		for (int k = 0; k < 3 && short_of > 1 - 0; k++)
+		for (int k = 0; k < 3 && short_of > 0; k++)
 			if (els[k]->level < (enum em_level)l)
 				add_need(out, "%s: %s", names[k], needs[k][l]);
 		break;

@@ -116,7 +116,7 @@ int hcc_evaluate(const struct coding *c, const struct icd_result *icd, struct hc
 			            strlen(opportunity_hints[k].prefix)) == 0)
 				hint = opportunity_hints[k].hint;
 		int cat_hcc = 0;
-		if (hint || (!mapped && category_has_hcc(c, code, &cat_hcc))) {
+		if (hint || (!mapped && code[0] != 'Z' && category_has_hcc(c, code, &cat_hcc))) {
 			struct hcc_opportunity *o = &out->opps[out->nopps++];
 			str_copy(o->code, icd->codes[i].code, sizeof(o->code));
 			if (hint)

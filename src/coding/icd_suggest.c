@@ -10,9 +10,9 @@
 /* ---- words ---- */
 
 static const char *const stop_words[] = {
-    "a",  "an",       "the", "of",   "in",  "on",   "to",   "and",  "or",  "for",
-    "by", "at",       "as",  "is",   "are", "was",  "were", "be",   "his", "her",
-    "my", "mellitus", "nos", "type", "due", "from", "has",  "have", "s",   "this",
+    "a",  "an",       "the", "of",  "in",   "on",  "to",   "and", "or",   "for",
+    "by", "at",       "as",  "is",  "are",  "was", "were", "be",  "his",  "her",
+    "my", "mellitus", "nos", "due", "from", "has", "have", "s",   "this",
 };
 
 /* Speech-recognition misspellings, British spellings and number words. */
@@ -308,7 +308,6 @@ static const struct {
     {"complains", T_TERM, PRE},
     {"reports", T_TERM, PRE},
     {"now", T_TERM, PRE},
-    {"with", T_TERM, PRE},
     {"has", T_TERM, PRE},
     {"no change", T_PSEUDO, PRE},
     {"no increase", T_PSEUDO, PRE},
@@ -523,7 +522,7 @@ bool icd_code_threatens(const char *code)
  * diagnosis. a and b are '|'-separated code prefixes (no dot). When both
  * are present: result (if any) is added with a's evidence, and a and/or b
  * are dropped. Rows apply in order, repeatedly, until nothing changes. */
-enum { DROP_A = 1, DROP_B = 2 };
+enum { DROP_A = 1, DROP_B = 2, IF_MISSING = 4 };
 static const struct combo {
 	const char *a, *b, *result;
 	unsigned drop;
@@ -546,6 +545,9 @@ static const struct combo {
     {"E109", "E162|E1649", "E10649", DROP_A | DROP_B, "type 1 diabetes with hypoglycemia"},
     {"E109", "H3500|H35009", "E10319", DROP_A | DROP_B, "type 1 diabetes with retinopathy"},
     {"E109", "I739", "E1051", DROP_A | DROP_B, "type 1 diabetes with peripheral angiopathy"},
+    {"R6520|R6521", "A40|A41|A021|A227|A267|A327|A427|B377|A01|T814|T8144", "A419", IF_MISSING,
+     "severe sepsis/septic shock: code first the systemic infection (A41.9 when the organism is "
+     "not stated)"},
     {"I10", "N185|N186", "I120", DROP_A,
      "hypertension with CKD stage 5/ESRD: I12.0 (code also N18)"},
     {"I10", "N18", "I129", DROP_A, "hypertension with CKD: I12.9 (code also the N18 stage)"},
@@ -738,11 +740,16 @@ static void apply_episode(const struct coding *c, char episode, struct found *f)
 	}
 }
 
-static bool nonspecific(const struct coding *c, const char *code)
+/* How unspecific a code's description is: "unspecified", "uncomplicated"
+ * and "without complications" each count one. */
+static int nonspecific(const struct coding *c, const char *code)
 {
-	int i = coding_find_code(c, code);
-	return i >= 0 &&
-	       (strstr(c->descs[i], "nspecified") || strstr(c->descs[i], "without complications"));
+	static const char *const words[] = {"nspecified", "uncomplicated", "without complications"};
+	int i = coding_find_code(c, code), n = 0;
+	for (size_t k = 0; i >= 0 && k < sizeof(words) / sizeof(*words); k++)
+		for (const char *p = strstr(c->descs[i], words[k]); p; p = strstr(p + 1, words[k]))
+			n++;
+	return n;
 }
 
 static int find_index(const struct work *w, const char *alts, size_t skip)
@@ -767,6 +774,19 @@ static int apply_rules(const struct coding *c, struct work *w)
 				    !code_in(fa->code, combos[r].a))
 					continue;
 				int j = find_index(w, combos[r].b, i);
+				if (combos[r].drop & IF_MISSING) {
+					if (j >= 0 ||
+					    find_index(w, combos[r].result, (size_t)-1) >= 0 ||
+					    coding_find_code(c, combos[r].result) < 0)
+						continue;
+					struct found add = *fa;
+					str_copy(add.code, combos[r].result, sizeof(add.code));
+					str_copy(add.note, combos[r].note, sizeof(add.note));
+					if (push(w, &add))
+						return DICTUM_NOMEM;
+					changed = true;
+					break;
+				}
 				if (j < 0)
 					continue;
 				struct found add = *fa;
@@ -805,7 +825,7 @@ static int apply_rules(const struct coding *c, struct work *w)
 				if (j != i && !w->f[j].dropped && w->f[j].ctx == ICD_AFFIRMED &&
 				    strncmp(w->f[j].code, fa->code, 3) == 0 &&
 				    strcmp(w->f[j].code, fa->code) != 0 &&
-				    !nonspecific(c, w->f[j].code)) {
+				    nonspecific(c, w->f[j].code) < nonspecific(c, fa->code)) {
 					fa->dropped = true;
 					changed = true;
 					break;

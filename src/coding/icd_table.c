@@ -349,6 +349,21 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	return DICTUM_OK;
 }
 
+/* Where a description's ", unspecified" tail starts when at most two words
+ * follow ("Pneumonia, unspecified organism"), else NULL: "Insect bite of
+ * unspecified part of neck" must not become "insect bite". */
+static char *strip_point(char *desc)
+{
+	char *u = strstr(desc, ", unspecified");
+	if (!u || u == desc)
+		return NULL;
+	int words = 0;
+	for (const char *p = u + 13; *p; p++)
+		if (*p == ' ' || *p == ',')
+			words++;
+	return words <= 1 ? u : NULL;
+}
+
 /* Adds the description and its spoken variants: without ", unspecified
  * ..." tails, without parentheses, and with the parenthesised words. */
 static int add_description(struct coding *c, uint32_t code, const char *desc)
@@ -360,10 +375,8 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return result;
 	if (strncmp(buf, "Other ", 6) == 0)
 		return DICTUM_OK;
-	char *u = strstr(buf, ", unspecified");
-	if (!u)
-		u = strstr(buf, " unspecified");
-	if (u && u != buf && (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
+	char *u = strip_point(buf);
+	if (u && (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
 		return result;
 	char *p = strchr(buf, '(');
 	if (p) {
@@ -380,9 +393,8 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		alt[k] = '\0';
 		if ((result = add_phrase(c, code, alt, k, PH_VARIANT)))
 			return result;
-		u = strstr(alt, ", unspecified");
-		if (u && u != alt &&
-		    (result = add_phrase(c, code, alt, (size_t)(u - alt), PH_VARIANT)))
+		u = strip_point(alt);
+		if (u && (result = add_phrase(c, code, alt, (size_t)(u - alt), PH_VARIANT)))
 			return result;
 	}
 	return DICTUM_OK;

@@ -1,0 +1,466 @@
+/* The coding engine case by case, on a real store loaded with the curated
+ * table: negation, uncertainty, family and personal history, combination
+ * codes, laterality, episode of care, spans, E/M levels, HCC, CPT. */
+#include "testutil.h"
+
+#include "coding/coding.h"
+#include "core/lib.h"
+#include "offline/store.h"
+#include "offline/store_icd10.h"
+
+#include <json-c/json.h>
+
+static char *dir;
+static store *st;
+static struct coding *engine;
+
+static int group_setup(void **state)
+{
+	dir = test_tmpdir();
+	char path[4200], err[512] = "";
+	snprintf(path, sizeof(path), "%s/dictum.db", dir);
+	if (store_open(path, &st, err, sizeof(err)) != DICTUM_OK)
+		return -1;
+	if (coding_open(st, &engine, err, sizeof(err)) != DICTUM_OK) {
+		fprintf(stderr, "coding_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	coding_close(&engine);
+	store_close(&st);
+	test_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* The suggestion for code, or NULL. */
+static const struct icd_suggestion *find(const struct icd_result *r, const char *code)
+{
+	for (size_t i = 0; i < r->ncodes; i++)
+		if (strcmp(r->codes[i].code, code) == 0)
+			return &r->codes[i];
+	return NULL;
+}
+
+static void suggest(const char *text, struct icd_result *r)
+{
+	assert_int_equal(icd_suggest(engine, text, NULL, r), DICTUM_OK);
+}
+
+static void expect(const char *text, const char *const *want, const char *const *not_want)
+{
+	struct icd_result r;
+	suggest(text, &r);
+	for (size_t i = 0; want && want[i]; i++)
+		if (!find(&r, want[i]))
+			fail_msg("\"%s\": expected %s", text, want[i]);
+	for (size_t i = 0; not_want && not_want[i]; i++)
+		if (find(&r, not_want[i]))
+			fail_msg("\"%s\": did not expect %s", text, not_want[i]);
+	icd_result_free(&r);
+}
+
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_curated_loaded(void **state)
+{
+	int64_t total = 0, curated = 0;
+	assert_int_equal(store_icd10_count(st, &total, &curated), DICTUM_OK);
+	assert_true(curated >= 2000);
+	assert_true(coding_phrase_count(engine) > coding_code_count(engine));
+	/* A second open finds the table loaded and does not reload it. */
+	struct coding *again = NULL;
+	char err[256];
+	assert_int_equal(coding_open(st, &again, err, sizeof(err)), DICTUM_OK);
+	assert_int_equal(coding_code_count(again), coding_code_count(engine));
+	coding_close(&again);
+	assert_null(again);
+}
+
+static void test_abbreviations_and_synonyms(void **state)
+{
+	expect("Hx: HTN, HLD, GERD, OSA on CPAP.", L("I10", "E78.5", "K21.9", "G47.33"), NULL);
+	expect("Assessment: CHF and COPD, stable.", L("I50.9", "J44.9"), NULL);
+	expect("AFib on apixaban.", L("I48.91", "Z79.01"), NULL);
+	expect("Dx: UTI.", L("N39.0"), NULL);
+	expect("URI symptoms for two days.", L("J06.9"), NULL);
+	expect("High blood pressure and high cholesterol.", L("I10", "E78.5"), NULL);
+	expect("CKD 3a noted on labs.", L("N18.31"), NULL);
+}
+
+static void test_misspellings(void **state)
+{
+	/* speech recognition spellings */
+	expect("History of hypertention and diabetis type 2.", L("I10"), NULL);
+	expect("Likely numonia was excluded; she has asthama.", L("J45.909"), L("J18.9"));
+	expect("Type II diabetes.", L("E11.9"), NULL);
+}
+
+static void test_negation(void **state)
+{
+	expect("Patient denies chest pain.", NULL, L("R07.9"));
+	expect("No fever. Has a cough.", L("R05.9"), L("R50.9"));
+	expect("Negative for nausea, vomiting, or diarrhea.", NULL, L("R11.0", "R11.10", "R19.7"));
+	expect("Pneumonia was ruled out.", NULL, L("J18.9"));
+	expect("Denies fever but reports chest pain.", L("R07.9"), L("R50.9"));
+	/* a pseudo-trigger does not negate */
+	expect("No change in her chronic cough.", L("R05.3"), NULL);
+}
+
+static void test_uncertainty(void **state)
+{
+	/* outpatient: code the symptom, not the suspected condition */
+	expect("Cough and fever. Rule out pneumonia.", L("R05.9", "R50.9"), L("J18.9"));
+	expect("Possible appendicitis.", NULL, L("K35.80"));
+	struct icd_options inpatient = {true};
+	struct icd_result r;
+	assert_int_equal(icd_suggest(engine, "Probable pneumonia.", &inpatient, &r), DICTUM_OK);
+	assert_non_null(find(&r, "J18.9"));
+	icd_result_free(&r);
+}
+
+static void test_family_history(void **state)
+{
+	expect("Family history of colon cancer.", L("Z80.0"), L("C18.9"));
+	expect("Her mother had breast cancer.", L("Z80.3"), L("C50.919"));
+	expect("Father with diabetes.", L("Z83.3"), L("E11.9"));
+	expect("Family History:\nStroke in her father.\nSocial History:\nSmoker.",
+	       L("Z82.3", "F17.210"), L("I63.9"));
+	expect("No family history of colon cancer.", NULL, L("Z80.0", "C18.9"));
+}
+
+static void test_personal_history(void **state)
+{
+	expect("History of DVT, off anticoagulation.", L("Z86.718"), L("I82.409"));
+	expect("History of breast cancer, status post mastectomy.", L("Z85.3"), L("C50.919"));
+	expect("Pneumonia resolved.", L("Z87.01"), L("J18.9"));
+	/* chronic conditions documented as history are still current */
+	expect("History of hypertension on lisinopril.", L("I10"), NULL);
+}
+
+static void test_combination_codes(void **state)
+{
+	expect("Type 2 diabetes with diabetic CKD stage 3a.", L("E11.22", "N18.31"),
+	       L("E11.9", "N18.9"));
+	expect("T2DM. CKD stage 4.", L("E11.22", "N18.4"), L("E11.9"));
+	expect("Hypertension and CKD stage 3b.", L("I12.9", "N18.32"), L("I10"));
+	expect("Hypertension. ESRD on dialysis.", L("I12.0", "N18.6", "Z99.2"), L("I10"));
+	expect("Hypertension with chronic diastolic heart failure.", L("I11.0", "I50.32"),
+	       L("I10"));
+	expect("HTN, CKD 3a and HFrEF.", L("I13.0", "N18.31", "I50.22"), L("I10", "I12.9"));
+	expect("Type 2 diabetes with peripheral neuropathy.", L("E11.42"), L("E11.9", "G62.9"));
+	expect("Uncontrolled diabetes.", L("E11.65"), NULL);
+	expect("Septic shock.", L("A41.9", "R65.21"), NULL);
+}
+
+static void test_excludes_and_integral(void **state)
+{
+	/* Excludes1: single-episode depression with recurrent; prediabetes with diabetes */
+	expect("Depression. Recurrent major depression, moderate.", L("F33.1"),
+	       L("F32.9", "F32.A"));
+	expect("Prediabetes. Type 2 diabetes.", L("E11.9"), L("R73.03"));
+	/* symptoms integral to a definitive diagnosis */
+	expect("Dysuria. UTI.", L("N39.0"), L("R30.0"));
+	expect("Otitis media with ear pain.", L("H66.90"), L("H92.09"));
+	/* a nonspecific code gives way to a specific one of its category */
+	expect("Asthma. Asthma exacerbation.", L("J45.901"), L("J45.909"));
+}
+
+static void test_laterality_and_episode(void **state)
+{
+	expect("Sprained left ankle.", L("S93.402A"), L("S93.409A"));
+	expect("Pain in the right knee.", L("M25.561"), L("M25.569"));
+	expect("Otitis media, right ear.", L("H66.91"), NULL);
+	expect("Cerumen impaction bilaterally.", L("H61.23"), NULL);
+	expect("Follow-up visit for left ankle sprain, healing.", L("S93.402D"), L("S93.402A"));
+}
+
+static void test_spans_are_exact(void **state)
+{
+	const char *text = "Assessment:\n1. Essential hypertension.\n2. Denies chest pain.\n"
+	                   "3. Type 2 diabetes mellitus with hyperglycemia.";
+	struct icd_result r;
+	suggest(text, &r);
+	assert_true(r.ncodes >= 2);
+	for (size_t i = 0; i < r.ncodes; i++) {
+		const struct icd_suggestion *s = &r.codes[i];
+		assert_true(s->span_start >= 0 && s->span_end <= (int)strlen(text));
+		assert_int_equal((int)strlen(s->evidence), s->span_end - s->span_start);
+		assert_memory_equal(text + s->span_start, s->evidence, strlen(s->evidence));
+		assert_true(s->score > 0 && s->score <= 1);
+	}
+	const struct icd_suggestion *e = find(&r, "E11.65");
+	assert_non_null(e);
+	assert_string_equal(e->evidence, "Type 2 diabetes mellitus with hyperglycemia");
+	const struct icd_suggestion *h = find(&r, "I10");
+	assert_non_null(h);
+	assert_string_equal(h->evidence, "Essential hypertension");
+	assert_int_equal(h->span_start, 15);
+	assert_int_equal(r.nskipped, 1);
+	assert_string_equal(r.skipped[0].code, "R07.9");
+	assert_int_equal(r.skipped[0].context, ICD_NEGATED);
+	icd_result_free(&r);
+	/* empty and symbol-only text */
+	suggest("", &r);
+	assert_int_equal(r.ncodes, 0);
+	icd_result_free(&r);
+	suggest("... ;; !!", &r);
+	assert_int_equal(r.ncodes, 0);
+	icd_result_free(&r);
+}
+
+static void test_search(void **state)
+{
+	struct icd10_row *rows = NULL;
+	size_t n = 0;
+	assert_int_equal(store_icd10_search(st, "type 2 diabetes with ckd", 10, &rows, &n),
+	                 DICTUM_OK);
+	assert_true(n > 0);
+	assert_string_equal(rows[0].code, "E1122");
+	icd10_rows_free(&rows, n);
+	assert_int_equal(store_icd10_search(st, "E11.2", 10, &rows, &n), DICTUM_OK);
+	assert_true(n >= 3);
+	for (size_t i = 0; i < n; i++)
+		assert_memory_equal(rows[i].code, "E112", 4);
+	icd10_rows_free(&rows, n);
+	assert_int_equal(store_icd10_search(st, "afib", 5, &rows, &n), DICTUM_OK);
+	assert_true(n > 0);
+	assert_string_equal(rows[0].code, "I4891");
+	icd10_rows_free(&rows, n);
+	/* search syntax never reaches SQLite */
+	assert_int_equal(store_icd10_search(st, "\"NEAR( OR * -", 5, &rows, &n), DICTUM_OK);
+	icd10_rows_free(&rows, n);
+	assert_int_equal(store_icd10_search(st, "", 5, &rows, &n), DICTUM_INVAL);
+}
+
+static void level(const char *text, enum em_setting setting, enum em_patient patient,
+                  const char *want)
+{
+	struct icd_result icd;
+	struct icd_options o = {setting == EM_INPATIENT_INITIAL ||
+	                        setting == EM_INPATIENT_SUBSEQUENT};
+	assert_int_equal(icd_suggest(engine, text, &o, &icd), DICTUM_OK);
+	struct em_result em;
+	assert_int_equal(em_evaluate(text, &icd, setting, patient, &em), DICTUM_OK);
+	if (strcmp(em.code, want) != 0)
+		fail_msg(
+		    "\"%.60s...\": E/M %s, expected %s (MDM %s: problems %s, data %s, risk %s)",
+		    text, em.code, want, em_level_name(em.mdm), em_level_name(em.problems.level),
+		    em_level_name(em.data.level), em_level_name(em.risk.level));
+	icd_result_free(&icd);
+}
+
+/* One crafted note per level. */
+static const char note_minimal[] = "Blood pressure check with the nurse. Vitals recorded.";
+static const char note_straightforward[] = "Cerumen impaction of the left ear. Cerumen removed.";
+static const char note_low[] = "Hypertension, stable on lisinopril. BMP and lipid panel ordered.";
+static const char note_moderate[] =
+    "Type 2 diabetes, poorly controlled. Hypertension stable. Reviewed A1c and BMP. "
+    "Lipid panel ordered. Increase metformin to 1000 mg twice daily.";
+static const char note_high[] =
+    "Chest pain and shortness of breath. EKG personally reviewed: ST elevation. Troponin "
+    "ordered. Discussed with cardiology. Admit to the hospital for acute myocardial infarction.";
+
+static void test_em_office(void **state)
+{
+	level(note_minimal, EM_OFFICE, EM_PATIENT_ESTABLISHED, "99211");
+	level(note_straightforward, EM_OFFICE, EM_PATIENT_ESTABLISHED, "99212");
+	level(note_low, EM_OFFICE, EM_PATIENT_ESTABLISHED, "99213");
+	level(note_moderate, EM_OFFICE, EM_PATIENT_ESTABLISHED, "99214");
+	level(note_high, EM_OFFICE, EM_PATIENT_ESTABLISHED, "99215");
+	level(note_straightforward, EM_OFFICE, EM_PATIENT_NEW, "99202");
+	level(note_low, EM_OFFICE, EM_PATIENT_NEW, "99203");
+	level(note_moderate, EM_OFFICE, EM_PATIENT_NEW, "99204");
+	level(note_high, EM_OFFICE, EM_PATIENT_NEW, "99205");
+	/* total time wins when it supports a higher level */
+	level("Hypertension stable. Continue lisinopril 10 mg. Total time spent: 42 minutes.",
+	      EM_OFFICE, EM_PATIENT_ESTABLISHED, "99215");
+	level("New patient visit. Hypertension. Total time 31 minutes.", EM_OFFICE, EM_PATIENT_NEW,
+	      "99203");
+}
+
+static void test_em_ed_and_hospital(void **state)
+{
+	level(note_minimal, EM_ED, EM_PATIENT_AUTO, "99281");
+	level(note_straightforward, EM_ED, EM_PATIENT_AUTO, "99282");
+	level(note_low, EM_ED, EM_PATIENT_AUTO, "99283");
+	level(note_moderate, EM_ED, EM_PATIENT_AUTO, "99284");
+	level(note_high, EM_ED, EM_PATIENT_AUTO, "99285");
+	level(note_low, EM_INPATIENT_INITIAL, EM_PATIENT_AUTO, "99221");
+	level(note_moderate, EM_INPATIENT_INITIAL, EM_PATIENT_AUTO, "99222");
+	level(note_high, EM_INPATIENT_INITIAL, EM_PATIENT_AUTO, "99223");
+	level(note_low, EM_INPATIENT_SUBSEQUENT, EM_PATIENT_AUTO, "99231");
+	level(note_moderate, EM_INPATIENT_SUBSEQUENT, EM_PATIENT_AUTO, "99232");
+	level(note_high, EM_INPATIENT_SUBSEQUENT, EM_PATIENT_AUTO, "99233");
+	level("Discharge summary. Pneumonia treated.", EM_DISCHARGE, EM_PATIENT_AUTO, "99238");
+	level("Discharge summary. Pneumonia treated. Total time 45 minutes.", EM_DISCHARGE,
+	      EM_PATIENT_AUTO, "99239");
+}
+
+static void test_em_reasoning(void **state)
+{
+	struct icd_result icd;
+	suggest(note_moderate, &icd);
+	struct em_result em;
+	assert_int_equal(em_evaluate(note_moderate, &icd, EM_AUTO, EM_PATIENT_AUTO, &em),
+	                 DICTUM_OK);
+	assert_int_equal(em.setting, EM_OFFICE);
+	assert_int_equal(em.patient, EM_PATIENT_ESTABLISHED);
+	assert_int_equal(em.mdm, EM_MODERATE);
+	assert_true(em.problems.nreasons >= 2);
+	assert_true(em.data.nreasons >= 3);
+	assert_string_equal(em.next_code, "99215");
+	assert_true(em.nneeds >= 2);
+	icd_result_free(&icd);
+	/* the setting is read from the note when not given */
+	assert_int_equal(em_evaluate("Emergency department visit. Ankle sprain.", NULL, EM_AUTO,
+	                             EM_PATIENT_AUTO, &em),
+	                 DICTUM_OK);
+	assert_int_equal(em.setting, EM_ED);
+}
+
+static void test_hcc(void **state)
+{
+	struct billing_result b;
+	/* hierarchy: diabetes with complications (37) outranks without (38) */
+	const char *text = "Type 2 diabetes with diabetic CKD stage 3a. Type 1 diabetes.";
+	struct icd_result icd;
+	suggest("Type 2 diabetes with diabetic neuropathy. CKD stage 4. Morbid obesity, BMI 41.",
+	        &icd);
+	struct hcc_result h;
+	assert_int_equal(hcc_evaluate(engine, &icd, &h), DICTUM_OK);
+	bool has37 = false, has327 = false, has48 = false;
+	for (size_t i = 0; i < h.nitems; i++) {
+		has37 |= h.items[i].hcc == 37 && !h.items[i].dropped_by;
+		has327 |= h.items[i].hcc == 327 && !h.items[i].dropped_by;
+		has48 |= h.items[i].hcc == 48;
+	}
+	assert_true(has37);
+	assert_true(has327);
+	assert_true(has48);
+	hcc_result_free(&h);
+	icd_result_free(&icd);
+	/* CKD 5 (326) drops CKD 4 (327) */
+	suggest("CKD stage 4. CKD stage 5.", &icd);
+	assert_int_equal(hcc_evaluate(engine, &icd, &h), DICTUM_OK);
+	bool dropped = false;
+	for (size_t i = 0; i < h.nitems; i++)
+		if (h.items[i].hcc == 327)
+			dropped = h.items[i].dropped_by == 326;
+	assert_true(dropped);
+	hcc_result_free(&h);
+	icd_result_free(&icd);
+	/* opportunities: diabetes without complications, CKD without stage,
+	 * depression without severity */
+	suggest("Type 2 diabetes. Major depression.", &icd);
+	assert_int_equal(hcc_evaluate(engine, &icd, &h), DICTUM_OK);
+	int found = 0;
+	for (size_t i = 0; i < h.nopps; i++)
+		found +=
+		    strcmp(h.opps[i].code, "E11.9") == 0 || strcmp(h.opps[i].code, "F32.9") == 0;
+	assert_int_equal(found, 2);
+	hcc_result_free(&h);
+	icd_result_free(&icd);
+	suggest("Chronic kidney disease.", &icd);
+	assert_int_equal(hcc_evaluate(engine, &icd, &h), DICTUM_OK);
+	assert_int_equal(h.nopps, 1);
+	assert_string_equal(h.opps[0].code, "N18.9");
+	assert_non_null(strstr(h.opps[0].hint, "stage"));
+	hcc_result_free(&h);
+	icd_result_free(&icd);
+	/* billing ties it together; the E/M code leads the CPT list */
+	assert_int_equal(coding_billing(engine, text, NULL, &b), DICTUM_OK);
+	assert_true(b.cpt.nitems >= 1);
+	assert_string_equal(b.cpt.items[0].code, b.em.code);
+	struct json_object *j = billing_result_json(&b);
+	assert_non_null(j);
+	json_object_put(j);
+	billing_result_free(&b);
+}
+
+static void test_cpt(void **state)
+{
+	struct cpt_result r;
+	assert_int_equal(cpt_find("ECG done. Knee injection performed. Laceration repair, 2 cm. "
+	                          "No spirometry today.",
+	                          &r),
+	                 DICTUM_OK);
+	bool ecg = false, knee = false, lac = false, spiro = false;
+	for (size_t i = 0; i < r.nitems; i++) {
+		ecg |= strcmp(r.items[i].code, "93000") == 0;
+		knee |= strcmp(r.items[i].code, "20610") == 0;
+		lac |= strcmp(r.items[i].code, "12001") == 0;
+		spiro |= strcmp(r.items[i].code, "94010") == 0;
+	}
+	assert_true(ecg && knee && lac);
+	assert_false(spiro);
+	cpt_result_free(&r);
+}
+
+static void test_import_replaces(void **state)
+{
+	char path[4200], err[512];
+	snprintf(path, sizeof(path), "%s/icd10cm-codes-2031.txt", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("A000    Cholera due to Vibrio cholerae 01, biovar cholerae\n"
+	      "I10     Essential (primary) hypertension\n"
+	      "Z9999   A made-up code for this test\n",
+	      f);
+	fclose(f);
+	size_t n = 0;
+	assert_int_equal(icd_import_file(st, path, NULL, &n, err, sizeof(err)), DICTUM_OK);
+	assert_int_equal(n, 3);
+	char *fy = NULL;
+	assert_int_equal(store_meta_get(st, "icd10_fiscal_year", &fy), DICTUM_OK);
+	assert_string_equal(fy, "2031");
+	free(fy);
+	struct icd10_row row;
+	assert_int_equal(store_icd10_get(st, "Z99.99", &row), DICTUM_OK);
+	icd10_row_clear(&row);
+	/* curated codes stay; a second import replaces the first */
+	assert_int_equal(store_icd10_get(st, "E11.22", &row), DICTUM_OK);
+	icd10_row_clear(&row);
+	f = fopen(path, "w");
+	fputs("A000    Cholera due to Vibrio cholerae 01, biovar cholerae\n", f);
+	fclose(f);
+	assert_int_equal(icd_import_file(st, path, "2032", &n, err, sizeof(err)), DICTUM_OK);
+	assert_int_equal(store_icd10_get(st, "Z99.99", &row), DICTUM_NOTFOUND);
+	/* not a codes file: nothing changes */
+	f = fopen(path, "w");
+	fputs("{\"json\": true}\nthis is not a code table\n", f);
+	fclose(f);
+	assert_int_equal(icd_import_file(st, path, NULL, &n, err, sizeof(err)), DICTUM_INVAL);
+	assert_non_null(strstr(err, "not an ICD-10-CM codes file"));
+	assert_int_equal(store_icd10_get(st, "A00.0", &row), DICTUM_OK);
+	icd10_row_clear(&row);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_curated_loaded),
+	    cmocka_unit_test(test_abbreviations_and_synonyms),
+	    cmocka_unit_test(test_misspellings),
+	    cmocka_unit_test(test_negation),
+	    cmocka_unit_test(test_uncertainty),
+	    cmocka_unit_test(test_family_history),
+	    cmocka_unit_test(test_personal_history),
+	    cmocka_unit_test(test_combination_codes),
+	    cmocka_unit_test(test_excludes_and_integral),
+	    cmocka_unit_test(test_laterality_and_episode),
+	    cmocka_unit_test(test_spans_are_exact),
+	    cmocka_unit_test(test_search),
+	    cmocka_unit_test(test_em_office),
+	    cmocka_unit_test(test_em_ed_and_hospital),
+	    cmocka_unit_test(test_em_reasoning),
+	    cmocka_unit_test(test_hcc),
+	    cmocka_unit_test(test_cpt),
+	    cmocka_unit_test(test_import_replaces),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

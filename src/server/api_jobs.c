@@ -50,8 +50,17 @@ char *api_job_event_payload(const struct srv_job *j)
 	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j->status)));
 	json_object_object_add(o, "created_at", json_object_new_string(j->created_at));
 	json_object_object_add(o, "updated_at", json_object_new_string(j->updated_at));
-	if (j->status == SRV_JOB_COMPLETED && j->result)
-		json_object_object_add(o, "result", json_tokener_parse(j->result));
+	/* Seed 001's payloads carry the outcome's fields at the top level. */
+	struct json_object *result =
+	    j->status == SRV_JOB_COMPLETED && j->result ? json_tokener_parse(j->result) : NULL;
+	if (json_object_is_type(result, json_type_object)) {
+		json_object_object_foreach(result, key, val)
+		{
+			if (!json_object_object_get_ex(o, key, NULL))
+				json_object_object_add(o, key, json_object_get(val));
+		}
+	}
+	json_object_put(result);
 	if (j->status == SRV_JOB_FAILED) {
 		json_object_object_add(o, "error_code", str_or_null(j->error_code));
 		json_object_object_add(o, "error_message", str_or_null(j->error_message));

@@ -106,6 +106,15 @@ void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs);
 void api_webhooks_create(struct srv_req *rq, struct srv_resp *rs);
 void api_webhooks_list(struct srv_req *rq, struct srv_resp *rs);
 void api_webhooks_delete(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_generate(struct srv_req *rq, struct srv_resp *rs);
+void api_templates_community(struct srv_req *rq, struct srv_resp *rs);
+
+/* ---- engines (api_engines.c): loaded once; missing ones answer 503 ---- */
+
+struct srv_engines;
+/* Loads what is available (logging what is not); DICTUM_NOMEM only. */
+int srv_engines_open(struct srv *srv);
+void srv_engines_close(struct srv *srv);
 
 /* The JSON of a job as GET /jobs/{id} shows it (new object). */
 struct json_object *api_job_json(const struct srv_job *j);
@@ -159,6 +168,7 @@ struct srv {
 	struct srv_audit *audit;
 	struct srv_jobs *jobs;
 	struct srv_hooks *hooks;
+	struct srv_engines *engines;
 	atomic_bool stopping;
 };
 

@@ -436,8 +436,10 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 		char bad[64];
 		srv_scopes_parse(rq->key.scopes, &have, bad, sizeof(bad));
 		if ((have & rq->route->scope) != rq->route->scope) {
+			char need[96];
+			srv_scopes_format(rq->route->scope & ~have, need, sizeof(need));
 			api_error(rq, rs, 403, "insufficient_scope", "This key lacks the %s scope",
-			          srv_scope_name((enum srv_scope)rq->route->scope));
+			          need);
 			goto out;
 		}
 	}
@@ -621,6 +623,7 @@ static void close_all(struct srv *srv)
 	srv_jobs_stop(&srv->jobs);
 	srv_hooks_stop(&srv->hooks);
 	srv_audit_stop(&srv->audit);
+	srv_engines_close(srv);
 	for (size_t i = 0; srv->pool && i < srv->npool; i++)
 		srv_store_close(&srv->pool[i]);
 	free(srv->pool);
@@ -660,7 +663,7 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((result = srv_audit_start(srv, &srv->audit)) ||
+	if ((result = srv_engines_open(srv)) || (result = srv_audit_start(srv, &srv->audit)) ||
 	    (result = srv_hooks_start(srv, &srv->hooks)) ||
 	    (result = srv_jobs_start(srv, &srv->jobs))) {
 		snprintf(err, errlen, "cannot start the worker threads: %s",

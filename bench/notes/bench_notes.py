@@ -48,7 +48,7 @@ def main():
             text = "\n\n".join(s["title"].upper() + "\n\n" + s["text"] for s in draft["sections"])
             sys_scores.append(rouge.scores(row["note"], text))
             base_scores.append(rouge.scores(row["note"], row["dialogue"]))
-            unsupported.append(len(draft["unsupported"]))
+            unsupported.extend(u["kind"] for u in draft["unsupported"])
         timing = subprocess.run([timer, "20"] + files, capture_output=True, text=True, check=True)
         ms = [float(line.split("\t")[0]) for line in timing.stdout.splitlines()]
 
@@ -60,7 +60,10 @@ def main():
     for name, sc in (("dictum note (local engine)", sys_scores),
                      ("transcript copied as the note", base_scores)):
         print(f"{name:32} {avg(sc, 0):8.2f} {avg(sc, 1):8.2f} {avg(sc, 2):10.2f}")
-    print(f"unsupported numbers and drug names (faithfulness check): {sum(unsupported)}")
+    kinds = {k: unsupported.count(k) for k in ("number", "drug", "side")}
+    print(f"unsupported terms (faithfulness check, each sentence against its own source spans): "
+          f"{len(unsupported)} (numbers {kinds['number']}, drug names {kinds['drug']}, "
+          f"sides {kinds['side']})")
     print(f"engine time per encounter: mean {statistics.mean(ms):.2f} ms, "
           f"max {max(ms):.2f} ms (one core, engine loaded once)")
     return 0

@@ -108,7 +108,7 @@ static char *spoken_dictation(const char *text)
 
 static const char *kind_name(unsigned kind)
 {
-	return kind == NOTE_FLAG_DRUG ? "drug" : "number";
+	return kind == NOTE_FLAG_DRUG ? "drug" : kind == NOTE_FLAG_SIDE ? "side" : "number";
 }
 
 static struct json_object *draft_json(const struct note_draft *d, enum note_mode mode,

@@ -236,14 +236,42 @@ static void on_issue(void *ctx, unsigned kind, const char *term, size_t len)
 	d->sentences[c->sentence].flags |= kind;
 }
 
+/* Checks sentence k against the transcript text of its own spans. */
+static int check_sentence(const struct note_engine *e, const char *transcript, struct note_draft *d,
+                          size_t k)
+{
+	const struct note_sentence *s = &d->sentences[k];
+	struct dynbuf src;
+	dynbuf_init(&src, 64u << 20);
+	int result = DICTUM_OK;
+	size_t tlen = strlen(transcript);
+	for (size_t i = 0; !result && i < s->nspans; i++) {
+		size_t a = s->spans[i].start, b = s->spans[i].end;
+		if (a <= b && b <= tlen)
+			result = dynbuf_add(&src, transcript + a, b - a);
+		if (!result)
+			result = dynbuf_addstr(&src, "\n");
+	}
+	struct note_faith f = {0};
+	if (!result)
+		result = note_faith_init(&f, dynbuf_str(&src));
+	if (!result) {
+		struct issue_ctx c = {.d = d, .sentence = k};
+		note_faith_check(e, &f, d->note.sections[s->section].text + s->start, s->len,
+		                 on_issue, &c);
+		result = c.result;
+	}
+	note_faith_clear(&f);
+	dynbuf_free(&src);
+	return result;
+}
+
 static int assemble(const struct note_engine *e, const struct tmpl_layout *l,
                     struct note_builder *b, const char *transcript, struct note_draft *d)
 {
 	int result = DICTUM_OK;
 	struct dynbuf text;
 	dynbuf_init(&text, 64u << 20);
-	struct note_faith f;
-	result = note_faith_init(&f, transcript);
 	if (b->n)
 		qsort(b->p, b->n, sizeof(b->p[0]), cmp_piece);
 	if (!result && b->n && !(d->sentences = calloc(b->n, sizeof(*d->sentences))))
@@ -269,15 +297,9 @@ static int assemble(const struct note_engine *e, const struct tmpl_layout *l,
 		if (!result)
 			result = note_add_section(&d->note, l->section[slot]->key, l->title[slot],
 			                          dynbuf_str(&text));
-		for (size_t k = first; !result && k < d->nsentences; k++) {
-			struct issue_ctx c = {.d = d, .sentence = k};
-			const struct note_sentence *s = &d->sentences[k];
-			note_faith_check(e, &f, d->note.sections[section].text + s->start, s->len,
-			                 on_issue, &c);
-			result = c.result;
-		}
+		for (size_t k = first; !result && k < d->nsentences; k++)
+			result = check_sentence(e, transcript, d, k);
 	}
-	note_faith_clear(&f);
 	dynbuf_free(&text);
 	return result;
 }

@@ -30,8 +30,9 @@ struct note_span {
 };
 
 enum note_flag {
-	NOTE_FLAG_NUMBER = 1u << 0, /* a number the transcript does not contain */
-	NOTE_FLAG_DRUG = 1u << 1,   /* a medication name the transcript does not contain */
+	NOTE_FLAG_NUMBER = 1u << 0, /* a number the source does not contain */
+	NOTE_FLAG_DRUG = 1u << 1,   /* a medication name the source does not contain */
+	NOTE_FLAG_SIDE = 1u << 2,   /* left, right or bilateral the source does not say */
 };
 
 /* One sentence (or list line) of the draft: bytes [start, start + len) of
@@ -48,7 +49,7 @@ struct note_sentence {
 /* A term of the draft the transcript does not support. */
 struct note_issue {
 	size_t sentence; /* index into sentences */
-	unsigned kind;   /* NOTE_FLAG_NUMBER or NOTE_FLAG_DRUG */
+	unsigned kind;   /* one enum note_flag bit */
 	char *term;      /* as it appears in the note */
 };
 
@@ -78,15 +79,19 @@ void note_engine_clear(struct note_engine *e);
 /* Drafts a note of type note_type (one of the 26 keys; specialty may be
  * NULL) from transcript into out (which must be zeroed; clear it with
  * note_draft_clear, also after a failure). Sections that nothing fills are
- * left out. Runs the faithfulness check. Returns DICTUM_OK, DICTUM_NOTFOUND
- * (unknown note type) or DICTUM_NOMEM. Never logs transcript text. */
+ * left out. Runs the faithfulness check on every sentence against its own
+ * source spans (stricter than against the whole transcript): numbers,
+ * medication names and sides must be there. Returns DICTUM_OK,
+ * DICTUM_NOTFOUND (unknown note type) or DICTUM_NOMEM. Never logs
+ * transcript text. */
 int note_draft(const struct note_engine *e, const char *transcript, const char *note_type,
                const char *specialty, enum note_mode mode, struct note_draft *out);
 
 /* The faithfulness check on any text: calls found(ctx, kind, term, len) for
  * each number (digits, or a number word) whose value the transcript does not
- * contain (in digits or in words) and each medication name of the lexicon
- * the transcript does not contain. Returns how many were found. */
+ * contain (in digits or in words), each medication name of the lexicon and
+ * each side (left, right, bilateral) the transcript does not contain.
+ * Returns how many were found. */
 size_t note_unsupported(const struct note_engine *e, const char *transcript, const char *text,
                         void (*found)(void *ctx, unsigned kind, const char *term, size_t len),
                         void *ctx);

@@ -139,6 +139,18 @@ size_t note_faith_check(const struct note_engine *e, const struct note_faith *f,
 				found(ctx, NOTE_FLAG_NUMBER, w, strlen(w));
 			continue;
 		}
+		static const char *const sides[] = {"left", "right", "bilateral", "bilaterally"};
+		bool side = false;
+		for (size_t k = 0; k < sizeof(sides) / sizeof(sides[0]); k++)
+			side |= strcmp(w, sides[k]) == 0;
+		if (side) {
+			if (!note_text_has(f->transcript, strlen(f->transcript), w)) {
+				count++;
+				if (found)
+					found(ctx, NOTE_FLAG_SIDE, w, strlen(w));
+			}
+			continue;
+		}
 		size_t words = 0;
 		if (note_is_drug(e, &ts, i, &words)) {
 			char name[2 * NOTE_TOK_LEN + 2];

@@ -279,6 +279,14 @@ static void test_faithfulness(void **state)
 	assert_int_equal(f.kinds[1], NOTE_FLAG_DRUG);
 	assert_string_equal(f.terms[2], "5");
 
+	/* Sides: a right knee in the transcript is not a left knee in the note. */
+	f.n = 0;
+	assert_int_equal(note_unsupported(&engine, "[patient] my right knee hurts .",
+	                                  "Left knee pain. Right knee pain.", on_found, &f),
+	                 1);
+	assert_string_equal(f.terms[0], "left");
+	assert_int_equal(f.kinds[0], NOTE_FLAG_SIDE);
+
 	/* In a draft, the flag lands on the sentence that holds the term. */
 	struct note_draft d;
 	draft("# Plan\nStart amoxicillin 500 mg.\nRecheck in 2 weeks.", "clinicNote",

@@ -391,6 +391,25 @@ static void run_idempotent(struct srv_req *rq, struct srv_resp *rs, const char *
 	srv_store_commit(rq->db);
 }
 
+/* Requests without a (valid) key are limited per client address. */
+static bool limit_anonymous(struct srv_req *rq, struct srv_resp *rs)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char who[80] = "ip:?";
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+		const unsigned char *a =
+		    (const unsigned char *)&((const struct sockaddr_in *)ci->client_addr)->sin_addr;
+		snprintf(who, sizeof(who), "ip:%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	}
+	rate_limit(rq, rs, who, &rq->srv->cfg.anonymous);
+	if (rs->have_rate && !rs->rate.allowed) {
+		refuse_rate(rq, rs);
+		return false;
+	}
+	return true;
+}
+
 static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv *srv = rq->srv;
@@ -398,6 +417,8 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	rq->route =
 	    api_route_find(rq->method, rq->url, &rq->params, &status, rs->allow, sizeof(rs->allow));
 	if (!rq->route) {
+		if (!limit_anonymous(rq, rs))
+			return;
 		if (status == 405)
 			api_error(rq, rs, 405, "method_not_allowed", "%s is not allowed on %s",
 			          rq->method, rq->url);
@@ -408,23 +429,22 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	size_t slot = 0;
 	rq->db = pool_take(srv, &slot);
 	if (rq->route->flags & API_NOAUTH) {
-		const union MHD_ConnectionInfo *ci =
-		    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		char who[80] = "ip:?";
-		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
-			const unsigned char *a =
-			    (const unsigned char *)&((const struct sockaddr_in *)ci->client_addr)
-			        ->sin_addr;
-			snprintf(who, sizeof(who), "ip:%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		}
-		rate_limit(rq, rs, who, &srv->cfg.anonymous);
-		if (rs->have_rate && !rs->rate.allowed) {
-			refuse_rate(rq, rs);
+		if (!limit_anonymous(rq, rs))
 			goto out;
-		}
 	} else {
-		if (!authenticate(rq, rs))
+		if (!authenticate(rq, rs)) {
+			struct srv_resp refused = *rs;
+			refused.body = NULL;
+			if (!limit_anonymous(rq, &refused)) {
+				free(rs->body);
+				*rs = refused;
+			} else {
+				rs->rate = refused.rate;
+				rs->have_rate = refused.have_rate;
+				free(refused.body);
+			}
 			goto out;
+		}
 		rate_limit(rq, rs, rq->key.uid,
 		           rq->key.plan == SRV_PLAN_ENTERPRISE ? &srv->cfg.enterprise
 		                                               : &srv->cfg.team);

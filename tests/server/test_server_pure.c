@@ -240,6 +240,45 @@ static void test_config(void **state)
 	unsetenv("DICTUM_SERVE_RATE_TEAM_MINUTE");
 }
 
+/* api/openapi.yaml documents exactly the routes of the table. */
+static void test_openapi_matches_routes(void **state)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/api/openapi.yaml", DICTUM_SOURCE_DATADIR);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[512], current[256] = "";
+	char ops[64][300];
+	size_t nops = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char word[32];
+		if (strncmp(line, "  /", 3) == 0 && strchr(line, ':')) {
+			snprintf(current, sizeof(current), "%.*s",
+			         (int)(strchr(line, ':') - line - 2), line + 2);
+		} else if (current[0] && strncmp(line, "    ", 4) == 0 && line[4] >= 'a' &&
+		           line[4] <= 'z' && sscanf(line + 4, "%31[a-z]", word) == 1 &&
+		           line[4 + strlen(word)] == ':' && strcmp(word, "parameters") != 0) {
+			for (char *p = word; *p; p++)
+				*p = (char)(*p - 'a' + 'A');
+			assert_true(nops < 64);
+			snprintf(ops[nops++], sizeof(ops[0]), "%s %s", word, current);
+		} else if (strncmp(line, "components:", 11) == 0) {
+			break;
+		}
+	}
+	fclose(f);
+	assert_int_equal(nops, api_route_count);
+	for (size_t i = 0; i < api_route_count; i++) {
+		char want[300];
+		snprintf(want, sizeof(want), "%s %s", api_routes[i].method, api_routes[i].pattern);
+		bool found = false;
+		for (size_t k = 0; k < nops; k++)
+			found |= strcmp(ops[k], want) == 0;
+		if (!found)
+			fail_msg("%s is served but not in api/openapi.yaml", want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +292,7 @@ int main(void)
 	    cmocka_unit_test(test_scopes_and_ids),
 	    cmocka_unit_test(test_webhook_signature),
 	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_openapi_matches_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Walks api/openapi.yaml against a running `dictum serve`: every documented
+operation is called (a good request, no key, a malformed id, an unknown id,
+malformed JSON, a wrong content type where they apply) and each answer must
+be a documented status whose body has the documented required fields and
+the rate-limit headers. Prints TAP-like lines and 'N passed, N failed'.
+usage: openapi_walk.py SPEC BASE_URL KEY"""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+import yaml
+
+spec_path, base, key = sys.argv[1:4]
+spec = yaml.safe_load(open(spec_path))
+passed = failed = 0
+
+
+def ok(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok - " + what)
+    else:
+        failed += 1
+        print("not ok - " + what)
+
+
+def resolve(node):
+    while isinstance(node, dict) and "$ref" in node:
+        cur = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            cur = cur[part]
+        node = cur
+    return node
+
+
+def required_missing(schema, value, where="body"):
+    """Names of required fields absent from value, recursively."""
+    schema = resolve(schema)
+    missing = []
+    for sub in schema.get("allOf", []):
+        missing += required_missing(sub, value, where)
+    if schema.get("type") == "array" and isinstance(value, list):
+        if value and "items" in schema:
+            missing += required_missing(schema["items"], value[0], where + "[0]")
+        return missing
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                missing.append(where + "." + name)
+        for name, sub in schema.get("properties", {}).items():
+            if name in value and value[name] is not None:
+                missing += required_missing(sub, value[name], where + "." + name)
+    elif schema.get("required"):
+        missing.append(where + " (not an object)")
+    return missing
+
+
+def call(method, path, body=None, headers=None, raw=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def auth(extra=None):
+    h = {"X-API-KEY": key}
+    h.update(extra or {})
+    return h
+
+
+JSON = {"Content-Type": "application/json"}
+
+# Fixtures the walk needs: a draft note and a finished job.
+st, _, b = call("POST", "/api/clinical/notes", {"noteType": "clinicNote", "sections": [{"key": "cc", "title": "Chief Complaint", "text": "Cough."}]}, auth(JSON))
+note_id = json.loads(b)["id"]
+st, _, b = call("POST", "/api/clinical/notes/%s/export" % note_id, {}, auth(JSON))
+job_id = json.loads(b)["id"]
+
+bodies = {
+    ("post", "/api/clinical/notes"): {"noteType": "progressNote", "sections": [{"key": "hpi", "text": "x"}]},
+    ("post", "/api/clinical/notes/generate"): {"noteType": "progressNote", "text": "Cough for two days. Plan: rest."},
+    ("patch", "/api/clinical/notes/{id}"): {"specialty": "family medicine"},
+    ("post", "/api/clinical/notes/{id}/export"): {"format": "text"},
+    ("post", "/webhooks"): {"url": "http://127.0.0.1:9/x", "events": ["note.updated"]},
+}
+documented = 0
+
+
+def ids_for(path):
+    if path.startswith("/api/clinical/notes/{id}"):
+        return note_id, "note_000000000000000000000000"
+    if path.startswith("/jobs/{id}"):
+        return job_id, "job_000000000000000000000000"
+    if path.startswith("/webhooks/{id}"):
+        st, _, b = call("POST", "/webhooks", bodies[("post", "/webhooks")], auth(JSON))
+        return json.loads(b)["id"], "whk_000000000000000000000000"
+    return None, None
+
+
+def check_answer(op, what, status, headers, body, expect=None):
+    responses = op["responses"]
+    ok(str(status) in responses, "%s: %d is documented" % (what, status))
+    if expect is not None:
+        ok(status == expect, "%s: answers %d (got %d)" % (what, expect, status))
+    ok("X-RateLimit-Limit" in headers and "X-RateLimit-Remaining" in headers and "X-RateLimit-Reset" in headers,
+       "%s: carries X-RateLimit-*" % what)
+    resp = resolve(responses.get(str(status), {}))
+    schema = resp.get("content", {}).get("application/json", {}).get("schema")
+    if schema and body:
+        try:
+            value = json.loads(body)
+        except ValueError:
+            ok(False, "%s: body is JSON" % what)
+            return
+        missing = required_missing(schema, value)
+        ok(not missing, "%s: has the documented fields %s" % (what, " ".join(missing)))
+
+
+for path, item in spec["paths"].items():
+    for method, op in item.items():
+        if method == "parameters":
+            continue
+        documented += 1
+        good_id, unknown_id = ids_for(path)
+        url = path.replace("{id}", good_id) if good_id else path
+        name = "%s %s" % (method.upper(), path)
+        headers = auth()
+        body = bodies.get((method, path))
+        if body is not None:
+            headers.update(JSON)
+        if method == "patch":
+            st, h, b = call("GET", url, None, auth())
+            headers["If-Match"] = h.get("ETag", '"1"')
+        if method == "post" and path == "/jobs/{id}/cancel":
+            # A finished job cannot be cancelled: 409 is the documented answer.
+            st, h, b = call("POST", url, None, headers)
+            check_answer(op, name + " (finished job)", st, h, b, 409)
+        else:
+            st, h, b = call(method.upper(), url, body, headers)
+            good = sorted(c for c in op["responses"] if c.startswith("2"))[0]
+            check_answer(op, name, st, h, b, int(good))
+        if op.get("security", spec["security"]):
+            st, h, b = call(method.upper(), url, body, JSON if body is not None else {})
+            check_answer(op, name + " without a key", st, h, b, 401)
+        if good_id:
+            bad_url = path.replace("{id}", "not-an-id")
+            st, h, b = call(method.upper(), bad_url, body, headers)
+            check_answer(op, name + " with a malformed id", st, h, b, 400)
+            st, h, b = call(method.upper(), path.replace("{id}", unknown_id), body, headers)
+            check_answer(op, name + " with an unknown id", st, h, b, 404)
+        if "requestBody" in op:
+            st, h, b = call(method.upper(), url, None, headers, raw=b'{"noteType": ')
+            check_answer(op, name + " with malformed JSON", st, h, b, 400)
+            st, h, b = call(method.upper(), url, None, auth({"Content-Type": "text/plain"}), raw=b"{}")
+            check_answer(op, name + " with a wrong content type", st, h, b, 415)
+
+ok(documented >= 10, "the spec documents %d operations" % documented)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

@@ -1454,17 +1454,23 @@ static void collapse_repeats(struct note_toks *ts)
 	for (size_t n = 4; n >= 1; n--) {
 		size_t k = 0;
 		for (size_t i = 0; i < ts->n; i++) {
-			bool repeat = false;
-			if (k >= n && i + n <= ts->n) {
-				repeat = true;
+			/* the words just written again, straight after or after a comma */
+			for (size_t gap = 0; gap < 2; gap++) {
+				bool repeat = k >= n + gap && i + n <= ts->n &&
+				              (!gap || strcmp(ts->t[k - 1].w, ",") == 0);
 				for (size_t j = 0; j < n && repeat; j++)
-					repeat = strcmp(ts->t[k - n + j].w, ts->t[i + j].w) == 0 &&
-					         !note_tok_is_number(ts->t[i + j].w);
+					repeat =
+					    strcmp(ts->t[k - gap - n + j].w, ts->t[i + j].w) == 0 &&
+					    !note_tok_is_number(ts->t[i + j].w) &&
+					    !note_tok_is_punct(ts->t[i + j].w);
+				if (repeat) {
+					k -= gap;
+					i += n;
+					gap = 0;
+				}
 			}
-			if (repeat) {
-				i += n - 1;
-				continue;
-			}
+			if (i >= ts->n)
+				break;
 			ts->t[k++] = ts->t[i];
 		}
 		ts->n = k;
@@ -1485,7 +1491,23 @@ static size_t exam_lead(const struct note_toks *ts, size_t i)
 	static const char *const possessives[] = {"his", "her", "their"};
 	if (i + 1 < ts->n && IN(possessives, ts->t[i].w) && !note_tok_is_punct(ts->t[i + 1].w))
 		i++;
+	/* "I do appreciate a murmur" -> "A murmur" */
+	static const char *const observers[] = {
+	    "i do appreciate", "i appreciate", "i do hear",         "i hear",     "i do see",
+	    "i see",           "i do notice",  "i notice",          "i do feel",  "i can feel",
+	    "i feel",          "i can see",    "i also appreciate", "i also see", "i also hear",
+	    "i also notice",   "i did notice", "i did appreciate",  "i'm seeing", "i am seeing",
+	    "i'm hearing"};
+	i += match_any(ts, i, observers, ARRAY_LEN(observers));
 	return i;
+}
+
+/* A patient's fragment ("a slight cough") becomes "Reports a slight cough". */
+static bool fragment(const struct note_toks *ts, size_t i)
+{
+	static const char *const starts[] = {"a",    "an",  "some", "little", "slight", "lack",
+	                                     "mild", "bad", "kind", "sort",   "no",     "just"};
+	return i < ts->n && IN(starts, ts->t[i].w);
 }
 
 static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bool clinician,
@@ -1537,6 +1559,10 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 		if (strcmp(kind, "exam") == 0)
 			start = exam_lead(&out, start);
 		text = note_toks_sentence(&out, start, out.n);
+		if (text && !clinician && fragment(&out, start)) {
+			text[0] = (char)tolower((unsigned char)text[0]);
+			text = prefixed("Reports ", text);
+		}
 		note_toks_free(&out);
 	}
 	return emit(a, kind, text, &span, 1);

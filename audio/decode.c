@@ -143,6 +143,7 @@ int audio_decode_file_info(const char *path, size_t max_bytes, int16_t **pcm, si
 	char why[256] = "";
 	int fd = -1;
 	enum container c;
+	unsigned wav_tag = 0;
 
 	*pcm = NULL;
 	*nframes = 0;
@@ -188,6 +189,7 @@ int audio_decode_file_info(const char *path, size_t max_bytes, int16_t **pcm, si
 	}
 	if (c == C_WAV) {
 		struct wav_info wi;
+		wav_tag = 0;
 		char wwhy[160];
 		if (wav_parse_header(head, (size_t)nhead, (uint64_t)st.st_size, &wi, wwhy,
 		                     sizeof(wwhy)) != DICTUM_OK) {
@@ -206,6 +208,7 @@ int audio_decode_file_info(const char *path, size_t max_bytes, int16_t **pcm, si
 			                                  : 0));
 			goto out;
 		}
+		wav_tag = wi.format_tag;
 	}
 	for (size_t i = 0; i < sizeof(containers) / sizeof(containers[0]); i++) {
 		if (containers[i].c != c)
@@ -213,14 +216,21 @@ int audio_decode_file_info(const char *path, size_t max_bytes, int16_t **pcm, si
 		str_copy(info->container, containers[i].name, sizeof(info->container));
 		result = containers[i].decode(path, &o, why, sizeof(why));
 		/* libsndfile does not know every codec a WAV or an Ogg may hold. */
-		if (result == DICTUM_UNSUPPORTED && containers[i].decode == decode_sndfile) {
+		if ((result == DICTUM_UNSUPPORTED || (c == C_WAV && result == DICTUM_INVAL)) &&
+		    containers[i].decode == decode_sndfile) {
 			char fwhy[256];
 			resampler_free(&o.rs);
 			o.n = 0;
 			o.source_frames = 0;
 			int r2 = decode_ffmpeg(path, &o, fwhy, sizeof(fwhy));
-			if (r2 == DICTUM_OK)
+			if (r2 == DICTUM_OK) {
 				result = DICTUM_OK;
+			} else if (c == C_WAV && wav_tag != 1 && wav_tag != 3 && wav_tag != 6 &&
+			           wav_tag != 7) {
+				result = DICTUM_UNSUPPORTED;
+				snprintf(why, sizeof(why),
+				         "unsupported codec (WAV format tag 0x%04x)", wav_tag);
+			}
 		}
 		break;
 	}

@@ -20,10 +20,11 @@ static int sndfile_status(int e)
 	case SF_ERR_UNRECOGNISED_FORMAT:
 	case SF_ERR_UNSUPPORTED_ENCODING:
 		return DICTUM_UNSUPPORTED;
-	case SF_ERR_MALFORMED_FILE:
-		return DICTUM_INVAL;
-	default:
+	case SF_ERR_SYSTEM:
 		return DICTUM_IO;
+	default:
+		/* SF_ERR_MALFORMED_FILE and libsndfile's many internal format codes. */
+		return DICTUM_INVAL;
 	}
 }
 

@@ -8,6 +8,32 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+# A PulseAudio daemon of our own for the audio tests (tests/audio/pulse.sh
+# finds it through PULSE_SERVER; each test loads its own null sink), in a
+# private runtime folder, stopped on exit even when a test fails. CI runs as
+# root: --disallow-exit and an anonymous unix socket make that work without
+# --system.
+pulse_dir=""
+stop_pulse() {
+  if [ -n "$pulse_dir" ]; then
+    [ -f "$pulse_dir/pulse/pid" ] && kill "$(cat "$pulse_dir/pulse/pid")" 2>/dev/null || true
+    rm -rf "$pulse_dir"
+  fi
+}
+if command -v pulseaudio >/dev/null 2>&1; then
+  pulse_dir=$(mktemp -d "${TMPDIR:-/tmp}/dictum-pulse-XXXXXX")
+  trap stop_pulse EXIT
+  if XDG_RUNTIME_DIR=$pulse_dir HOME=$pulse_dir pulseaudio -D -n --exit-idle-time=-1 \
+      --disallow-exit --use-pid-file=yes \
+      -L "module-native-protocol-unix auth-anonymous=1 socket=$pulse_dir/native" \
+      -L module-null-sink --log-target=file:"$pulse_dir/pulse.log" </dev/null >/dev/null 2>&1; then
+    export PULSE_SERVER=unix:$pulse_dir/native
+    echo "== PulseAudio test daemon at $PULSE_SERVER"
+  else
+    echo "== could not start a PulseAudio daemon: the audio tests start their own or skip" >&2
+  fi
+fi
+
 status=0
 for variant in normal sanitize; do
   dir="$root/build-test-$variant"

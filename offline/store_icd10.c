@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void icd10_row_clear(struct icd10_row *r)
 {
@@ -208,12 +209,25 @@ static bool looks_like_code(const char *q)
 		return false;
 	code_key(q, key);
 	size_t n = strlen(key);
-	if (n < 2 || !isupper((unsigned char)key[0]) || !isdigit((unsigned char)key[1]))
+	if (n < 2 || !isupper((unsigned char)key[0]) ||
+	    !(isdigit((unsigned char)key[1]) ||
+	      (n >= 3 && isupper((unsigned char)key[1]) && isdigit((unsigned char)key[2]))))
 		return false;
 	for (size_t i = 2; i < n; i++)
 		if (!isalnum((unsigned char)key[i]))
 			return false;
 	return true;
+}
+
+/* Words that narrow nothing ("fracture of" is "fracture"); kept when last. */
+static bool is_filler(const char *w, size_t n)
+{
+	static const char *const words[] = {"of", "for", "by", "the", "a",   "an",   "and",
+	                                    "in", "on",  "to", "at",  "due", "with", "other"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (strlen(words[i]) == n && strncasecmp(w, words[i], n) == 0)
+			return true;
+	return false;
 }
 
 /* Builds an FTS5 query of quoted words joined by op; the last word is a
@@ -224,6 +238,7 @@ static char *fts_query(const char *q, const char *op)
 	dynbuf_init(&b, 4096);
 	const char *p = q;
 	int words = 0;
+	size_t last_len = 0;
 	while (*p) {
 		while (*p && !isalnum((unsigned char)*p))
 			p++;
@@ -232,12 +247,16 @@ static char *fts_query(const char *q, const char *op)
 			p++;
 		if (p == w)
 			break;
+		if (is_filler(w, (size_t)(p - w)) && *p)
+			continue;
+		last_len = (size_t)(p - w);
 		if ((words && dynbuf_addstr(&b, op)) || dynbuf_addstr(&b, "\"") ||
 		    dynbuf_add(&b, w, (size_t)(p - w)) || dynbuf_addstr(&b, "\""))
 			goto oom;
 		words++;
 	}
-	if (!words || dynbuf_addstr(&b, "*"))
+	/* A prefix of fewer than 3 letters would expand to thousands of terms. */
+	if (!words || (last_len >= 3 && dynbuf_addstr(&b, "*")))
 		goto oom;
 	return dynbuf_take(&b);
 oom:
@@ -251,12 +270,19 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 	static const char by_code[] =
 	    "SELECT code, description, synonyms, curated FROM icd10_codes "
 	    "WHERE code >= ?1 AND code < ?1 || '~' ORDER BY length(code), code LIMIT ?2";
+	/* The inner query stops after a bounded number of matches, taken in
+	 * rowid order: the curated (commonly used) codes were inserted first.
+	 * No bm25: it counts every match of every term, and a query such as
+	 * "fracture" has 17,000. Order: an exact synonym, an exact description,
+	 * a curated code whose synonyms contain the query, then the shortest
+	 * description (the most general code). */
 	static const char by_words[] =
-	    "SELECT c.code, c.description, c.synonyms, c.curated FROM icd10_fts f "
-	    "JOIN icd10_codes c ON c.id = f.rowid WHERE icd10_fts MATCH ?1 "
+	    "SELECT c.code, c.description, c.synonyms, c.curated FROM (SELECT rowid AS id "
+	    "FROM icd10_fts WHERE icd10_fts MATCH ?1 LIMIT 800) m JOIN icd10_codes c ON c.id = "
+	    "m.id "
 	    "ORDER BY instr('|' || c.synonyms || '|', '|' || ?3 || '|') = 0, "
-	    "lower(c.description) != ?3, bm25(icd10_fts, 1.0, 2.0) * (CASE WHEN c.synonyms != '' "
-	    "THEN 1.5 ELSE 1.0 END), length(c.code), c.code LIMIT ?2";
+	    "lower(c.description) != ?3, instr(c.synonyms, ?3) = 0, c.curated = 0, "
+	    "length(c.description), c.code LIMIT ?2";
 	*list = NULL;
 	*count = 0;
 	if (str_empty(query))

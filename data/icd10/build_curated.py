@@ -55,7 +55,9 @@ for line in open(os.path.join(here, 'synonyms.tsv')):
     sel.add(c)
     lst = syn.setdefault(c, [])
     for w in words.split('|'):
-        w = w.strip().lower()
+        w = w.strip()
+        if not (w.isupper() and len(w) <= 5):
+            w = w.lower()  # short all-caps abbreviations match case-sensitively
         if w and w not in lst:
             lst.append(w)
 for b in bad:

@@ -33,8 +33,8 @@ static bool parse_line(char *line, char **code, char **desc)
 	while (isalnum((unsigned char)*p) || *p == '.')
 		p++;
 	size_t n = (size_t)(p - c);
-	if (n < 3 || n > 8 || !isupper((unsigned char)c[0]) || !isdigit((unsigned char)c[1]) ||
-	    (*p != ' ' && *p != '\t'))
+	if (n < 3 || n > 8 || !isupper((unsigned char)c[0]) || !isalnum((unsigned char)c[1]) ||
+	    !isdigit((unsigned char)c[2]) || (*p != ' ' && *p != '\t'))
 		return false;
 	*p++ = '\0';
 	while (*p == ' ' || *p == '\t')

@@ -23,6 +23,7 @@ struct phrase {
 	uint32_t off;  /* first token id in coding.ptoks */
 	uint16_t len;  /* tokens */
 	uint8_t kind;
+	uint8_t upper; /* an all-capitals abbreviation: matches capitals only */
 };
 
 struct coding {

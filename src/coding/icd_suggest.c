@@ -10,9 +10,9 @@
 /* ---- words ---- */
 
 static const char *const stop_words[] = {
-    "a",  "an",       "the", "of",  "in",   "on",  "to",   "and", "or",   "for",
-    "by", "at",       "as",  "is",  "are",  "was", "were", "be",  "his",  "her",
-    "my", "mellitus", "nos", "due", "from", "has", "have", "s",   "this",
+    "a",  "an",       "the", "of",  "in",   "on",   "to",   "and",  "or",  "for",
+    "by", "at",       "as",  "is",  "are",  "was",  "were", "be",   "his", "her",
+    "my", "mellitus", "nos", "due", "does", "from", "has",  "have", "s",   "this",
 };
 
 /* Speech-recognition misspellings, British spellings and number words. */
@@ -865,6 +865,17 @@ void icd_result_free(struct icd_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Whether the text of content tokens [i, i + len) has no lower-case letter. */
+static bool all_capitals(const char *text, const struct icd_token *t, const size_t *content,
+                         size_t i, size_t len)
+{
+	for (size_t k = i; k < i + len; k++)
+		for (int b = t[content[k]].start; b < t[content[k]].end; b++)
+			if (islower((unsigned char)text[b]))
+				return false;
+	return true;
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
@@ -912,7 +923,8 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			while (k < ph->len && ids[i + k] == c->ptoks[ph->off + k] &&
 			       t[content[i + k]].sentence == t[content[i]].sentence)
 				k++;
-			if (k < ph->len)
+			if (k < ph->len ||
+			    (ph->upper && !all_capitals(text, t, content, i, ph->len)))
 				continue;
 			if (i + ph->len <= covered_to)
 				break; /* inside a longer mention already coded */
@@ -988,7 +1000,8 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			}
 	if ((result = apply_rules(c, &w)))
 		goto out;
-	qsort(w.f, w.n, sizeof(*w.f), cmp_found);
+	if (w.n)
+		qsort(w.f, w.n, sizeof(*w.f), cmp_found);
 	out->codes = calloc(w.n ? w.n : 1, sizeof(*out->codes));
 	out->skipped = calloc(w.n ? w.n : 1, sizeof(*out->skipped));
 	if (!out->codes || !out->skipped) {

@@ -314,13 +314,17 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		if (klen >= sizeof(key) - 12)
 			return DICTUM_OK;
 	}
-	if (!nids || nids >= 48)
+	if (!nids || nids >= 48 || (kind == PH_VARIANT && nids == 1))
 		return DICTUM_OK;
+	bool upper = kind == PH_SYNONYM;
+	for (size_t k = 0; k < tlen && upper; k++)
+		upper = !islower((unsigned char)text[k]);
 	uint32_t at;
 	if (strmap_get(&c->phrase_index, key, klen, &at)) {
 		if (better(c, &c->ph[at], code, kind)) {
 			c->ph[at].code = code;
 			c->ph[at].kind = (uint8_t)kind;
+			c->ph[at].upper = upper;
 		}
 		return DICTUM_OK;
 	}
@@ -341,7 +345,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		c->ptokcap = ncap;
 	}
 	memcpy(c->ptoks + c->nptoks, ids, nids * sizeof(*ids));
-	c->ph[c->nph] = (struct phrase){code, (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind};
+	c->ph[c->nph] =
+	    (struct phrase){code, (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind, upper};
 	c->nptoks += nids;
 	if (strmap_put(&c->phrase_index, key, klen, (uint32_t)c->nph))
 		return DICTUM_NOMEM;

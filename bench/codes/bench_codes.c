@@ -1,0 +1,337 @@
+/* bench_codes: ICD-10-CM suggestion quality and speed.
+ * usage: bench_codes [SHARED_DATA_DIR]   (default: ../shared/data beside the source tree)
+ * Imports the official FY code table into a temporary store, runs
+ * icd_suggest over the CodiEsp development set (250 English case reports)
+ * and compares with the gold diagnosis codes (upper case, no dot): micro
+ * precision, recall and F1; in the same run the plain baseline (every code
+ * whose full description appears word for word in the text); then search
+ * latency p50/p99 over the full table and suggest time per document.
+ * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence)
+ * to standard error. */
+#include "coding/coding.h"
+#include "core/lib.h"
+#include "offline/store.h"
+#include "offline/store_icd10.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct doc {
+	char id[64];
+	char *text;
+	char **gold;
+	size_t ngold;
+};
+
+struct desc {
+	char code[8];
+	char *norm; /* " words of the description " */
+};
+
+struct counts {
+	long tp, fp, fn;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+/* Lower case, every run of non-alphanumerics one space, padded with spaces. */
+static char *normalise(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = malloc(n + 3), *p = o;
+	*p++ = ' ';
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s))
+			*p++ = (char)tolower((unsigned char)*s);
+		else if (p[-1] != ' ')
+			*p++ = ' ';
+	}
+	if (p[-1] != ' ')
+		*p++ = ' ';
+	*p = '\0';
+	return o;
+}
+
+static void undot_upper(const char *in, char *out, size_t size)
+{
+	size_t k = 0;
+	for (; *in && k < size - 1; in++)
+		if (*in != '.' && !isspace((unsigned char)*in))
+			out[k++] = (char)toupper((unsigned char)*in);
+	out[k] = '\0';
+}
+
+static struct doc *find_doc(struct doc *docs, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(docs[i].id, id) == 0)
+			return &docs[i];
+	return NULL;
+}
+
+static bool in_list(char **list, size_t n, const char *code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], code) == 0)
+			return true;
+	return false;
+}
+
+static void score(struct counts *c, char **pred, size_t npred, const struct doc *d)
+{
+	for (size_t i = 0; i < npred; i++) {
+		if (in_list(pred, i, pred[i]))
+			continue;
+		if (in_list(d->gold, d->ngold, pred[i]))
+			c->tp++;
+		else
+			c->fp++;
+	}
+	for (size_t i = 0; i < d->ngold; i++)
+		if (!in_list(pred, npred, d->gold[i]))
+			c->fn++;
+}
+
+static void report(const char *name, const struct counts *c)
+{
+	double p = c->tp + c->fp ? (double)c->tp / (double)(c->tp + c->fp) : 0;
+	double r = c->tp + c->fn ? (double)c->tp / (double)(c->tp + c->fn) : 0;
+	double f = p + r ? 2 * p * r / (p + r) : 0;
+	printf("%-34s precision %.3f  recall %.3f  F1 %.3f   (tp %ld, fp %ld, fn %ld)\n", name, p,
+	       r, f, c->tp, c->fp, c->fn);
+}
+
+struct descs {
+	struct desc *v;
+	size_t n, cap;
+};
+
+static int collect(void *ctx, const char *code, const char *description, const char *synonyms,
+                   bool curated)
+{
+	struct descs *d = ctx;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 65536;
+		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+	}
+	str_copy(d->v[d->n].code, code, sizeof(d->v[d->n].code));
+	d->v[d->n++].norm = normalise(description);
+	return DICTUM_OK;
+}
+
+int main(int argc, char **argv)
+{
+	char shared[2048], path[8192], err[512] = "";
+	snprintf(shared, sizeof(shared), "%s",
+	         argc > 1 ? argv[1] : DICTUM_SOURCE_DATADIR "/../shared/data");
+	snprintf(path, sizeof(path), "%s/icd10cm/icd10cm-codes-2026.txt.gz", shared);
+	if (!path_exists(path)) {
+		fprintf(stderr, "bench_codes: %s not found (pass the shared data folder)\n", path);
+		return 1;
+	}
+	char tmpl[] = "/tmp/dictum-bench-codes-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	char db[4200];
+	snprintf(db, sizeof(db), "%s/dictum.db", dir);
+	store *s = NULL;
+	struct coding *c = NULL;
+	if (store_open(db, &s, err, sizeof(err)) || coding_open(s, &c, err, sizeof(err))) {
+		fprintf(stderr, "bench_codes: %s\n", err);
+		return 1;
+	}
+	coding_close(&c);
+	uint64_t t0 = time_mono_ns();
+	size_t imported = 0;
+	if (icd_import_file(s, path, NULL, &imported, err, sizeof(err))) {
+		fprintf(stderr, "bench_codes: %s\n", err);
+		return 1;
+	}
+	uint64_t t1 = time_mono_ns();
+	if (coding_open(s, &c, err, sizeof(err))) {
+		fprintf(stderr, "bench_codes: %s\n", err);
+		return 1;
+	}
+	uint64_t t2 = time_mono_ns();
+	printf("official table: %zu codes imported in %.2f s; matcher over %zu codes, %zu phrases "
+	       "built in %.2f s\n",
+	       imported, (double)(t1 - t0) / 1e9, coding_code_count(c), coding_phrase_count(c),
+	       (double)(t2 - t1) / 1e9);
+
+	/* The CodiEsp dev set. */
+	size_t ndocs = 0, capdocs = 0;
+	struct doc *docs = NULL;
+	snprintf(path, sizeof(path), "%s/codiesp/dev/text_files_en", shared);
+	DIR *dp = opendir(path);
+	if (!dp) {
+		fprintf(stderr, "bench_codes: %s not found\n", path);
+		return 1;
+	}
+	for (struct dirent *e; (e = readdir(dp));) {
+		size_t l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".txt") != 0)
+			continue;
+		if (ndocs == capdocs) {
+			capdocs = capdocs ? capdocs * 2 : 256;
+			docs = xrealloc(docs, capdocs * sizeof(*docs));
+		}
+		struct doc *d = &docs[ndocs];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->id, sizeof(d->id), "%.*s", (int)(l - 4), e->d_name);
+		char file[8704];
+		size_t len;
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		if (file_read_all(file, (size_t)1 << 24, &d->text, &len) == 0)
+			ndocs++;
+	}
+	closedir(dp);
+	snprintf(path, sizeof(path), "%s/codiesp/dev/devD.tsv", shared);
+	FILE *g = fopen(path, "r");
+	if (!g) {
+		fprintf(stderr, "bench_codes: %s not found\n", path);
+		return 1;
+	}
+	char line[512];
+	size_t ngold = 0;
+	while (fgets(line, sizeof(line), g)) {
+		char *tab = strchr(line, '\t');
+		if (!tab)
+			continue;
+		*tab = '\0';
+		struct doc *d = find_doc(docs, ndocs, line);
+		if (!d)
+			continue;
+		char code[16];
+		undot_upper(tab + 1, code, sizeof(code));
+		if (in_list(d->gold, d->ngold, code))
+			continue;
+		d->gold = xrealloc(d->gold, (d->ngold + 1) * sizeof(*d->gold));
+		d->gold[d->ngold++] = xstrdup(code);
+		ngold++;
+	}
+	fclose(g);
+	printf("CodiEsp dev: %zu documents, %zu gold diagnosis codes\n\n", ndocs, ngold);
+
+	struct descs all = {0};
+	store_icd10_each(s, collect, &all);
+
+	struct counts ours = {0}, base = {0};
+	double *ms = xcalloc(ndocs ? ndocs : 1, sizeof(*ms));
+	size_t chars = 0;
+	for (size_t i = 0; i < ndocs; i++) {
+		struct doc *d = &docs[i];
+		struct icd_result r;
+		uint64_t a = time_mono_ns();
+		if (icd_suggest(c, d->text, NULL, &r)) {
+			fprintf(stderr, "bench_codes: suggest failed\n");
+			return 1;
+		}
+		ms[i] = (double)(time_mono_ns() - a) / 1e6;
+		chars += strlen(d->text);
+		char **pred = xcalloc(r.ncodes + 1, sizeof(*pred));
+		for (size_t k = 0; k < r.ncodes; k++) {
+			char code[16];
+			undot_upper(r.codes[k].code, code, sizeof(code));
+			pred[k] = xstrdup(code);
+		}
+		score(&ours, pred, r.ncodes, d);
+		if (getenv("BENCH_CODES_DUMP"))
+			for (size_t k = 0; k < r.ncodes; k++)
+				fprintf(stderr, "%s\t%s\t%s\t%s\n", d->id, pred[k],
+				        in_list(d->gold, d->ngold, pred[k]) ? "TP" : "FP",
+				        r.codes[k].evidence);
+		for (size_t k = 0; k < r.ncodes; k++)
+			free(pred[k]);
+		free(pred);
+		icd_result_free(&r);
+
+		char *norm = normalise(d->text);
+		size_t nb = 0, capb = 16;
+		char **bpred = xcalloc(capb, sizeof(*bpred));
+		for (size_t k = 0; k < all.n; k++)
+			if (strstr(norm, all.v[k].norm)) {
+				if (nb == capb) {
+					capb *= 2;
+					bpred = xrealloc(bpred, capb * sizeof(*bpred));
+				}
+				bpred[nb++] = all.v[k].code;
+			}
+		score(&base, bpred, nb, d);
+		free(bpred);
+		free(norm);
+	}
+	report("dictum icd10 suggest", &ours);
+	report("baseline: full description in text", &base);
+	printf("suggest time per document (avg %zu chars): p50 %.2f ms, p99 %.2f ms\n\n",
+	       ndocs ? chars / ndocs : 0, pct(ms, ndocs, 0.5), pct(ms, ndocs, 0.99));
+
+	/* Search latency over the full table: word queries and code prefixes. */
+	enum { QUERIES = 2000 };
+	double *lat = xcalloc(QUERIES, sizeof(*lat));
+	for (int q = 0; q < QUERIES; q++) {
+		const struct desc *d = &all.v[((size_t)q * 7919u) % all.n];
+		char query[128];
+		if (q % 4 == 3) {
+			snprintf(query, sizeof(query), "%.4s", d->code);
+		} else {
+			/* the first two or three words of a description */
+			int words = 2 + q % 2, seen = 0;
+			size_t k = 0;
+			for (const char *p = d->norm + 1; *p && k < sizeof(query) - 1; p++) {
+				if (*p == ' ' && ++seen == words)
+					break;
+				query[k++] = *p;
+			}
+			query[k] = '\0';
+		}
+		struct icd10_row *rows = NULL;
+		size_t n = 0;
+		uint64_t a = time_mono_ns();
+		store_icd10_search(s, query, 20, &rows, &n);
+		lat[q] = (double)(time_mono_ns() - a) / 1e6;
+		if (getenv("BENCH_CODES_DUMP") && lat[q] > 2.0)
+			fprintf(stderr, "slow search %.1f ms: %s (%zu)\n", lat[q], query, n);
+		icd10_rows_free(&rows, n);
+	}
+	printf(
+	    "search over %zu codes, %d queries (words and code prefixes, 20 results): p50 %.3f ms, "
+	    "p99 %.3f ms\n",
+	    all.n, QUERIES, pct(lat, QUERIES, 0.5), pct(lat, QUERIES, 0.99));
+
+	for (size_t i = 0; i < all.n; i++)
+		free(all.v[i].norm);
+	free(all.v);
+	for (size_t i = 0; i < ndocs; i++) {
+		free(docs[i].text);
+		for (size_t k = 0; k < docs[i].ngold; k++)
+			free(docs[i].gold[k]);
+		free(docs[i].gold);
+	}
+	free(docs);
+	free(ms);
+	free(lat);
+	coding_close(&c);
+	store_close(&s);
+	unlink(db);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}

@@ -16,6 +16,7 @@ PACKAGES=(
   libcmocka-dev
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
   tmux sox flite curl python3
+  wrk python3-yaml
   ffmpeg
   espeak-ng
 )

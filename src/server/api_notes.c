@@ -41,6 +41,95 @@ static struct json_object *note_json(const struct srv_note *n)
 	return o;
 }
 
+/* A JSON string (or null for NULL and ""), escaped for JSON. */
+static int put_str(struct dynbuf *d, const char *s)
+{
+	if (!s || !*s)
+		return dynbuf_addstr(d, "null");
+	int result = dynbuf_add(d, "\"", 1);
+	const char *run = s;
+	for (const char *p = s; !result && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if ((result = dynbuf_add(d, run, (size_t)(p - run))))
+			break;
+		if (c == '"' || c == '\\')
+			result = dynbuf_printf(d, "\\%c", c);
+		else if (c == '\n')
+			result = dynbuf_addstr(d, "\\n");
+		else
+			result = dynbuf_printf(d, "\\u%04x", c);
+		run = p + 1;
+	}
+	if (!result)
+		result = dynbuf_addstr(d, run);
+	return result ? result : dynbuf_add(d, "\"", 1);
+}
+
+/* The note as note_json() shows it, written straight into d: the stored
+ * sections are canonical JSON and go in as they are (the list and read
+ * paths spend most of their time here). */
+static int note_write(struct dynbuf *d, const struct srv_note *n)
+{
+	int result = dynbuf_addstr(d, "{\"id\":");
+	if (!result)
+		result = put_str(d, n->uid);
+	if (!result)
+		result = dynbuf_addstr(d, ",\"object\":\"note\",\"noteType\":");
+	if (!result)
+		result = put_str(d, n->note_type);
+	const struct {
+		const char *name;
+		const char *value;
+	} strings[] = {{"specialty", n->specialty},
+	               {"provider", n->provider},
+	               {"patient_id", n->patient_uid},
+	               {"external_id", n->external_id},
+	               {"status", n->is_signed ? "signed" : "draft"}};
+	for (size_t i = 0; !result && i < sizeof(strings) / sizeof(strings[0]); i++) {
+		if (!(result = dynbuf_printf(d, ",\"%s\":", strings[i].name)))
+			result = put_str(d, strings[i].value);
+	}
+	if (!result)
+		result = dynbuf_printf(d, ",\"version\":%d,\"sections\":", n->version);
+	if (!result)
+		result = dynbuf_addstr(d, n->sections ? n->sections : "[]");
+	if (!result)
+		result = dynbuf_addstr(d, ",\"created_at\":");
+	if (!result)
+		result = put_str(d, n->created_at);
+	if (!result)
+		result = dynbuf_addstr(d, ",\"updated_at\":");
+	if (!result)
+		result = put_str(d, n->updated_at);
+	if (!result)
+		result = dynbuf_addstr(d, ",\"signed_at\":");
+	if (!result)
+		result = put_str(d, n->signed_at);
+	if (!result)
+		result = dynbuf_addstr(d, ",\"signed_by\":");
+	if (!result)
+		result = put_str(d, n->signed_by);
+	return result ? result : dynbuf_add(d, "}", 1);
+}
+
+/* Answers with text built in d (taken). */
+static void answer_text(struct srv_resp *rs, int status, struct dynbuf *d, int result)
+{
+	free(rs->body);
+	rs->body = result ? NULL : dynbuf_take(d);
+	rs->status = rs->body ? status : 500;
+	dynbuf_free(d);
+}
+
+static void answer_note(struct srv_resp *rs, int status, const struct srv_note *n)
+{
+	struct dynbuf d;
+	dynbuf_init(&d, 256u << 20);
+	answer_text(rs, status, &d, note_write(&d, n));
+}
+
 /* An event payload: ids and versions only, never note text. */
 static char *note_event(const char *type, const struct srv_note *n)
 {
@@ -190,7 +279,7 @@ static void finish_change(struct srv_req *rq, struct srv_resp *rs, struct srv_no
 	set_etag(rs, n->version);
 	if (status == 201)
 		snprintf(rs->location, sizeof(rs->location), "/api/clinical/notes/%s", n->uid);
-	api_json(rs, status, note_json(n));
+	answer_note(rs, status, n);
 }
 
 void api_notes_create(struct srv_req *rq, struct srv_resp *rs)
@@ -305,7 +394,7 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	api_audit_row(rq, "note.read", n.uid, &row);
 	srv_audit_push(rq->srv->audit, &row);
 	set_etag(rs, n.version);
-	api_json(rs, 200, note_json(&n));
+	answer_note(rs, 200, &n);
 	srv_note_clear(&n);
 }
 
@@ -409,9 +498,14 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 	}
 	bool more = count > f.limit;
 	size_t shown = more ? f.limit : count;
-	struct json_object *o = json_object_new_object(), *data = json_object_new_array();
-	for (size_t i = 0; i < shown; i++) {
-		json_object_array_add(data, note_json(&list[i]));
+	struct dynbuf d;
+	dynbuf_init(&d, 256u << 20);
+	result = dynbuf_addstr(&d, "{\"object\":\"list\",\"data\":[");
+	for (size_t i = 0; i < shown && !result; i++) {
+		if (i)
+			result = dynbuf_add(&d, ",", 1);
+		if (!result)
+			result = note_write(&d, &list[i]);
 		struct srv_audit_row row;
 		api_audit_row(rq, "note.read", list[i].uid, &row);
 		srv_audit_push(rq->srv->audit, &row);
@@ -421,14 +515,15 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 		srv_cursor_encode('s', shown ? list[shown - 1].seq : f.after_seq, next);
 	else if (more)
 		srv_cursor_encode('n', list[shown - 1].id, next);
-	struct json_object *page = json_object_new_object();
-	json_object_object_add(page, "has_more", json_object_new_boolean(more));
-	json_object_object_add(page, "next_cursor", str_or_null(next));
-	json_object_object_add(o, "object", json_object_new_string("list"));
-	json_object_object_add(o, "data", data);
-	json_object_object_add(o, "pagination", page);
+	if (!result)
+		result = dynbuf_printf(&d, "],\"pagination\":{\"has_more\":%s,\"next_cursor\":",
+		                       more ? "true" : "false");
+	if (!result)
+		result = put_str(&d, next);
+	if (!result)
+		result = dynbuf_addstr(&d, "}}");
 	srv_notes_free(&list, count);
-	api_json(rs, 200, o);
+	answer_text(rs, 200, &d, result);
 }
 
 /* If-Match: 3, "3" or W/"3". -1 when malformed. */

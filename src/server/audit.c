@@ -11,8 +11,8 @@
  * database write; a writer thread stores the queued rows in batches
  * within a fraction of a second (and all of them on stop). Changes are
  * audited in their own transaction instead (api_notes.c). */
-#define AUDIT_QUEUE 8192
-#define AUDIT_BATCH 512
+#define AUDIT_QUEUE 16384
+#define AUDIT_BATCH 2048
 
 struct srv_audit {
 	struct srv *srv;
@@ -48,8 +48,10 @@ static void *writer(void *arg)
 		if (result)
 			log_error("server", "audit: %zu rows not written: %s", n,
 			          srv_store_errmsg(a->db));
-		struct timespec pause = {0, 20 * 1000 * 1000};
-		if (!a->stop)
+		/* A short pause after a small batch lets rows gather; a full
+		 * batch means the queue is busy, so go on at once. */
+		struct timespec pause = {0, 5 * 1000 * 1000};
+		if (!a->stop && n < AUDIT_BATCH / 8)
 			nanosleep(&pause, NULL);
 		pthread_mutex_lock(&a->lock);
 	}

@@ -127,6 +127,14 @@ check "a signed note is never overwritten (409 note_signed)" test "$status:$(jge
 req GET /api/clinical/notes/$N1 "${A[@]}"
 check "the signed note kept its text" test "$(jget 'd["sections"][0]["text"]')" = "Palpitations, worse at night."
 
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","provider":"Dr \"Q\" \\ \u00e9\t\u0001/","sections":[{"key":"a","title":"T\n","text":"line1\nline2 \"q\""}]}'
+ESC=$(jget 'd["id"]')
+req GET "/api/clinical/notes/$ESC" "${A[@]}"
+check "quotes, backslashes, control characters and UTF-8 round-trip" test "$(jget 'd["provider"] == "Dr \"Q\" \\ \u00e9\t\u0001/" and d["sections"][0]["text"] == "line1\nline2 \"q\""')" = true
+req GET "/api/clinical/notes?limit=1" "${A[@]}"
+check "... in lists too" test "$(jget 'd["data"][0]["provider"] == "Dr \"Q\" \\ \u00e9\t\u0001/"')" = true
+req PATCH /api/clinical/notes/$ESC "${A[@]}" "${json_hdr[@]}" -H 'If-Match: 1' -d '{"status":"signed"}'
+
 # ---- lists: filters and cursor pagination ----
 for i in 1 2 3 4 5; do
   req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d "{\"noteType\":\"handoff\",\"provider\":\"Dr P$((i % 2))\",\"sections\":[{\"key\":\"s\",\"text\":\"n$i\"}]}"
@@ -149,10 +157,10 @@ check "filter by provider" test "$(jget 'len(d["data"])')" = 3
 req GET "/api/clinical/notes?patient_id=$P1&limit=100" "${A[@]}"
 check "filter by patient" test "$(jget 'len(d["data"])')" = 2 || cat "$tmp/body"
 req GET "/api/clinical/notes?status=signed" "${A[@]}"
-check "filter by status" test "$(jget 'len(d["data"])'):$(jget 'd["data"][0]["id"]')" = "1:$N1"
+check "filter by status" test "$(jget 'len(d["data"])'):$(jget 'd["data"][1]["id"]')" = "2:$N1"
 today=$(date -u +%Y-%m-%d)
 req GET "/api/clinical/notes?from=$today&to=$today&limit=100" "${A[@]}"
-check "filter by date range (today)" test "$(jget 'len(d["data"])')" = 7
+check "filter by date range (today)" test "$(jget 'len(d["data"])')" = 8
 req GET "/api/clinical/notes?to=2000-01-01" "${A[@]}"
 check "a date range before any note is empty" test "$(jget 'len(d["data"])')" = 0
 req GET "/api/clinical/notes?cursor=garbage" "${A[@]}"
@@ -166,7 +174,7 @@ check "a bad noteType filter is 400" test "$status" = 400
 
 # ---- pull changes since a cursor (sync) ----
 req GET "/api/clinical/notes?updated_since=0&limit=100" "${A[@]}"
-check "updated_since=0 pulls every note of the organisation" test "$(jget 'len(d["data"])')" = 7
+check "updated_since=0 pulls every note of the organisation" test "$(jget 'len(d["data"])')" = 8
 sync_cursor=$(jget 'd["pagination"]["next_cursor"]')
 req GET "/api/clinical/notes?updated_since=$sync_cursor" "${A[@]}"
 check "nothing changed since the cursor" test "$(jget 'len(d["data"])'):$(jget 'd["pagination"]["next_cursor"]')" = "0:$sync_cursor"

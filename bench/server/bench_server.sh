@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench_server: requests/s and latency of `dictum serve` on loopback with
+# wrk, for GET /api/clinical/notes/:id and GET /api/clinical/notes, next to
+# a minimal libmicrohttpd responder measured in the same run.
+# usage: bench_server.sh DICTUM MHD_MINIMAL [SECONDS] [CONNECTIONS] [NOTES]
+set -euo pipefail
+dictum=$1
+minimal=$2
+secs=${3:-10}
+conns=${4:-64}
+notes=${5:-1000}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (scripts/install-deps.sh)"; exit 1; }
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+export HOME=$tmp DICTUM_DATA_DIR=$tmp
+key=$("$dictum" --json keys create --db "$tmp/server.db" --org bench --plan enterprise |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+
+DICTUM_SERVE_RATE_ENTERPRISE_MINUTE=4000000000 DICTUM_SERVE_RATE_ANON_MINUTE=4000000000 "$dictum" serve --listen 127.0.0.1:0 \
+  --db "$tmp/server.db" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^listening' "$tmp/serve.out" 2>/dev/null && break; sleep 0.05; done
+base=$(sed -n 's/^listening on //p' "$tmp/serve.out")
+"$minimal" 4 >"$tmp/minimal.port" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$tmp/minimal.port" ] && break; sleep 0.05; done
+minimal_base=http://127.0.0.1:$(cat "$tmp/minimal.port")
+
+# Seed notes of realistic size (six sections, about 2 kB each).
+python3 - "$base" "$key" "$notes" >"$tmp/note_id" <<'PY'
+import json, sys, urllib.request
+base, key, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = "Patient reports intermittent palpitations over two weeks, worse at night. " * 4
+last = None
+for i in range(n):
+    body = {"noteType": "progressNote", "provider": "Dr %d" % (i % 7),
+            "patient": {"first_name": "P%d" % (i % 50), "last_name": "Bench"},
+            "sections": [{"key": k, "title": k.upper(), "text": text} for k in ("cc", "hpi", "ros", "exam", "assessment", "plan")]}
+    req = urllib.request.Request(base + "/api/clinical/notes", json.dumps(body).encode(), method="POST",
+                                 headers={"X-API-KEY": key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        last = json.load(r)["id"]
+print(last)
+PY
+note=$(cat "$tmp/note_id")
+
+run() { # run NAME URL [wrk args]: prints a row
+  local name=$1 url=$2
+  shift 2
+  local out
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+  printf '%-44s %12s %10s %10s %8s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+
+echo "wrk -t2 -c$conns -d${secs}s on 127.0.0.1, $(nproc) cores, $notes notes in the store"
+printf '%-44s %12s %10s %10s %8s\n' endpoint requests/s p50 p99 non-2xx
+run "minimal libmicrohttpd responder" "$minimal_base/"
+run "GET /api/clinical/notes/:id" "$base/api/clinical/notes/$note" -H "X-API-KEY: $key"
+run "GET /api/clinical/notes?limit=20" "$base/api/clinical/notes?limit=20" -H "X-API-KEY: $key"
+run "GET /health (no key, no database)" "$base/health"
+run "minimal libmicrohttpd responder (again)" "$minimal_base/"

@@ -119,6 +119,11 @@ static int run(struct resampler *r, size_t n, bool end, const int16_t **out, siz
 int resampler_push_float(struct resampler *r, const float *in, size_t nframes, const int16_t **out,
                          size_t *nout)
 {
+	if (nframes == 0) {
+		*out = r->out;
+		*nout = 0;
+		return DICTUM_OK;
+	}
 	if (grow((void **)&r->mono, &r->mono_cap, nframes ? nframes : 1, sizeof(float)))
 		return DICTUM_NOMEM;
 	int ch = r->channels;
@@ -138,6 +143,11 @@ int resampler_push_float(struct resampler *r, const float *in, size_t nframes, c
 int resampler_push_s16(struct resampler *r, const int16_t *in, size_t nframes, const int16_t **out,
                        size_t *nout)
 {
+	if (nframes == 0) {
+		*out = r->out;
+		*nout = 0;
+		return DICTUM_OK;
+	}
 	if (grow((void **)&r->mono, &r->mono_cap, nframes ? nframes : 1, sizeof(float)))
 		return DICTUM_NOMEM;
 	int ch = r->channels;

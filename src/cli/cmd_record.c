@@ -129,13 +129,18 @@ static int absolute_path(const char *in, char *out, size_t size)
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"backend", required_argument, NULL, 'b'}, {"device", required_argument, NULL, 'd'},
-	    {"time", required_argument, NULL, 't'},    {"output", required_argument, NULL, 'o'},
-	    {"meter", no_argument, NULL, 'm'},         {NULL, 0, NULL, 0},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"device", required_argument, NULL, 'd'},
+	    {"time", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"meter", no_argument, NULL, 'm'},
+	    {"fallback", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *backend = NULL, *device = NULL, *output = NULL;
 	double seconds = 0;
-	bool meter = false;
+	bool meter = false, fell_back = false;
+	const char *fallback = NULL;
 	char path[PATH_MAX + 64];
 	char err[1024];
 	char sha[65] = "";
@@ -172,6 +177,9 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'm':
 			meter = true;
+			break;
+		case 'f':
+			fallback = optarg;
 			break;
 		default:
 			return cli_usage("record");
@@ -241,8 +249,33 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 
 	int seen_toggles = 0;
 	bool said_flowing = false;
-	while (!stop_requested && !atomic_load(&st.done) && !atomic_load(&st.lost) &&
-	       !atomic_load(&st.failure) && !capture_ended(cap)) {
+	while (!stop_requested && !atomic_load(&st.done) && !atomic_load(&st.failure)) {
+		if (atomic_load(&st.lost) || capture_ended(cap)) {
+			if (!atomic_load(&st.lost) || !fallback || fell_back)
+				break;
+			/* Go on in the same file from the fallback device. */
+			char lost_msg[512];
+			const char *bname = capture_backend(cap);
+			pthread_mutex_lock(&st.lock);
+			snprintf(lost_msg, sizeof(lost_msg), "%s", st.message);
+			pthread_mutex_unlock(&st.lock);
+			capture_stop(&cap);
+			fell_back = true;
+			if (capture_start(bname, fallback, &cb, &cap, err, sizeof(err)) !=
+			    DICTUM_OK) {
+				pthread_mutex_lock(&st.lock);
+				snprintf(st.message, sizeof(st.message),
+				         "%.200s; the fallback device failed too: %.250s", lost_msg,
+				         err);
+				pthread_mutex_unlock(&st.lock);
+				break;
+			}
+			capture_set_paused(cap, (seen_toggles % 2) == 1);
+			atomic_store(&st.lost, false);
+			fprintf(stderr, "dictum: the device was lost (%s); continuing on %s\n",
+			        lost_msg, fallback);
+			continue;
+		}
 		poll(NULL, 0, 20);
 		if (!said_flowing && atomic_load(&st.flowing)) {
 			said_flowing = true;
@@ -285,6 +318,7 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_object_add(o, "sha256", json_object_new_string(sha));
 		json_object_object_add(o, "device_lost",
 		                       json_object_new_boolean(atomic_load(&st.lost)));
+		json_object_object_add(o, "fallback_used", json_object_new_boolean(fell_back));
 		if (atomic_load(&st.lost) || atomic_load(&st.failure))
 			json_object_object_add(o, "error", json_object_new_string(st.message));
 		cli_print_json(o);
@@ -292,9 +326,10 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%s\t%.2f s\n", path, secs);
 	}
 	if (atomic_load(&st.lost))
-		status = cli_fail("record: the device was lost (%s); the %.2f s before it are kept "
-		                  "in %s; record again with -d to go on (see 'dictum devices')",
-		                  st.message, secs, path);
+		status = cli_fail(
+		    "record: the device was lost (%s); the %.2f s before it are kept "
+		    "in %s; record again with -d, or use --fallback DEVICE (see 'dictum devices')",
+		    st.message, secs, path);
 	else if (atomic_load(&st.failure))
 		status = cli_fail("record: stopped: %s; the %.2f s before it are kept in %s",
 		                  st.message, secs, path);

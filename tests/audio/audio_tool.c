@@ -77,6 +77,70 @@ static double ncc_s(const int16_t *x, size_t nx, const int16_t *y, size_t ny, lo
 	return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median over 1 s windows of the reference (those with speech in them) of
+ * the correlation, each window aligned again within 0.5 s of the global
+ * lag: a gap in the playback (a player's underrun on a loaded machine)
+ * then costs one window, not everything after it. */
+static double windowed(const int16_t *x, size_t nx, const int16_t *y, size_t ny, long d0)
+{
+	const size_t win = AUDIO_RATE;
+	double rms_all = 0, vals[4096];
+	size_t nv = 0, ov;
+	for (size_t i = 0; i < nx; i++)
+		rms_all += (double)x[i] * x[i];
+	rms_all = sqrt(rms_all / (nx ? (double)nx : 1));
+	for (size_t w0 = 0; w0 + win <= nx && nv < 4096; w0 += win) {
+		double e = 0;
+		for (size_t i = w0; i < w0 + win; i++)
+			e += (double)x[i] * x[i];
+		if (sqrt(e / (double)win) < 0.3 * rms_all)
+			continue;
+		long lo = (long)w0 + d0 - AUDIO_RATE / 2, hi = (long)w0 + d0 + AUDIO_RATE / 2;
+		if (lo < 0)
+			lo = 0;
+		if (hi + (long)win > (long)ny)
+			hi = (long)ny - (long)win;
+		if (hi < lo)
+			continue;
+		/* y[pos + i] ~ x[w0 + i] for pos in [lo, hi]: coarse, then fine. */
+		size_t ea, eb;
+		double *a = envelope(x + w0, win, &ea);
+		double *b = envelope(y + lo, (size_t)(hi - lo) + win, &eb);
+		double best = -2;
+		long bd = 0;
+		for (long k = 0; k + (long)ea <= (long)eb; k++) {
+			double c = ncc_d(a, ea, b, eb, k, &ov);
+			if (c > best) {
+				best = c;
+				bd = k;
+			}
+		}
+		free(a);
+		free(b);
+		best = -2;
+		long center = lo + bd * BLOCK;
+		for (long p = center - 2 * BLOCK; p <= center + 2 * BLOCK; p++) {
+			if (p < 0 || p + (long)win > (long)ny)
+				continue;
+			double c = ncc_s(x + w0, win, y + p, win, 0, &ov);
+			if (c > best)
+				best = c;
+		}
+		if (best > -2)
+			vals[nv++] = best;
+	}
+	if (nv == 0)
+		return 0;
+	qsort(vals, nv, sizeof(vals[0]), cmp_double);
+	return vals[nv / 2];
+}
+
 static int corr(const char *ref, const char *got)
 {
 	int16_t *x = NULL, *y = NULL;
@@ -104,9 +168,10 @@ static int corr(const char *ref, const char *got)
 		}
 	}
 	ncc_s(x, nx, y, ny, fine_d, &ov);
-	printf("corr=%.4f lag=%.3f overlap=%.3f ref=%.3f got=%.3f\n", best,
+	double wmed = windowed(x, nx, y, ny, fine_d);
+	printf("corr=%.4f lag=%.3f overlap=%.3f ref=%.3f got=%.3f wcorr=%.4f\n", best,
 	       (double)fine_d / AUDIO_RATE, (double)ov / AUDIO_RATE, (double)nx / AUDIO_RATE,
-	       (double)ny / AUDIO_RATE);
+	       (double)ny / AUDIO_RATE, wmed);
 	free(a);
 	free(b);
 	free(x);

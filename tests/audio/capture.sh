@@ -27,7 +27,7 @@ record_while_playing() {
   local pid=$!
   for _ in $(seq 100); do grep -q 'receiving audio' "$tmp/$name.err" 2>/dev/null && break; sleep 0.05; done
   sleep 0.3
-  paplay --latency-msec=200 -d "$sink" "$tmp/clip.wav"
+  paplay --latency-msec=500 -d "$sink" "$tmp/clip.wav"
   wait "$pid"
 }
 
@@ -52,7 +52,9 @@ for backend in pulse alsa; do
   check "$backend: duration $got s is within 5% of $secs s" within5 "${got:-0}" "$secs"
   c=$("$tool" corr "$tmp/clip.wav" "$tmp/$backend.wav")
   echo "# $backend: $c"
-  check "$backend: matches the played speech (ncc > 0.9)" corr_above "$(sed -E 's/corr=([-0-9.]+).*/\1/' <<<"$c")"
+  # Correlation per 1 s window after alignment (median), so that an underrun
+  # of paplay on a loaded machine costs one window rather than the test.
+  check "$backend: matches the played speech (windowed ncc > 0.9)" corr_above "$(sed -E 's/.*wcorr=([-0-9.]+).*/\1/' <<<"$c")"
   check "$backend: registered as complete in the store" bash -c \
     "'$dictum' --data-dir '$tmp/data' db check | grep -q 'recordings [1-9]'"
 done
@@ -61,7 +63,7 @@ done
 "$dictum" "${d[@]}" record -b pulse -d "$sink.monitor" -o "$tmp/pause.wav" 2>"$tmp/pause.err" >/dev/null &
 pid=$!
 for _ in $(seq 100); do grep -q 'receiving audio' "$tmp/pause.err" 2>/dev/null && break; sleep 0.05; done
-paplay --latency-msec=200 -d "$sink" "$tmp/clip.wav" &
+paplay --latency-msec=500 -d "$sink" "$tmp/clip.wav" &
 play=$!
 sleep 1
 kill -USR1 $pid
@@ -87,7 +89,7 @@ m2=$(pactl load-module module-null-sink sink_name="${sink}_gone")
 "$dictum" "${d[@]}" record -b pulse -d "${sink}_gone.monitor" -o "$tmp/lost.wav" 2>"$tmp/lost.err" >/dev/null &
 pid=$!
 for _ in $(seq 100); do grep -q 'receiving audio' "$tmp/lost.err" 2>/dev/null && break; sleep 0.05; done
-paplay --latency-msec=200 -d "${sink}_gone" "$tmp/clip.wav" 2>/dev/null &
+paplay --latency-msec=500 -d "${sink}_gone" "$tmp/clip.wav" 2>/dev/null &
 sleep 1.5
 pactl unload-module "$m2"
 wait $pid
@@ -96,6 +98,20 @@ check "device lost: record exits non-zero" test $rc != 0
 check "device lost: says so in one line" grep -q 'device was lost' "$tmp/lost.err"
 got=$("$tool" header "$tmp/lost.wav" | sed -E 's/.*seconds=([0-9.]+).*/\1/')
 check "device lost: the audio before it is kept in a valid WAV ($got s)" python3 -c "import sys; sys.exit(0 if 0.8 <= ${got:-0} <= 2.0 else 1)"
+
+# The same with --fallback: the recording goes on from another device, in the same file.
+m3=$(pactl load-module module-null-sink sink_name="${sink}_gone2")
+"$dictum" "${d[@]}" record -b pulse -d "${sink}_gone2.monitor" --fallback "$sink.monitor" -t 4 \
+  -o "$tmp/fallback.wav" 2>"$tmp/fallback.err" >/dev/null &
+pid=$!
+for _ in $(seq 100); do grep -q 'receiving audio' "$tmp/fallback.err" 2>/dev/null && break; sleep 0.05; done
+sleep 1
+pactl unload-module "$m3"
+wait $pid
+check "fallback: record exits 0" test $? = 0
+check "fallback: says it continues on the other device" grep -q "continuing on $sink.monitor" "$tmp/fallback.err"
+got=$("$tool" header "$tmp/fallback.wav" | sed -E 's/.*seconds=([0-9.]+).*/\1/')
+check "fallback: one file of 4 s ($got s)" within5 "${got:-0}" 4
 
 check "record with a missing device fails clearly" bash -c \
   "! '$dictum' --data-dir '$tmp/data' record -b pulse -d no_such_source -t 1 -o '$tmp/x.wav' 2>'$tmp/nodev.err' && grep -q no_such_source '$tmp/nodev.err' && [ ! -e '$tmp/x.wav' ]"

@@ -129,7 +129,7 @@ static void test_family_history(void **state)
 	expect("Her mother had breast cancer.", L("Z80.3"), L("C50.919"));
 	expect("Father with diabetes.", L("Z83.3"), L("E11.9"));
 	expect("Family History:\nStroke in her father.\nSocial History:\nSmoker.",
-	       L("Z82.3", "F17.210"), L("I63.9"));
+	       L("Z82.3", "F17.200"), L("I63.9"));
 	expect("No family history of colon cancer.", NULL, L("Z80.0", "C18.9"));
 }
 

@@ -15,7 +15,9 @@ const struct cli_command cli_commands[] = {
     {"workstation", "", "open the ncurses workstation (the default with no command)",
      cmd_workstation},
     {"devices", "[-b alsa|pulse]", "list audio capture devices per backend", cmd_devices},
-    {"record", "[-b alsa|pulse|file] [-d DEVICE] [-t SECONDS] [-o FILE.wav] [--meter]",
+    {"record",
+     "[-b alsa|pulse|file] [-d DEVICE] [-t SECONDS] [-o FILE.wav] [--meter] "
+     "[--fallback DEVICE]",
      "record from a microphone to a crash-safe WAV (Ctrl-C stops, SIGUSR1 pauses/resumes)",
      cmd_record},
     {"recover", "", "repair recordings cut off by a crash and mark them recovered",

@@ -60,10 +60,10 @@ def main():
     for name, sc in (("dictum note (local engine)", sys_scores),
                      ("transcript copied as the note", base_scores)):
         print(f"{name:32} {avg(sc, 0):8.2f} {avg(sc, 1):8.2f} {avg(sc, 2):10.2f}")
-    kinds = {k: unsupported.count(k) for k in ("number", "drug", "side")}
-    print(f"unsupported terms (faithfulness check, each sentence against its own source spans): "
-          f"{len(unsupported)} (numbers {kinds['number']}, drug names {kinds['drug']}, "
-          f"sides {kinds['side']})")
+    kinds = {k: unsupported.count(k) for k in ("number", "drug", "side", "negation")}
+    print(f"faithfulness flags (each sentence against its own source spans): "
+          f"unsupported numbers {kinds['number']}, drug names {kinds['drug']}, "
+          f"sides {kinds['side']}; negations lost {kinds['negation']}")
     print(f"engine time per encounter: mean {statistics.mean(ms):.2f} ms, "
           f"max {max(ms):.2f} ms (one core, engine loaded once)")
     return 0

@@ -108,7 +108,10 @@ static char *spoken_dictation(const char *text)
 
 static const char *kind_name(unsigned kind)
 {
-	return kind == NOTE_FLAG_DRUG ? "drug" : kind == NOTE_FLAG_SIDE ? "side" : "number";
+	return kind == NOTE_FLAG_DRUG       ? "drug"
+	       : kind == NOTE_FLAG_SIDE     ? "side"
+	       : kind == NOTE_FLAG_NEGATION ? "negation"
+	                                    : "number";
 }
 
 static struct json_object *draft_json(const struct note_draft *d, enum note_mode mode,
@@ -151,6 +154,8 @@ static struct json_object *draft_json(const struct note_draft *d, enum note_mode
 				json_object_array_add(spans, sp);
 			}
 			json_object_object_add(jo, "source", spans);
+			if (ns->extract)
+				json_object_object_add(jo, "extract", json_object_new_boolean(1));
 			struct json_object *flags = json_object_new_array();
 			for (size_t j = 0; j < d->nissues; j++)
 				if (d->issues[j].sentence == k) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -25,11 +26,14 @@ static const struct {
 };
 
 /* Words that open a spoken sentence and say nothing in a note. */
-static const char *const openers[] = {
-    "so",        "and",   "okay",   "well",    "alright",   "now",       "yeah", "oh",
-    "hey",       "right", "anyway", "but",     "um",        "uh",        "like", ",",
-    "all right", "great", "good",   "perfect", "excellent", "wonderful", "cool", "sure",
-    "yes",       "no",    "uh-huh", "mm-hmm",  "got it"};
+static const char *const openers[] = {"so",        "and",    "okay",   "alright", "now", "oh",
+                                      "hey",       "anyway", "but",    "um",      "uh",  ",",
+                                      "all right", "uh-huh", "mm-hmm", "got it"};
+/* Openers only when a comma or stop follows: "well, ..." but "well controlled";
+ * "right, ..." but "right knee"; "no" is never dropped. */
+static const char *const soft_openers[] = {"well",      "yeah", "right",   "like",
+                                           "great",     "good", "perfect", "excellent",
+                                           "wonderful", "cool", "sure",    "yes"};
 
 /* A sentence with one of these is talk about the visit, not clinical. */
 static const char *const small_talk[] = {
@@ -724,8 +728,9 @@ struct amb {
 	enum phase phase;
 	const char *subj, *poss, *obj, *refl;
 	bool have_cc;
-	size_t *answer_skip; /* per sentence: tokens used up as a yes/no answer */
-	bool *answer_used;   /* per sentence: already the answer to a question */
+	struct note_span cur; /* the piece of transcript being read */
+	size_t *answer_skip;  /* per sentence: tokens used up as a yes/no answer */
+	bool *answer_used;    /* per sentence: already the answer to a question */
 };
 
 static int clinical_score(const struct amb *a, const struct note_toks *ts, size_t from)
@@ -801,6 +806,16 @@ static int clean(const struct note_toks *in, struct note_toks *out)
 		const char *prev = tmp.n ? tmp.t[tmp.n - 1].w : "";
 		if (IN(fillers, w))
 			continue;
+		/* transcriber marks: <unsure> ... </unsure>, <unin/>, <inaudible_speech/> */
+		if (strcmp(w, "<") == 0) {
+			size_t k = i + 1;
+			while (k < in->n && k < i + 4 && strcmp(in->t[k].w, ">") != 0)
+				k++;
+			if (k < in->n && strcmp(in->t[k].w, ">") == 0) {
+				i = k;
+				continue;
+			}
+		}
 		if (note_toks_match(in, i, "you know") &&
 		    !(strcmp(prev, "do") == 0 || strcmp(prev, "did") == 0 ||
 		      strcmp(prev, "don't") == 0 || strcmp(prev, "if") == 0 ||
@@ -861,6 +876,9 @@ static size_t skip_openers(const struct note_toks *ts, size_t i)
 {
 	for (;;) {
 		size_t n = match_any(ts, i, openers, ARRAY_LEN(openers));
+		if (!n && i + 1 < ts->n && IN(soft_openers, ts->t[i].w) &&
+		    note_tok_is_punct(ts->t[i + 1].w))
+			n = 1;
 		if (!n)
 			return i;
 		i += n;
@@ -926,7 +944,16 @@ static int rewrite(const struct amb *a, const struct note_toks *in, size_t from,
 			continue;
 		}
 		if (strcmp(replace, "$YOU") == 0) {
-			bool subject = i + 1 < in->n && verb_like(in->t[i + 1].w);
+			static const char *const joins[] = {"and",  "but",     "so",     "if",
+			                                    "when", "because", "that",   "as",
+			                                    ",",    "until",   "before", "after"};
+			const char *next = i + 1 < in->n ? in->t[i + 1].w : "";
+			size_t nl = strlen(next);
+			bool subject = verb_like(next) ||
+			               (nl > 3 && strcmp(next + nl - 2, "ed") == 0) || i == from ||
+			               IN(joins, in->t[i - 1].w);
+			if (note_tok_is_punct(next) || !*next)
+				subject = false;
 			replace = subject ? "$S +V" : "$O";
 		}
 		char buf[96], *save = NULL;
@@ -949,7 +976,9 @@ static int rewrite(const struct amb *a, const struct note_toks *in, size_t from,
 static int emit(struct amb *a, const char *kind, char *text, const struct note_span *spans,
                 size_t nspans)
 {
-	return note_builder_add(a->b, note_route(a->l, kind), text, spans, nspans);
+	static const char *const extracts[] = {"meds", "allergies", "vitals", "followup", "cc"};
+	return note_builder_add(a->b, note_route(a->l, kind), text, spans, nspans,
+	                        IN(extracts, kind));
 }
 
 static char *prefixed(const char *prefix, char *text)
@@ -1059,7 +1088,7 @@ static int answer_kind(const struct note_toks *ts, size_t *skip)
 		i++;
 	size_t n;
 	if ((n = match_any(ts, i, answer_no, ARRAY_LEN(answer_no)))) {
-		*skip = i + (n == 1 ? 1 : 0);
+		*skip = i; /* a "no" stays with what follows it: "no blood" */
 		return -1;
 	}
 	if ((n = match_any(ts, i, answer_yes, ARRAY_LEN(answer_yes)))) {
@@ -1154,7 +1183,7 @@ static int do_question(struct amb *a, size_t si, const struct note_toks *ts)
 				snprintf(prefix, sizeof(prefix), "%s: ", system);
 				text = prefixed(prefix, text);
 			}
-			struct note_span spans[2] = {{a->t->sents[si].start, a->t->sents[si].end},
+			struct note_span spans[2] = {{a->cur.start, a->cur.end},
 			                             {a->t->sents[ai].start, a->t->sents[ai].end}};
 			if (!result)
 				result = emit(a, where, text, spans, 2);
@@ -1212,7 +1241,7 @@ static int do_meds(struct amb *a, size_t si, const struct note_toks *ts)
 			if (!note_tok_is_punct(w) && strcmp(w, "to") != 0 && strcmp(w, "of") != 0)
 				result = note_toks_push(&out, w);
 		}
-		struct note_span span = {a->t->sents[si].start, a->t->sents[si].end};
+		struct note_span span = {a->cur.start, a->cur.end};
 		if (!result)
 			result = emit(a, "meds", note_toks_sentence(&out, 0, out.n), &span, 1);
 		note_toks_free(&out);
@@ -1242,7 +1271,7 @@ static int do_allergies(struct amb *a, size_t si, const struct note_toks *ts)
 		int result = push_words(&out, negated ? "denies allergy to" : "allergic to");
 		for (size_t k = i + n; k < end && !result; k++)
 			result = note_toks_push(&out, ts->t[k].w);
-		struct note_span span = {a->t->sents[si].start, a->t->sents[si].end};
+		struct note_span span = {a->cur.start, a->cur.end};
 		if (!result)
 			result = emit(a, "allergies", note_toks_sentence(&out, 0, out.n), &span, 1);
 		note_toks_free(&out);
@@ -1286,7 +1315,7 @@ static int do_vitals(struct amb *a, size_t si, const struct note_toks *ts)
 		}
 		char line[160];
 		snprintf(line, sizeof(line), "%s: %s.", label, value);
-		struct note_span span = {a->t->sents[si].start, a->t->sents[si].end};
+		struct note_span span = {a->cur.start, a->cur.end};
 		result = emit(a, "vitals", strdup(line), &span, 1);
 		i = end - 1;
 	}
@@ -1311,7 +1340,7 @@ static int do_followup(struct amb *a, size_t si, const struct note_toks *ts)
 		int result = push_words(&out, "follow up in");
 		for (size_t k = i + n; k < end && !result; k++)
 			result = note_toks_push(&out, ts->t[k].w);
-		struct note_span span = {a->t->sents[si].start, a->t->sents[si].end};
+		struct note_span span = {a->cur.start, a->cur.end};
 		if (!result)
 			result = emit(a, "followup", note_toks_sentence(&out, 0, out.n), &span, 1);
 		note_toks_free(&out);
@@ -1340,7 +1369,7 @@ static int do_cc(struct amb *a, size_t si, const struct note_toks *ts, bool clin
 		}
 		if (!result)
 			result = rewrite(a, &sub, 0, clinician, &out);
-		struct note_span span = {a->t->sents[si].start, a->t->sents[si].end};
+		struct note_span span = {a->cur.start, a->cur.end};
 		if (!result)
 			result = emit(a, "cc", note_toks_sentence(&out, 0, out.n), &span, 1);
 		a->have_cc = true;
@@ -1545,7 +1574,7 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 	if (strcmp(kind, "ap") == 0)
 		kind = note_route(a->l, "ap") >= 0 && tmpl_layout_index(a->l, "ap") >= 0 ? "ap"
 		                                                                         : "plan";
-	struct note_span span = {a->t->sents[si].start, a->t->sents[si].end};
+	struct note_span span = {a->cur.start, a->cur.end};
 	char *text = clinician ? NULL : duration_history(ts, from);
 	if (!text) {
 		struct note_toks out = {0};
@@ -1569,6 +1598,35 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 }
 
 static const char *const splits[] = {"okay", "alright", "all right", "so", "now", "and then"};
+
+/* Where the next piece of a run-on starts: before a word of splits that
+ * follows a word (not punctuation), at least four words in; else end. */
+static size_t next_cut(const char *x, size_t start, size_t end)
+{
+	size_t words = 0;
+	for (size_t i = start; i < end; i++) {
+		bool word_start = isalnum((unsigned char)x[i]) &&
+		                  (i == start || !isalnum((unsigned char)x[i - 1])) &&
+		                  (i == start || x[i - 1] != '\'');
+		if (!word_start)
+			continue;
+		words++;
+		if (words <= 4)
+			continue;
+		size_t p = i;
+		while (p > start && x[p - 1] == ' ')
+			p--;
+		if (p == i || !isalnum((unsigned char)x[p - 1]))
+			continue;
+		for (size_t k = 0; k < ARRAY_LEN(splits); k++) {
+			size_t n = strlen(splits[k]);
+			if (i + n <= end && strncasecmp(x + i, splits[k], n) == 0 &&
+			    (i + n == end || !isalnum((unsigned char)x[i + n])))
+				return i;
+		}
+	}
+	return end;
+}
 
 /* "how long has it been" or "do you take anything for it" without a '?'. */
 static bool looks_question(const struct note_toks *ts)
@@ -1631,30 +1689,34 @@ int note_ambient(const struct note_engine *e, const struct tmpl_layout *l,
 		bool clinician = !result && ts.n && speaker_of(&a, si, &ts) == NOTE_SPK_CLINICIAN;
 		bool last_of_turn =
 		    si + 1 == t->nsents || t->sents[si + 1].turn != t->sents[si].turn;
-		/* A long run-on (speech without punctuation) is read in pieces split
-		 * where the speaker moves on ("okay", "so", "alright"). */
-		size_t start = 0;
 		bool long_run = word_count(&ts, 0) > 30;
-		for (size_t i = 1; !result && i <= ts.n; i++) {
-			bool cut = i == ts.n || (long_run && i > start + 3 &&
-			                         match_any(&ts, i, splits, ARRAY_LEN(splits)) &&
-			                         !note_tok_is_punct(ts.t[i - 1].w));
-			if (!cut)
-				continue;
+		note_toks_free(&ts);
+		/* A long run-on (speech without punctuation) is read in pieces split
+		 * where the speaker moves on ("okay", "so", "alright"); each piece
+		 * keeps its own span. */
+		size_t start = t->sents[si].start, end = t->sents[si].end;
+		while (!result && start < end) {
+			size_t cut = long_run ? next_cut(t->text, start, end) : end;
 			struct note_toks piece = {0};
-			for (size_t k = start; k < i && !result; k++)
-				result = note_toks_push(&piece, ts.t[k].w);
+			result = note_tokenize(t->text + start, cut - start, &ts);
+			if (!result)
+				result = clean(&ts, &piece);
+			note_toks_free(&ts);
 			if (!result && piece.n) {
+				a.cur = (struct note_span){start, cut};
+				while (a.cur.end > a.cur.start &&
+				       isspace((unsigned char)t->text[a.cur.end - 1]))
+					a.cur.end--;
 				bool question =
-				    (i == ts.n && t->sents[si].question) || looks_question(&piece);
-				result = do_piece(&a, si, &piece, clinician, question,
-				                  start == 0 ? a.answer_skip[si] : 0,
-				                  i == ts.n && (last_of_turn || !t->tagged));
+				    (cut == end && t->sents[si].question) || looks_question(&piece);
+				result =
+				    do_piece(&a, si, &piece, clinician, question,
+				             start == t->sents[si].start ? a.answer_skip[si] : 0,
+				             cut == end && (last_of_turn || !t->tagged));
 			}
 			note_toks_free(&piece);
-			start = i;
+			start = cut;
 		}
-		note_toks_free(&ts);
 	}
 out:
 	free(a.answer_skip);

@@ -151,7 +151,7 @@ static int add_content(const struct note_engine *e, const struct tmpl_layout *l,
 	if (slot < 0)
 		slot = note_route(l, "hpi");
 	struct note_span span = {start, end};
-	return note_builder_add(b, slot, sentence_copy(x + start, end - start), &span, 1);
+	return note_builder_add(b, slot, sentence_copy(x + start, end - start), &span, 1, false);
 }
 
 int note_dictation(const struct note_engine *e, const struct tmpl_layout *l,

@@ -98,7 +98,7 @@ void note_draft_clear(struct note_draft *d)
 /* ---- builder ---- */
 
 int note_builder_add(struct note_builder *b, int slot, char *text, const struct note_span *spans,
-                     size_t nspans)
+                     size_t nspans, bool extract)
 {
 	if (!text)
 		return DICTUM_NOMEM;
@@ -126,6 +126,7 @@ int note_builder_add(struct note_builder *b, int slot, char *text, const struct 
 	p->slot = slot;
 	p->text = text;
 	p->seq = b->seq++;
+	p->extract = extract;
 	for (size_t i = 0; i < nspans && p->nspans < NOTE_MAX_SPANS; i++)
 		p->spans[p->nspans++] = spans[i];
 	return DICTUM_OK;
@@ -257,8 +258,12 @@ static int check_sentence(const struct note_engine *e, const char *transcript, s
 		result = note_faith_init(&f, dynbuf_str(&src));
 	if (!result) {
 		struct issue_ctx c = {.d = d, .sentence = k};
-		note_faith_check(e, &f, d->note.sections[s->section].text + s->start, s->len,
-		                 on_issue, &c);
+		const char *text = d->note.sections[s->section].text + s->start;
+		note_faith_check(e, &f, text, s->len, on_issue, &c);
+		/* the source says no, the sentence does not */
+		if (!s->extract && note_has_negation(src.buf, src.len) &&
+		    !note_has_negation(text, s->len))
+			on_issue(&c, NOTE_FLAG_NEGATION, "negation", 8);
 		result = c.result;
 	}
 	note_faith_clear(&f);
@@ -289,6 +294,7 @@ static int assemble(const struct note_engine *e, const struct tmpl_layout *l,
 			s->start = text.len;
 			s->len = strlen(b->p[i].text);
 			s->nspans = b->p[i].nspans;
+			s->extract = b->p[i].extract;
 			memcpy(s->spans, b->p[i].spans, sizeof(s->spans));
 			if (!result)
 				result = dynbuf_addstr(&text, b->p[i].text);

@@ -30,9 +30,10 @@ struct note_span {
 };
 
 enum note_flag {
-	NOTE_FLAG_NUMBER = 1u << 0, /* a number the source does not contain */
-	NOTE_FLAG_DRUG = 1u << 1,   /* a medication name the source does not contain */
-	NOTE_FLAG_SIDE = 1u << 2,   /* left, right or bilateral the source does not say */
+	NOTE_FLAG_NUMBER = 1u << 0,   /* a number the source does not contain */
+	NOTE_FLAG_DRUG = 1u << 1,     /* a medication name the source does not contain */
+	NOTE_FLAG_SIDE = 1u << 2,     /* left, right or bilateral the source does not say */
+	NOTE_FLAG_NEGATION = 1u << 3, /* the source negates (no, not, denies), the sentence not */
 };
 
 /* One sentence (or list line) of the draft: bytes [start, start + len) of
@@ -44,6 +45,8 @@ struct note_sentence {
 	struct note_span spans[NOTE_MAX_SPANS];
 	size_t nspans;
 	unsigned flags; /* enum note_flag bits */
+	bool extract;   /* a fragment lifted out of its source (a dose, a vital
+	                 * sign, a follow-up interval): negation is not checked */
 };
 
 /* A term of the draft the transcript does not support. */
@@ -81,7 +84,8 @@ void note_engine_clear(struct note_engine *e);
  * note_draft_clear, also after a failure). Sections that nothing fills are
  * left out. Runs the faithfulness check on every sentence against its own
  * source spans (stricter than against the whole transcript): numbers,
- * medication names and sides must be there. Returns DICTUM_OK,
+ * medication names and sides must be there, and a negation there must not
+ * be lost (term "negation"). Returns DICTUM_OK,
  * DICTUM_NOTFOUND (unknown note type) or DICTUM_NOMEM. Never logs
  * transcript text. */
 int note_draft(const struct note_engine *e, const char *transcript, const char *note_type,

@@ -184,3 +184,21 @@ size_t note_unsupported(const struct note_engine *e, const char *transcript, con
 	note_faith_clear(&f);
 	return n;
 }
+
+bool note_has_negation(const char *text, size_t len)
+{
+	static const char *const words[] = {"no",       "not",    "never",   "none",  "nothing",
+	                                    "denies",   "denied", "without", "nor",   "neither",
+	                                    "negative", "cannot", "nobody",  "absent"};
+	struct note_toks ts = {0};
+	bool found = false;
+	if (note_tokenize(text, len, &ts) == DICTUM_OK)
+		for (size_t i = 0; i < ts.n && !found; i++) {
+			size_t n = strlen(ts.t[i].w);
+			found = n > 3 && strcmp(ts.t[i].w + n - 3, "n't") == 0;
+			for (size_t k = 0; k < sizeof(words) / sizeof(words[0]) && !found; k++)
+				found = strcmp(ts.t[i].w, words[k]) == 0;
+		}
+	note_toks_free(&ts);
+	return found;
+}

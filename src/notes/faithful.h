@@ -6,6 +6,7 @@
 
 #include "notes/draft.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*note_found_fn)(void *ctx, unsigned kind, const char *term, size_t len);
@@ -26,5 +27,8 @@ void note_faith_clear(struct note_faith *f);
  * returns how many. */
 size_t note_faith_check(const struct note_engine *e, const struct note_faith *f, const char *text,
                         size_t len, note_found_fn found, void *ctx);
+
+/* True when text[0, len) holds a negation (no, not, never, denies, -n't ...). */
+bool note_has_negation(const char *text, size_t len);
 
 #endif

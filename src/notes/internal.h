@@ -86,6 +86,7 @@ struct note_piece {
 	struct note_span spans[NOTE_MAX_SPANS];
 	size_t nspans;
 	size_t seq;
+	bool extract; /* see note_sentence.extract */
 };
 
 struct note_builder {
@@ -95,11 +96,12 @@ struct note_builder {
 	size_t seq;
 };
 
-/* Adds a sentence (takes ownership of text, even on failure). Duplicates of
+/* Adds a sentence (takes ownership of text, even on failure); extract: a
+ * fragment lifted out of its source (a dose, a vital sign). Duplicates of
  * a sentence already in the slot are dropped. Returns DICTUM_OK or
  * DICTUM_NOMEM. */
 int note_builder_add(struct note_builder *b, int slot, char *text, const struct note_span *spans,
-                     size_t nspans);
+                     size_t nspans, bool extract);
 /* Removes the last sentence added ("scratch that"). */
 void note_builder_pop(struct note_builder *b);
 void note_builder_free(struct note_builder *b);

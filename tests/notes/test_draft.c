@@ -171,6 +171,13 @@ static void test_ambient_rules(void **state)
 	    {"[doctor] my impression is a knee sprain . i want you to ice it twice a day .", "ap",
 	     "The patient should ice it twice a day."},
 	    {"[doctor] we're gon na start you on ibuprofen .", "hpi", "start"},
+	    /* a "no" is never dropped, a side never taken for "right," */
+	    {"[doctor] have you noticed any other things , like blood in your stools ?\n"
+	     "[patient] no , no blood , just watery and loose stool .",
+	     "hpi", "Reports no blood, just watery and loose stool."},
+	    {"[patient] right knee is swollen and it hurts .", "hpi", "Right knee is swollen"},
+	    {"[patient] well , my pressure is well controlled .", "hpi",
+	     "Their pressure is well controlled."},
 	    /* no speaker tags */
 	    {"I've had a headache for two weeks. Do you have any nausea? No.", "hpi",
 	     "Reports a 2-week history of headache."},

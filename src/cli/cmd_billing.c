@@ -65,14 +65,64 @@ static void print_text(const struct billing_result *r)
 		       r->cpt.items[i].evidence ? "\")" : "");
 }
 
+/* Billing for a stored note: computed over its rendered text and saved as
+ * the note's suggested codes and billing result. */
+static int billing_note(struct cli_ctx *ctx, int64_t id, struct billing_options *bo)
+{
+	store *s = NULL;
+	struct coding *c = NULL;
+	struct note n = {0};
+	struct billing_result r = {0};
+	struct dynbuf text;
+	dynbuf_init(&text, (size_t)8 << 20);
+	char err[512] = "";
+	int status = cli_open_store(ctx, &s);
+	if (status)
+		return status;
+	if (store_note_get(s, id, &n) != DICTUM_OK) {
+		status = cli_fail("billing: %s", store_errmsg(s));
+		goto out;
+	}
+	if (note_render(&n, NULL, NOTE_FORMAT_TEXT, &text) != DICTUM_OK) {
+		status = cli_fail("billing: out of memory");
+		goto out;
+	}
+	if (bo->setting == EM_AUTO)
+		bo->setting = em_setting_for_note_type(n.note_type);
+	if (coding_open(s, &c, err, sizeof(err)) != DICTUM_OK) {
+		status = cli_fail("billing: %s", err);
+		goto out;
+	}
+	if (coding_billing(c, dynbuf_str(&text), bo, &r) != DICTUM_OK) {
+		status = cli_fail("billing: out of memory");
+		goto out;
+	}
+	if (coding_billing_save(s, n.id, n.version, &r) != DICTUM_OK) {
+		status =
+		    cli_fail("billing: saving to note %lld: %s", (long long)id, store_errmsg(s));
+		goto out;
+	}
+	if (ctx->json)
+		cli_print_json(billing_result_json(&r));
+	else
+		print_text(&r);
+out:
+	billing_result_free(&r);
+	coding_close(&c);
+	note_clear(&n);
+	dynbuf_free(&text);
+	store_close(&s);
+	return status;
+}
+
 int cmd_billing(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-	                                     {"setting", required_argument, NULL, 's'},
-	                                     {"new", no_argument, NULL, 'n'},
-	                                     {"established", no_argument, NULL, 'e'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},       {"setting", required_argument, NULL, 's'},
+	    {"new", no_argument, NULL, 'n'},        {"established", no_argument, NULL, 'e'},
+	    {"note", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
 	struct billing_options bo = {EM_AUTO, EM_PATIENT_AUTO, false};
+	int64_t note_id = 0;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -85,6 +135,11 @@ int cmd_billing(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'e':
 			bo.patient = EM_PATIENT_ESTABLISHED;
+			break;
+		case 'N':
+			if (!cli_parse_id(optarg, &note_id))
+				return cli_fail("billing: --note needs a note id, not '%s'",
+				                optarg);
 			break;
 		case 's': {
 			bool ok = false;
@@ -104,6 +159,8 @@ int cmd_billing(struct cli_ctx *ctx, int argc, char **argv)
 			return cli_usage("billing");
 		}
 	}
+	if (note_id)
+		return billing_note(ctx, note_id, &bo);
 	if (argc - optind != 1)
 		return cli_usage("billing");
 	const char *path = argv[optind];

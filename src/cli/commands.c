@@ -39,7 +39,9 @@ const struct cli_command cli_commands[] = {
      "list note templates: the shipped catalogue and your own", cmd_templates},
     {"icd10", "suggest [--json] [--inpatient] FILE|- | search QUERY | import [--fy YEAR] FILE",
      "ICD-10-CM codes with evidence for a text; search and import the code table", cmd_icd10},
-    {"billing", "[--json] [--setting office|ed|inpatient|subsequent|discharge] [--new] FILE|-",
+    {"billing",
+     "[--json] [--setting office|ed|inpatient|subsequent|discharge] [--new] FILE|- | "
+     "--note ID",
      "E/M level with MDM reasoning, HCC and CPT for a note's text", cmd_billing},
     {"hcc", "import FILE", "load CMS's ICD-10 to HCC (V28) mapping table", cmd_hcc},
 };

@@ -2,6 +2,7 @@
 #include "core/lib.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,83 @@ struct json_object *billing_result_json(const struct billing_result *r)
 	}
 	json_object_object_add(o, "cpt", cpt);
 	return o;
+}
+
+enum em_setting em_setting_for_note_type(const char *note_type)
+{
+	static const struct {
+		const char *type;
+		enum em_setting setting;
+	} types[] = {
+	    {"edProviderNote", EM_ED},
+	    {"edTriageNote", EM_ED},
+	    {"admissionHP", EM_INPATIENT_INITIAL},
+	    {"dischargeSummary", EM_DISCHARGE},
+	    {"criticalCareProgressNote", EM_INPATIENT_SUBSEQUENT},
+	    {"clinicNote", EM_OFFICE},
+	    {"newPatientNote", EM_OFFICE},
+	    {"followUpNote", EM_OFFICE},
+	    {"psychiatricEvaluation", EM_OFFICE},
+	    {"psychiatricProgressNote", EM_OFFICE},
+	};
+	for (size_t i = 0; note_type && i < sizeof(types) / sizeof(*types); i++)
+		if (strcmp(note_type, types[i].type) == 0)
+			return types[i].setting;
+	return EM_AUTO;
+}
+
+int coding_billing_save(store *s, int64_t note_id, int note_version, const struct billing_result *r)
+{
+	size_t n = r->icd.ncodes + r->cpt.nitems + r->hcc.nitems;
+	struct note_code *codes = calloc(n ? n : 1, sizeof(*codes));
+	char(*hcc_codes)[16] = calloc(r->hcc.nitems ? r->hcc.nitems : 1, sizeof(*hcc_codes));
+	char *json = NULL;
+	int result = DICTUM_OK;
+	if (!codes || !hcc_codes) {
+		result = DICTUM_NOMEM;
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < r->icd.ncodes; i++) {
+		const struct icd_suggestion *c = &r->icd.codes[i];
+		codes[k++] =
+		    (struct note_code){"icd10",       (char *)c->code, c->name,  c->evidence,
+		                       c->span_start, c->span_end,     c->score, CODE_SUGGESTED};
+	}
+	for (size_t i = 0; i < r->cpt.nitems; i++) {
+		const struct cpt_item *c = &r->cpt.items[i];
+		codes[k++] =
+		    (struct note_code){"cpt",       (char *)c->code, (char *)c->description,
+		                       c->evidence, c->span_start,   c->span_end,
+		                       1.0,         CODE_SUGGESTED};
+	}
+	for (size_t i = 0; i < r->hcc.nitems; i++) {
+		const struct hcc_item *h = &r->hcc.items[i];
+		if (h->dropped_by)
+			continue;
+		snprintf(hcc_codes[i], sizeof(hcc_codes[i]), "HCC%d", h->hcc);
+		codes[k++] =
+		    (struct note_code){"hcc", hcc_codes[i], (char *)h->label, (char *)h->code, -1,
+		                       -1,    1.0,          CODE_SUGGESTED};
+	}
+	struct json_object *j = billing_result_json(r);
+	if (!j || !(json = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)))) {
+		json_object_put(j);
+		result = DICTUM_NOMEM;
+		goto out;
+	}
+	json_object_put(j);
+	if ((result = store_begin(s)))
+		goto out;
+	if ((result = store_note_codes_suggest(s, note_id, codes, k)) ||
+	    (result = store_billing_save(s, note_id, note_version, r->em.code, json))) {
+		store_rollback(s);
+		goto out;
+	}
+	result = store_commit(s);
+out:
+	free(json);
+	free(hcc_codes);
+	free(codes);
+	return result;
 }

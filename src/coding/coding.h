@@ -188,5 +188,15 @@ int coding_billing(const struct coding *c, const char *text, const struct billin
                    struct billing_result *out);
 /* {icd10_codes, em: {...}, hcc: {...}, cpt: [...]}; NULL on OOM. */
 struct json_object *billing_result_json(const struct billing_result *r);
+/* The E/M setting a note type implies (edProviderNote -> ED,
+ * admissionHP -> initial hospital care, dischargeSummary -> discharge ...);
+ * EM_AUTO when the type does not say. */
+enum em_setting em_setting_for_note_type(const char *note_type);
+/* Stores a note's result in one transaction: the ICD-10-CM, CPT and kept
+ * HCC codes as suggestions (the clinician's accepted and rejected codes
+ * stay), and the whole result as the note's billing JSON for
+ * note_version. */
+int coding_billing_save(store *s, int64_t note_id, int note_version,
+                        const struct billing_result *r);
 
 #endif

@@ -97,5 +97,14 @@ check "hcc import refuses a missing file" fails "$dictum" "${d[@]}" hcc import "
 check "hcc import refuses a file that is not a mapping" fails "$dictum" "${d[@]}" hcc import "$tmp/note.txt"
 check "hcc without import prints usage" fails "$dictum" "${d[@]}" hcc
 
+"$dictum" "${d[@]}" patients add --first Ada --last Lovelace >/dev/null
+printf '# Assessment and Plan\nType 2 diabetes with diabetic CKD stage 3a. ECG done.\n' >"$tmp/ed.md"
+"$dictum" "${d[@]}" notes add --patient 1 --type edProviderNote "$tmp/ed.md" >/dev/null
+out=$("$dictum" "${d[@]}" billing --note 1)
+check "billing --note takes the setting from the note type" grep -q '^E/M 9928[1-5] (emergency department' <<<"$out"
+out=$("$dictum" "${d[@]}" db check)
+check "billing --note stores the suggested codes" grep -Eq 'codes [1-9][0-9]*,' <<<"$out"
+check "billing --note refuses an unknown note" fails "$dictum" "${d[@]}" billing --note 99
+check "  ... one line" one_line
 check "db check still passes" "$dictum" "${d[@]}" db check
 finish

@@ -676,8 +676,9 @@ static void apply_laterality(const struct coding *c, const char *text, const str
 		snprintf(cand, sizeof(cand), "%.*s%s%s", (int)(u - desc), desc, side, u + 11);
 		int j = coding_find_desc(c, cand);
 		if (j < 0 && strcmp(side, "bilateral") == 0) {
-			const char *sp = strchr(u + 12, ' ');
-			const char *comma = strchr(u + 12, ',');
+			const char *rest = u[11] ? u + 12 : u + 11;
+			const char *sp = strchr(rest, ' ');
+			const char *comma = strchr(rest, ',');
 			const char *end = comma && (!sp || comma < sp) ? comma : sp;
 			snprintf(cand, sizeof(cand), "%.*sbilateral%s", (int)(u - desc), desc,
 			         end ? end : "");

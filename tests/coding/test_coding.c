@@ -176,6 +176,9 @@ static void test_laterality_and_episode(void **state)
 	expect("Pain in the right knee.", L("M25.561"), L("M25.569"));
 	expect("Otitis media, right ear.", L("H66.91"), NULL);
 	expect("Cerumen impaction bilaterally.", L("H61.23"), NULL);
+	/* a description ending in "unspecified" with a side stated (ASan found
+	 * a read past its end) */
+	expect("Bilateral hematuria.", L("R31.9"), NULL);
 	expect("Follow-up visit for left ankle sprain, healing.", L("S93.402D"), L("S93.402A"));
 }
 

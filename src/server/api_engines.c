@@ -3,7 +3,9 @@
 #include "core/log.h"
 #include "core/note_format.h"
 #include "core/util.h"
+#include "coding/coding.h"
 #include "notes/draft.h"
+#include "offline/store.h"
 #include "notes/tmpl.h"
 
 #include <ctype.h>
@@ -13,15 +15,18 @@
 #include <string.h>
 #include <strings.h>
 
-/* Endpoints on the engines of the other modules: note drafting (notes/)
- * and the template catalogue. The engines are loaded once at start; a
- * missing one makes its endpoints answer 503. */
+/* Endpoints on the engines of the other modules: note drafting (notes/),
+ * the template catalogue and coding (coding/: ICD-10-CM, billing). The
+ * engines are loaded once at start; a missing one makes its endpoints
+ * answer 503. The coding engine keeps its code tables in a workstation-
+ * format store beside the server database (DB.codes). */
 
 struct srv_engines {
 	struct note_engine notes;
 	bool have_notes;
 	struct tmpl_list templates;
 	bool have_templates;
+	struct coding *coding; /* NULL when unavailable */
 };
 
 int srv_engines_open(struct srv *srv)
@@ -38,6 +43,14 @@ int srv_engines_open(struct srv *srv)
 		e->have_templates = true;
 	else
 		log_warn("server", "templates unavailable: %s", err);
+	char codes_path[1200];
+	store *codes = NULL;
+	snprintf(codes_path, sizeof(codes_path), "%s.codes", srv->cfg.db_path);
+	if (store_open(codes_path, &codes, err, sizeof(err)) != DICTUM_OK ||
+	    coding_open(codes, &e->coding, err, sizeof(err)) != DICTUM_OK)
+		log_warn("server", "coding engine unavailable (ICD-10 and billing answer 503): %s",
+		         err);
+	store_close(&codes);
 	srv->engines = e;
 	return DICTUM_OK;
 }
@@ -50,6 +63,7 @@ void srv_engines_close(struct srv *srv)
 	if (e->have_notes)
 		note_engine_clear(&e->notes);
 	tmpl_list_clear(&e->templates);
+	coding_close(&e->coding);
 	free(e);
 	srv->engines = NULL;
 }
@@ -195,5 +209,207 @@ void api_templates_community(struct srv_req *rq, struct srv_resp *rs)
 	}
 	json_object_object_add(o, "data", data);
 	json_object_object_add(o, "count", json_object_new_int64(matched));
+	api_json(rs, 200, o);
+}
+
+int srv_engines_icd10(struct srv *srv, const char *text, char **result_json, char *error_code,
+                      size_t codelen, char *error_message, size_t msglen)
+{
+	struct srv_engines *e = srv->engines;
+	if (!e || !e->coding) {
+		snprintf(error_code, codelen, "service_unavailable");
+		snprintf(error_message, msglen, "ICD-10 service configuration is missing");
+		return DICTUM_OK;
+	}
+	struct icd_result r = {0};
+	int result = icd_suggest(e->coding, text, NULL, &r);
+	if (result) {
+		icd_result_free(&r);
+		snprintf(error_code, codelen, "icd10_error");
+		snprintf(error_message, msglen, "ICD-10 coding failed");
+		return result == DICTUM_NOMEM ? result : DICTUM_OK;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "icd10_codes", icd_result_json(&r));
+	icd_result_free(&r);
+	*result_json = str_dup_or_null(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return *result_json ? DICTUM_OK : DICTUM_NOMEM;
+}
+
+/* ---- seed 001: ICD-10 jobs ---- */
+
+void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs)
+{
+	struct json_object *text = NULL, *hook = NULL;
+	json_object_object_get_ex(rq->json, "text", &text);
+	json_object_object_get_ex(rq->json, "webhook_url", &hook);
+	const char *t =
+	    json_object_is_type(text, json_type_string) ? json_object_get_string(text) : NULL;
+	bool blank = true;
+	for (const char *p = t; p && *p && blank; p++)
+		blank = isspace((unsigned char)*p) != 0;
+	if (blank) {
+		api_error(rq, rs, 400, "invalid_request", "Invalid or blank text input");
+		return;
+	}
+	const char *h = NULL;
+	if (hook && !json_object_is_type(hook, json_type_null)) {
+		h = json_object_is_type(hook, json_type_string) ? json_object_get_string(hook) : "";
+		if (strlen(h) > 2000 ||
+		    (strncmp(h, "http://", 7) != 0 && strncmp(h, "https://", 8) != 0)) {
+			api_error(rq, rs, 400, "invalid_webhook_url",
+			          "webhook_url must be an http(s) URL");
+			return;
+		}
+	}
+	if (!rq->srv->engines || !rq->srv->engines->coding) {
+		api_error(rq, rs, 503, "service_unavailable",
+		          "ICD-10 service configuration is missing");
+		return;
+	}
+	struct json_object *in = json_object_new_object();
+	json_object_object_add(in, "text", json_object_new_string(t));
+	struct srv_job j = {0};
+	j.org_id = rq->key.org_id;
+	j.type = strdup("icd10.text");
+	j.input = str_dup_or_null(json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN));
+	j.webhook_url = str_dup_or_null(h);
+	json_object_put(in);
+	int result = !j.type || !j.input || (h && !j.webhook_url) ? DICTUM_NOMEM : DICTUM_OK;
+	char *payload = NULL;
+	if (!result)
+		result = srv_store_begin(rq->db);
+	if (!result && !(result = srv_job_insert(rq->db, &j)) && h) {
+		payload = api_job_event_payload(&j);
+		result = payload ? srv_delivery_add(rq->db, j.org_id, h, "queued", payload)
+		                 : DICTUM_NOMEM;
+		free(payload);
+	}
+	if (!result)
+		result = srv_store_commit(rq->db);
+	if (result) {
+		srv_store_rollback(rq->db);
+		api_store_error(rq, rs, result);
+		srv_job_clear(&j);
+		return;
+	}
+	rq->kick_jobs = true;
+	rq->kick_hooks = h != NULL;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
+	json_object_object_add(o, "status", json_object_new_string("queued"));
+	json_object_object_add(
+	    o, "message",
+	    json_object_new_string("ICD-10 request accepted; processing has started"));
+	json_object_object_add(o, "created_at", json_object_new_string(j.created_at));
+	json_object_object_add(o, "webhook_url", h ? json_object_new_string(h) : NULL);
+	api_json(rs, 202, o);
+	srv_job_clear(&j);
+}
+
+void api_icd10_get(struct srv_req *rq, struct srv_resp *rs)
+{
+	const char *id = rq->params.value[0];
+	if (!srv_id_valid("job", id)) {
+		api_error(rq, rs, 400, "invalid_id", "Invalid job_id format");
+		return;
+	}
+	struct srv_job j;
+	int result = srv_job_get(rq->db, rq->key.org_id, id, &j);
+	if (result == DICTUM_OK && strcmp(j.type, "icd10.text") != 0) {
+		srv_job_clear(&j);
+		result = DICTUM_NOTFOUND;
+	}
+	if (result == DICTUM_NOTFOUND) {
+		api_error(rq, rs, 404, "not_found", "No ICD-10 job found for the given ID");
+		return;
+	}
+	if (result) {
+		api_store_error(rq, rs, result);
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
+	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j.status)));
+	json_object_object_add(o, "created_at", json_object_new_string(j.created_at));
+	json_object_object_add(o, "updated_at", json_object_new_string(j.updated_at));
+	struct json_object *res = j.status == SRV_JOB_COMPLETED && j.result
+	                              ? json_tokener_parse(j.result)
+	                              : NULL,
+	                   *codes = NULL;
+	if (res && json_object_object_get_ex(res, "icd10_codes", &codes))
+		json_object_object_add(o, "icd10_codes", json_object_get(codes));
+	json_object_put(res);
+	if (j.status == SRV_JOB_FAILED) {
+		json_object_object_add(
+		    o, "error_code", json_object_new_string(j.error_code ? j.error_code : "error"));
+		json_object_object_add(
+		    o, "error_message",
+		    json_object_new_string(j.error_message ? j.error_message : ""));
+	}
+	api_json(rs, 200, o);
+	srv_job_clear(&j);
+}
+
+/* ---- billing of a stored note ---- */
+
+void api_notes_billing(struct srv_req *rq, struct srv_resp *rs)
+{
+	const char *id = rq->params.value[0];
+	if (!srv_id_valid("note", id)) {
+		api_error(rq, rs, 400, "invalid_id",
+		          "Invalid note id format: expected note_ and 24 hex digits");
+		return;
+	}
+	struct srv_note n;
+	int result = srv_note_get(rq->db, rq->key.org_id, id, &n);
+	if (result == DICTUM_NOTFOUND) {
+		api_error(rq, rs, 404, "not_found", "No note %s", id);
+		return;
+	}
+	if (result) {
+		api_store_error(rq, rs, result);
+		return;
+	}
+	if (!rq->srv->engines || !rq->srv->engines->coding) {
+		srv_note_clear(&n);
+		api_error(rq, rs, 503, "service_unavailable",
+		          "The coding engine is not configured");
+		return;
+	}
+	/* The note's text as the coding engine reads it: headed sections. */
+	struct dynbuf text;
+	dynbuf_init(&text, 64u << 20);
+	struct json_object *sections = json_tokener_parse(n.sections ? n.sections : "[]");
+	size_t count =
+	    json_object_is_type(sections, json_type_array) ? json_object_array_length(sections) : 0;
+	for (size_t i = 0; i < count && !result; i++) {
+		struct json_object *s = json_object_array_get_idx(sections, i), *t = NULL,
+		                   *x = NULL;
+		json_object_object_get_ex(s, "title", &t);
+		json_object_object_get_ex(s, "text", &x);
+		result = dynbuf_printf(&text, "%s:\n%s\n\n", json_object_get_string(t),
+		                       json_object_get_string(x));
+	}
+	json_object_put(sections);
+	struct billing_result b = {0};
+	if (!result)
+		result = coding_billing(rq->srv->engines->coding, dynbuf_str(&text), NULL, &b);
+	dynbuf_free(&text);
+	struct json_object *o = result ? NULL : billing_result_json(&b);
+	billing_result_free(&b);
+	if (!o) {
+		srv_note_clear(&n);
+		api_error(rq, rs, 500, "internal_error", "Billing failed (request %s)",
+		          rq->request_id);
+		return;
+	}
+	json_object_object_add(o, "note_id", json_object_new_string(n.uid));
+	json_object_object_add(o, "version", json_object_new_int(n.version));
+	struct srv_audit_row row;
+	api_audit_row(rq, "note.billing", n.uid, &row);
+	srv_audit_push(rq->srv->audit, &row);
+	srv_note_clear(&n);
 	api_json(rs, 200, o);
 }

@@ -108,6 +108,9 @@ void api_webhooks_list(struct srv_req *rq, struct srv_resp *rs);
 void api_webhooks_delete(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_generate(struct srv_req *rq, struct srv_resp *rs);
 void api_templates_community(struct srv_req *rq, struct srv_resp *rs);
+void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs);
+void api_icd10_get(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_billing(struct srv_req *rq, struct srv_resp *rs);
 
 /* ---- engines (api_engines.c): loaded once; missing ones answer 503 ---- */
 
@@ -115,6 +118,11 @@ struct srv_engines;
 /* Loads what is available (logging what is not); DICTUM_NOMEM only. */
 int srv_engines_open(struct srv *srv);
 void srv_engines_close(struct srv *srv);
+/* Runs ICD-10 coding on text for a job: *result_json gets
+ * {"icd10_codes": [...]} (malloc'ed), or error_code/error_message are set
+ * (engine missing or failing). Returns DICTUM_OK or DICTUM_NOMEM. */
+int srv_engines_icd10(struct srv *srv, const char *text, char **result_json, char *error_code,
+                      size_t codelen, char *error_message, size_t msglen);
 
 /* The JSON of a job as GET /jobs/{id} shows it (new object). */
 struct json_object *api_job_json(const struct srv_job *j);

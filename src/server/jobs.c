@@ -138,12 +138,26 @@ static int run_export(struct job_ctx *ctx, struct json_object *input, struct job
 	return result;
 }
 
+static int run_icd10(struct job_ctx *ctx, struct json_object *input, struct job_outcome *out)
+{
+	struct json_object *text = NULL;
+	json_object_object_get_ex(input, "text", &text);
+	if (!pace(ctx, 0, 50, "coding")) {
+		out->interrupted = true;
+		return DICTUM_OK;
+	}
+	return srv_engines_icd10(ctx->srv, json_object_get_string(text), &out->result,
+	                         out->error_code, sizeof(out->error_code), out->error_message,
+	                         sizeof(out->error_message));
+}
+
 static const struct {
 	const char *type;
 	job_run run;
 	const char *event; /* organisation event on success, or NULL */
 } job_kinds[] = {
     {"note.export", run_export, "note.exported"},
+    {"icd10.text", run_icd10, NULL},
 };
 
 bool srv_job_type_known(const char *type)

@@ -6,6 +6,7 @@ be a documented status whose body has the documented required fields and
 the rate-limit headers. Prints TAP-like lines and 'N passed, N failed'.
 usage: openapi_walk.py SPEC BASE_URL KEY"""
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -81,6 +82,8 @@ st, _, b = call("POST", "/api/clinical/notes", {"noteType": "clinicNote", "secti
 note_id = json.loads(b)["id"]
 st, _, b = call("POST", "/api/clinical/notes/%s/export" % note_id, {}, auth(JSON))
 job_id = json.loads(b)["id"]
+st, _, b = call("POST", "/api/v1/pcr/icd10/text", {"text": "Hypertension."}, auth(JSON))
+icd_job_id = json.loads(b)["job_id"]
 
 bodies = {
     ("post", "/api/clinical/notes"): {"noteType": "progressNote", "sections": [{"key": "hpi", "text": "x"}]},
@@ -88,11 +91,14 @@ bodies = {
     ("patch", "/api/clinical/notes/{id}"): {"specialty": "family medicine"},
     ("post", "/api/clinical/notes/{id}/export"): {"format": "text"},
     ("post", "/webhooks"): {"url": "http://127.0.0.1:9/x", "events": ["note.updated"]},
+    ("post", "/api/v1/pcr/icd10/text"): {"text": "Type 2 diabetes mellitus."},
 }
 documented = 0
 
 
 def ids_for(path):
+    if path.startswith("/api/v1/pcr/icd10/{job_id}"):
+        return icd_job_id, "job_000000000000000000000000"
     if path.startswith("/api/clinical/notes/{id}"):
         return note_id, "note_000000000000000000000000"
     if path.startswith("/jobs/{id}"):
@@ -128,7 +134,7 @@ for path, item in spec["paths"].items():
             continue
         documented += 1
         good_id, unknown_id = ids_for(path)
-        url = path.replace("{id}", good_id) if good_id else path
+        url = re.sub(r"\{[a-z_]+\}", good_id, path) if good_id else path
         name = "%s %s" % (method.upper(), path)
         headers = auth()
         body = bodies.get((method, path))
@@ -149,10 +155,10 @@ for path, item in spec["paths"].items():
             st, h, b = call(method.upper(), url, body, JSON if body is not None else {})
             check_answer(op, name + " without a key", st, h, b, 401)
         if good_id:
-            bad_url = path.replace("{id}", "not-an-id")
+            bad_url = re.sub(r"\{[a-z_]+\}", "not-an-id", path)
             st, h, b = call(method.upper(), bad_url, body, headers)
             check_answer(op, name + " with a malformed id", st, h, b, 400)
-            st, h, b = call(method.upper(), path.replace("{id}", unknown_id), body, headers)
+            st, h, b = call(method.upper(), re.sub(r"\{[a-z_]+\}", unknown_id, path), body, headers)
             check_answer(op, name + " with an unknown id", st, h, b, 404)
         if "requestBody" in op:
             st, h, b = call(method.upper(), url, None, headers, raw=b'{"noteType": ')

@@ -307,6 +307,51 @@ check "limit over 100 is 400 with seed 001's detail body" test "$status:$(jget '
 req GET "/api/v1/pcr/templates/community"
 check "seed 001 paths answer 401 with a detail too" test "$status:$(jget '"detail" in d')" = 401:true
 
+# ---- engines: ICD-10 jobs (seed 001) and billing ----
+req POST /api/v1/pcr/icd10/text "${A[@]}" "${json_hdr[@]}" -d "{\"text\":\"67-year-old male with long-standing hypertension and type 2 diabetes mellitus.\",\"webhook_url\":\"$hook_url/icd\"}"
+check "POST /api/v1/pcr/icd10/text is 202 with seed 001's fields" test "$status:$(jget 'd["status"]'):$(jget 'd["message"]')" = "202:queued:ICD-10 request accepted; processing has started"
+IJ=$(jget 'd["job_id"]')
+for _ in $(seq 1 100); do
+  req GET /api/v1/pcr/icd10/$IJ "${A[@]}"
+  [ "$(jget 'd["status"]')" = completed ] && break
+  sleep 0.05
+done
+check "GET /api/v1/pcr/icd10/{job_id} returns the codes with evidence" test "$(jget '" ".join(c["icd10_code"] + "=" + c["evidence"] for c in d["icd10_codes"])')" = "I10=hypertension E11.9=type 2 diabetes"
+req GET /api/v1/pcr/icd10/12345 "${A[@]}"
+check "a malformed job_id is 400 Invalid job_id format" test "$status:$(jget 'd["detail"]')" = "400:Invalid job_id format"
+req GET /api/v1/pcr/icd10/job_000000000000000000000000 "${A[@]}"
+check "an unknown ICD-10 job is 404 with seed 001's message" test "$status:$(jget 'd["detail"]')" = "404:No ICD-10 job found for the given ID"
+req GET /api/v1/pcr/icd10/$J1 "${A[@]}"
+check "an export job is not an ICD-10 job (404)" test "$status" = 404
+req GET /api/v1/pcr/icd10/$IJ "${B[@]}"
+check "another organisation's ICD-10 job is 404" test "$status" = 404
+req POST /api/v1/pcr/icd10/text "${A[@]}" "${json_hdr[@]}" -d '{"text":"  "}'
+check "blank text is 400 Invalid or blank text input" test "$status:$(jget 'd["detail"]')" = "400:Invalid or blank text input"
+req POST /api/v1/pcr/icd10/text -H "X-API-KEY: $READER" "${json_hdr[@]}" -d '{"text":"x"}'
+check "a key without the codes scope gets 403" test "$status" = 403
+for _ in $(seq 1 100); do
+  grep -q '/hook/icd' "$tmp/hooks.jsonl" && [ "$(grep -c '/hook/icd' "$tmp/hooks.jsonl")" -ge 2 ] && break
+  sleep 0.05
+done
+check "the ICD-10 job's completed webhook carries icd10_codes" python3 - "$tmp/hooks.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    h = json.loads(line)
+    if h["path"] == "/hook/icd" and h["event"] == "completed":
+        b = json.loads(h["body"])
+        sys.exit(0 if b["icd10_codes"][0]["icd10_code"] == "I10" else 1)
+sys.exit(1)
+PY
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"progressNote","sections":[{"key":"ap","title":"Assessment and Plan","text":"Hypertension, uncontrolled. Type 2 diabetes with CKD stage 3. Increase lisinopril."}]}'
+NB=$(jget 'd["id"]')
+req GET /api/clinical/notes/$NB/billing "${A[@]}"
+check "GET /api/clinical/notes/:id/billing has ICD-10, E/M, HCC and CPT" test "$status:$(jget '",".join(sorted(k for k in d if k in ("icd10_codes","em","hcc","cpt")))'):$(jget 'd["note_id"]')" = "200:cpt,em,hcc,icd10_codes:$NB"
+check "billing finds the combination code" test "$(jget '"E11.22" in [c["icd10_code"] for c in d["icd10_codes"]]')" = true
+req GET /api/clinical/notes/$NB/billing "${B[@]}"
+check "another organisation's billing is 404" test "$status" = 404
+req GET /api/clinical/notes/$NB/billing -H "X-API-KEY: $READER"
+check "billing needs the codes scope too (403 naming it)" bash -c "[ '$status' = 403 ] && grep -q codes '$tmp/body'"
+
 # ---- revocation, audit, stop ----
 "$dictum" keys revoke --db "$db" "$(cat "$tmp/last_key_id")" >/dev/null
 req GET /health/auth -H "X-API-KEY: $READER"

@@ -4,6 +4,6 @@
 # Extra arguments go to dictum (for example: scripts/run.sh notes list).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/install-deps.sh"
-"$root/scripts/build.sh" "$root/build" >/dev/null
+bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/build.sh" "$root/build" >/dev/null
 exec "$root/build/dictum" "$@"

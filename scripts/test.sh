@@ -3,7 +3,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer) and run every test in both.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/install-deps.sh"
+bash "$root/scripts/install-deps.sh"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -40,7 +40,7 @@ for variant in normal sanitize; do
   args=()
   [ "$variant" = sanitize ] && args+=(-DDICTUM_SANITIZE=ON)
   echo "== build ($variant)"
-  "$root/scripts/build.sh" "$dir" "${args[@]}"
+  bash "$root/scripts/build.sh" "$dir" "${args[@]}"
   echo "== test ($variant)"
   if ! (cd "$dir" && ctest --output-on-failure --timeout 900 -j2); then
     status=1

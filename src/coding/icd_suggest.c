@@ -100,6 +100,10 @@ bool icd_normalize_word(char *w)
 			return false;
 		}
 	size_t n = strlen(w);
+	if (n > 5 && strcmp(w + n - 3, "ies") == 0) {
+		strcpy(w + n - 3, "y"); /* neuropathies -> neuropathy */
+		return false;
+	}
 	if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i' &&
 	    !isdigit((unsigned char)w[n - 2]))
 		w[n - 1] = '\0';
@@ -367,7 +371,13 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 	enum icd_context found = ICD_AFFIRMED;
 	int sent = t[a].sentence;
 	bool family = false, history = false, uncertain = false, negated = false;
-	/* Walk back from the mention; a termination word closes the scope. */
+	/* Walk back from the mention. A termination word closes every scope;
+	 * "with" and a history or family trigger close the scope of a
+	 * negation or uncertainty further back ("without allergies, with a
+	 * history of hypertension"), except one right before it ("no history
+	 * of", "no family history of"). */
+	bool closed = false;
+	size_t barrier = a;
 	for (size_t back = 1; back <= PRE_WINDOW && back <= a; back++) {
 		size_t i = a - back;
 		if (t[i].sentence != sent)
@@ -379,11 +389,15 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 			    trigger_at(text, t, nt, i, triggers[k].words, &len))
 				pseudo = true;
 		}
+		char w[40];
+		raw_word(text, &t[i], w, sizeof(w));
+		bool with = strcmp(w, "with") == 0;
 		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers) && !pseudo; k++) {
 			size_t len;
 			if (triggers[k].dir != PRE ||
 			    !trigger_at(text, t, nt, i, triggers[k].words, &len) || i + len > a)
 				continue;
+			bool in_scope = !closed || i + len == barrier;
 			switch (triggers[k].kind) {
 			case T_PSEUDO:
 				break;
@@ -391,21 +405,29 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 				term = true;
 				break;
 			case T_NEG:
-				negated = true;
+				negated |= in_scope;
 				break;
 			case T_UNCERTAIN:
-				uncertain = true;
+				uncertain |= in_scope;
 				break;
 			case T_FAMILY:
 				family = true;
+				closed = true;
+				barrier = i;
 				break;
 			case T_HISTORY:
 				history = true;
+				closed = true;
+				barrier = i;
 				break;
 			}
 		}
 		if (term)
 			break;
+		if (with) {
+			closed = true;
+			barrier = (size_t)-1;
+		}
 	}
 	for (size_t i = b; i < nt && i < b + POST_WINDOW && t[i].sentence == sent; i++) {
 		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers); k++) {
@@ -962,7 +984,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 				const char *z = map_lookup(
 				    f.code, history_map, sizeof(history_map) / sizeof(*history_map),
 				    sizeof(history_map[0]));
-				if (f.code[0] == 'Z') {
+				if (f.code[0] == 'Z' || strcmp(f.code, "I252") == 0) {
 					f.ctx = ICD_AFFIRMED;
 				} else if (z && coding_find_code(c, z) >= 0) {
 					snprintf(f.note, sizeof(f.note),

@@ -314,7 +314,7 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		if (klen >= sizeof(key) - 12)
 			return DICTUM_OK;
 	}
-	if (!nids || nids >= 48 || (kind == PH_VARIANT && nids == 1))
+	if (!nids || nids >= 48)
 		return DICTUM_OK;
 	bool upper = kind == PH_SYNONYM;
 	for (size_t k = 0; k < tlen && upper; k++)
@@ -380,8 +380,14 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return result;
 	if (strncmp(buf, "Other ", 6) == 0)
 		return DICTUM_OK;
+	/* A one-word variant only when nothing follows "unspecified":
+	 * "Peritonitis, unspecified" -> "peritonitis", but not "Fistula,
+	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */
 	char *u = strip_point(buf);
-	if (u && (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
+	bool one_word_ok = u && !strchr(buf, ' ') && strcmp(u, ", unspecified") == 0 &&
+	                   !strchr("VWXY", c->codes[code][0]);
+	if (u && (one_word_ok || memchr(buf, ' ', (size_t)(u - buf))) &&
+	    (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
 		return result;
 	char *p = strchr(buf, '(');
 	if (p) {

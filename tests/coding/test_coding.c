@@ -107,6 +107,10 @@ static void test_negation(void **state)
 	expect("Negative for nausea, vomiting, or diarrhea.", NULL, L("R11.0", "R11.10", "R19.7"));
 	expect("Pneumonia was ruled out.", NULL, L("J18.9"));
 	expect("Denies fever but reports chest pain.", L("R07.9"), L("R50.9"));
+	/* a history trigger closes an earlier negation's scope; "no history of" negates */
+	expect("Without known allergies, with a history of dyslipidemia and hypertension.",
+	       L("E78.5", "I10"), NULL);
+	expect("No history of diabetes.", NULL, L("E11.9"));
 	/* a pseudo-trigger does not negate */
 	expect("No change in her chronic cough.", L("R05.3"), NULL);
 }

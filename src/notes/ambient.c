@@ -831,8 +831,8 @@ static int clean(const struct note_toks *in, struct note_toks *out)
 			i++;
 			continue;
 		}
-		if ((strcmp(w, "yeah") == 0 || strcmp(w, "yes") == 0) && tmp.n &&
-		    strcmp(prev, ",") != 0 && !note_tok_is_punct(prev))
+		if (strcmp(w, "yeah") == 0 && tmp.n && strcmp(prev, ",") != 0 &&
+		    !note_tok_is_punct(prev))
 			continue;
 		if (note_toks_match(in, i, "lem me")) {
 			result = push_words(&tmp, "let me");
@@ -1158,6 +1158,13 @@ static int do_question(struct amb *a, size_t si, const struct note_toks *ts)
 		}
 	}
 	size_t qf, qt;
+	/* Only a plain answer stands for the whole question: "no, but I've had
+	 * chills" to "any fever or chills?" is not a denial of both. */
+	static const char *const hedges[] = {"but",    "except",    "only",  "just",     "although",
+	                                     "though", "sometimes", "maybe", "not sure", "i think"};
+	if (kind &&
+	    ((kind < 0 && word_count(&ans, 0) > 4) || has_any(&ans, 0, hedges, ARRAY_LEN(hedges))))
+		kind = 0;
 	if (!result && kind && question_subject(ts, &qf, &qt)) {
 		const char *system = NULL, *where = NULL;
 		for (size_t k = qf; k < qt && !where; k++)
@@ -1536,7 +1543,8 @@ static bool fragment(const struct note_toks *ts, size_t i)
 {
 	static const char *const starts[] = {"a",    "an",  "some", "little", "slight", "lack",
 	                                     "mild", "bad", "kind", "sort",   "no",     "just"};
-	return i < ts->n && IN(starts, ts->t[i].w);
+	return i < ts->n && IN(starts, ts->t[i].w) &&
+	       !(i + 1 < ts->n && note_tok_is_punct(ts->t[i + 1].w));
 }
 
 static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bool clinician,

@@ -10,9 +10,9 @@
 /* ---- words ---- */
 
 static const char *const stop_words[] = {
-    "a",  "an",       "the", "of",  "in",   "on",   "to",   "and",  "or",  "for",
-    "by", "at",       "as",  "is",  "are",  "was",  "were", "be",   "his", "her",
-    "my", "mellitus", "nos", "due", "does", "from", "has",  "have", "s",   "this",
+    "a",   "an",  "the",  "of",   "in",   "on",   "to",  "for",  "by", "at",
+    "as",  "is",  "are",  "was",  "were", "be",   "his", "her",  "my", "mellitus",
+    "nos", "due", "does", "from", "has",  "have", "s",   "this",
 };
 
 /* Speech-recognition misspellings, British spellings and number words. */

@@ -3,6 +3,12 @@
 # Needs $dictum and $tmp (tests/lib.sh) set by the caller.
 command -v curl >/dev/null || { echo "curl missing: skip"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 missing: skip"; exit 77; }
+# The system python starts in milliseconds; a version-manager shim may take
+# a second under load, and these tests read JSON with it a hundred times.
+if [ -x /usr/bin/python3 ]; then
+  python3() { /usr/bin/python3 "$@"; }
+  export -f python3
+fi
 export HOME=$tmp/home XDG_DATA_HOME= XDG_CONFIG_HOME= DICTUM_DATA_DIR=
 db=$tmp/server.db
 srv_pid=

@@ -684,7 +684,7 @@ static const char *const followup_cues[] = {
 static bool in_list(const char *const *list, size_t n, const char *w)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], w) == 0)
+		if (list[i][0] == w[0] && strcmp(list[i], w) == 0)
 			return true;
 	return false;
 }
@@ -745,6 +745,8 @@ static int clinical_score(const struct amb *a, const struct note_toks *ts, size_
 		}
 		for (size_t k = 0; k < ARRAY_LEN(clinical_words); k++) {
 			const char *c = clinical_words[k];
+			if (c[0] != w[0])
+				continue;
 			if (strchr(c, ' ') ? note_toks_match(ts, i, c) : stem_match(w, c)) {
 				score++;
 				break;

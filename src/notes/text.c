@@ -203,7 +203,11 @@ int note_toks_push(struct note_toks *ts, const char *w)
 	if (!arr)
 		return DICTUM_NOMEM;
 	ts->t = arr;
-	snprintf(arr[ts->n].w, NOTE_TOK_LEN, "%s", w);
+	size_t n = strlen(w);
+	if (n >= NOTE_TOK_LEN)
+		n = NOTE_TOK_LEN - 1;
+	memcpy(arr[ts->n].w, w, n);
+	arr[ts->n].w[n] = '\0';
 	ts->n++;
 	return DICTUM_OK;
 }
@@ -383,6 +387,8 @@ size_t note_number_run(const struct note_toks *ts, size_t i, long *value)
 
 bool note_toks_match(const struct note_toks *ts, size_t i, const char *phrase)
 {
+	if (i >= ts->n || (phrase[0] != ' ' && ts->t[i].w[0] != phrase[0]))
+		return false;
 	const char *p = phrase;
 	while (*p) {
 		while (*p == ' ')

@@ -413,3 +413,87 @@ void api_notes_billing(struct srv_req *rq, struct srv_resp *rs)
 	srv_note_clear(&n);
 	api_json(rs, 200, o);
 }
+
+/* ---- seed 001: text summarisation ---- */
+
+void api_upload_text(struct srv_req *rq, struct srv_resp *rs)
+{
+	struct srv_engines *e = rq->srv->engines;
+	struct json_object *input = NULL, *extra = NULL, *hook = NULL, *type = NULL;
+	json_object_object_get_ex(rq->json, "user_input", &input);
+	json_object_object_get_ex(rq->json, "extra_information", &extra);
+	json_object_object_get_ex(rq->json, "webhook_url", &hook);
+	json_object_object_get_ex(rq->json, "noteType", &type);
+	const char *t =
+	    json_object_is_type(input, json_type_string) ? json_object_get_string(input) : NULL;
+	bool blank = true;
+	for (const char *p = t; p && *p && blank; p++)
+		blank = isspace((unsigned char)*p) != 0;
+	if (blank) {
+		api_error(rq, rs, 400, "invalid_request",
+		          "user_input is required and must not be blank");
+		return;
+	}
+	if (extra && !json_object_is_type(extra, json_type_string) &&
+	    !json_object_is_type(extra, json_type_null)) {
+		api_error(rq, rs, 400, "invalid_field", "extra_information must be a string");
+		return;
+	}
+	const char *h = hook && json_object_is_type(hook, json_type_string)
+	                    ? json_object_get_string(hook)
+	                    : NULL;
+	if ((hook && !json_object_is_type(hook, json_type_null) && !h) ||
+	    (h && (strlen(h) > 2000 ||
+	           (strncmp(h, "http://", 7) != 0 && strncmp(h, "https://", 8) != 0)))) {
+		api_error(rq, rs, 400, "invalid_webhook_url", "webhook_url must be an http(s) URL");
+		return;
+	}
+	const char *note_type = type && json_object_is_type(type, json_type_string)
+	                            ? json_object_get_string(type)
+	                            : "clinicNote";
+	if (!note_type_valid(note_type)) {
+		api_error(rq, rs, 400, "invalid_note_type", "Unknown noteType");
+		return;
+	}
+	if (!e || !e->have_notes) {
+		api_error(rq, rs, 503, "service_unavailable",
+		          "Summarization service is not configured");
+		return;
+	}
+	struct note_draft d = {0};
+	struct dynbuf text;
+	dynbuf_init(&text, 64u << 20);
+	int result = note_draft(&e->notes, t, note_type, NULL, NOTE_MODE_DICTATION, &d);
+	for (size_t i = 0; !result && i < d.note.nsections; i++)
+		result = dynbuf_printf(&text, "%s%s:\n%s\n", i ? "\n" : "",
+		                       d.note.sections[i].title, d.note.sections[i].text);
+	note_draft_clear(&d);
+	if (result) {
+		dynbuf_free(&text);
+		api_error(rq, rs, 500, "internal_error", "Summarization failed");
+		return;
+	}
+	/* Everything else the caller sent is metadata, echoed and forwarded. */
+	struct json_object *o = json_object_new_object(), *meta = json_object_new_object();
+	json_object_object_foreach(rq->json, k, v)
+	{
+		if (strcmp(k, "user_input") != 0 && strcmp(k, "extra_information") != 0 &&
+		    strcmp(k, "webhook_url") != 0 && strcmp(k, "noteType") != 0)
+			json_object_object_add(meta, k, json_object_get(v));
+	}
+	json_object_object_add(o, "response", json_object_new_string(dynbuf_str(&text)));
+	dynbuf_free(&text);
+	json_object_object_add(o, "webhook_url", h ? json_object_new_string(h) : NULL);
+	json_object_object_add(o, "extra_information", json_object_get(extra));
+	json_object_object_add(o, "metadata", meta);
+	if (h) {
+		const char *payload = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		if ((result = srv_delivery_add(rq->db, rq->key.org_id, h, "completed", payload))) {
+			json_object_put(o);
+			api_store_error(rq, rs, result);
+			return;
+		}
+		rq->kick_hooks = true;
+	}
+	api_json(rs, 200, o);
+}

@@ -26,6 +26,8 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/pcr/icd10/text", SRV_SCOPE_CODES,
      API_SEED001 | API_JSON_BODY | API_IDEMPOTENT, api_icd10_submit},
     {"GET", "/api/v1/pcr/icd10/{job_id}", SRV_SCOPE_CODES, API_SEED001, api_icd10_get},
+    {"POST", "/api/v1/pcr/upload/text/", SRV_SCOPE_NOTES_WRITE,
+     API_SEED001 | API_JSON_BODY | API_IDEMPOTENT, api_upload_text},
     {"GET", "/jobs", 0, 0, api_jobs_list},
     {"GET", "/jobs/{id}", 0, 0, api_jobs_get},
     {"POST", "/jobs/{id}/cancel", 0, API_IDEMPOTENT, api_jobs_cancel},

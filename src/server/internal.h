@@ -111,6 +111,7 @@ void api_templates_community(struct srv_req *rq, struct srv_resp *rs);
 void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs);
 void api_icd10_get(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_billing(struct srv_req *rq, struct srv_resp *rs);
+void api_upload_text(struct srv_req *rq, struct srv_resp *rs);
 
 /* ---- engines (api_engines.c): loaded once; missing ones answer 503 ---- */
 

@@ -92,6 +92,7 @@ bodies = {
     ("post", "/api/clinical/notes/{id}/export"): {"format": "text"},
     ("post", "/webhooks"): {"url": "http://127.0.0.1:9/x", "events": ["note.updated"]},
     ("post", "/api/v1/pcr/icd10/text"): {"text": "Type 2 diabetes mellitus."},
+    ("post", "/api/v1/pcr/upload/text/"): {"user_input": "Cough for two days. Plan: rest.", "foo": "bar"},
 }
 documented = 0
 

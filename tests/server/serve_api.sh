@@ -352,6 +352,17 @@ check "another organisation's billing is 404" test "$status" = 404
 req GET /api/clinical/notes/$NB/billing -H "X-API-KEY: $READER"
 check "billing needs the codes scope too (403 naming it)" bash -c "[ '$status' = 403 ] && grep -q codes '$tmp/body'"
 
+req POST /api/v1/pcr/upload/text/ "${A[@]}" "${json_hdr[@]}" -d "{\"user_input\":\"Chief complaint: cough for three days. Plan: chest x-ray.\",\"extra_information\":\"ctx\",\"webhook_url\":\"$hook_url/text\",\"unique_identifier\":\"note-5678\",\"foo\":\"bar\"}"
+check "POST /api/v1/pcr/upload/text/ summarises at once with seed 001's fields" test "$status:$(jget 'sorted(d.keys())')" = '200:["extra_information", "metadata", "response", "webhook_url"]'
+check "... extra properties come back as metadata" test "$(jget 'd["metadata"]')" = '{"unique_identifier": "note-5678", "foo": "bar"}'
+check "... and the summary holds the text's content" bash -c "grep -q 'x-ray' '$tmp/body'"
+for _ in $(seq 1 100); do grep -q '/hook/text' "$tmp/hooks.jsonl" && break; sleep 0.05; done
+check "... and is forwarded to the webhook" grep -q 'note-5678' "$tmp/hooks.jsonl"
+req POST /api/v1/pcr/upload/text/ "${A[@]}" "${json_hdr[@]}" -d '{"user_input":""}'
+check "blank user_input is 400 with a detail" test "$status:$(jget '"detail" in d')" = 400:true
+req POST /api/v1/pcr/upload/text "${A[@]}" "${json_hdr[@]}" -d '{"user_input":"x"}'
+check "the documented path has its trailing slash (without: 404)" test "$status" = 404
+
 # ---- revocation, audit, stop ----
 "$dictum" keys revoke --db "$db" "$(cat "$tmp/last_key_id")" >/dev/null
 req GET /health/auth -H "X-API-KEY: $READER"

@@ -83,13 +83,14 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median over 1 s windows of the reference (those with speech in them) of
+/* Median over the 0.5 s windows of the reference that the global alignment
+ * puts inside GOT (those with speech in them) of
  * the correlation, each window aligned again within 0.5 s of the global
  * lag: a gap in the playback (a player's underrun on a loaded machine)
  * then costs one window, not everything after it. */
 static double windowed(const int16_t *x, size_t nx, const int16_t *y, size_t ny, long d0)
 {
-	const size_t win = AUDIO_RATE;
+	const size_t win = AUDIO_RATE / 2;
 	double rms_all = 0, vals[4096];
 	size_t nv = 0, ov;
 	for (size_t i = 0; i < nx; i++)
@@ -100,6 +101,9 @@ static double windowed(const int16_t *x, size_t nx, const int16_t *y, size_t ny,
 		for (size_t i = w0; i < w0 + win; i++)
 			e += (double)x[i] * x[i];
 		if (sqrt(e / (double)win) < 0.3 * rms_all)
+			continue;
+		/* Only windows that the global alignment puts inside GOT. */
+		if ((long)w0 + d0 < 0 || (long)w0 + d0 + (long)win > (long)ny)
 			continue;
 		long lo = (long)w0 + d0 - AUDIO_RATE / 2, hi = (long)w0 + d0 + AUDIO_RATE / 2;
 		if (lo < 0)

@@ -52,7 +52,7 @@ for backend in pulse alsa; do
   check "$backend: duration $got s is within 5% of $secs s" within5 "${got:-0}" "$secs"
   c=$("$tool" corr "$tmp/clip.wav" "$tmp/$backend.wav")
   echo "# $backend: $c"
-  # Correlation per 1 s window after alignment (median), so that an underrun
+  # Correlation per 0.5 s window after alignment (median), so that an underrun
   # of paplay on a loaded machine costs one window rather than the test.
   check "$backend: matches the played speech (windowed ncc > 0.9)" corr_above "$(sed -E 's/.*wcorr=([-0-9.]+).*/\1/' <<<"$c")"
   check "$backend: registered as complete in the store" bash -c \

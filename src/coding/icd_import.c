@@ -33,8 +33,11 @@ static bool parse_line(char *line, char **code, char **desc)
 	while (isalnum((unsigned char)*p) || *p == '.')
 		p++;
 	size_t n = (size_t)(p - c);
-	if (n < 3 || n > 8 || !isupper((unsigned char)c[0]) || !isalnum((unsigned char)c[1]) ||
-	    !isdigit((unsigned char)c[2]) || (*p != ' ' && *p != '\t'))
+	/* "A000", "M1A0110", "QA00101": a letter, then a digit, or a letter and a digit. */
+	bool shape = n >= 3 && n <= 8 && isupper((unsigned char)c[0]) &&
+	             (isdigit((unsigned char)c[1]) ||
+	              (isupper((unsigned char)c[1]) && isdigit((unsigned char)c[2])));
+	if (!shape || (*p != ' ' && *p != '\t'))
 		return false;
 	*p++ = '\0';
 	while (*p == ' ' || *p == '\t')

@@ -416,12 +416,14 @@ static void test_import_replaces(void **state)
 	assert_non_null(f);
 	fputs("A000    Cholera due to Vibrio cholerae 01, biovar cholerae\n"
 	      "I10     Essential (primary) hypertension\n"
+	      "M1A0110 Idiopathic chronic gout, right shoulder, without tophus (tophi)\n"
+	      "QA00101 SCN2A-related neurodevelopmental disorder\n"
 	      "Z9999   A made-up code for this test\n",
 	      f);
 	fclose(f);
 	size_t n = 0;
 	assert_int_equal(icd_import_file(st, path, NULL, &n, err, sizeof(err)), DICTUM_OK);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	char *fy = NULL;
 	assert_int_equal(store_meta_get(st, "icd10_fiscal_year", &fy), DICTUM_OK);
 	assert_string_equal(fy, "2031");

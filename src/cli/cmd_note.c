@@ -207,15 +207,20 @@ static int save_draft(struct cli_ctx *ctx, struct note_draft *d, int64_t patient
 		goto out;
 	}
 	if (!patient) {
-		p.first_name = xstrdup("Unidentified");
-		p.last_name = xstrdup("Patient");
+		p.first_name = strdup("Unidentified");
+		p.last_name = strdup("Patient");
+		if (!p.first_name || !p.last_name)
+			goto nomem;
 		if (store_patient_add(s, &p) != DICTUM_OK)
 			goto fail;
 		e.patient_id = p.id;
 	}
-	e.note_type = xstrdup(d->note.note_type);
-	e.specialty = d->note.specialty ? xstrdup(d->note.specialty) : NULL;
-	e.provider = xstrdup(cli_user());
+	/* No aborting allocator here: the draft is not saved yet. */
+	e.note_type = strdup(d->note.note_type);
+	e.specialty = d->note.specialty ? strdup(d->note.specialty) : NULL;
+	e.provider = strdup(cli_user());
+	if (!e.note_type || (d->note.specialty && !e.specialty) || !e.provider)
+		goto nomem;
 	/* The encounter, its transcript and the draft land together or not at all. */
 	if (store_encounter_add(s, &e) != DICTUM_OK ||
 	    store_transcript_add(s, e.id, 0, "text", transcript, segments, &tid) != DICTUM_OK)
@@ -227,6 +232,10 @@ static int save_draft(struct cli_ctx *ctx, struct note_draft *d, int64_t patient
 	if (!patient)
 		fprintf(stderr, "dictum: note: saved under a new unidentified patient %lld\n",
 		        (long long)p.id);
+	goto out;
+nomem:
+	status = cli_fail("note: cannot save: out of memory");
+	store_rollback(s);
 	goto out;
 fail:
 	status = cli_fail("note: cannot save: %s", store_errmsg(s));
@@ -329,6 +338,9 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	engine_loaded = true;
+	if (specialty && !tmpl_specialty_find(&engine.catalog, specialty))
+		fprintf(stderr, "dictum: note: no section adjustments for specialty '%s'\n",
+		        specialty);
 	if (mode < 0)
 		mode = strstr(transcript, "[doctor]") || strstr(transcript, "[patient]") ||
 		               strstr(transcript, "Doctor:") || strstr(transcript, "Patient:")

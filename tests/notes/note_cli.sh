@@ -43,6 +43,10 @@ out=$(echo "chief complaint colon ear pain period history of present illness col
 check "dictation: a raw spoken word stream goes through the post-processor" grep -qx 'Ear pain.' <<<"$out"
 check "dictation: spoken numbers and units" grep -qx '6-year-old boy with 2 days of left ear pain.' <<<"$out"
 check "dictation: spoken header routes to Assessment and Plan" grep -qx 'Otitis media.' <<<"$out"
+"$dictum" note --type clinicNote --specialty astrology "$tmp/visit.txt" >/dev/null 2>"$tmp/err"
+check "an unknown specialty drafts, with a one-line notice" grep -q "no section adjustments for specialty 'astrology'" "$tmp/err"
+out=$("$dictum" note --type clinicNote --specialty psych "$tmp/visit.txt")
+check "a specialty alias adjusts sections (psychiatry: mental status exam)" grep -qx 'Mental Status Examination' <<<"$out"
 out=$("$dictum" note --type psychiatricEvaluation --specialty psychiatry "$tmp/visit.txt")
 check "another note type drafts" grep -q 'Reports a 3-day history of cough.' <<<"$out"
 printf '[{"speaker":"doctor","text":"any fever?","start":0,"end":1},{"speaker":"patient","text":"no.","start":1,"end":2}]' >"$tmp/seg.json"

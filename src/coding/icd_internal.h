@@ -63,6 +63,7 @@ struct coding {
 struct icd_token {
 	int start, end;
 	char norm[40];
+	char raw[24]; /* lower case as written (apostrophes dropped), for triggers */
 	int sentence;
 	bool stop;   /* not part of phrases ("of", "the") */
 	bool family; /* inside a family history section */

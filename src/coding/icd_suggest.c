@@ -186,6 +186,10 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 		t[n].start = (int)start;
 		t[n].end = (int)i;
 		str_copy(t[n].norm, w, sizeof(t[n].norm));
+		size_t rk = 0;
+		for (; w[rk] && rk < sizeof(t[n].raw) - 1; rk++)
+			t[n].raw[rk] = (char)tolower((unsigned char)w[rk]);
+		t[n].raw[rk] = '\0';
 		t[n].stop = icd_normalize_word(t[n].norm);
 		t[n].sentence = sentence;
 		t[n].family = family;
@@ -329,21 +333,18 @@ static const struct {
     {"not taking", T_PSEUDO, PRE},
 };
 
-/* Lower-case raw word of token i (apostrophes dropped), for triggers. */
+/* Lower-case raw word of a token, for triggers (computed once, in
+ * icd_tokenize). */
 static void raw_word(const char *text, const struct icd_token *t, char *out, size_t size)
 {
-	size_t k = 0;
-	for (int i = t->start; i < t->end && k < size - 1; i++)
-		if (text[i] != '\'')
-			out[k++] = (char)tolower((unsigned char)text[i]);
-	out[k] = '\0';
+	(void)text;
+	str_copy(out, t->raw, size);
 }
 
 /* Whether the words of trigger tr start at token i (all tokens). Sets *len. */
 static bool trigger_at(const char *text, const struct icd_token *t, size_t nt, size_t i,
                        const char *words, size_t *len)
 {
-	char w[40];
 	const char *p = words;
 	size_t k = 0;
 	while (*p) {
@@ -351,8 +352,8 @@ static bool trigger_at(const char *text, const struct icd_token *t, size_t nt, s
 		size_t wl = sp ? (size_t)(sp - p) : strlen(p);
 		if (i + k >= nt || t[i + k].sentence != t[i].sentence)
 			return false;
-		raw_word(text, &t[i + k], w, sizeof(w));
-		if (strlen(w) != wl || strncmp(w, p, wl) != 0)
+		const char *w = t[i + k].raw;
+		if (strncmp(w, p, wl) != 0 || w[wl] != '\0')
 			return false;
 		k++;
 		p = sp ? sp + 1 : p + wl;

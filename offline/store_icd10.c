@@ -232,7 +232,7 @@ static bool is_filler(const char *w, size_t n)
 
 /* Builds an FTS5 query of quoted words joined by op; the last word is a
  * prefix. Returns NULL when the query has no words or on OOM. */
-static char *fts_query(const char *q, const char *op)
+static char *fts_query(const char *q, const char *op, bool prefix)
 {
 	struct dynbuf b;
 	dynbuf_init(&b, 4096);
@@ -256,7 +256,7 @@ static char *fts_query(const char *q, const char *op)
 		words++;
 	}
 	/* A prefix of fewer than 3 letters would expand to thousands of terms. */
-	if (!words || (last_len >= 3 && dynbuf_addstr(&b, "*")))
+	if (!words || (prefix && last_len >= 3 && dynbuf_addstr(&b, "*")))
 		goto oom;
 	return dynbuf_take(&b);
 oom:
@@ -312,11 +312,19 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 		lowered[k++] = (char)tolower((unsigned char)*p);
 	lowered[k] = '\0';
 	str_trim(lowered);
-	static const char *const ops[] = {" AND ", " OR "};
-	for (size_t i = 0; i < 2 && !result && !*count; i++) {
-		char *fq = fts_query(query, ops[i]);
+	/* Whole words first; the last word as a prefix only when that finds
+	 * fewer than limit (a prefix of a common word merges large lists);
+	 * any word as a last resort. */
+	static const struct {
+		const char *op;
+		bool prefix;
+	} passes[] = {{" AND ", false}, {" AND ", true}, {" OR ", true}};
+	for (size_t i = 0; i < 3 && !result && *count < limit; i++) {
+		char *fq = fts_query(query, passes[i].op, passes[i].prefix);
 		if (!fq)
 			return store_failf(s, DICTUM_INVAL, "no words to search for");
+		if (i == 2 && *count)
+			break;
 		sqlite3_stmt *st = prep(s, by_words);
 		if (!st) {
 			free(fq);
@@ -325,10 +333,18 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 		store_bind_text(st, 1, fq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 		store_bind_text(st, 3, lowered);
-		icd10_rows_free(list, *count);
-		result = store_collect(s, st, (void **)list, count, sizeof(**list), row_fill);
+		struct icd10_row *rows = NULL;
+		size_t n = 0;
+		result = store_collect(s, st, (void **)&rows, &n, sizeof(*rows), row_fill);
 		sqlite3_finalize(st);
 		free(fq);
+		if (!result && n >= *count) {
+			icd10_rows_free(list, *count);
+			*list = rows;
+			*count = n;
+		} else {
+			icd10_rows_free(&rows, n);
+		}
 	}
 out:
 	if (result) {

@@ -635,6 +635,7 @@ struct found {
 	enum icd_context ctx;
 	char note[160];
 	bool dropped;
+	int unspec; /* nonspecific() of code, -1 until computed */
 };
 
 struct work {
@@ -652,7 +653,8 @@ static int push(struct work *w, const struct found *f)
 		w->f = nf;
 		w->cap = ncap;
 	}
-	w->f[w->n++] = *f;
+	w->f[w->n] = *f;
+	w->f[w->n++].unspec = -1;
 	return DICTUM_OK;
 }
 
@@ -776,6 +778,13 @@ static int nonspecific(const struct coding *c, const char *code)
 	return n;
 }
 
+static int unspec_of(const struct coding *c, struct found *f)
+{
+	if (f->unspec < 0)
+		f->unspec = nonspecific(c, f->code);
+	return f->unspec;
+}
+
 static int find_index(const struct work *w, const char *alts, size_t skip)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -843,13 +852,13 @@ static int apply_rules(const struct coding *c, struct work *w)
 		/* A nonspecific code gives way to a specific one of its category. */
 		for (size_t i = 0; i < w->n && !changed; i++) {
 			struct found *fa = &w->f[i];
-			if (fa->dropped || fa->ctx != ICD_AFFIRMED || !nonspecific(c, fa->code))
+			if (fa->dropped || fa->ctx != ICD_AFFIRMED || !unspec_of(c, fa))
 				continue;
 			for (size_t j = 0; j < w->n; j++)
 				if (j != i && !w->f[j].dropped && w->f[j].ctx == ICD_AFFIRMED &&
 				    strncmp(w->f[j].code, fa->code, 3) == 0 &&
 				    strcmp(w->f[j].code, fa->code) != 0 &&
-				    nonspecific(c, w->f[j].code) < nonspecific(c, fa->code)) {
+				    unspec_of(c, &w->f[j]) < unspec_of(c, fa)) {
 					fa->dropped = true;
 					changed = true;
 					break;

@@ -320,15 +320,18 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 		bool prefix;
 	} passes[] = {{" AND ", false}, {" AND ", true}, {" OR ", true}};
 	for (size_t i = 0; i < 3 && !result && *count < limit; i++) {
-		char *fq = fts_query(query, passes[i].op, passes[i].prefix);
-		if (!fq)
-			return store_failf(s, DICTUM_INVAL, "no words to search for");
 		if (i == 2 && *count)
 			break;
+		char *fq = fts_query(query, passes[i].op, passes[i].prefix);
+		if (!fq) {
+			result = store_failf(s, DICTUM_INVAL, "no words to search for");
+			break;
+		}
 		sqlite3_stmt *st = prep(s, by_words);
 		if (!st) {
 			free(fq);
-			return DICTUM_INTERNAL;
+			result = DICTUM_INTERNAL;
+			break;
 		}
 		store_bind_text(st, 1, fq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);

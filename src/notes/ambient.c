@@ -108,8 +108,8 @@ static const struct {
     {"exam of your", PHASE_EXAM},
     {"my impression", PHASE_PLAN},
     {"my assessment", PHASE_PLAN},
-    {"impression", PHASE_PLAN},
-    {"assessment", PHASE_PLAN},
+    {"impression is", PHASE_PLAN},
+    {"assessment is", PHASE_PLAN},
     {"my plan", PHASE_PLAN},
     {"the plan", PHASE_PLAN},
     {"first problem", PHASE_PLAN},
@@ -117,7 +117,7 @@ static const struct {
     {"treatment plan", PHASE_PLAN},
     {"what i'd like to do", PHASE_PLAN},
     {"what i want to do", PHASE_PLAN},
-    {"diagnosis", PHASE_PLAN},
+    {"diagnosis is", PHASE_PLAN},
     {"what we're going to do", PHASE_PLAN},
     {"in terms of treatment", PHASE_PLAN},
     {"for your first", PHASE_PLAN},
@@ -429,6 +429,14 @@ static const char *const question_openers[] = {
 };
 /* Words that end a question's subject. */
 static const char *const subject_tails[] = {
+    "have you",
+    "do you",
+    "are you",
+    "is it",
+    "how",
+    "what",
+    "can you",
+    "did you",
     "at all",
     "or anything like that",
     "or anything",
@@ -1404,10 +1412,12 @@ static void pick_pronouns(struct amb *a)
 			continue;
 		struct note_toks ts = {0};
 		if (note_tokenize(a->t->text + s->start, s->end - s->start, &ts) == DICTUM_OK) {
-			static const char *const male[] = {"year old male", "year-old male",
-			                                   "year old man",  "year-old man",
-			                                   "gentleman",     "mr"};
-			static const char *const female[] = {"year old female",
+			static const char *const male[] = {
+			    "year old male", "year-old male", "-year-old male", "-year-old man",
+			    "year old man",  "year-old man",  "gentleman",      "mr"};
+			static const char *const female[] = {"-year-old female",
+			                                     "-year-old woman",
+			                                     "year old female",
 			                                     "year-old female",
 			                                     "year old woman",
 			                                     "year-old woman",
@@ -1544,7 +1554,7 @@ static size_t exam_lead(const struct note_toks *ts, size_t i)
 static bool fragment(const struct note_toks *ts, size_t i)
 {
 	static const char *const starts[] = {"a",    "an",  "some", "little", "slight", "lack",
-	                                     "mild", "bad", "kind", "sort",   "no",     "just"};
+	                                     "mild", "bad", "kind", "sort",   "just"};
 	return i < ts->n && IN(starts, ts->t[i].w) &&
 	       !(i + 1 < ts->n && note_tok_is_punct(ts->t[i + 1].w));
 }
@@ -1567,7 +1577,16 @@ static int do_statement(struct amb *a, size_t si, const struct note_toks *ts, bo
 		kind = "ap";
 		a->phase = PHASE_PLAN;
 	} else if (clinician && a->phase == PHASE_EXAM) {
-		if (has_any(ts, from, exam_instructions, ARRAY_LEN(exam_instructions)))
+		static const char *const findings[] = {
+		    "murmur",     "murmurs",   "crackles",   "rales",
+		    "wheezes",    "wheezing",  "clear",      "tender",
+		    "tenderness", "edema",     "erythema",   "lymphadenopathy",
+		    "adenopathy", "regular",   "rhythm",     "swelling",
+		    "effusion",   "normal",    "intact",     "bruit",
+		    "distention", "soft",      "appreciate", "palpation",
+		    "pain",       "decreased", "reduced"};
+		if (has_any(ts, from, exam_instructions, ARRAY_LEN(exam_instructions)) &&
+		    !has_any(ts, from, findings, ARRAY_LEN(findings)))
 			kind = NULL;
 		else if (has_exam_words(a, ts, from))
 			kind = "exam";
@@ -1638,9 +1657,16 @@ static size_t next_cut(const char *x, size_t start, size_t end)
 	return end;
 }
 
-/* "how long has it been" or "do you take anything for it" without a '?'. */
+/* "how long has it been" or "do you take anything for it" without a '?';
+ * a question inside a run-on piece counts too. */
 static bool looks_question(const struct note_toks *ts)
 {
+	static const char *const inside[] = {
+	    "how are you",   "how is it",    "how are your",  "are you having", "do you have",
+	    "did you have",  "have you had", "have you been", "is it any",      "tell me more",
+	    "tell me about", "can you tell", "what about",    "how about",      "how's it"};
+	if (has_any(ts, 0, inside, ARRAY_LEN(inside)))
+		return true;
 	static const char *const wh[] = {"what", "how", "when", "where", "why", "which", "who"};
 	static const char *const aux[] = {"do",  "does",  "did",   "are",  "is",   "have", "has",
 	                                  "can", "could", "would", "will", "were", "was",  "any"};

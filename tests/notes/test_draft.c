@@ -177,7 +177,7 @@ static void test_ambient_rules(void **state)
 	    /* a "no" is never dropped, a side never taken for "right," */
 	    {"[doctor] have you noticed any other things , like blood in your stools ?\n"
 	     "[patient] no , no blood , just watery and loose stool .",
-	     "hpi", "Reports no blood, just watery and loose stool."},
+	     "hpi", "No blood, just watery and loose stool."},
 	    {"[patient] right knee is swollen and it hurts .", "hpi", "Right knee is swollen"},
 	    {"[patient] well , my pressure is well controlled .", "hpi",
 	     "Their pressure is well controlled."},

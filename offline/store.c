@@ -234,33 +234,15 @@ static int pragma_int(store *s, const char *sql, int *out)
 	return rc == SQLITE_OK ? DICTUM_OK : store_fail(s, rc);
 }
 
-/* Reads the first bytes: an existing non-empty file must be SQLite. */
-static int check_header(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? DICTUM_OK : DICTUM_IO;
-	char head[16];
-	size_t n = fread(head, 1, sizeof(head), f);
-	fclose(f);
-	if (n == 0)
-		return DICTUM_OK;
-	if (n < sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0) {
-		snprintf(err, errlen,
-		         "%s is not a Dictum store (not an SQLite database); move it aside or "
-		         "choose another --data-dir",
-		         path);
-		return DICTUM_NOTDB;
-	}
-	return DICTUM_OK;
-}
-
 /* Runs the pending migrations in one write transaction. Another process
  * may have migrated meanwhile, so the version is read again inside it. */
 static int migrate(store *s)
 {
-	int result = store_begin(s), version = 0;
-	if (result)
+	int version = 0;
+	int result = pragma_int(s, "PRAGMA user_version", &version);
+	if (result || version >= store_schema_latest())
+		return result; /* up to date: opening takes no write lock */
+	if ((result = store_begin(s)))
 		return result;
 	if ((result = pragma_int(s, "PRAGMA user_version", &version)) != 0)
 		goto fail;
@@ -314,11 +296,9 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
-	if ((result = check_header(path, err, errlen)) != 0) {
-		if (!err[0])
-			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		return result;
-	}
+	/* The file is only ever read through SQLite: opening and closing a
+	 * descriptor of it here would drop the POSIX locks that another handle
+	 * of this process holds on it. */
 	store *s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
@@ -341,10 +321,14 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
 	if ((result = pragma_int(s, "PRAGMA user_version", &version)) ||
 	    (result = pragma_int(s, "PRAGMA application_id", &app_id)) ||
 	    (result = pragma_int(s, "SELECT count(*) FROM sqlite_schema", &tables))) {
-		if (result == DICTUM_CORRUPT || result == DICTUM_NOTDB)
+		if (result == DICTUM_NOTDB)
 			snprintf(err, errlen,
-			         "%s is corrupt or not a database (%s); restore it from a backup "
-			         "or move it aside",
+			         "%s is not a Dictum store (not an SQLite database); move it aside "
+			         "or choose another --data-dir",
+			         path);
+		else if (result == DICTUM_CORRUPT)
+			snprintf(err, errlen,
+			         "%s is corrupt (%s); restore it from a backup or move it aside",
 			         path, sqlite3_errmsg(s->db));
 		else
 			snprintf(err, errlen, "%s", s->errmsg);

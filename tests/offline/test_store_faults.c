@@ -6,6 +6,7 @@
 #include "offline/store.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -187,7 +188,11 @@ static void test_sigkill_during_saves(void **state)
 			_exit(0);
 		}
 		close(fds[1]);
-		usleep((useconds_t)(2000 + rand() % 60000));
+		/* Once the writer is saving (however slow this machine is), kill it
+		 * at a random moment of its stream of saves. */
+		struct pollfd started = {.fd = fds[0], .events = POLLIN};
+		assert_int_equal(poll(&started, 1, 30000), 1);
+		usleep((useconds_t)(rand() % 40000));
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		int status;
 		assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -264,6 +269,39 @@ static void test_two_processes(void **state)
 	free(dir);
 }
 
+/* A second handle opened in the same process must not drop the first
+ * one's locks (closing any descriptor of a file drops all of a process's
+ * POSIX locks on it): another process still sees the write lock. */
+static void test_second_open_keeps_locks(void **state)
+{
+	char *dir = test_tmpdir(), path[4200];
+	snprintf(path, sizeof(path), "%s/dictum.db", dir);
+	store *a = NULL, *b = NULL;
+	assert_int_equal(store_open(path, &a, NULL, 0), DICTUM_OK);
+	assert_int_equal(store_begin(a), DICTUM_OK);
+	assert_int_equal(store_meta_set(a, "k", "v"), DICTUM_OK);
+	assert_int_equal(store_open(path, &b, NULL, 0), DICTUM_OK);
+	store_close(&b);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		if (sqlite3_open(path, &db) != SQLITE_OK)
+			_exit(2);
+		sqlite3_busy_timeout(db, 0);
+		int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		_exit((rc & 0xff) == SQLITE_BUSY ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(store_commit(a), DICTUM_OK);
+	store_close(&a);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static void test_uncreatable_location(void **state)
 {
 	char *dir = test_tmpdir(), path[4200];
@@ -285,6 +323,7 @@ int main(void)
 	    cmocka_unit_test(test_newer_schema_left_alone),
 	    cmocka_unit_test(test_corrupt_file),
 	    cmocka_unit_test(test_uncreatable_location),
+	    cmocka_unit_test(test_second_open_keeps_locks),
 	    cmocka_unit_test(test_two_processes),
 	    cmocka_unit_test(test_sigkill_during_saves),
 	};

@@ -1,94 +1,66 @@
 #include "asr/asr.h"
+#include "audio/decode.h"
 #include "asr/postprocess.h"
 #include "cli/cli.h"
 #include "core/lib.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
-#include <samplerate.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SECONDS (8 * 3600)
-
-/* Decodes a file libsndfile reads (WAV, FLAC, Ogg, ...) to 16 kHz mono s16.
- * audio/'s decoder takes this over once it is in the library. */
-static int decode_file(const char *path, int16_t **out, size_t *nout, char *err, size_t errlen)
+/* A WAV that holds no samples is an empty recording, not an error. */
+static bool empty_recording(const char *path)
 {
-	int result = DICTUM_OK;
 	SF_INFO info = {0};
-	float *in = NULL, *mono = NULL, *res = NULL;
-	int16_t *pcm = NULL;
-	SNDFILE *f = strcmp(path, "-") == 0 ? sf_open_fd(STDIN_FILENO, SFM_READ, &info, 0)
-	                                    : sf_open(path, SFM_READ, &info);
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, sf_strerror(NULL));
+	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	if (!f)
+		return false;
+	sf_close(f);
+	return info.frames == 0;
+}
+
+/* Standard input copied to a temporary file, for the decoder. */
+static int stdin_to_file(char *path, size_t size)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, size, "%s/dictum-transcribe-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return DICTUM_IO;
+	char buf[65536];
+	ssize_t n;
+	int result = DICTUM_OK;
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			result = DICTUM_IO;
+	if (n < 0 || close(fd) != 0)
 		result = DICTUM_IO;
-		goto cleanup;
-	}
-	if (info.channels < 1 || info.samplerate < 1000 ||
-	    info.frames > (sf_count_t)MAX_SECONDS * info.samplerate) {
-		snprintf(err, errlen, "%s: unsupported audio (%d channels, %d Hz)", path,
-		         info.channels, info.samplerate);
-		result = DICTUM_UNSUPPORTED;
-		goto cleanup;
-	}
-	size_t frames = (size_t)(info.frames > 0 ? info.frames : 0);
-	in = malloc((frames ? frames : 1) * (size_t)info.channels * sizeof(*in));
-	mono = malloc((frames ? frames : 1) * sizeof(*mono));
-	if (!in || !mono) {
-		result = DICTUM_NOMEM;
-		goto cleanup;
-	}
-	frames = (size_t)sf_readf_float(f, in, (sf_count_t)frames);
-	for (size_t i = 0; i < frames; i++) {
-		float sum = 0;
-		for (int c = 0; c < info.channels; c++)
-			sum += in[i * (size_t)info.channels + (size_t)c];
-		mono[i] = sum / (float)info.channels;
-	}
-	size_t n = frames;
-	float *src = mono;
-	if (info.samplerate != ASR_SAMPLE_RATE && frames) {
-		double ratio = (double)ASR_SAMPLE_RATE / info.samplerate;
-		size_t cap = (size_t)((double)frames * ratio) + 16;
-		res = malloc(cap * sizeof(*res));
-		if (!res) {
-			result = DICTUM_NOMEM;
+	return result;
+}
+
+/* Any format audio/ decodes, as 16 kHz mono s16 (*out NULL when empty). */
+static int decode(const char *path, int16_t **out, size_t *n, char *err, size_t errlen)
+{
+	char tmp[4096] = "";
+	int result = DICTUM_OK;
+	*out = NULL;
+	*n = 0;
+	if (strcmp(path, "-") == 0) {
+		if ((result = stdin_to_file(tmp, sizeof(tmp))) != DICTUM_OK) {
+			snprintf(err, errlen, "cannot read standard input");
 			goto cleanup;
 		}
-		SRC_DATA d = {.data_in = mono,
-		              .data_out = res,
-		              .input_frames = (long)frames,
-		              .output_frames = (long)cap,
-		              .src_ratio = ratio};
-		int rc = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1);
-		if (rc) {
-			snprintf(err, errlen, "%s: resampling failed: %s", path, src_strerror(rc));
-			result = DICTUM_INTERNAL;
-			goto cleanup;
-		}
-		n = (size_t)d.output_frames_gen;
-		src = res;
+		path = tmp;
 	}
-	pcm = malloc((n ? n : 1) * sizeof(*pcm));
-	if (!pcm) {
-		result = DICTUM_NOMEM;
+	if (empty_recording(path))
 		goto cleanup;
-	}
-	src_float_to_short_array(src, pcm, (int)n);
-	*out = pcm;
-	*nout = n;
-	pcm = NULL;
+	result = audio_decode_file(path, 0, out, n, err, errlen);
 cleanup:
-	if (f)
-		sf_close(f);
-	free(in);
-	free(mono);
-	free(res);
-	free(pcm);
+	if (tmp[0])
+		unlink(tmp);
 	return result;
 }
 
@@ -290,8 +262,8 @@ int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv)
 	struct asr_engine *e = NULL;
 	struct asr_transcript *t = NULL;
 	char err[512] = "";
-	if (decode_file(path, &pcm, &n, err, sizeof(err)) != DICTUM_OK) {
-		status = cli_fail("transcribe: %s", err[0] ? err : "cannot decode the file");
+	if (decode(path, &pcm, &n, err, sizeof(err)) != DICTUM_OK) {
+		status = cli_fail("transcribe: %s", err[0] ? err : "cannot decode the audio");
 		goto cleanup;
 	}
 	int rc = asr_engine_create(engine, &ctx->config, &e, err, sizeof(err));

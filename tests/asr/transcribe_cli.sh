@@ -41,6 +41,10 @@ assert sec["key"] == "cc" or sec["title"] == "Chief Complaint", sec
 assert isinstance(sec["low_confidence"], list)
 PY
 
+sox "$tmp/clip.wav" -r 44100 -c 2 "$tmp/clip.flac"
+check "a 44.1 kHz stereo FLAC is decoded by audio/" bash -c "'$dictum' transcribe '$tmp/clip.flac' | grep -q complaint"
+check "standard input is read for -" bash -c "'$dictum' transcribe - <'$tmp/clip.wav' | grep -q complaint"
+
 "$dictum" --json transcribe "$tmp/silence.wav" >"$tmp/silence.json"
 check "silence gives no words" python3 -c "
 import json,sys; o=json.load(open('$tmp/silence.json')); assert o['segments']==[] and o['text']==''"

@@ -15,10 +15,16 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # --system.
 pulse_dir=""
 stop_pulse() {
-  if [ -n "$pulse_dir" ]; then
-    [ -f "$pulse_dir/pulse/pid" ] && kill "$(cat "$pulse_dir/pulse/pid")" 2>/dev/null || true
-    rm -rf "$pulse_dir"
+  local pid=""
+  [ -n "$pulse_dir" ] || return 0
+  [ -f "$pulse_dir/pulse/pid" ] && pid=$(cat "$pulse_dir/pulse/pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    # It writes into its folder while it shuts down: wait before removing it.
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
+  rm -rf "$pulse_dir" 2>/dev/null || true
+  return 0
 }
 if command -v pulseaudio >/dev/null 2>&1; then
   pulse_dir=$(mktemp -d "${TMPDIR:-/tmp}/dictum-pulse-XXXXXX")

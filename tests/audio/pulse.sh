@@ -11,7 +11,11 @@ pulse_module=""
 
 pulse_teardown() {
   [ -n "$pulse_module" ] && pactl unload-module "$pulse_module" >/dev/null 2>&1
-  [ -n "$pulse_pid" ] && kill "$pulse_pid" 2>/dev/null
+  if [ -n "$pulse_pid" ]; then
+    kill "$pulse_pid" 2>/dev/null
+    # It writes into $tmp while it shuts down: let it finish before rm -rf.
+    for _ in $(seq 50); do kill -0 "$pulse_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   pulse_module=""
   pulse_pid=""
 }

@@ -1372,9 +1372,12 @@ static int do_cc(struct amb *a, size_t si, const struct note_toks *ts, bool clin
 		size_t n = match_any(ts, i, cc_openers, ARRAY_LEN(cc_openers));
 		if (!n)
 			continue;
+		static const char *const stops[] = {
+		    "and", "but",   "she",     "he", "they", "who", "which", "that", "i",  "we",
+		    "you", "since", "because", "so", "okay", "is",  "was",   "has",  "had"};
 		size_t end = i + n;
-		while (end < ts->n && end < i + n + 12 && !note_tok_is_punct(ts->t[end].w) &&
-		       strcmp(ts->t[end].w, "and") != 0 && strcmp(ts->t[end].w, "but") != 0)
+		while (end < ts->n && end < i + n + 10 && !note_tok_is_punct(ts->t[end].w) &&
+		       !IN(stops, ts->t[end].w))
 			end++;
 		struct note_toks sub = {0}, out = {0};
 		int result = DICTUM_OK;

@@ -151,6 +151,12 @@ SPECIALTIES = ["cardiology", "dermatology", "gastroenterology", "neurology", "ne
 PARTS = ["head", "brain", "chest", "abdomen", "pelvis", "lumbar spine", "cervical spine",
          "right knee", "left knee", "right shoulder", "left hip", "abdomen and pelvis"]
 
+PROCEDURES = ["laceration repair", "incision and drainage", "skin biopsy", "punch biopsy",
+              "shave biopsy", "excision of a lesion", "joint injection", "knee aspiration",
+              "ingrown toenail removal", "foreign body removal", "cryotherapy",
+              "nail trephination", "splint application", "abscess drainage",
+              "trigger point injection", "cerumen removal"]
+
 HEADERS_ORDER = [
     ["chief complaint", "history of present illness", "physical exam", "assessment and plan"],
     ["chief complaint", "history of present illness", "review of systems", "physical exam",
@@ -297,8 +303,39 @@ class Dictation:
             out.append(self.fill(self.pick(PLAN)))
         return out
 
+    def procedure(self):
+        r = self.r
+        proc = self.pick(PROCEDURES)
+        side = self.pick(["left", "right"])
+        part = self.pick(["forearm", "hand", "thumb", "index finger", "knee", "shin", "foot",
+                          "scalp", "forehead", "chin", "upper arm", "thigh", "back",
+                          "shoulder", "wrist", "ankle", "elbow", "cheek", "eyebrow"])
+        size = say(r.randint(1, 12))
+        body = ["procedure note", "procedure colon " + proc,
+                "indication colon " + self.pick(COMPLAINTS + [proc.split()[0]])]
+        if r.random() < 0.5:
+            body.append("consent obtained after discussing risks and benefits")
+        body.append("the %s centimeter %s of the %s %s was anesthetized with %s percent "
+                    "lidocaine%s" % (size, self.pick(["laceration", "lesion", "wound", "cyst",
+                                                       "abscess"]), side, part,
+                                     say_decimal(self.pick([1, 2, 0.5]), r),
+                                     self.pick(["", " with epinephrine"])))
+        body.append(self.pick(["irrigated comma and closed with %s simple interrupted sutures",
+                               "cleaned comma irrigated comma and closed with %s sutures",
+                               "incised and drained comma packed with %s strips of gauze",
+                               "excised with %s millimeter margins",
+                               "repaired with %s horizontal mattress sutures"]) %
+                    say(r.randint(2, 9)))
+        body.append(self.pick(["no complications", "estimated blood loss minimal",
+                               "the patient tolerated the procedure well",
+                               "specimen sent to pathology"]))
+        body.append(self.fill(self.pick(PLAN)))
+        return " period ".join(body) + " period"
+
     def note(self):
         r = self.r
+        if r.random() < 0.12:
+            return self.procedure()
         order = self.pick(HEADERS_ORDER)
         lines = []
         for h in order:

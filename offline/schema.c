@@ -177,6 +177,18 @@ static const char *const migrations[] = {
     "  source TEXT NOT NULL CHECK (source IN ('curated','cms')),\n"
     "  PRIMARY KEY (model, code, hcc)\n"
     ") WITHOUT ROWID;\n",
+    /* 2 -> 3: sync conflicts: the server's copy of a note that changed on
+     * both sides, kept until the clinician chooses. */
+    "CREATE TABLE note_conflicts(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,\n"
+    "  server_version INTEGER NOT NULL,\n"
+    "  server_note TEXT NOT NULL CHECK (json_valid(server_note)),\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  resolved_at TEXT,\n"
+    "  resolution TEXT CHECK (resolution IN ('local','server'))\n"
+    ");\n"
+    "CREATE INDEX note_conflicts_note ON note_conflicts(note_id);\n",
 };
 
 int store_schema_latest(void)

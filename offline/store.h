@@ -205,4 +205,78 @@ struct store_check_result {
 /* Runs PRAGMA integrity_check and the FTS integrity checks, and counts rows. */
 int store_check(store *s, struct store_check_result *out);
 
+/* ---- sync: applying server notes and keeping conflicts (store_sync.c) ----
+ * Used by src/sync. A server note is the JSON object that dictum serve
+ * returns for a note (id, version, noteType, specialty, provider,
+ * patient_id, external_id, status, sections, signed_by). None of these
+ * functions writes an outbox row, except a conflict resolved by keeping
+ * the local note, which queues one update. */
+
+/* What a push needs besides the outbox payload: the note's current server
+ * id and version (the payload's may be stale), its state and patient. */
+struct store_sync_ref {
+	char uid[DICTUM_UID_LEN];
+	char *server_id; /* NULL until the server has the note */
+	int server_version;
+	enum sync_state sync;
+	enum note_status status;
+	char *signed_by;
+	char *provider;
+	char *first_name, *last_name, *email; /* the patient */
+};
+/* DICTUM_NOTFOUND when the note is gone. Clear with store_sync_ref_clear. */
+int store_sync_ref_get(store *s, int64_t note_id, struct store_sync_ref *out);
+void store_sync_ref_clear(struct store_sync_ref *r);
+
+enum store_apply_outcome {
+	STORE_APPLY_INSERTED, /* a note made elsewhere, now stored here as synced */
+	STORE_APPLY_UPDATED,  /* a synced draft replaced by the server's newer copy */
+	STORE_APPLY_SKIPPED,  /* nothing newer than what is here */
+	STORE_APPLY_KEPT,     /* local changes wait to be pushed, or the note is
+	                         signed here: the local copy stays untouched */
+};
+/* Applies one pulled server note in one transaction. A note made
+ * elsewhere gets a local patient (by the server's patient id), encounter
+ * and note. DICTUM_INVAL when note_json lacks an id or version. */
+int store_sync_apply(store *s, const char *note_json, enum store_apply_outcome *outcome);
+
+/* The server refused a change because its copy moved on (or is signed):
+ * keeps both. The local note stays as it is; the server's copy is stored
+ * (replacing an earlier unresolved one of the same note); the note and its
+ * encounter are marked conflict; the note's queued outbox rows are
+ * dropped (their content is the local note itself, kept). */
+int store_sync_conflict_add(store *s, int64_t note_id, const char *server_note_json);
+
+struct store_conflict {
+	int64_t id;
+	int64_t note_id;
+	char note_uid[DICTUM_UID_LEN];
+	int local_version;
+	int server_version;
+	char *server_note; /* the server's JSON */
+	char created_at[DICTUM_TIME_LEN];
+};
+/* Unresolved conflicts, oldest first. Free with store_conflicts_free. */
+int store_sync_conflict_list(store *s, struct store_conflict **list, size_t *count);
+void store_conflicts_free(struct store_conflict **list, size_t count);
+
+enum store_resolution { STORE_KEEP_LOCAL, STORE_KEEP_SERVER };
+/* Keep local: queues an update based on the server's version (refused
+ * with DICTUM_READONLY when the server's copy is signed). Keep server:
+ * replaces the local note with the server's copy (DICTUM_READONLY when the
+ * local note is signed: a signed note is never overwritten). Either way
+ * the conflict is marked resolved. DICTUM_NOTFOUND for an unknown or
+ * resolved conflict. */
+int store_sync_conflict_resolve(store *s, int64_t conflict_id, enum store_resolution how,
+                                const char *author);
+
+struct store_sync_counts {
+	size_t local, queued, synced, conflict; /* notes by sync state */
+	size_t outbox;                          /* rows waiting */
+	size_t conflicts;                       /* unresolved conflicts */
+};
+int store_sync_counts(store *s, struct store_sync_counts *out);
+/* The earliest next_attempt_at of the outbox (ms); DICTUM_NOTFOUND if empty. */
+int store_sync_outbox_next_due(store *s, int64_t *due_ms);
+
 #endif

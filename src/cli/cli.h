@@ -70,5 +70,6 @@ int cmd_templates(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_icd10(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_billing(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_hcc(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_sync(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

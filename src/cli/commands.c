@@ -44,6 +44,11 @@ const struct cli_command cli_commands[] = {
      "--note ID",
      "E/M level with MDM reasoning, HCC and CPT for a note's text", cmd_billing},
     {"hcc", "import FILE", "load CMS's ICD-10 to HCC (V28) mapping table", cmd_hcc},
+    {"sync",
+     "[--once] [--strict] [--no-pull] [--max-wait SECONDS] | conflicts | "
+     "resolve ID --keep-local|--keep-server",
+     "push the outbox to the server and pull its changes; offline is not an error",
+     cmd_sync},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

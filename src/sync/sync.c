@@ -1,0 +1,477 @@
+#include "sync/sync.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PULL_PAGE        100
+#define DEFAULT_WAIT_MS  (120 * 1000)
+#define CURSOR_KEY       "sync.cursor"
+#define REJECT_BACKOFF_N 6  /* a malformed row waits as if it had failed this often */
+#define BATCH_ROWS       50 /* rows marked done per local transaction ... */
+#define BATCH_NS         (250 * 1000000ull) /* ... or this long, whichever comes first */
+
+struct pass {
+	store *s;
+	struct sync_client *c;
+	const struct sync_options *opt;
+	struct sync_report *r;
+	uint64_t rng;
+	bool stop; /* offline, TLS, bad response, cancelled or out of wait budget */
+	bool in_batch;
+	size_t batch_rows;
+	uint64_t batch_start;
+};
+
+/* Pushed rows are marked done in small batches: one local commit (fsync)
+ * per batch rather than per row. A crash loses only the marks, and the
+ * rows go again with the same Idempotency-Key: the server replays its
+ * first answer, so nothing is duplicated. */
+static int batch_end(struct pass *p, int result)
+{
+	if (!p->in_batch)
+		return result;
+	p->in_batch = false;
+	if (result) {
+		store_rollback(p->s);
+		return result;
+	}
+	return store_commit(p->s);
+}
+
+static int batch_begin(struct pass *p)
+{
+	if (p->in_batch)
+		return DICTUM_OK;
+	int result = store_begin(p->s);
+	p->in_batch = result == DICTUM_OK;
+	p->batch_rows = 0;
+	p->batch_start = time_mono_ns();
+	return result;
+}
+
+static uint32_t next_random(struct pass *p)
+{
+	if (p->opt->random)
+		return p->opt->random(p->opt->random_arg);
+	p->rng ^= p->rng << 13;
+	p->rng ^= p->rng >> 7;
+	p->rng ^= p->rng << 17;
+	return (uint32_t)(p->rng >> 32);
+}
+
+static bool cancelled(const struct pass *p)
+{
+	return p->opt->cancel && *p->opt->cancel;
+}
+
+static void note_state(struct pass *p, enum sync_net_state st, const char *msg)
+{
+	if (st >= p->r->state) {
+		p->r->state = st;
+		if (msg)
+			str_copy(p->r->message, msg, sizeof(p->r->message));
+	}
+}
+
+/* Sleeps ms within the pass's wait budget; false (and the pass stops as
+ * rate limited) when the budget would be exceeded or it was cancelled. */
+static bool wait_for(struct pass *p, int64_t ms, const char *why)
+{
+	int64_t budget = p->opt->max_wait_ms > 0 ? p->opt->max_wait_ms : DEFAULT_WAIT_MS;
+	if (ms <= 0)
+		return true;
+	if (p->r->waited_ms + ms > budget) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "%s: the server asks to wait %lld ms more; stopped", why,
+		         (long long)ms);
+		note_state(p, SYNC_NET_RATE_LIMITED, msg);
+		p->stop = true;
+		return false;
+	}
+	log_msg(LOG_DEBUG, "sync", "%s: waiting %lld ms", why, (long long)ms);
+	if (p->in_batch && batch_end(p, DICTUM_OK) == DICTUM_OK)
+		batch_begin(p); /* never hold the store's write lock while asleep */
+	int64_t left = ms;
+	while (left > 0 && !cancelled(p)) {
+		int64_t step = left > 50 ? 50 : left;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)step * 1000000L};
+		nanosleep(&ts, NULL);
+		left -= step;
+	}
+	p->r->waited_ms += ms - left;
+	if (cancelled(p)) {
+		p->stop = true;
+		return false;
+	}
+	return true;
+}
+
+/* Slows down before the limit is hit: X-RateLimit-Remaining of
+ * X-RateLimit-Limit left until X-RateLimit-Reset. */
+static void pace(struct pass *p, const struct sync_response *rs)
+{
+	if (rs->rate_limit <= 0 || rs->rate_remaining < 0 || rs->rate_reset_s < 0)
+		return;
+	/* Remaining counts the tighter of the minute and day windows, Reset
+	 * the minute's: pace only when few requests are left. */
+	int64_t until = rs->rate_reset_s * 1000 - time_wall_ms();
+	if (until <= 0 || rs->rate_remaining * 10 >= rs->rate_limit || rs->rate_remaining >= 50)
+		return;
+	if (until > 60000)
+		until = 60000;
+	wait_for(p, rs->rate_remaining == 0 ? until : until / (rs->rate_remaining + 1),
+	         "rate limit nearly reached");
+}
+
+/* Handles a 429: waits Retry-After (or a backoff). True to try again. */
+static bool rate_limited(struct pass *p, const struct sync_response *rs, int tries)
+{
+	p->r->rate_limited++;
+	int64_t ms =
+	    rs->retry_after_ms >= 0 ? rs->retry_after_ms : sync_backoff_ms(tries, next_random(p));
+	if (ms < 100)
+		ms = 100;
+	note_state(p, SYNC_NET_RATE_LIMITED, NULL);
+	return wait_for(p, ms, "rate limited (429)");
+}
+
+/* Sends one request, waiting out 429s. */
+static int request(struct pass *p, const char *method, const char *path, int if_match,
+                   const char *idem, const char *body, struct sync_response *rs)
+{
+	for (int tries = 0;; tries++) {
+		int result = sync_client_request(p->c, method, path, if_match, idem, body, rs);
+		if (result)
+			return result;
+		if (rs->state != SYNC_NET_RATE_LIMITED) {
+			pace(p, rs);
+			return DICTUM_OK;
+		}
+		if (!rate_limited(p, rs, tries))
+			return DICTUM_OK;
+		sync_response_clear(rs);
+	}
+}
+
+static struct json_object *member(struct json_object *o, const char *name)
+{
+	struct json_object *v = NULL;
+	return o && json_object_object_get_ex(o, name, &v) ? v : NULL;
+}
+
+static const char *member_str(struct json_object *o, const char *name)
+{
+	struct json_object *v = member(o, name);
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* Adds name: a copy of the payload's member (null when absent). */
+static void copy_member(struct json_object *to, struct json_object *from, const char *name,
+                        const char *as)
+{
+	struct json_object *v = member(from, name);
+	json_object_object_add(to, as ? as : name, v ? json_object_get(v) : NULL);
+}
+
+/* The request body for a row; NULL when out of memory. */
+static char *row_body(const struct outbox_row *row, struct json_object *payload,
+                      const struct store_sync_ref *ref, bool create)
+{
+	struct json_object *b = json_object_new_object();
+	if (!b)
+		return NULL;
+	copy_member(b, payload, "noteType", NULL);
+	copy_member(b, payload, "specialty", NULL);
+	copy_member(b, payload, "sections", NULL);
+	const char *status = member_str(payload, "status");
+	bool sign = strcmp(row->operation, "sign") == 0 || (status && !strcmp(status, "signed"));
+	if (create) {
+		if (ref->provider)
+			json_object_object_add(b, "provider",
+			                       json_object_new_string(ref->provider));
+		copy_member(b, payload, "uid", "external_id");
+		struct json_object *pt = json_object_new_object();
+		json_object_object_add(pt, "first_name", json_object_new_string(ref->first_name));
+		json_object_object_add(pt, "last_name", json_object_new_string(ref->last_name));
+		if (ref->email)
+			json_object_object_add(pt, "email", json_object_new_string(ref->email));
+		json_object_object_add(b, "patient", pt);
+		json_object_object_add(b, "status",
+		                       json_object_new_string(sign ? "signed" : "draft"));
+	} else if (sign) {
+		json_object_object_add(b, "status", json_object_new_string("signed"));
+	}
+	if (sign && ref->signed_by)
+		json_object_object_add(b, "signed_by", json_object_new_string(ref->signed_by));
+	char *text = str_dup_or_null(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+	json_object_put(b);
+	return text;
+}
+
+/* Puts a row off with backoff. */
+static int retry_later(struct pass *p, const struct outbox_row *row, int extra, const char *error)
+{
+	p->r->retried++;
+	int64_t at = time_wall_ms() + sync_backoff_ms(row->attempts + extra, next_random(p));
+	return store_outbox_retry(p->s, row->id, at, error);
+}
+
+static int on_success(struct pass *p, const struct outbox_row *row, struct sync_response *rs)
+{
+	const char *id = member_str(rs->json, "id");
+	struct json_object *v = member(rs->json, "version");
+	if (!id || !v || !json_object_is_type(v, json_type_int)) {
+		note_state(p, SYNC_NET_BAD_RESPONSE,
+		           "the server's answer has no note id and version: not the Dictum API?");
+		p->stop = true;
+		return retry_later(p, row, 0, "bad response");
+	}
+	int result = store_outbox_done(p->s, row->id, id, json_object_get_int(v));
+	if (!result)
+		p->r->pushed++;
+	return result;
+}
+
+static int on_conflict(struct pass *p, const struct outbox_row *row, struct sync_response *rs)
+{
+	struct json_object *note = member(rs->json, "note");
+	if (!note || !json_object_is_type(note, json_type_object)) {
+		note_state(p, SYNC_NET_BAD_RESPONSE, "a 409 without the server's note");
+		p->stop = true;
+		return retry_later(p, row, 0, "bad response");
+	}
+	int result = store_sync_conflict_add(
+	    p->s, row->entity_id, json_object_to_json_string_ext(note, JSON_C_TO_STRING_PLAIN));
+	if (!result) {
+		p->r->conflicts++;
+		note_state(p, SYNC_NET_CONFLICT, NULL);
+	}
+	return result;
+}
+
+static int push_row(struct pass *p, const struct outbox_row *row)
+{
+	struct store_sync_ref ref;
+	struct sync_response rs = {0};
+	struct json_object *payload = NULL;
+	char *body = NULL, path[160];
+	int result = store_sync_ref_get(p->s, row->entity_id, &ref);
+	if (result == DICTUM_NOTFOUND) /* the note is gone: nothing to send */
+		return store_outbox_done(p->s, row->id, NULL, 0);
+	if (result)
+		return result;
+	bool create = strcmp(row->operation, "create") == 0;
+	if (strcmp(row->entity, "note") != 0 || !(payload = json_tokener_parse(row->payload)) ||
+	    !json_object_is_type(payload, json_type_object)) {
+		p->r->rejected++;
+		result =
+		    retry_later(p, row, REJECT_BACKOFF_N, "not a note change this client can send");
+		goto out;
+	}
+	if (!create && !ref.server_id) {
+		result = retry_later(p, row, 0, "waiting for the server to have the note");
+		goto out;
+	}
+	if (!(body = row_body(row, payload, &ref, create))) {
+		result = DICTUM_NOMEM;
+		goto out;
+	}
+	if (create)
+		str_copy(path, "/api/clinical/notes", sizeof(path));
+	else
+		snprintf(path, sizeof(path), "/api/clinical/notes/%.64s", ref.server_id);
+	result = request(p, create ? "POST" : "PATCH", path, create ? 0 : ref.server_version,
+	                 row->idempotency_key, body, &rs);
+	if (result)
+		goto out;
+	switch (rs.state) {
+	case SYNC_NET_OK:
+		result = on_success(p, row, &rs);
+		break;
+	case SYNC_NET_CONFLICT:
+		result = on_conflict(p, row, &rs);
+		break;
+	case SYNC_NET_REJECTED:
+		p->r->rejected++;
+		note_state(p, SYNC_NET_REJECTED, rs.error);
+		if (rs.status == 401 || rs.status == 403)
+			p->stop = true; /* the key, not the row: every row would fail */
+		else
+			result = retry_later(p, row, 0, rs.error);
+		break;
+	case SYNC_NET_SERVER_ERROR:
+	case SYNC_NET_BAD_RESPONSE:
+		note_state(p, rs.state, rs.error);
+		result = retry_later(p, row, 0, rs.error);
+		p->stop = true;
+		break;
+	case SYNC_NET_RATE_LIMITED: /* the wait budget ran out: the row stays due */
+		p->stop = true;
+		break;
+	default: /* offline, TLS: the row stays as it is */
+		note_state(p, rs.state, rs.error);
+		p->stop = true;
+		break;
+	}
+out:
+	if (payload)
+		json_object_put(payload);
+	free(body);
+	sync_response_clear(&rs);
+	store_sync_ref_clear(&ref);
+	return result;
+}
+
+static int push(struct pass *p)
+{
+	int result = DICTUM_OK;
+	while (!result && !p->stop && !cancelled(p)) {
+		struct outbox_row row;
+		if ((result = batch_begin(p)))
+			break;
+		result = store_outbox_next(p->s, time_wall_ms(), &row);
+		if (result == DICTUM_NOTFOUND) {
+			result = DICTUM_OK;
+			break;
+		}
+		if (result)
+			break;
+		result = push_row(p, &row);
+		outbox_row_clear(&row);
+		if (!result &&
+		    (++p->batch_rows >= BATCH_ROWS || time_mono_ns() - p->batch_start >= BATCH_NS))
+			result = batch_end(p, result);
+	}
+	return batch_end(p, result);
+}
+
+static bool cursor_ok(const char *c)
+{
+	size_t n = strlen(c);
+	if (!n || n > 200)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~=",
+		            c[i]))
+			return false;
+	return true;
+}
+
+static int apply_page(struct pass *p, struct json_object *data)
+{
+	int result = DICTUM_OK;
+	size_t n = json_object_array_length(data);
+	for (size_t i = 0; !result && i < n; i++) {
+		struct json_object *note = json_object_array_get_idx(data, i);
+		enum store_apply_outcome how;
+		result = store_sync_apply(
+		    p->s, json_object_to_json_string_ext(note, JSON_C_TO_STRING_PLAIN), &how);
+		if (result == DICTUM_INVAL) {
+			note_state(p, SYNC_NET_BAD_RESPONSE,
+			           "the server sent a note without id or version");
+			p->stop = true;
+			return DICTUM_OK;
+		}
+		if (result)
+			break;
+		p->r->pulled++;
+		size_t *counts[] = {[STORE_APPLY_INSERTED] = &p->r->pulled_new,
+		                    [STORE_APPLY_UPDATED] = &p->r->pulled_updated,
+		                    [STORE_APPLY_SKIPPED] = NULL,
+		                    [STORE_APPLY_KEPT] = &p->r->kept_local};
+		if (counts[how])
+			(*counts[how])++;
+	}
+	return result;
+}
+
+static int pull(struct pass *p)
+{
+	char *stored = NULL, cursor[256] = "0";
+	int result = store_meta_get(p->s, CURSOR_KEY, &stored);
+	if (result && result != DICTUM_NOTFOUND)
+		return result;
+	if (stored && cursor_ok(stored))
+		str_copy(cursor, stored, sizeof(cursor));
+	free(stored);
+	result = DICTUM_OK;
+	while (!result && !p->stop && !cancelled(p)) {
+		char path[400];
+		struct sync_response rs;
+		snprintf(path, sizeof(path), "/api/clinical/notes?updated_since=%s&limit=%d",
+		         cursor, PULL_PAGE);
+		if ((result = request(p, "GET", path, 0, NULL, NULL, &rs)))
+			break;
+		if (rs.state != SYNC_NET_OK) {
+			if (rs.state != SYNC_NET_RATE_LIMITED)
+				note_state(p, rs.state, rs.error);
+			p->stop = true;
+			sync_response_clear(&rs);
+			break;
+		}
+		struct json_object *data = member(rs.json, "data"),
+		                   *page = member(rs.json, "pagination");
+		const char *next = member_str(page, "next_cursor");
+		struct json_object *more = member(page, "has_more");
+		if (!data || !json_object_is_type(data, json_type_array) || !page ||
+		    (next && !cursor_ok(next))) {
+			note_state(p, SYNC_NET_BAD_RESPONSE,
+			           "the server's note list is not the Dictum API's shape");
+			p->stop = true;
+			sync_response_clear(&rs);
+			break;
+		}
+		/* a page and the cursor after it: one transaction */
+		if (!(result = store_begin(p->s))) {
+			result = apply_page(p, data);
+			if (!result && !p->stop && next && strcmp(next, cursor) != 0) {
+				str_copy(cursor, next, sizeof(cursor));
+				result = store_meta_set(p->s, CURSOR_KEY, cursor);
+			}
+			result = result ? (store_rollback(p->s), result) : store_commit(p->s);
+		}
+		bool again = more && json_object_get_boolean(more) && next;
+		sync_response_clear(&rs);
+		if (!again)
+			break;
+	}
+	return result;
+}
+
+int sync_once(store *s, struct sync_client *c, const struct sync_options *opt,
+              struct sync_report *report)
+{
+	static const struct sync_options defaults = {0};
+	struct pass p = {.s = s, .c = c, .opt = opt ? opt : &defaults, .r = report};
+	memset(report, 0, sizeof(*report));
+	p.rng = time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
+	unsigned long before = sync_client_requests(c);
+	int result = push(&p);
+	if (!result && !p.stop && !p.opt->no_pull)
+		result = pull(&p);
+	report->requests = sync_client_requests(c) - before;
+	if (result)
+		snprintf(report->message, sizeof(report->message), "the local store: %s",
+		         store_errmsg(s)[0] ? store_errmsg(s) : dictum_strerror(result));
+	int counted = store_sync_counts(s, &report->after);
+	return result ? result : counted;
+}
+
+int sync_exit_status(const struct sync_report *report, bool strict)
+{
+	static const int status[SYNC_NET_STATE_COUNT] = {
+	    [SYNC_NET_OK] = 0,      [SYNC_NET_CONFLICT] = 0,     [SYNC_NET_RATE_LIMITED] = 0,
+	    [SYNC_NET_OFFLINE] = 0, [SYNC_NET_REJECTED] = 1,     [SYNC_NET_SERVER_ERROR] = 1,
+	    [SYNC_NET_TLS] = 1,     [SYNC_NET_BAD_RESPONSE] = 1,
+	};
+	if (strict && report->state == SYNC_NET_OFFLINE)
+		return 1;
+	return report->state < SYNC_NET_STATE_COUNT ? status[report->state] : 1;
+}

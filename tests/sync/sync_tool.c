@@ -1,0 +1,99 @@
+/* Test and benchmark helper for sync: makes many notes quickly, edits a
+ * note by uid, and runs sync_once in-process.
+ *   sync_tool seed DB N [TYPE]       N notes for one new patient (batches of 100)
+ *   sync_tool edit DB UID TEXT       the note's first section becomes TEXT
+ *   sync_tool text DB UID            prints the note's first section
+ */
+#include "core/lib.h"
+#include "offline/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int seed(store *s, long n, const char *type)
+{
+	struct patient p = {.first_name = "Sync", .last_name = "Tester"};
+	int result = store_patient_add(s, &p);
+	for (long i = 0; !result && i < n; i++) {
+		if (i % 100 == 0 && (result = store_begin(s)))
+			break;
+		struct encounter e = {.patient_id = p.id, .status = ENCOUNTER_DRAFT};
+		struct note note = {.note_type = (char *)type};
+		char text[128];
+		snprintf(text, sizeof(text), "Seeded note %ld: cough for %ld days.", i, i % 9 + 1);
+		if (!(result = store_encounter_add(s, &e)) &&
+		    !(result =
+		          note_add_section(&note, "hpi", "History of Present Illness", text))) {
+			note.encounter_id = e.id;
+			result = store_note_save(s, &note, "seed");
+		}
+		note.note_type = NULL;
+		note_clear(&note);
+		if (!result && (i % 100 == 99 || i == n - 1))
+			result = store_commit(s);
+	}
+	return result;
+}
+
+static int edit(store *s, const char *uid, const char *text)
+{
+	struct note n;
+	int result = store_note_get_by_uid(s, uid, &n);
+	if (result)
+		return result;
+	if (n.nsections == 0)
+		result = note_add_section(&n, "hpi", "History of Present Illness", text);
+	else {
+		char *t = strdup(text);
+		if (!t)
+			result = DICTUM_NOMEM;
+		else {
+			free(n.sections[0].text);
+			n.sections[0].text = t;
+		}
+	}
+	if (!result)
+		result = store_note_save(s, &n, "tester");
+	note_clear(&n);
+	return result;
+}
+
+static int text(store *s, const char *uid)
+{
+	struct note n;
+	int result = store_note_get_by_uid(s, uid, &n);
+	if (result)
+		return result;
+	printf("%s\n", n.nsections ? n.sections[0].text : "");
+	note_clear(&n);
+	return DICTUM_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr,
+		        "usage: sync_tool seed DB N [TYPE] | edit DB UID TEXT | text DB UID\n");
+		return 2;
+	}
+	store *s = NULL;
+	char err[512];
+	if (store_open(argv[2], &s, err, sizeof(err))) {
+		fprintf(stderr, "sync_tool: %s\n", err);
+		return 1;
+	}
+	int result;
+	if (strcmp(argv[1], "seed") == 0)
+		result = seed(s, atol(argv[3]), argc > 4 ? argv[4] : "clinicNote");
+	else if (strcmp(argv[1], "edit") == 0 && argc > 4)
+		result = edit(s, argv[3], argv[4]);
+	else if (strcmp(argv[1], "text") == 0)
+		result = text(s, argv[3]);
+	else
+		result = DICTUM_INVAL;
+	if (result)
+		fprintf(stderr, "sync_tool: %s: %s\n", dictum_strerror(result), store_errmsg(s));
+	store_close(&s);
+	return result ? 1 : 0;
+}

@@ -30,7 +30,7 @@ struct sync_options {
 	bool no_pull;                  /* push only */
 	int64_t max_wait_ms;           /* the most a pass sleeps for rate limits; 0: 120 s */
 	volatile sig_atomic_t *cancel; /* when it becomes non-zero the pass stops soon */
-	uint32_t (*random)(void *arg); /* jitter source; NULL: arc4random-like default */
+	uint32_t (*random)(void *arg); /* jitter source; NULL: xorshift seeded by clock and pid */
 	void *random_arg;
 };
 

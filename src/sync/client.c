@@ -155,13 +155,23 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 struct headers {
 	char retry_after[64];
 	char content_type[64];
-	long limit, remaining;
-	int64_t reset;
+	char limit[24], remaining[24], reset[24];
 };
 
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct headers *h = arg;
+	const struct {
+		const char *name;
+		char *value;
+		size_t size;
+	} wanted[] = {
+	    {"Retry-After", h->retry_after, sizeof(h->retry_after)},
+	    {"Content-Type", h->content_type, sizeof(h->content_type)},
+	    {"X-RateLimit-Limit", h->limit, sizeof(h->limit)},
+	    {"X-RateLimit-Remaining", h->remaining, sizeof(h->remaining)},
+	    {"X-RateLimit-Reset", h->reset, sizeof(h->reset)},
+	};
 	size_t len = size * n;
 	char line[256];
 	if (len >= sizeof(line))
@@ -172,18 +182,18 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	if (!colon)
 		return len;
 	*colon = '\0';
-	char *v = str_trim(colon + 1);
-	if (strcasecmp(line, "Retry-After") == 0)
-		str_copy(h->retry_after, v, sizeof(h->retry_after));
-	else if (strcasecmp(line, "Content-Type") == 0)
-		str_copy(h->content_type, v, sizeof(h->content_type));
-	else if (strcasecmp(line, "X-RateLimit-Limit") == 0)
-		h->limit = atol(v);
-	else if (strcasecmp(line, "X-RateLimit-Remaining") == 0)
-		h->remaining = atol(v);
-	else if (strcasecmp(line, "X-RateLimit-Reset") == 0)
-		h->reset = atoll(v);
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+		if (strcasecmp(line, wanted[i].name) == 0)
+			str_copy(wanted[i].value, str_trim(colon + 1), wanted[i].size);
 	return len;
+}
+
+/* A header's number, or -1 when absent or not a number. */
+static int64_t header_number(const char *v)
+{
+	char *end = NULL;
+	long long x = strtoll(v, &end, 10);
+	return *v && end && !*end && x >= 0 ? (int64_t)x : -1;
 }
 
 /* What each state means for the user, when the server gave no message. */
@@ -239,7 +249,7 @@ int sync_client_request(struct sync_client *c, const char *method, const char *p
 	struct curl_slist *hdrs = NULL;
 	struct dynbuf resp;
 	dynbuf_init(&resp, MAX_RESPONSE);
-	struct headers h = {.limit = -1, .remaining = -1, .reset = -1};
+	struct headers h = {0};
 	char *url = str_fmt2(c->url, path);
 	char extra[2][320];
 	char curl_err[CURL_ERROR_SIZE] = "";
@@ -319,9 +329,9 @@ int sync_client_request(struct sync_client *c, const char *method, const char *p
 	out->state = sync_classify((int)code, out->status, json_ok);
 	out->retry_after_ms =
 	    sync_retry_after_ms(h.retry_after[0] ? h.retry_after : NULL, time_wall_ms());
-	out->rate_limit = h.limit;
-	out->rate_remaining = h.remaining;
-	out->rate_reset_s = h.reset;
+	out->rate_limit = (long)header_number(h.limit);
+	out->rate_remaining = (long)header_number(h.remaining);
+	out->rate_reset_s = header_number(h.reset);
 	describe(out, c, (int)code, curl_err, h.content_type);
 out:
 	if (result) {

@@ -180,6 +180,8 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 			opt.no_pull = true;
 		else if (c == 'w' && atol(optarg) > 0)
 			opt.max_wait_ms = (int64_t)atol(optarg) * 1000;
+		else if (c == 'w')
+			return cli_fail("sync: --max-wait wants a number of seconds above 0");
 		else
 			return cli_fail("sync: unknown option '%s'", argv[optind - 1]);
 	}

@@ -1,5 +1,7 @@
+#include "asr/asr.h"
 #include "asr/postprocess.h"
 #include "cli/cli.h"
+#include "cli/transcribe.h"
 #include "core/lib.h"
 #include "notes/draft.h"
 
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* `dictum note`: drafts a note from a transcript with the local engine. */
 
@@ -247,6 +250,42 @@ out:
 	return status;
 }
 
+/* Transcribes audio (already read into data when it came on standard
+ * input) into *text, malloc'ed. Returns 0, or non-zero with err set. */
+static int transcribe_input(struct cli_ctx *ctx, const char *path, const char *data, size_t len,
+                            char **text, char *err, size_t errlen)
+{
+	char tmp[4096] = "";
+	int result = 0;
+	if (strcmp(path, "-") == 0) {
+		const char *dir = getenv("TMPDIR");
+		snprintf(tmp, sizeof(tmp), "%s/dictum-note-XXXXXX", dir && *dir ? dir : "/tmp");
+		int fd = mkstemp(tmp);
+		bool written = fd >= 0 && write(fd, data, len) == (ssize_t)len;
+		if (fd >= 0)
+			close(fd);
+		if (!written) {
+			snprintf(err, errlen, "cannot keep the audio of standard input");
+			result = DICTUM_IO;
+			goto out;
+		}
+		path = tmp;
+	}
+	struct asr_transcript *t = NULL;
+	if ((result = cli_transcribe_file(ctx, path, NULL, &t, err, errlen)))
+		goto out;
+	*text = asr_transcript_text(t);
+	asr_transcript_free(&t);
+	if (!*text) {
+		snprintf(err, errlen, "out of memory");
+		result = DICTUM_NOMEM;
+	}
+out:
+	if (tmp[0])
+		unlink(tmp);
+	return result;
+}
+
 static int fail_type(const char *type)
 {
 	fprintf(stderr, "dictum: note: unknown note type '%s'; valid types:", type);
@@ -312,19 +351,26 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 	char *input = NULL, *text = NULL, *segments = NULL, *spoken = NULL;
 	size_t len = 0;
 	int rc = file_read_all(argv[optind], 16u << 20, &input, &len);
-	if (rc)
+	/* A file too large for a transcript can only be a recording. */
+	bool audio = rc == -EFBIG && strcmp(argv[optind], "-") != 0;
+	if (rc && !audio)
 		return cli_fail("note: cannot read %s: %s", argv[optind], strerror(-rc));
 	int status = 0;
 	struct note_engine engine;
 	struct note_draft d = {0};
 	char err[512] = "";
 	bool engine_loaded = false;
-	if (is_audio(argv[optind], input, len)) {
-		status = cli_fail("note: audio input needs the speech engine (not built yet); "
-		                  "give a text transcript");
-		goto out;
+	if (audio || is_audio(argv[optind], input, len)) {
+		/* Audio is transcribed first by the local speech engine. */
+		if (transcribe_input(ctx, argv[optind], input, len, &text, err, sizeof(err))) {
+			status = cli_fail("note: %s", err);
+			goto out;
+		}
+		if (mode < 0)
+			mode = NOTE_MODE_DICTATION;
+	} else {
+		text = segments_text(input, &segments);
 	}
-	text = segments_text(input, &segments);
 	const char *transcript = text ? text : input;
 	bool blank = true;
 	for (const char *p = transcript; *p && blank; p++)

@@ -2,6 +2,7 @@
 #include "audio/decode.h"
 #include "asr/postprocess.h"
 #include "cli/cli.h"
+#include "cli/transcribe.h"
 #include "core/lib.h"
 
 #include <getopt.h>
@@ -235,6 +236,30 @@ cleanup:
 	return result;
 }
 
+int cli_transcribe_file(struct cli_ctx *ctx, const char *path, const char *engine,
+                        struct asr_transcript **out, char *err, size_t errlen)
+{
+	int16_t *pcm = NULL;
+	size_t n = 0;
+	struct asr_engine *e = NULL;
+	int result = decode(path, &pcm, &n, err, errlen);
+	if (result != DICTUM_OK) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: cannot decode the audio", path);
+		goto cleanup;
+	}
+	if ((result = asr_engine_create(engine, &ctx->config, &e, err, errlen)) != DICTUM_OK)
+		goto cleanup;
+	if ((result = asr_transcribe_pcm(e, pcm, n, out)) != DICTUM_OK) {
+		snprintf(err, errlen, "%s", asr_engine_error(e));
+		asr_transcript_free(out);
+	}
+cleanup:
+	asr_engine_free(&e);
+	free(pcm);
+	return result;
+}
+
 int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"engine", required_argument, NULL, 'e'},
@@ -257,23 +282,11 @@ int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv)
 	const char *path = argv[optind];
 
 	int status = 0;
-	int16_t *pcm = NULL;
-	size_t n = 0;
-	struct asr_engine *e = NULL;
 	struct asr_transcript *t = NULL;
 	char err[512] = "";
-	if (decode(path, &pcm, &n, err, sizeof(err)) != DICTUM_OK) {
-		status = cli_fail("transcribe: %s", err[0] ? err : "cannot decode the audio");
-		goto cleanup;
-	}
-	int rc = asr_engine_create(engine, &ctx->config, &e, err, sizeof(err));
+	int rc = cli_transcribe_file(ctx, path, engine, &t, err, sizeof(err));
 	if (rc != DICTUM_OK) {
 		status = cli_fail("transcribe: %s", err);
-		goto cleanup;
-	}
-	rc = asr_transcribe_pcm(e, pcm, n, &t);
-	if (rc != DICTUM_OK) {
-		status = cli_fail("transcribe: %s", asr_engine_error(e));
 		goto cleanup;
 	}
 	rc = print_result(ctx, t, dictation);
@@ -281,7 +294,5 @@ int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv)
 		status = cli_fail("transcribe: %s", dictum_strerror(rc));
 cleanup:
 	asr_transcript_free(&t);
-	asr_engine_free(&e);
-	free(pcm);
 	return status;
 }

@@ -34,7 +34,7 @@ const struct cli_command cli_commands[] = {
     {"note",
      "--type TYPE [--specialty S] [--mode dictation|ambient] [--format text|markdown] "
      "[--json] [--save [--patient ID]] FILE|-",
-     "draft a note from a text transcript with the local note engine", cmd_note},
+     "draft a note from a transcript or a recording with the local engines", cmd_note},
     {"templates", "list [--search WORD] [--json]",
      "list note templates: the shipped catalogue and your own", cmd_templates},
     {"icd10", "suggest [--json] [--inpatient] FILE|- | search QUERY | import [--fy YEAR] FILE",

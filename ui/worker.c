@@ -1,6 +1,7 @@
 #include "ui/worker.h"
 #include "core/lib.h"
 #include "offline/store.h"
+#include "recordings/recover.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -165,6 +166,20 @@ static void run(store *s, struct ui_request *req, struct ui_result *r)
 	case UI_JOB_CREATE:
 		r->status = create_encounter(s, req, &id, r);
 		break;
+	case UI_JOB_RECOVER: {
+		struct recover_report rep;
+		r->status = recordings_recover(s, &rep);
+		if (!r->status && (rep.recovered || rep.failed || rep.missing))
+			snprintf(
+			    r->info, sizeof(r->info),
+			    "A crash cut off %zu recording(s): %zu recovered, %zu missing, %zu "
+			    "could not be repaired (run 'dictum recover' for details).",
+			    rep.recovered + rep.failed + rep.missing, rep.recovered, rep.missing,
+			    rep.failed);
+		if (!r->status)
+			recover_report_clear(&rep);
+		break;
+	}
 	case UI_JOB_COUNT:
 		break;
 	}
@@ -177,7 +192,7 @@ static void run(store *s, struct ui_request *req, struct ui_result *r)
 		}
 		return;
 	}
-	if (req->kind != UI_JOB_LIST)
+	if (req->kind != UI_JOB_LIST && req->kind != UI_JOB_RECOVER)
 		reload_note(s, id, r);
 }
 

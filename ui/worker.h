@@ -21,6 +21,7 @@ enum ui_job {
 	UI_JOB_SIGN,     /* note_id, version */
 	UI_JOB_ADDENDUM, /* note_id, version, text */
 	UI_JOB_CREATE,   /* text: "Last, First" (an existing patient or a new one), note_type */
+	UI_JOB_RECOVER,  /* repair recordings cut off by a crash (at start) */
 	UI_JOB_COUNT
 };
 
@@ -40,6 +41,7 @@ struct ui_result {
 	int status;                 /* DICTUM_OK or the failure */
 	char error[512];            /* a one-line reason when status != DICTUM_OK */
 	char query[128];            /* LIST: the query this answers */
+	char info[256];             /* RECOVER: what was found, "" if nothing */
 	struct note_summary *notes; /* LIST */
 	size_t count;
 	/* OPEN and every write: the note as stored now. A failed SAVE hands

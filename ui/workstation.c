@@ -226,6 +226,9 @@ static int apply_results(struct ws *w)
 			else
 				set_message(w, true, "%s", r.error);
 			w->loading = false;
+		} else if (r.kind == UI_JOB_RECOVER) {
+			if (r.info[0])
+				set_message(w, false, "%s", r.info);
 		} else if (r.kind > UI_JOB_OPEN) {
 			static const char *const done[UI_JOB_COUNT] = {
 			    [UI_JOB_SAVE] = "Saved",
@@ -869,6 +872,10 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	load_theme(&w, config_get(config, "ui", "theme", "dark"));
 	apply_theme(&w);
 
+	/* Recordings cut off by a crash are repaired first thing (on the store
+	 * thread, so the first screen is not held up). */
+	struct ui_request recover = {.kind = UI_JOB_RECOVER};
+	submit(&w, &recover);
 	int status = run_loop(&w);
 	endwin();
 	note_summaries_free(&w.notes, w.nnotes);

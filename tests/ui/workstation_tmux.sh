@@ -16,6 +16,21 @@ printf '# Chief Complaint\nWheezing at night.\n# Plan\nAlbuterol inhaler.\n' |
 printf '# Chief Complaint\nKnee pain after a fall.\n# Plan\nX-ray of the left knee.\n' |
   "$dictum" --data-dir "$data" notes add --patient 2 --type edProviderNote - >/dev/null
 
+# A recording cut off by a crash (SIGKILL while recording), for the
+# workstation to repair at start.
+crash_ok=0
+if command -v sox >/dev/null; then
+  sox -n -r 16000 -c 1 "$tmp/tone.wav" synth 6 sine 440 vol 0.3
+  "$dictum" --data-dir "$data" record -b file -d "$tmp/tone.wav" -o "$data/cut.wav" -t 6 \
+    >"$tmp/rec.out" 2>"$tmp/rec.err" &
+  rec=$!
+  for _ in $(seq 100); do grep -q 'receiving audio' "$tmp/rec.err" && break; sleep 0.1; done
+  sleep 2.5
+  kill -KILL $rec 2>/dev/null
+  wait $rec 2>/dev/null
+  crash_ok=1
+fi
+
 sock=$tmp/tmux.sock
 t() { tmux -S "$sock" "$@"; }
 screen() { t capture-pane -p -t dictum; }
@@ -48,6 +63,10 @@ t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
 check "first screen shows the notes" wait_for "Turing, Alan"
 check "both notes are listed" wait_for "Lovelace, Ada"
 check "status bar shows offline and help" wait_for "offline | local engines | 2 notes"
+if [ $crash_ok = 1 ]; then
+  check "at start the workstation repairs the recording a crash cut off" \
+    wait_for "A crash cut off 1 recording(s): 1 recovered"
+fi
 
 t send-keys -t dictum '?'
 check "help lists actions from the table" wait_for "Search notes (full text)"
@@ -121,6 +140,12 @@ check "the store holds the signed handoff note with its addendum" python3 -c "
 import json; n=json.load(open('$tmp/curie.json'))
 assert len(n)==1 and n[0]['note_type']=='handoff' and n[0]['status']=='signed' and n[0]['version']==4, n"
 check "no draft file is left behind after saves" test -z "$(ls -A "$data/drafts" 2>/dev/null)"
+
+if [ $crash_ok = 1 ]; then
+  "$dictum" --data-dir "$data" --json recover >"$tmp/recover.json" 2>/dev/null
+  check "nothing is left for dictum recover" python3 -c "import json; assert json.load(open('$tmp/recover.json')) == []"
+  check "the repaired file is kept" test -s "$data/cut.wav"
+fi
 
 # Not a terminal: a clear error, not a broken screen.
 "$dictum" --data-dir "$data" </dev/null >"$tmp/out" 2>"$tmp/err"

@@ -372,10 +372,7 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 		text = segments_text(input, &segments);
 	}
 	const char *transcript = text ? text : input;
-	bool blank = true;
-	for (const char *p = transcript; *p && blank; p++)
-		blank = isspace((unsigned char)*p);
-	if (blank) {
+	if (str_blank(transcript)) {
 		status = cli_fail("note: the transcript is empty");
 		goto out;
 	}

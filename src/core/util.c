@@ -84,6 +84,14 @@ bool str_empty(const char *s)
 	return !s || !*s;
 }
 
+bool str_blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
 bool str_icontains(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);

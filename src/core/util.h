@@ -21,6 +21,8 @@ void free_and_null(void *pp);
 /* strdup that returns NULL for NULL. Returns NULL on allocation failure too. */
 char *str_dup_or_null(const char *s);
 bool str_empty(const char *s);
+/* Whether s is NULL, empty or only white space. */
+bool str_blank(const char *s);
 /* Whether needle occurs in hay, ignoring ASCII case. */
 bool str_icontains(const char *hay, const char *needle);
 /* Who is at the keyboard, for note versions: $USER, else "clinician". */

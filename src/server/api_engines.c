@@ -3,12 +3,12 @@
 #include "core/log.h"
 #include "core/note_format.h"
 #include "core/util.h"
+#include "core/util.h"
 #include "coding/coding.h"
 #include "notes/draft.h"
 #include "offline/store.h"
 #include "notes/tmpl.h"
 
-#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,10 +78,7 @@ void api_notes_generate(struct srv_req *rq, struct srv_resp *rs)
 	json_object_object_get_ex(rq->json, "specialty", &spec);
 	const char *t =
 	    json_object_is_type(text, json_type_string) ? json_object_get_string(text) : NULL;
-	bool blank = true;
-	for (const char *p = t; p && *p && blank; p++)
-		blank = isspace((unsigned char)*p) != 0;
-	if (blank) {
+	if (str_blank(t)) {
 		api_error(rq, rs, 400, "missing_field",
 		          "'text' (the transcript) is required and must not be blank");
 		return;
@@ -246,10 +243,7 @@ void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs)
 	json_object_object_get_ex(rq->json, "webhook_url", &hook);
 	const char *t =
 	    json_object_is_type(text, json_type_string) ? json_object_get_string(text) : NULL;
-	bool blank = true;
-	for (const char *p = t; p && *p && blank; p++)
-		blank = isspace((unsigned char)*p) != 0;
-	if (blank) {
+	if (str_blank(t)) {
 		api_error(rq, rs, 400, "invalid_request", "Invalid or blank text input");
 		return;
 	}
@@ -426,10 +420,7 @@ void api_upload_text(struct srv_req *rq, struct srv_resp *rs)
 	json_object_object_get_ex(rq->json, "noteType", &type);
 	const char *t =
 	    json_object_is_type(input, json_type_string) ? json_object_get_string(input) : NULL;
-	bool blank = true;
-	for (const char *p = t; p && *p && blank; p++)
-		blank = isspace((unsigned char)*p) != 0;
-	if (blank) {
+	if (str_blank(t)) {
 		api_error(rq, rs, 400, "invalid_request",
 		          "user_input is required and must not be blank");
 		return;

@@ -27,6 +27,9 @@ static void test_strings(void **state)
 {
 	char s[] = "  \t hello world \n";
 	assert_string_equal(str_trim(s), "hello world");
+	assert_true(str_blank(NULL));
+	assert_true(str_blank(" \t\n"));
+	assert_false(str_blank("  x "));
 	char small[4];
 	assert_int_equal(str_copy(small, "abcdef", sizeof(small)), 6);
 	assert_string_equal(small, "abc");

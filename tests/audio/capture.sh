@@ -77,7 +77,9 @@ kill $play 2>/dev/null
 wait $play 2>/dev/null
 check "pause: says paused and resumed" bash -c "grep -q paused '$tmp/pause.err' && grep -q resumed '$tmp/pause.err'"
 got=$("$tool" header "$tmp/pause.wav" | sed -E 's/.*seconds=([0-9.]+).*/\1/')
-check "pause: about 2 s kept of 3.5 s ($got s)" python3 -c "import sys; sys.exit(0 if 1.6 <= $got <= 2.6 else 1)"
+# The bounds leave room for a loaded machine (sleep and signal delivery
+# stretch); a pause that is ignored keeps 3.5 s and still fails.
+check "pause: about 2 s kept of 3.5 s ($got s)" python3 -c "import sys; sys.exit(0 if 1.0 <= $got <= 2.8 else 1)"
 
 # The level meter: a reading every 50 ms with RMS and peak in dBFS.
 "$dictum" "${d[@]}" record -b pulse -d "$sink.monitor" -t 1 --meter -o "$tmp/meter.wav" 2>"$tmp/meter.err" >/dev/null
@@ -97,7 +99,7 @@ rc=$?
 check "device lost: record exits non-zero" test $rc != 0
 check "device lost: says so in one line" grep -q 'device was lost' "$tmp/lost.err"
 got=$("$tool" header "$tmp/lost.wav" | sed -E 's/.*seconds=([0-9.]+).*/\1/')
-check "device lost: the audio before it is kept in a valid WAV ($got s)" python3 -c "import sys; sys.exit(0 if 0.8 <= ${got:-0} <= 2.0 else 1)"
+check "device lost: the audio before it is kept in a valid WAV ($got s)" python3 -c "import sys; sys.exit(0 if 0.8 <= ${got:-0} <= 3.0 else 1)"
 
 # The same with --fallback: the recording goes on from another device, in the same file.
 m3=$(pactl load-module module-null-sink sink_name="${sink}_gone2")

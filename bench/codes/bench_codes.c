@@ -1,12 +1,17 @@
 /* bench_codes: ICD-10-CM suggestion quality and speed.
- * usage: bench_codes [SHARED_DATA_DIR]   (default: ../shared/data beside the source tree)
+ * usage: bench_codes [--split dev|train] [--errors N] [SHARED_DATA_DIR]
+ *        (default: dev, ../shared/data beside the source tree)
  * Imports the official FY code table into a temporary store, runs
- * icd_suggest over the CodiEsp development set (250 English case reports)
- * and compares with the gold diagnosis codes (upper case, no dot): micro
- * precision, recall and F1; in the same run the plain baseline (every code
- * whose full description appears word for word in the text); then search
- * latency p50/p99 over the full table and suggest time per document.
- * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence)
+ * icd_suggest over a CodiEsp split (dev: 250 English case reports) and
+ * compares with the gold diagnosis codes (upper case, no dot): micro
+ * precision, recall and F1, also for each half of the split (documents in
+ * name order, even and odd positions); in the same run the plain baseline
+ * (every code whose full description appears word for word in the text);
+ * then search latency p50/p99 over the full table and suggest time per
+ * document. --errors N prints the N gold codes missed most often and the N
+ * most frequent false positives (with one evidence each).
+ * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence,
+ * score, note)
  * to standard error. */
 #include "coding/coding.h"
 #include "core/lib.h"
@@ -152,6 +157,63 @@ static void report(const char *name, const struct counts *c)
 	       r, f, c->tp, c->fp, c->fn);
 }
 
+/* Error analysis: how often each code was missed or wrongly suggested. */
+struct tally {
+	char code[16];
+	long n;
+	char example[72];
+};
+struct tallies {
+	struct tally *v;
+	size_t n, cap;
+};
+
+static void tally_add(struct tallies *t, const char *code, const char *example)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].code, code) == 0) {
+			t->v[i].n++;
+			return;
+		}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	struct tally *e = &t->v[t->n++];
+	str_copy(e->code, code, sizeof(e->code));
+	e->n = 1;
+	size_t k = 0;
+	for (; example && example[k] && k < sizeof(e->example) - 1; k++)
+		e->example[k] = example[k] == '\n' || example[k] == '\t' ? ' ' : example[k];
+	e->example[k] = '\0';
+}
+
+static int cmp_tally(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->code, y->code);
+}
+
+static void tally_print(const char *title, struct tallies *t, size_t top, store *s, long total)
+{
+	qsort(t->v, t->n, sizeof(*t->v), cmp_tally);
+	printf("\n%s (%zu distinct codes, %ld in all):\n", title, t->n, total);
+	for (size_t i = 0; i < t->n && i < top; i++) {
+		struct icd10_row row;
+		bool have = store_icd10_get(s, t->v[i].code, &row) == DICTUM_OK;
+		printf("%5ld  %-8s %-52.52s %s%s%s\n", t->v[i].n, t->v[i].code,
+		       have ? row.description : "(not a FY2026 billable code)",
+		       *t->v[i].example ? "\"" : "", t->v[i].example, *t->v[i].example ? "\"" : "");
+		if (have)
+			icd10_row_clear(&row);
+	}
+}
+
+static int cmp_doc(const void *a, const void *b)
+{
+	return strcmp(((const struct doc *)a)->id, ((const struct doc *)b)->id);
+}
+
 struct descs {
 	struct desc *v;
 	size_t n, cap;
@@ -173,8 +235,24 @@ static int collect(void *ctx, const char *code, const char *description, const c
 int main(int argc, char **argv)
 {
 	char shared[2048], path[8192], err[512] = "";
-	snprintf(shared, sizeof(shared), "%s",
-	         argc > 1 ? argv[1] : DICTUM_SOURCE_DATADIR "/../shared/data");
+	const char *split = "dev", *dir_arg = DICTUM_SOURCE_DATADIR "/../shared/data";
+	size_t top = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--split") == 0 && i + 1 < argc &&
+		    (strcmp(argv[i + 1], "dev") == 0 || strcmp(argv[i + 1], "train") == 0)) {
+			split = argv[++i];
+		} else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc &&
+		           atoi(argv[i + 1]) > 0) {
+			top = (size_t)atoi(argv[++i]);
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "usage: bench_codes [--split dev|train] [--errors N] "
+			                "[SHARED_DATA_DIR]\n");
+			return 2;
+		} else {
+			dir_arg = argv[i];
+		}
+	}
+	snprintf(shared, sizeof(shared), "%s", dir_arg);
 	snprintf(path, sizeof(path), "%s/icd10cm/icd10cm-codes-2026.txt.gz", shared);
 	if (!path_exists(path)) {
 		fprintf(stderr, "bench_codes: %s not found (pass the shared data folder)\n", path);
@@ -208,10 +286,10 @@ int main(int argc, char **argv)
 	       imported, (double)(t1 - t0) / 1e9, coding_code_count(c), coding_phrase_count(c),
 	       (double)(t2 - t1) / 1e9);
 
-	/* The CodiEsp dev set. */
+	/* The CodiEsp split. */
 	size_t ndocs = 0, capdocs = 0;
 	struct doc *docs = NULL;
-	snprintf(path, sizeof(path), "%s/codiesp/dev/text_files_en", shared);
+	snprintf(path, sizeof(path), "%s/codiesp/%s/text_files_en", shared, split);
 	DIR *dp = opendir(path);
 	if (!dp) {
 		fprintf(stderr, "bench_codes: %s not found\n", path);
@@ -235,7 +313,9 @@ int main(int argc, char **argv)
 			ndocs++;
 	}
 	closedir(dp);
-	snprintf(path, sizeof(path), "%s/codiesp/dev/devD.tsv", shared);
+	if (ndocs)
+		qsort(docs, ndocs, sizeof(*docs), cmp_doc);
+	snprintf(path, sizeof(path), "%s/codiesp/%s/%sD.tsv", shared, split, split);
 	FILE *g = fopen(path, "r");
 	if (!g) {
 		fprintf(stderr, "bench_codes: %s not found\n", path);
@@ -260,12 +340,13 @@ int main(int argc, char **argv)
 		ngold++;
 	}
 	fclose(g);
-	printf("CodiEsp dev: %zu documents, %zu gold diagnosis codes\n\n", ndocs, ngold);
+	printf("CodiEsp %s: %zu documents, %zu gold diagnosis codes\n\n", split, ndocs, ngold);
 
 	struct descs all = {0};
 	store_icd10_each(s, collect, &all);
 
-	struct counts ours = {0}, base = {0}, ours_tol = {0};
+	struct counts ours = {0}, base = {0}, ours_tol = {0}, half[2] = {{0}};
+	struct tallies fns = {0}, fps = {0};
 	double *ms = xcalloc(ndocs ? ndocs : 1, sizeof(*ms));
 	size_t chars = 0;
 	for (size_t i = 0; i < ndocs; i++) {
@@ -285,14 +366,22 @@ int main(int argc, char **argv)
 			pred[k] = xstrdup(code);
 		}
 		score(&ours, pred, r.ncodes, d);
+		score(&half[i % 2], pred, r.ncodes, d);
+		for (size_t k = 0; top && k < r.ncodes; k++)
+			if (!in_list(pred, k, pred[k]) && !in_list(d->gold, d->ngold, pred[k]))
+				tally_add(&fps, pred[k], r.codes[k].evidence);
+		for (size_t k = 0; top && k < d->ngold; k++)
+			if (!in_list(pred, r.ncodes, d->gold[k]))
+				tally_add(&fns, d->gold[k], NULL);
 		tolerant = s;
 		score(&ours_tol, pred, r.ncodes, d);
 		tolerant = NULL;
 		if (getenv("BENCH_CODES_DUMP"))
 			for (size_t k = 0; k < r.ncodes; k++)
-				fprintf(stderr, "%s\t%s\t%s\t%s\n", d->id, pred[k],
+				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\n", d->id, pred[k],
 				        in_list(d->gold, d->ngold, pred[k]) ? "TP" : "FP",
-				        r.codes[k].evidence);
+				        r.codes[k].evidence, r.codes[k].score,
+				        r.codes[k].note ? r.codes[k].note : "");
 		for (size_t k = 0; k < r.ncodes; k++)
 			free(pred[k]);
 		free(pred);
@@ -314,10 +403,20 @@ int main(int argc, char **argv)
 		free(norm);
 	}
 	report("dictum icd10 suggest", &ours);
+	report("  half A (even positions by name)", &half[0]);
+	report("  half B (odd positions by name)", &half[1]);
 	report("baseline: full description in text", &base);
 	report("suggest, 2018 gold codes split since", &ours_tol);
 	printf("suggest time per document (avg %zu chars): p50 %.2f ms, p99 %.2f ms\n\n",
 	       ndocs ? chars / ndocs : 0, pct(ms, ndocs, 0.5), pct(ms, ndocs, 0.99));
+
+	if (top) {
+		tally_print("gold codes missed most often", &fns, top, s, ours.fn);
+		tally_print("false positives most often", &fps, top, s, ours.fp);
+		printf("\n");
+	}
+	free(fns.v);
+	free(fps.v);
 
 	/* Search latency over the full table: word queries and code prefixes. */
 	enum { QUERIES = 2000 };

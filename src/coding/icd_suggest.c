@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- words ---- */
 
@@ -86,6 +87,21 @@ static const struct {
     {"kidneys", "kidney"},
     {"renal", "kidney"},
 };
+
+int icd_stop_index(const char *w)
+{
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
+		if (strcasecmp(w, stop_words[i]) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+const char *icd_stop_word(int idx)
+{
+	return idx > 0 && (size_t)idx <= sizeof(stop_words) / sizeof(*stop_words)
+	           ? stop_words[idx - 1]
+	           : "";
+}
 
 bool icd_normalize_word(char *w)
 {
@@ -909,6 +925,145 @@ static bool all_capitals(const char *text, const struct icd_token *t, const size
 	return true;
 }
 
+/* A phrase found in the text over content tokens: contiguous and in order
+ * [lo, hi], or (unordered) at the positions pos[0..len). */
+struct cand {
+	uint32_t phrase;
+	uint32_t lo, hi;
+	uint32_t pos[ICD_UNORDERED_MAX];
+	uint16_t len;
+	bool unordered;
+	bool accepted;
+};
+
+static size_t cand_pos(const struct cand *cd, size_t j)
+{
+	return cd->unordered ? cd->pos[j] : cd->lo + j;
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->unordered != y->unordered)
+		return x->unordered ? 1 : -1;
+	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : 0;
+}
+
+static int cmp_cand_pos(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : 0;
+}
+
+static int cand_push(struct cand **v, size_t *n, size_t *cap, const struct cand *cd)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct cand *nv = realloc(*v, ncap * sizeof(*nv));
+		if (!nv)
+			return DICTUM_NOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *cd;
+	return DICTUM_OK;
+}
+
+/* Whether the text between two bytes holds a comma, bracket or semicolon:
+ * the words of a word order free match must stand in one phrase. */
+static bool crosses_clause(const char *text, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		if (strchr(",;()[]", text[i]))
+			return true;
+	return false;
+}
+
+/* Whether token i follows the word w in its sentence. */
+static bool led_by(const struct icd_token *t, size_t i, const char *w)
+{
+	return i > 0 && t[i - 1].sentence == t[i].sentence && strcmp(t[i - 1].raw, w) == 0;
+}
+
+/* The longest phrase whose words stand at content token i, in order, and
+ * (word order free) the longest phrase anchored at i whose words all stand
+ * within one extra word of each other in the same clause. */
+static int find_candidates(const struct coding *c, const char *text, const struct icd_token *t,
+                           const size_t *content, const uint32_t *ids, size_t nc, struct cand **out,
+                           size_t *count)
+{
+	size_t n = 0, cap = 0;
+	int result = DICTUM_OK;
+	for (size_t i = 0; i < nc && !result; i++) {
+		if (ids[i] == UINT32_MAX || ids[i] >= c->nheads)
+			continue;
+		int sent = t[content[i]].sentence;
+		for (int32_t p = c->head[ids[i]]; p >= 0; p = c->next[p]) {
+			const struct phrase *ph = &c->ph[p];
+			if (i + ph->len > nc)
+				continue;
+			size_t k = 1;
+			while (k < ph->len && ids[i + k] == c->ptoks[ph->off + k] &&
+			       t[content[i + k]].sentence == sent)
+				k++;
+			if (k < ph->len ||
+			    (ph->upper && !all_capitals(text, t, content, i, ph->len)) ||
+			    (ph->lead && !led_by(t, content[i], icd_stop_word(ph->lead))))
+				continue;
+			struct cand cd = {(uint32_t)p, (uint32_t)i, (uint32_t)(i + ph->len - 1),
+			                  {0},         ph->len,     false,
+			                  false};
+			result = cand_push(out, &n, &cap, &cd);
+			break;
+		}
+		for (int32_t p = c->uhead[ids[i]]; p >= 0 && !result; p = c->unext[p]) {
+			const struct phrase *ph = &c->ph[p];
+			struct cand cd = {(uint32_t)p, (uint32_t)i, (uint32_t)i, {0},
+			                  ph->len,     true,        false};
+			size_t lo = i > ph->len ? i - ph->len : 0, hi = i + ph->len;
+			bool anchored = false, ok = true;
+			for (size_t k = 0; k < ph->len && ok; k++) {
+				uint32_t want = c->ptoks[ph->off + k];
+				if (want == ids[i] && !anchored) {
+					cd.pos[k] = (uint32_t)i;
+					anchored = true;
+					continue;
+				}
+				ok = false;
+				for (size_t j = lo; j <= hi && j < nc && !ok; j++) {
+					if (ids[j] != want || j == i ||
+					    t[content[j]].sentence != sent)
+						continue;
+					bool used = false;
+					for (size_t q = 0; q < k; q++)
+						used |= cd.pos[q] == j;
+					if (used)
+						continue;
+					cd.pos[k] = (uint32_t)j;
+					ok = true;
+				}
+			}
+			if (!ok || !anchored)
+				continue;
+			for (size_t k = 0; k < ph->len; k++) {
+				if (cd.pos[k] < cd.lo)
+					cd.lo = cd.pos[k];
+				if (cd.pos[k] > cd.hi)
+					cd.hi = cd.pos[k];
+			}
+			if (cd.hi - cd.lo + 1 > (uint32_t)ph->len + 1 ||
+			    crosses_clause(text, t[content[cd.lo]].start, t[content[cd.hi]].end))
+				continue;
+			result = cand_push(out, &n, &cap, &cd);
+			break;
+		}
+	}
+	*count = n;
+	return result;
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
@@ -944,83 +1099,98 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			ids[nc] = id;
 			content[nc++] = i;
 		}
-	size_t covered_to = 0; /* content index up to which a longer match covers */
-	for (size_t i = 0; i < nc; i++) {
-		if (ids[i] == UINT32_MAX || ids[i] >= c->nheads)
-			continue;
-		for (int32_t p = c->head[ids[i]]; p >= 0; p = c->next[p]) {
-			const struct phrase *ph = &c->ph[p];
-			if (i + ph->len > nc)
-				continue;
-			size_t k = 1;
-			while (k < ph->len && ids[i + k] == c->ptoks[ph->off + k] &&
-			       t[content[i + k]].sentence == t[content[i]].sentence)
-				k++;
-			if (k < ph->len ||
-			    (ph->upper && !all_capitals(text, t, content, i, ph->len)))
-				continue;
-			if (i + ph->len <= covered_to)
-				break; /* inside a longer mention already coded */
-			covered_to = i + ph->len;
-			size_t a = content[i], b = content[i + ph->len - 1] + 1;
-			struct found f = {0};
-			str_copy(f.code, c->codes[ph->code], sizeof(f.code));
-			f.start = t[a].start;
-			f.end = t[b - 1].end;
-			f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
-			if (ph->len == 1 && strlen(t[a].norm) <= 3)
-				f.score -= 0.1;
-			f.ctx = context_of(text, t, nt, a, b);
-			if (f.ctx == ICD_UNCERTAIN && inpatient) {
-				f.ctx = ICD_AFFIRMED;
-				str_copy(f.note,
-				         "uncertain diagnosis coded as established (inpatient)",
-				         sizeof(f.note));
-			}
-			if (f.ctx == ICD_FAMILY && f.code[0] != 'Z') {
-				const char *z = map_lookup(f.code, family_map,
-				                           sizeof(family_map) / sizeof(*family_map),
-				                           sizeof(family_map[0]));
-				if (z && coding_find_code(c, z) >= 0) {
-					snprintf(f.note, sizeof(f.note),
-					         "family history (not the patient's %s)", f.code);
-					str_copy(f.code, z, sizeof(f.code));
-					f.ctx = ICD_AFFIRMED;
-				}
-			} else if (f.ctx == ICD_FAMILY) {
-				f.ctx = ICD_AFFIRMED;
-			}
-			if (f.ctx == ICD_HISTORY) {
-				const char *z = map_lookup(
-				    f.code, history_map, sizeof(history_map) / sizeof(*history_map),
-				    sizeof(history_map[0]));
-				if (f.code[0] == 'Z' || strcmp(f.code, "I252") == 0) {
-					f.ctx = ICD_AFFIRMED;
-				} else if (z && coding_find_code(c, z) >= 0) {
-					snprintf(f.note, sizeof(f.note),
-					         "past condition: personal history (%s)", f.code);
-					str_copy(f.code, z, sizeof(f.code));
-					f.ctx = ICD_AFFIRMED;
-				} else if (icd_code_is_chronic(f.code)) {
-					str_copy(f.note,
-					         "documented as history; chronic, coded as current",
-					         sizeof(f.note));
-					f.score -= 0.15;
-					f.ctx = ICD_AFFIRMED;
-				}
-			}
-			if (f.ctx == ICD_AFFIRMED) {
-				apply_laterality(c, text, t, nt, a, b, &f);
-				apply_episode(c, episode, &f);
-			}
-			if ((result = push(&w, &f))) {
-				free(ids);
-				goto out;
-			}
-			break;
-		}
+	size_t ncand = 0;
+	struct cand *cands = NULL;
+	bool *taken = NULL;
+	if ((result = find_candidates(c, text, t, content, ids, nc, &cands, &ncand)))
+		goto matched;
+	if (!(taken = calloc(nc ? nc : 1, sizeof(*taken)))) {
+		result = DICTUM_NOMEM;
+		goto matched;
 	}
+	/* Longest first, exact before word order free, leftmost first; a
+	 * phrase all of whose words a longer one took is not coded again
+	 * ("diabetic CKD stage 3a" keeps both phrases that share "CKD"). */
+	if (ncand)
+		qsort(cands, ncand, sizeof(*cands), cmp_cand);
+	for (size_t k = 0; k < ncand; k++) {
+		struct cand *cd = &cands[k];
+		bool fresh = false;
+		for (size_t j = 0; j < cd->len && !fresh; j++)
+			fresh = !taken[cand_pos(cd, j)];
+		if (!fresh)
+			continue;
+		for (size_t j = 0; j < cd->len; j++)
+			taken[cand_pos(cd, j)] = true;
+		cd->accepted = true;
+	}
+	if (ncand)
+		qsort(cands, ncand, sizeof(*cands), cmp_cand_pos);
+	for (size_t k = 0; k < ncand; k++) {
+		const struct cand *cd = &cands[k];
+		if (!cd->accepted)
+			continue;
+		const struct phrase *ph = &c->ph[cd->phrase];
+		size_t a = content[cd->lo], b = content[cd->hi] + 1;
+		struct found f = {0};
+		str_copy(f.code, c->codes[ph->code], sizeof(f.code));
+		f.start = t[a].start;
+		f.end = t[b - 1].end;
+		f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
+		if (cd->unordered)
+			f.score -= 0.1;
+		if (ph->len == 1 && strlen(t[a].norm) <= 3)
+			f.score -= 0.1;
+		f.ctx = context_of(text, t, nt, a, b);
+		if (f.ctx == ICD_UNCERTAIN && inpatient) {
+			f.ctx = ICD_AFFIRMED;
+			str_copy(f.note, "uncertain diagnosis coded as established (inpatient)",
+			         sizeof(f.note));
+		}
+		if (f.ctx == ICD_FAMILY && f.code[0] != 'Z') {
+			const char *z =
+			    map_lookup(f.code, family_map, sizeof(family_map) / sizeof(*family_map),
+			               sizeof(family_map[0]));
+			if (z && coding_find_code(c, z) >= 0) {
+				snprintf(f.note, sizeof(f.note),
+				         "family history (not the patient's %s)", f.code);
+				str_copy(f.code, z, sizeof(f.code));
+				f.ctx = ICD_AFFIRMED;
+			}
+		} else if (f.ctx == ICD_FAMILY) {
+			f.ctx = ICD_AFFIRMED;
+		}
+		if (f.ctx == ICD_HISTORY) {
+			const char *z = map_lookup(f.code, history_map,
+			                           sizeof(history_map) / sizeof(*history_map),
+			                           sizeof(history_map[0]));
+			if (f.code[0] == 'Z' || strcmp(f.code, "I252") == 0) {
+				f.ctx = ICD_AFFIRMED;
+			} else if (z && coding_find_code(c, z) >= 0) {
+				snprintf(f.note, sizeof(f.note),
+				         "past condition: personal history (%s)", f.code);
+				str_copy(f.code, z, sizeof(f.code));
+				f.ctx = ICD_AFFIRMED;
+			} else if (icd_code_is_chronic(f.code)) {
+				str_copy(f.note, "documented as history; chronic, coded as current",
+				         sizeof(f.note));
+				f.score -= 0.15;
+				f.ctx = ICD_AFFIRMED;
+			}
+		}
+		if (f.ctx == ICD_AFFIRMED) {
+			apply_laterality(c, text, t, nt, a, b, &f);
+			apply_episode(c, episode, &f);
+		}
+		if ((result = push(&w, &f)))
+			break;
+	}
+matched:
+	free(taken);
+	free(cands);
 	free(ids);
+	if (result)
+		goto out;
 	/* One mention per code: keep the first, best score. */
 	for (size_t i = 0; i < w.n; i++)
 		for (size_t j = 0; j < i && w.f[i].ctx == ICD_AFFIRMED; j++)

@@ -292,6 +292,7 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	uint32_t ids[48];
 	size_t nids = 0, klen = 0;
 	size_t i = 0;
+	int lead = 0;
 	while (i < tlen && nids < 48) {
 		while (i < tlen && !isalnum((unsigned char)text[i]))
 			i++;
@@ -304,6 +305,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		if (!wl)
 			continue;
 		word[wl] = '\0';
+		if (!nids && kind == PH_SYNONYM && !lead)
+			lead = icd_stop_index(word);
 		if (icd_normalize_word(word))
 			continue;
 		uint32_t id;
@@ -316,6 +319,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	}
 	if (!nids || nids >= 48)
 		return DICTUM_OK;
+	if (lead)
+		klen += (size_t)snprintf(key + klen, sizeof(key) - klen, "L%d", lead);
 	bool upper = kind == PH_SYNONYM;
 	for (size_t k = 0; k < tlen && upper; k++)
 		upper = !islower((unsigned char)text[k]);
@@ -345,8 +350,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		c->ptokcap = ncap;
 	}
 	memcpy(c->ptoks + c->nptoks, ids, nids * sizeof(*ids));
-	c->ph[c->nph] =
-	    (struct phrase){code, (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind, upper};
+	c->ph[c->nph] = (struct phrase){code,  (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind,
+	                                upper, (uint8_t)lead};
 	c->nptoks += nids;
 	if (strmap_put(&c->phrase_index, key, klen, (uint32_t)c->nph))
 		return DICTUM_NOMEM;
@@ -384,8 +389,8 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 	 * "Peritonitis, unspecified" -> "peritonitis", but not "Fistula,
 	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */
 	char *u = strip_point(buf);
-	bool one_word_ok = u && !strchr(buf, ' ') && strcmp(u, ", unspecified") == 0 &&
-	                   !strchr("VWXY", c->codes[code][0]);
+	bool one_word_ok = u && !memchr(buf, ' ', (size_t)(u - buf)) &&
+	                   strcmp(u, ", unspecified") == 0 && !strchr("VWXY", c->codes[code][0]);
 	if (u && (one_word_ok || memchr(buf, ' ', (size_t)(u - buf))) &&
 	    (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
 		return result;
@@ -453,6 +458,57 @@ static int add_code(void *ctx, const char *code, const char *desc, const char *s
 	return result;
 }
 
+/* Lists each phrase of 2..ICD_UNORDERED_MAX tokens under its rarest token
+ * (fewest phrases use it), longest first. */
+static int build_unordered(struct coding *c)
+{
+	uint32_t *freq = calloc(c->nheads ? c->nheads : 1, sizeof(*freq));
+	int32_t *tail = malloc((c->nheads ? c->nheads : 1) * sizeof(*tail));
+	c->uhead = malloc((c->nheads ? c->nheads : 1) * sizeof(*c->uhead));
+	c->unext = malloc((c->nph ? c->nph : 1) * sizeof(*c->unext));
+	if (!freq || !tail || !c->uhead || !c->unext) {
+		free(freq);
+		free(tail);
+		return DICTUM_NOMEM;
+	}
+	for (size_t i = 0; i < c->nph; i++)
+		for (size_t k = 0; k < c->ph[i].len; k++)
+			freq[c->ptoks[c->ph[i].off + k]]++;
+	for (size_t i = 0; i < c->nheads; i++)
+		c->uhead[i] = tail[i] = -1;
+	for (size_t i = 0; i < c->nph; i++)
+		c->unext[i] = -1;
+	/* Words that relate the others: their order carries the meaning. */
+	static const char *const relations[] = {"with", "without", "and",  "or",     "not",
+	                                        "no",   "other",   "than", "except", "versus"};
+	uint32_t rel[sizeof(relations) / sizeof(*relations)];
+	for (size_t k = 0; k < sizeof(relations) / sizeof(*relations); k++)
+		if (!strmap_get(&c->tokens, relations[k], strlen(relations[k]), &rel[k]))
+			rel[k] = UINT32_MAX;
+	for (size_t len = ICD_UNORDERED_MAX; len > 1; len--)
+		for (size_t i = 0; i < c->nph; i++) {
+			const struct phrase *ph = &c->ph[i];
+			bool related = false;
+			for (size_t k = 0; k < ph->len && ph->len == len; k++)
+				for (size_t r = 0; r < sizeof(rel) / sizeof(*rel); r++)
+					related |= c->ptoks[ph->off + k] == rel[r];
+			if (ph->len != len || ph->upper || ph->lead || related)
+				continue;
+			uint32_t anchor = c->ptoks[ph->off];
+			for (size_t k = 1; k < ph->len; k++)
+				if (freq[c->ptoks[ph->off + k]] < freq[anchor])
+					anchor = c->ptoks[ph->off + k];
+			if (tail[anchor] < 0)
+				c->uhead[anchor] = (int32_t)i;
+			else
+				c->unext[tail[anchor]] = (int32_t)i;
+			tail[anchor] = (int32_t)i;
+		}
+	free(freq);
+	free(tail);
+	return DICTUM_OK;
+}
+
 static int build_index(struct coding *c)
 {
 	c->nheads = c->tokens.len;
@@ -478,7 +534,7 @@ static int build_index(struct coding *c)
 				tail[t] = (int32_t)i;
 			}
 	free(tail);
-	return DICTUM_OK;
+	return build_unordered(c);
 }
 
 static int load_hcc(struct coding *c, store *s)
@@ -592,6 +648,8 @@ void coding_close(struct coding **cp)
 	free(c->ptoks);
 	free(c->head);
 	free(c->next);
+	free(c->uhead);
+	free(c->unext);
 	free(c->hcc_map);
 	free(c->hcc_labels);
 	free(c->hcc_hier);

@@ -86,6 +86,34 @@ static const struct {
     {"hypothyroid", "hypothyroidism"},
     {"kidneys", "kidney"},
     {"renal", "kidney"},
+    /* organ adjectives as the nouns the descriptions use */
+    {"hepatic", "liver"},
+    {"pulmonary", "lung"},
+    {"lungs", "lung"},
+    {"cardiac", "heart"},
+    {"gastric", "stomach"},
+    {"ureteral", "ureter"},
+    {"ureteric", "ureter"},
+    {"vesical", "bladder"},
+    {"prostatic", "prostate"},
+    {"testicular", "testis"},
+    {"testicle", "testis"},
+    {"ovarian", "ovary"},
+    {"uterine", "uterus"},
+    {"splenic", "spleen"},
+    {"pancreatic", "pancreas"},
+    {"colonic", "colon"},
+    {"duodenal", "duodenum"},
+    {"esophageal", "esophagus"},
+    {"rectal", "rectum"},
+    {"vertebral", "vertebra"},
+    {"cutaneous", "skin"},
+    {"ocular", "eye"},
+    {"cerebral", "brain"},
+    {"mammary", "breast"},
+    {"osseous", "bone"},
+    {"lymphatic", "lymph"},
+    {"adrenals", "adrenal"},
 };
 
 int icd_stop_index(const char *w)
@@ -248,6 +276,16 @@ static const struct {
     {"excluded", T_NEG, POST},
     {"was negative", T_NEG, POST},
     {"is negative", T_NEG, POST},
+    {"were negative", T_NEG, POST},
+    {"are negative", T_NEG, POST},
+    {"were also negative", T_NEG, POST},
+    {"was also negative", T_NEG, POST},
+    {"were ruled out", T_NEG, POST},
+    {"were excluded", T_NEG, POST},
+    {"was excluded", T_NEG, POST},
+    {"were absent", T_NEG, POST},
+    {"was absent", T_NEG, POST},
+    {"unlikely", T_NEG, PRE},
     {"negative", T_NEG, POST},
     {"unlikely", T_NEG, POST},
     {"not seen", T_NEG, POST},
@@ -270,6 +308,15 @@ static const struct {
     {"questionable", T_UNCERTAIN, PRE},
     {"likely", T_UNCERTAIN, PRE},
     {"presumed", T_UNCERTAIN, PRE},
+    {"perhaps", T_UNCERTAIN, PRE},
+    {"might", T_UNCERTAIN, PRE},
+    {"may be", T_UNCERTAIN, PRE},
+    {"could be", T_UNCERTAIN, PRE},
+    {"in case of", T_UNCERTAIN, PRE},
+    {"risk of", T_UNCERTAIN, PRE},
+    {"prevent", T_UNCERTAIN, PRE},
+    {"prevention of", T_UNCERTAIN, PRE},
+    {"prophylaxis", T_UNCERTAIN, PRE},
     {"cannot exclude", T_UNCERTAIN, PRE},
     {"cannot rule out", T_UNCERTAIN, PRE},
     {"evaluate for", T_UNCERTAIN, PRE},
@@ -378,8 +425,21 @@ static bool trigger_at(const char *text, const struct icd_token *t, size_t nt, s
 	return true;
 }
 
-#define PRE_WINDOW  10
-#define POST_WINDOW 4
+#define PRE_WINDOW       10
+#define POST_WINDOW      4
+#define POST_LIST_WINDOW 10
+
+/* A trigger after a list that scopes over all of it: a verb and its
+ * complement ("were negative", "was ruled out"). */
+static bool closes_list(const char *words)
+{
+	static const char *const verbs[] = {"was ", "were ",     "is ",
+	                                    "are ", "has been ", "have been "};
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+		if (strncmp(words, verbs[i], strlen(verbs[i])) == 0)
+			return true;
+	return false;
+}
 
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
@@ -446,11 +506,18 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 			barrier = (size_t)-1;
 		}
 	}
-	for (size_t i = b; i < nt && i < b + POST_WINDOW && t[i].sentence == sent; i++) {
+	/* After the mention: a few words, or up to the end of a list for a
+	 * verb that closes it ("HIV, HCV and HBV serologies were negative"). */
+	for (size_t i = b; i < nt && i < b + POST_LIST_WINDOW && t[i].sentence == sent; i++) {
+		bool term = false;
 		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers); k++) {
 			size_t len;
+			if (!trigger_at(text, t, nt, i, triggers[k].words, &len))
+				continue;
+			if (triggers[k].dir == PRE && triggers[k].kind == T_TERM)
+				term = true;
 			if (triggers[k].dir != POST ||
-			    !trigger_at(text, t, nt, i, triggers[k].words, &len))
+			    (i >= b + POST_WINDOW && !closes_list(triggers[k].words)))
 				continue;
 			if (triggers[k].kind == T_NEG)
 				negated = true;
@@ -459,6 +526,8 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 			else if (triggers[k].kind == T_HISTORY)
 				history = true;
 		}
+		if (term)
+			break;
 	}
 	if (t[a].family)
 		family = true;
@@ -981,6 +1050,19 @@ static bool crosses_clause(const char *text, int from, int to)
 	return false;
 }
 
+/* Whether a word between tokens a and b joins two things ("blood and
+ * urine tests" is not "blood in urine"). */
+static bool coordinated(const struct icd_token *t, size_t a, size_t b)
+{
+	static const char *const joins[] = {"and", "or",   "nor", "with",  "without",
+	                                    "but", "plus", "vs",  "versus"};
+	for (size_t i = a + 1; i < b; i++)
+		for (size_t k = 0; k < sizeof(joins) / sizeof(*joins); k++)
+			if (strcmp(t[i].raw, joins[k]) == 0)
+				return true;
+	return false;
+}
+
 /* Whether token i follows the word w in its sentence. */
 static bool led_by(const struct icd_token *t, size_t i, const char *w)
 {
@@ -1054,7 +1136,8 @@ static int find_candidates(const struct coding *c, const char *text, const struc
 					cd.hi = cd.pos[k];
 			}
 			if (cd.hi - cd.lo + 1 > (uint32_t)ph->len + 1 ||
-			    crosses_clause(text, t[content[cd.lo]].start, t[content[cd.hi]].end))
+			    crosses_clause(text, t[content[cd.lo]].start, t[content[cd.hi]].end) ||
+			    coordinated(t, content[cd.lo], content[cd.hi]))
 				continue;
 			result = cand_push(out, &n, &cap, &cd);
 			break;
@@ -1062,6 +1145,67 @@ static int find_candidates(const struct coding *c, const char *text, const struc
 	}
 	*count = n;
 	return result;
+}
+
+/* Whether a short all-capitals word is not a diagnosis here: defined in
+ * brackets after its long form ("supraventricular tachycardia (SVT)", coded
+ * from the words) or the name of a laboratory value ("HCM: 29.2 pg",
+ * "BT 12.7 mg/dL"). */
+static bool abbreviation_aside(const char *text, const struct icd_token *tk)
+{
+	int len = tk->end - tk->start;
+	if (len < 2 || len > 5)
+		return false;
+	for (int i = tk->start; i < tk->end; i++)
+		if (islower((unsigned char)text[i]))
+			return false;
+	if (tk->start > 0 && text[tk->start - 1] == '(' && text[tk->end] == ')')
+		return true;
+	const char *p = text + tk->end;
+	while (*p == ' ')
+		p++;
+	return *p == ':' || *p == '=' || isdigit((unsigned char)*p);
+}
+
+/* Status codes that words nearby contradict: a device, opening or
+ * transplant being made now is a procedure, not a status (Z90-Z99); a drug
+ * stopped is not long-term use (Z79). */
+static const struct {
+	const char *prefixes; /* '|'-separated code prefixes */
+	const char *words;    /* '|'-separated words, within 3 either side */
+} status_vetoes[] = {
+    {"Z90|Z93|Z94|Z95|Z96|Z97|Z98|Z99",
+     "underwent|undergo|undergoing|undergone|performed|perform|placement|placed|insertion|"
+     "inserted|creation|created|implanted|implantation|done|required|requiring|indicated"},
+    {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
+};
+
+static bool word_in(const char *w, const char *alts)
+{
+	size_t n = strlen(w);
+	for (const char *p = alts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t k = bar ? (size_t)(bar - p) : strlen(p);
+		if (k == n && strncmp(p, w, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,
+                          size_t b)
+{
+	for (size_t r = 0; r < sizeof(status_vetoes) / sizeof(*status_vetoes); r++) {
+		if (!code_in(code, status_vetoes[r].prefixes))
+			continue;
+		size_t lo = a > 3 ? a - 3 : 0;
+		for (size_t i = lo; i < nt && i < b + 3; i++)
+			if ((i < a || i >= b) && t[i].sentence == t[a].sentence &&
+			    word_in(t[i].raw, status_vetoes[r].words))
+				return true;
+	}
+	return false;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -1132,6 +1276,9 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			continue;
 		const struct phrase *ph = &c->ph[cd->phrase];
 		size_t a = content[cd->lo], b = content[cd->hi] + 1;
+		if ((b - a == 1 && abbreviation_aside(text, &t[a])) ||
+		    status_vetoed(c->codes[ph->code], t, nt, a, b))
+			continue;
 		struct found f = {0};
 		str_copy(f.code, c->codes[ph->code], sizeof(f.code));
 		f.start = t[a].start;

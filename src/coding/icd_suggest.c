@@ -441,6 +441,19 @@ static bool closes_list(const char *words)
 	return false;
 }
 
+/* Whether token i follows a length of time ("3-week history of"). */
+static bool after_duration(const struct icd_token *t, size_t i)
+{
+	static const char *const units[] = {"day",    "days", "week",  "weeks", "month",
+	                                    "months", "year", "years", "hour",  "hours"};
+	if (i == 0 || t[i - 1].sentence != t[i].sentence)
+		return false;
+	for (size_t k = 0; k < sizeof(units) / sizeof(*units); k++)
+		if (strcmp(t[i - 1].raw, units[k]) == 0)
+			return true;
+	return false;
+}
+
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
                                    size_t b)
@@ -493,6 +506,8 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 				barrier = i;
 				break;
 			case T_HISTORY:
+				if (after_duration(t, i))
+					break; /* "a 2-month history of cough": how long */
 				history = true;
 				closed = true;
 				barrier = i;
@@ -799,6 +814,60 @@ static void apply_laterality(const struct coding *c, const char *text, const str
 			snprintf(f->note, sizeof(f->note), "laterality stated: %s", side);
 			return;
 		}
+	}
+}
+
+static bool word_in(const char *w, const char *alts)
+{
+	size_t n = strlen(w);
+	for (const char *p = alts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t k = bar ? (size_t)(bar - p) : strlen(p);
+		if (k == n && strncmp(p, w, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+/* Words next to a mention that the index uses to pick a more precise code:
+ * "cervical lymphadenopathy" is localized (R59.0), "pedal edema" localized
+ * edema (R60.0), "smokes 20 cigarettes" nicotine dependence, cigarettes. */
+static const struct {
+	const char *code, *words, *to, *note;
+} qualifiers[] = {
+    {"R599",
+     "cervical|laterocervical|axillary|inguinal|mediastinal|hilar|supraclavicular|"
+     "submandibular|retroperitoneal|paraaortic|mesenteric|iliac|localized|localised|neck|"
+     "regional|jugular|occipital|preauricular|parotid|popliteal|epitrochlear|paratracheal|"
+     "subcarinal|pelvic",
+     "R590", "lymph nodes of one region: localized"},
+    {"R599", "generalized|generalised|diffuse|widespread|disseminated", "R591",
+     "generalized lymphadenopathy"},
+    {"R609", "generalized|generalised|anasarca", "R601", "generalized edema"},
+    {"R609",
+     "localized|localised|peripheral|pedal|leg|legs|ankle|ankles|limb|limbs|foot|feet|"
+     "extremity|extremities|palpebral|facial|periorbital|malleolar|pretibial",
+     "R600", "edema of one region: localized"},
+    {"F17200", "cigarette|cigarettes|pack|packs|cigarettes day", "F17210",
+     "nicotine dependence: cigarettes"},
+};
+
+static void apply_qualifier(const struct coding *c, const struct icd_token *t, size_t nt, size_t a,
+                            size_t b, struct found *f)
+{
+	for (size_t r = 0; r < sizeof(qualifiers) / sizeof(*qualifiers); r++) {
+		if (strcmp(f->code, qualifiers[r].code) != 0 ||
+		    coding_find_code(c, qualifiers[r].to) < 0)
+			continue;
+		size_t lo = a > 3 ? a - 3 : 0;
+		for (size_t i = lo; i < nt && i < b + 3; i++)
+			if ((i < a || i >= b) && t[i].sentence == t[a].sentence &&
+			    word_in(t[i].raw, qualifiers[r].words)) {
+				str_copy(f->code, qualifiers[r].to, sizeof(f->code));
+				str_copy(f->note, qualifiers[r].note, sizeof(f->note));
+				return;
+			}
 	}
 }
 
@@ -1180,19 +1249,6 @@ static const struct {
     {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
 };
 
-static bool word_in(const char *w, const char *alts)
-{
-	size_t n = strlen(w);
-	for (const char *p = alts; p && *p;) {
-		const char *bar = strchr(p, '|');
-		size_t k = bar ? (size_t)(bar - p) : strlen(p);
-		if (k == n && strncmp(p, w, n) == 0)
-			return true;
-		p = bar ? bar + 1 : NULL;
-	}
-	return false;
-}
-
 static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,
                           size_t b)
 {
@@ -1327,6 +1383,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		}
 		if (f.ctx == ICD_AFFIRMED) {
 			apply_laterality(c, text, t, nt, a, b, &f);
+			apply_qualifier(c, t, nt, a, b, &f);
 			apply_episode(c, episode, &f);
 		}
 		if ((result = push(&w, &f)))

@@ -359,11 +359,16 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	return DICTUM_OK;
 }
 
-/* Where a description's ", unspecified" tail starts when at most two words
- * follow ("Pneumonia, unspecified organism"), else NULL: "Insect bite of
- * unspecified part of neck" must not become "insect bite". */
+/* Where a description's ", not elsewhere classified" tail starts, or its
+ * ", unspecified" tail when at most two words follow ("Pneumonia, unspecified organism"), else
+ * NULL: "Insect bite of unspecified part of neck" must not become "insect bite". */
+static const char nec_tail[] = ", not elsewhere classified";
+
 static char *strip_point(char *desc)
 {
+	char *nec = strstr(desc, nec_tail);
+	if (nec && nec != desc && nec[sizeof(nec_tail) - 1] == '\0')
+		return nec; /* "Hemorrhage, not elsewhere classified" -> "hemorrhage" */
 	char *u = strstr(desc, ", unspecified");
 	if (!u || u == desc)
 		return NULL;
@@ -390,7 +395,8 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */
 	char *u = strip_point(buf);
 	bool one_word_ok = u && !memchr(buf, ' ', (size_t)(u - buf)) &&
-	                   strcmp(u, ", unspecified") == 0 && !strchr("VWXY", c->codes[code][0]);
+	                   (strcmp(u, ", unspecified") == 0 || strcmp(u, nec_tail) == 0) &&
+	                   !strchr("VWXY", c->codes[code][0]);
 	if (u && (one_word_ok || memchr(buf, ' ', (size_t)(u - buf))) &&
 	    (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
 		return result;

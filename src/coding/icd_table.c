@@ -464,6 +464,16 @@ static int add_code(void *ctx, const char *code, const char *desc, const char *s
 	return result;
 }
 
+/* Appends phrase i to the list of token key (head/next/tail arrays). */
+static void list_append(int32_t *head, int32_t *next, int32_t *tail, uint32_t key, size_t i)
+{
+	if (tail[key] < 0)
+		head[key] = (int32_t)i;
+	else
+		next[tail[key]] = (int32_t)i;
+	tail[key] = (int32_t)i;
+}
+
 /* Lists each phrase of 2..ICD_UNORDERED_MAX tokens under its rarest token
  * (fewest phrases use it), longest first. */
 static int build_unordered(struct coding *c)
@@ -504,11 +514,7 @@ static int build_unordered(struct coding *c)
 			for (size_t k = 1; k < ph->len; k++)
 				if (freq[c->ptoks[ph->off + k]] < freq[anchor])
 					anchor = c->ptoks[ph->off + k];
-			if (tail[anchor] < 0)
-				c->uhead[anchor] = (int32_t)i;
-			else
-				c->unext[tail[anchor]] = (int32_t)i;
-			tail[anchor] = (int32_t)i;
+			list_append(c->uhead, c->unext, tail, anchor, i);
 		}
 	free(freq);
 	free(tail);
@@ -531,13 +537,8 @@ static int build_index(struct coding *c)
 	for (size_t len = 48; len > 0; len--)
 		for (size_t i = 0; i < c->nph; i++)
 			if (c->ph[i].len == len) {
-				uint32_t t = c->ptoks[c->ph[i].off];
 				c->next[i] = -1;
-				if (tail[t] < 0)
-					c->head[t] = (int32_t)i;
-				else
-					c->next[tail[t]] = (int32_t)i;
-				tail[t] = (int32_t)i;
+				list_append(c->head, c->next, tail, c->ptoks[c->ph[i].off], i);
 			}
 	free(tail);
 	return build_unordered(c);

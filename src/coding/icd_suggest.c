@@ -114,6 +114,8 @@ static const struct {
     {"osseous", "bone"},
     {"lymphatic", "lymph"},
     {"adrenals", "adrenal"},
+    {"metastases", "metastasis"},
+    {"cancers", "cancer"},
 };
 
 int icd_stop_index(const char *w)

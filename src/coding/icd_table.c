@@ -379,6 +379,45 @@ static char *strip_point(char *desc)
 	return words <= 1 ? u : NULL;
 }
 
+/* How clinicians name a neoplasm the table calls by site: "Malignant
+ * neoplasm of bladder" is "bladder cancer" or "bladder carcinoma" (the
+ * index's "Carcinoma - see Neoplasm, by site, malignant"), "Secondary
+ * malignant neoplasm of bone" is "bone metastasis". */
+static int add_neoplasm_variants(struct coding *c, uint32_t code, const char *desc)
+{
+	static const struct {
+		const char *prefix;
+		const char *const nouns[3];
+	} kinds[] = {
+	    {"Malignant neoplasm of ", {"cancer", "carcinoma", "malignancy"}},
+	    {"Secondary malignant neoplasm of ", {"metastasis", NULL, NULL}},
+	};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+		size_t pl = strlen(kinds[k].prefix);
+		if (strncmp(desc, kinds[k].prefix, pl) != 0)
+			continue;
+		char site[256];
+		const char *from = desc + pl;
+		if (strncmp(from, "unspecified ", 12) == 0)
+			from += 12;
+		str_copy(site, from, sizeof(site));
+		char *u = strip_point(site);
+		if (u)
+			*u = '\0';
+		if (strchr(site, ','))
+			return DICTUM_OK; /* "lip, inner aspect": no short name */
+		for (size_t n = 0; n < 3 && kinds[k].nouns[n]; n++) {
+			char v[320];
+			int vl = snprintf(v, sizeof(v), "%s %s", site, kinds[k].nouns[n]);
+			int result = add_phrase(c, code, v, (size_t)vl, PH_VARIANT);
+			if (result)
+				return result;
+		}
+		return DICTUM_OK;
+	}
+	return DICTUM_OK;
+}
+
 /* Adds the description and its spoken variants: without ", unspecified
  * ..." tails, without parentheses, and with the parenthesised words. */
 static int add_description(struct coding *c, uint32_t code, const char *desc)
@@ -390,6 +429,8 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return result;
 	if (strncmp(buf, "Other ", 6) == 0)
 		return DICTUM_OK;
+	if ((result = add_neoplasm_variants(c, code, buf)))
+		return result;
 	/* A one-word variant only when nothing follows "unspecified":
 	 * "Peritonitis, unspecified" -> "peritonitis", but not "Fistula,
 	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */

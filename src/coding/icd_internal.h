@@ -46,8 +46,8 @@ struct coding {
 	int32_t *next;              /* next phrase with the same first token */
 	size_t nheads;
 	/* Word order free matching ("renal artery aneurysm" for "Aneurysm of
-	 * renal artery"): phrases of 2..ICD_UNORDERED_MAX tokens listed under
-	 * their rarest token, longest first. */
+	 * renal artery"): description phrases of 2..ICD_UNORDERED_MAX tokens
+	 * listed under their rarest token, longest first. */
 	int32_t *uhead;
 	int32_t *unext;
 	/* HCC V28 */

@@ -515,8 +515,11 @@ static void list_append(int32_t *head, int32_t *next, int32_t *tail, uint32_t ke
 	tail[key] = (int32_t)i;
 }
 
-/* Lists each phrase of 2..ICD_UNORDERED_MAX tokens under its rarest token
- * (fewest phrases use it), longest first. */
+/* Lists each phrase of 2..ICD_UNORDERED_MAX tokens of an official
+ * description under its rarest token (fewest phrases use it), longest
+ * first. Our synonyms are written in the order clinicians say them, and
+ * out of order some mean something else ("blood pressure was high" is a
+ * reading, not "high blood pressure"). */
 static int build_unordered(struct coding *c)
 {
 	uint32_t *freq = calloc(c->nheads ? c->nheads : 1, sizeof(*freq));
@@ -549,7 +552,7 @@ static int build_unordered(struct coding *c)
 			for (size_t k = 0; k < ph->len && ph->len == len; k++)
 				for (size_t r = 0; r < sizeof(rel) / sizeof(*rel); r++)
 					related |= c->ptoks[ph->off + k] == rel[r];
-			if (ph->len != len || ph->upper || ph->lead || related)
+			if (ph->len != len || ph->kind == PH_SYNONYM || related)
 				continue;
 			uint32_t anchor = c->ptoks[ph->off];
 			for (size_t k = 1; k < ph->len; k++)

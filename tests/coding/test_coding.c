@@ -265,6 +265,9 @@ static void test_word_order(void **state)
 	/* not across a list or a coordination */
 	expect("Liver, spleen and abscess drainage sites were imaged.", NULL, L("K75.0"));
 	expect("Blood and urine tests were normal.", NULL, L("R31.9"));
+	/* our synonyms keep their order: a high reading is not hypertension */
+	expect("Blood pressure was high today.", NULL, L("I10"));
+	expect("High blood pressure.", L("I10"), NULL);
 	struct icd_result r;
 	suggest("CT showed a liver abscess.", &r);
 	const struct icd_suggestion *s = find(&r, "K75.0");

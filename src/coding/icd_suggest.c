@@ -45,21 +45,8 @@ static const struct {
     {"sinusitus", "sinusitis"},
     {"hemorroids", "hemorrhoids"},
     {"hemmorhoids", "hemorrhoids"},
-    {"diarrhoea", "diarrhea"},
     {"diarhea", "diarrhea"},
     {"diarrea", "diarrhea"},
-    {"oedema", "edema"},
-    {"anaemia", "anemia"},
-    {"haemorrhage", "hemorrhage"},
-    {"oesophagitis", "esophagitis"},
-    {"oesophageal", "esophageal"},
-    {"tumour", "tumor"},
-    {"ischaemic", "ischemic"},
-    {"ischaemia", "ischemia"},
-    {"haematuria", "hematuria"},
-    {"leukaemia", "leukemia"},
-    {"faeces", "feces"},
-    {"paediatric", "pediatric"},
     {"alzheimer", "alzheimers"},
     {"parkinson", "parkinsons"},
     {"crohn", "crohns"},
@@ -133,10 +120,35 @@ const char *icd_stop_word(int idx)
 	           : "";
 }
 
+/* British spellings as American ones, by the parts that differ:
+ * haemorrhage, oedema, anaemia, oesophagus, leucopenia, tumour ... */
+static void american_spelling(char *w)
+{
+	static const struct {
+		const char *from, *to;
+	} parts[] = {
+	    {"aemi", "emi"},         {"haem", "hem"},       {"oedem", "edem"},
+	    {"oesoph", "esoph"},     {"leuc", "leuk"},      {"faec", "fec"},
+	    {"coeli", "celi"},       {"tumour", "tumor"},   {"paed", "ped"},
+	    {"gynaec", "gynec"},     {"dyspnoe", "dyspne"}, {"apnoe", "apne"},
+	    {"diarrhoe", "diarrhe"}, {"oestr", "estr"},     {"foet", "fet"},
+	    {"anaes", "anes"},
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		char *p = strstr(w, parts[i].from);
+		if (!p)
+			continue;
+		size_t fl = strlen(parts[i].from), tl = strlen(parts[i].to);
+		memmove(p + tl, p + fl, strlen(p + fl) + 1); /* the American part is shorter */
+		memcpy(p, parts[i].to, tl);
+	}
+}
+
 bool icd_normalize_word(char *w)
 {
 	for (char *p = w; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
+	american_spelling(w);
 	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
 		if (strcmp(w, stop_words[i]) == 0)
 			return true;

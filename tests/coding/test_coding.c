@@ -99,6 +99,9 @@ static void test_misspellings(void **state)
 	expect("History of hypertention and diabetis type 2.", L("I10"), NULL);
 	expect("Likely numonia was excluded; she has asthama.", L("J45.909"), L("J18.9"));
 	expect("Type II diabetes.", L("E11.9"), NULL);
+	/* British spellings */
+	expect("Anaemia and haematuria; oesophagitis.", L("D64.9", "R31.9", "K20.90"), NULL);
+	expect("Generalised oedema.", L("R60.1"), NULL);
 }
 
 static void test_negation(void **state)

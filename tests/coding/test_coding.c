@@ -324,6 +324,9 @@ static void test_status_codes(void **state)
 	expect("A percutaneous gastrostomy was performed.", NULL, L("Z93.1"));
 	expect("He underwent gastrostomy.", NULL, L("Z93.1"));
 	expect("Gastrostomy in place, feeds tolerated.", L("Z93.1"), NULL);
+	/* dependence on dialysis is said as such, not by naming dialysis */
+	expect("Dialysis options were discussed.", NULL, L("Z99.2"));
+	expect("ESRD on hemodialysis.", L("Z99.2"), NULL);
 	/* a drug stopped is not long-term use */
 	expect("On anticoagulation, which was discontinued after the bleed.", NULL, L("Z79.01"));
 	expect("Remains on anticoagulation.", L("Z79.01"), NULL);

@@ -19,6 +19,7 @@ void strmap_free(struct strmap *m);
 
 enum phrase_kind { PH_VARIANT = 1, PH_DESC = 2, PH_SYNONYM = 3 };
 #define ICD_UNORDERED_MAX 6
+#define ICD_FUZZY_MIN     6
 struct phrase {
 	uint32_t code; /* index into coding.codes */
 	uint32_t off;  /* first token id in coding.ptoks */
@@ -50,6 +51,10 @@ struct coding {
 	 * listed under their rarest token, longest first. */
 	int32_t *uhead;
 	int32_t *unext;
+	/* Typing slips: each word of ICD_FUZZY_MIN letters or more with one
+	 * letter left out -> its token id (UINT32_MAX when two words share the
+	 * variant). */
+	struct strmap fuzzy;
 	/* HCC V28 */
 	struct {
 		char code[8];
@@ -75,6 +80,7 @@ struct icd_token {
 	int sentence;
 	bool stop;   /* not part of phrases ("of", "the") */
 	bool family; /* inside a family history section */
+	bool fuzzy;  /* matched a known word by a typing slip (icd_suggest) */
 };
 /* Splits text into tokens (malloc'ed array). */
 int icd_tokenize(const char *text, struct icd_token **out, size_t *count);
@@ -85,6 +91,12 @@ bool icd_normalize_word(char *w);
  * one; icd_stop_word() gives it back ("" for 0). */
 int icd_stop_index(const char *w);
 const char *icd_stop_word(int idx);
+
+/* The token id of a word the matcher does not know that is one typing
+ * slip (a letter left out, added, changed, or two swapped) from exactly one
+ * word of ICD_FUZZY_MIN letters or more it knows: "pnuemonia", "diabetse".
+ * UINT32_MAX when there is none or more than one. */
+uint32_t coding_fuzzy_token(const struct coding *c, const char *w);
 
 /* Code index by stored code (no dot); -1 when absent. */
 int coding_find_code(const struct coding *c, const char *code);

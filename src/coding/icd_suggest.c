@@ -251,6 +251,7 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 		t[n].stop = icd_normalize_word(t[n].norm);
 		t[n].sentence = sentence;
 		t[n].family = family;
+		t[n].fuzzy = false;
 		n++;
 	}
 	*out = t;
@@ -1309,7 +1310,10 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 	for (size_t i = 0; i < nt; i++)
 		if (!t[i].stop) {
 			uint32_t id = UINT32_MAX;
-			strmap_get(&c->tokens, t[i].norm, strlen(t[i].norm), &id);
+			if (!strmap_get(&c->tokens, t[i].norm, strlen(t[i].norm), &id)) {
+				id = coding_fuzzy_token(c, t[i].norm);
+				t[i].fuzzy = id != UINT32_MAX;
+			}
 			ids[nc] = id;
 			content[nc++] = i;
 		}
@@ -1356,6 +1360,12 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
 		if (cd->unordered)
 			f.score -= 0.1;
+		for (size_t j = 0; j < cd->len; j++)
+			if (t[content[cand_pos(cd, j)]].fuzzy) {
+				f.score -= 0.1;
+				str_copy(f.note, "spelling corrected", sizeof(f.note));
+				break;
+			}
 		if (ph->len == 1 && strlen(t[a].norm) <= 3)
 			f.score -= 0.1;
 		f.ctx = context_of(text, t, nt, a, b);

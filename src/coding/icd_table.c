@@ -565,6 +565,67 @@ static int build_unordered(struct coding *c)
 	return DICTUM_OK;
 }
 
+static bool all_letters(const char *w)
+{
+	for (; *w; w++)
+		if (!islower((unsigned char)*w))
+			return false;
+	return true;
+}
+
+/* Each known word of ICD_FUZZY_MIN letters or more, with one letter left
+ * out, into c->fuzzy. */
+static int build_fuzzy(struct coding *c)
+{
+	for (size_t i = 0; i < c->tokens.cap; i++) {
+		const char *w = c->tokens.keys[i];
+		size_t n = w ? strlen(w) : 0;
+		if (n < ICD_FUZZY_MIN || n >= 40 || !all_letters(w))
+			continue;
+		char v[40];
+		for (size_t k = 0; k < n; k++) {
+			if (k > 0 && w[k] == w[k - 1])
+				continue; /* the same variant as the letter before */
+			memcpy(v, w, k);
+			memcpy(v + k, w + k + 1, n - k);
+			uint32_t have, id = c->tokens.vals[i];
+			if (strmap_get(&c->fuzzy, v, n - 1, &have) && have != id)
+				id = UINT32_MAX;
+			if (strmap_put(&c->fuzzy, v, n - 1, id))
+				return DICTUM_NOMEM;
+		}
+	}
+	return DICTUM_OK;
+}
+
+uint32_t coding_fuzzy_token(const struct coding *c, const char *w)
+{
+	size_t n = strlen(w);
+	uint32_t found = UINT32_MAX, id;
+	if (n + 1 < ICD_FUZZY_MIN || n > ICD_FUZZY_MIN + 30 || !all_letters(w))
+		return UINT32_MAX;
+	/* a letter left out: w is a variant of a known word */
+	if (strmap_get(&c->fuzzy, w, n, &id))
+		found = id;
+	char v[40];
+	for (size_t k = 0; k < n; k++) {
+		if (k > 0 && w[k] == w[k - 1])
+			continue;
+		memcpy(v, w, k);
+		memcpy(v + k, w + k + 1, n - k);
+		/* a letter added: without it, a known word; a letter changed or
+		 * two swapped: both share a variant */
+		bool hit = (n - 1 >= ICD_FUZZY_MIN && strmap_get(&c->tokens, v, n - 1, &id)) ||
+		           strmap_get(&c->fuzzy, v, n - 1, &id);
+		if (!hit)
+			continue;
+		if (found != UINT32_MAX && found != id)
+			return UINT32_MAX;
+		found = id;
+	}
+	return found;
+}
+
 static int build_index(struct coding *c)
 {
 	c->nheads = c->tokens.len;
@@ -585,7 +646,8 @@ static int build_index(struct coding *c)
 				list_append(c->head, c->next, tail, c->ptoks[c->ph[i].off], i);
 			}
 	free(tail);
-	return build_unordered(c);
+	int result = build_unordered(c);
+	return result ? result : build_fuzzy(c);
 }
 
 static int load_hcc(struct coding *c, store *s)
@@ -695,6 +757,7 @@ void coding_close(struct coding **cp)
 	strmap_free(&c->desc_index);
 	strmap_free(&c->tokens);
 	strmap_free(&c->phrase_index);
+	strmap_free(&c->fuzzy);
 	free(c->ph);
 	free(c->ptoks);
 	free(c->head);

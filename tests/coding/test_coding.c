@@ -99,6 +99,19 @@ static void test_misspellings(void **state)
 	expect("History of hypertention and diabetis type 2.", L("I10"), NULL);
 	expect("Likely numonia was excluded; she has asthama.", L("J45.909"), L("J18.9"));
 	expect("Type II diabetes.", L("E11.9"), NULL);
+	/* typing slips: a letter swapped, left out, added or changed */
+	expect("Pnuemonia and athsma.", L("J18.9", "J45.909"), NULL);
+	expect("Anemai; hypertenson; gastroparesiss.", L("D64.9", "I10", "K31.84"), NULL);
+	struct icd_result r;
+	suggest("Congestive heart failrue.", &r);
+	assert_non_null(find(&r, "I50.9"));
+	assert_string_equal(find(&r, "I50.9")->note, "spelling corrected");
+	icd_result_free(&r);
+	suggest("Heart failure.", &r);
+	assert_null(find(&r, "I50.9")->note);
+	icd_result_free(&r);
+	/* short words are not guessed: "gout" is not "goat" */
+	expect("Goat bite.", NULL, L("M10.9"));
 	/* British spellings */
 	expect("Anaemia and haematuria; oesophagitis.", L("D64.9", "R31.9", "K20.90"), NULL);
 	expect("Generalised oedema.", L("R60.1"), NULL);

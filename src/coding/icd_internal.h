@@ -78,9 +78,10 @@ struct icd_token {
 	char norm[40];
 	char raw[24]; /* lower case as written (apostrophes dropped), for triggers */
 	int sentence;
-	bool stop;   /* not part of phrases ("of", "the") */
-	bool family; /* inside a family history section */
-	bool fuzzy;  /* matched a known word by a typing slip (icd_suggest) */
+	bool stop;         /* not part of phrases ("of", "the") */
+	bool family;       /* inside a family history section */
+	bool differential; /* inside a differential diagnosis section */
+	bool fuzzy;        /* matched a known word by a typing slip (icd_suggest) */
 };
 /* Splits text into tokens (malloc'ed array). */
 int icd_tokenize(const char *text, struct icd_token **out, size_t *count);

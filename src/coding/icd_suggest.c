@@ -184,7 +184,7 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 	size_t n = 0, cap = 0;
 	struct icd_token *t = NULL;
 	int sentence = 0;
-	bool family = false, line_start = true;
+	bool family = false, differential = false, line_start = true;
 	for (size_t i = 0; text[i];) {
 		unsigned char ch = (unsigned char)text[i];
 		if (line_start) {
@@ -192,13 +192,21 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 			size_t ll = eol ? (size_t)(eol - (text + i)) : strlen(text + i);
 			bool header = memchr(text + i, ':', ll < 40 ? ll : 40) != NULL ||
 			              text[i] == '#' || ll == 0;
+			bool bullet = ll > 0 && (text[i] == '-' || text[i] == '*');
 			if (is_header_line(text + i, ll, "family history") ||
 			    is_header_line(text + i, ll, "fh") ||
 			    is_header_line(text + i, ll, "fhx"))
 				family = true;
-			else if (header && family &&
-			         !(ll > 0 && (text[i] == '-' || text[i] == '*')))
+			else if (header && family && !bullet)
 				family = is_header_line(text + i, ll, "family");
+			/* a differential diagnosis lists what is not established */
+			if (is_header_line(text + i, ll, "differential diagnosis") ||
+			    is_header_line(text + i, ll, "differential diagnoses") ||
+			    is_header_line(text + i, ll, "differential") ||
+			    is_header_line(text + i, ll, "ddx"))
+				differential = true;
+			else if (header && differential && !bullet)
+				differential = false;
 			line_start = false;
 		}
 		if (ch == '\n') {
@@ -252,6 +260,7 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 		t[n].sentence = sentence;
 		t[n].family = family;
 		t[n].fuzzy = false;
+		t[n].differential = differential;
 		n++;
 	}
 	*out = t;
@@ -561,6 +570,8 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 	}
 	if (t[a].family)
 		family = true;
+	if (t[a].differential)
+		uncertain = true;
 	if (negated)
 		found = ICD_NEGATED;
 	else if (uncertain)

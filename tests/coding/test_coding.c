@@ -355,6 +355,12 @@ static void test_list_negation(void **state)
 	/* uncertainty before the mention */
 	expect("It seemed unlikely that pneumonia explained the picture.", NULL, L("J18.9"));
 	expect("Perhaps a migraine.", NULL, L("G43.909"));
+	/* a differential diagnosis section, to the next heading */
+	expect("Assessment: headache.\nDifferential diagnosis: migraine, meningitis, sinusitis.\n"
+	       "Plan: ibuprofen.",
+	       L("R51.9"), L("G43.909", "G03.9", "J32.9"));
+	expect("DDx:\n- pulmonary embolism\n- pneumonia\nAssessment: pneumonia.", L("J18.9"),
+	       L("I26.99"));
 }
 
 static void test_duration_is_not_history(void **state)

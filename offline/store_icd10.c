@@ -241,6 +241,7 @@ static char *fts_query(const char *q, const char *op, bool prefix)
 	const char *p = q;
 	int words = 0;
 	size_t last_len = 0;
+	bool last_digit = false;
 	while (*p) {
 		while (*p && !isalnum((unsigned char)*p))
 			p++;
@@ -252,13 +253,15 @@ static char *fts_query(const char *q, const char *op, bool prefix)
 		if (is_filler(w, (size_t)(p - w)) && (*p || words))
 			continue;
 		last_len = (size_t)(p - w);
+		last_digit = isdigit((unsigned char)*w);
 		if ((words && dynbuf_addstr(&b, op)) || dynbuf_addstr(&b, "\"") ||
 		    dynbuf_add(&b, w, (size_t)(p - w)) || dynbuf_addstr(&b, "\""))
 			goto oom;
 		words++;
 	}
-	/* A prefix of fewer than 3 letters would expand to thousands of terms. */
-	if (!words || (prefix && last_len >= 3 && dynbuf_addstr(&b, "*")))
+	/* A prefix of fewer than 3 letters would expand to thousands of terms;
+	 * a number expands to a few ("stage 3" -> 3a, 3b). */
+	if (!words || (prefix && (last_len >= 3 || last_digit) && dynbuf_addstr(&b, "*")))
 		goto oom;
 	return dynbuf_take(&b);
 oom:

@@ -23,6 +23,10 @@ struct coding;
  * tree's data/. Never NULL; static storage. */
 const char *coding_data_dir(void);
 
+/* Loads data/icd10/curated.tsv and data/hcc/v28.tsv into the store when
+ * their version there differs (what coding_open does first), without
+ * building the matcher: enough for store_icd10_search. */
+int coding_load_tables(store *s, char *err, size_t errlen);
 /* Opens the engine on an open store: loads data/icd10/curated.tsv and
  * data/hcc/v28.tsv into the store when their version there differs, then
  * builds the matcher. *out must be closed with coding_close(). */

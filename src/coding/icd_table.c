@@ -719,15 +719,19 @@ static int load_hcc(struct coding *c, store *s)
 	return DICTUM_OK;
 }
 
+int coding_load_tables(store *s, char *err, size_t errlen)
+{
+	int result = ensure_curated(s, err, errlen);
+	return result ? result : ensure_hcc(s, err, errlen);
+}
+
 int coding_open(store *s, struct coding **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	struct coding *c = calloc(1, sizeof(*c));
 	if (!c)
 		return DICTUM_NOMEM;
-	int result = ensure_curated(s, err, errlen);
-	if (!result)
-		result = ensure_hcc(s, err, errlen);
+	int result = coding_load_tables(s, err, errlen);
 	if (result)
 		goto fail;
 	if ((result = store_icd10_each(s, add_code, c)) || (result = build_index(c)) ||

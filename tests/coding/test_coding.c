@@ -261,6 +261,16 @@ static void test_search(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_non_null(strstr(rows[i].description, "bscess"));
 	icd10_rows_free(&rows, n);
+	/* a number at the end is a prefix: stage 3 finds 3a and 3b */
+	assert_int_equal(store_icd10_search(st, "chronic kidney disease stage 3", 10, &rows, &n),
+	                 DICTUM_OK);
+	bool a3 = false, b3 = false;
+	for (size_t i = 0; i < n; i++) {
+		a3 |= strcmp(rows[i].code, "N1831") == 0;
+		b3 |= strcmp(rows[i].code, "N1832") == 0;
+	}
+	assert_true(a3 && b3);
+	icd10_rows_free(&rows, n);
 	/* the same query twice (a cached statement) gives the same rows */
 	for (int k = 0; k < 2; k++) {
 		assert_int_equal(store_icd10_search(st, "E11.2", 10, &rows, &n), DICTUM_OK);

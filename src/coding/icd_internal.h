@@ -55,6 +55,7 @@ struct coding {
 	 * letter left out -> its token id (UINT32_MAX when two words share the
 	 * variant). */
 	struct strmap fuzzy;
+	const char **words; /* token id -> the word (keys of tokens) */
 	/* HCC V28 */
 	struct {
 		char code[8];
@@ -94,9 +95,10 @@ int icd_stop_index(const char *w);
 const char *icd_stop_word(int idx);
 
 /* The token id of a word the matcher does not know that is one typing
- * slip (a letter left out, added, changed, or two swapped) from exactly one
- * word of ICD_FUZZY_MIN letters or more it knows: "pnuemonia", "diabetse".
- * UINT32_MAX when there is none or more than one. */
+ * slip from exactly one word of ICD_FUZZY_MIN letters or more it knows:
+ * two neighbouring letters swapped ("pnuemonia"), a doubled letter written
+ * once or a letter doubled ("diarhea", "gastroparesiss"). UINT32_MAX when
+ * there is none or more than one. */
 uint32_t coding_fuzzy_token(const struct coding *c, const char *w);
 
 /* Code index by stored code (no dot); -1 when absent. */

@@ -746,8 +746,7 @@ static const struct combo {
      "", DROP_A, "the infection is stated"},
     {"R58", "K920|K921|K922|K625|R04|R31|N93|N95|I60|I61|I62|H356|H431|H113|D68|D69|S064|S065|S066",
      "", DROP_A, "the site of the bleeding is stated"},
-    {"I8290", "I824|I825|I826|I822|I823|I8281|I26|I81", "", DROP_A,
-     "the vein thrombosed is stated"},
+    {"I8290", "I824|I825|I826|I822|I823|I8281|I81", "", DROP_A, "the vein thrombosed is stated"},
     {"R3", "N39|N30", "", 0, NULL},
 };
 

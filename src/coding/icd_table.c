@@ -577,6 +577,12 @@ static bool all_letters(const char *w)
  * out, into c->fuzzy. */
 static int build_fuzzy(struct coding *c)
 {
+	c->words = calloc(c->nheads ? c->nheads : 1, sizeof(*c->words));
+	if (!c->words)
+		return DICTUM_NOMEM;
+	for (size_t i = 0; i < c->tokens.cap; i++)
+		if (c->tokens.keys[i] && c->tokens.vals[i] < c->nheads)
+			c->words[c->tokens.vals[i]] = c->tokens.keys[i];
 	for (size_t i = 0; i < c->tokens.cap; i++) {
 		const char *w = c->tokens.keys[i];
 		size_t n = w ? strlen(w) : 0;
@@ -598,30 +604,55 @@ static int build_fuzzy(struct coding *c)
 	return DICTUM_OK;
 }
 
+/* Whether w is the known word k with two neighbouring letters swapped, or
+ * with a doubled letter written once or a letter doubled ("diarhea",
+ * "gastroparesiss"). Any other letter left out, added or changed is often
+ * another word (gastrotomy, gastrostomy; macroscopic, microscopic). */
+static bool one_slip(const char *w, const char *k)
+{
+	size_t n = strlen(w), m = strlen(k), i = 0;
+	while (i < n && i < m && w[i] == k[i])
+		i++;
+	if (n == m)
+		return i + 1 < n && w[i] == k[i + 1] && w[i + 1] == k[i] &&
+		       strcmp(w + i + 2, k + i + 2) == 0;
+	if (m == n + 1)
+		return i + 1 < m && k[i] == k[i + 1] && strcmp(w + i, k + i + 1) == 0;
+	if (n == m + 1)
+		return i > 0 && w[i] == w[i - 1] && strcmp(w + i + 1, k + i) == 0;
+	return false;
+}
+
 uint32_t coding_fuzzy_token(const struct coding *c, const char *w)
 {
 	size_t n = strlen(w);
 	uint32_t found = UINT32_MAX, id;
 	if (n + 1 < ICD_FUZZY_MIN || n > ICD_FUZZY_MIN + 30 || !all_letters(w))
 		return UINT32_MAX;
+	uint32_t cand[2 * 40 + 1];
+	size_t ncand = 0;
 	/* a letter left out: w is a variant of a known word */
 	if (strmap_get(&c->fuzzy, w, n, &id))
-		found = id;
+		cand[ncand++] = id;
 	char v[40];
 	for (size_t k = 0; k < n; k++) {
 		if (k > 0 && w[k] == w[k - 1])
 			continue;
 		memcpy(v, w, k);
 		memcpy(v + k, w + k + 1, n - k);
-		/* a letter added: without it, a known word; a letter changed or
-		 * two swapped: both share a variant */
-		bool hit = (n - 1 >= ICD_FUZZY_MIN && strmap_get(&c->tokens, v, n - 1, &id)) ||
-		           strmap_get(&c->fuzzy, v, n - 1, &id);
-		if (!hit)
+		/* a letter added: without it, a known word; two letters swapped:
+		 * both share a variant */
+		if (n - 1 >= ICD_FUZZY_MIN && strmap_get(&c->tokens, v, n - 1, &id))
+			cand[ncand++] = id;
+		if (strmap_get(&c->fuzzy, v, n - 1, &id))
+			cand[ncand++] = id;
+	}
+	for (size_t i = 0; i < ncand; i++) {
+		if (cand[i] >= c->nheads || !one_slip(w, c->words[cand[i]]))
 			continue;
-		if (found != UINT32_MAX && found != id)
+		if (found != UINT32_MAX && found != cand[i])
 			return UINT32_MAX;
-		found = id;
+		found = cand[i];
 	}
 	return found;
 }
@@ -762,6 +793,7 @@ void coding_close(struct coding **cp)
 	strmap_free(&c->tokens);
 	strmap_free(&c->phrase_index);
 	strmap_free(&c->fuzzy);
+	free(c->words);
 	free(c->ph);
 	free(c->ptoks);
 	free(c->head);

@@ -99,9 +99,9 @@ static void test_misspellings(void **state)
 	expect("History of hypertention and diabetis type 2.", L("I10"), NULL);
 	expect("Likely numonia was excluded; she has asthama.", L("J45.909"), L("J18.9"));
 	expect("Type II diabetes.", L("E11.9"), NULL);
-	/* typing slips: a letter swapped, left out, added or changed */
-	expect("Pnuemonia and athsma.", L("J18.9", "J45.909"), NULL);
-	expect("Anemai; hypertenson; gastroparesiss.", L("D64.9", "I10", "K31.84"), NULL);
+	/* typing slips: two letters swapped, a doubled letter single or a letter doubled */
+	expect("Pnuemonia and ashtma.", L("J18.9", "J45.909"), NULL);
+	expect("Anemai; hypertennsion; gastroparesiss.", L("D64.9", "I10", "K31.84"), NULL);
 	struct icd_result r;
 	suggest("Congestive heart failrue.", &r);
 	assert_non_null(find(&r, "I50.9"));
@@ -110,6 +110,9 @@ static void test_misspellings(void **state)
 	suggest("Heart failure.", &r);
 	assert_null(find(&r, "I50.9")->note);
 	icd_result_free(&r);
+	/* a changed letter is often another word: macroscopic is not microscopic */
+	expect("Macroscopic hematuria.", NULL, L("R31.21"));
+	expect("Gastrotomy for a foreign body.", NULL, L("Z93.1"));
 	/* short words are not guessed: "gout" is not "goat" */
 	expect("Goat bite.", NULL, L("M10.9"));
 	/* British spellings */

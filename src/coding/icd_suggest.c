@@ -744,8 +744,6 @@ static const struct combo {
      "A|B0|B1|B2|B3|B4|B5|B6|B7|B8|J0|J1|J20|J21|J22|J85|J86|N10|N30|N390|L0|K35|K57|K61|K65|K81|"
      "T814|M00|M86|G00|G03|G04|G06|I33|H66",
      "", DROP_A, "the infection is stated"},
-    {"R58", "K920|K921|K922|K625|R04|R31|N93|N95|I60|I61|I62|H356|H431|H113|D68|D69|S064|S065|S066",
-     "", DROP_A, "the site of the bleeding is stated"},
     {"I8290", "I824|I825|I826|I822|I823|I8281|I81", "", DROP_A, "the vein thrombosed is stated"},
     {"R3", "N39|N30", "", 0, NULL},
 };

@@ -418,6 +418,8 @@ static void test_index_defaults(void **state)
 	expect("Bleeding from the scalp wound.", L("R58"), NULL);
 	expect("Hyperbilirubinemia.", L("E80.7"), NULL);
 	expect("Erythema over the shin.", L("L53.9"), NULL);
+	/* urosepsis has no code: the index asks the clinician which condition */
+	expect("Admitted with urosepsis.", NULL, L("A41.9"));
 	/* a bare mention gives way to the specific one stated elsewhere (not a
 	 * bleeding: it may be another one) */
 	expect("Hepatitis C. Chronic hepatitis C, genotype 1.", L("B18.2"), L("B19.20"));

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,8 @@ const char *icd_stop_word(int idx)
  * haemorrhage, oedema, anaemia, oesophagus, leucopenia, tumour ... */
 static void american_spelling(char *w)
 {
+	if (!strstr(w, "ae") && !strstr(w, "oe") && !strstr(w, "leuc") && !strstr(w, "tumour"))
+		return; /* every part below holds one of these */
 	static const struct {
 		const char *from, *to;
 	} parts[] = {
@@ -144,19 +147,53 @@ static void american_spelling(char *w)
 	}
 }
 
+/* Stop words and spellings in one map, built once (the matcher normalises
+ * every word of 74,000 descriptions): a stop word's value has STOP_BIT. */
+#define STOP_BIT 0x80000000u
+static struct strmap word_table;
+static bool word_table_ok;
+static pthread_once_t word_table_once = PTHREAD_ONCE_INIT;
+
+static void word_table_build(void)
+{
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings) && ok; i++)
+		ok = !strmap_put(&word_table, spellings[i].from, strlen(spellings[i].from),
+		                 (uint32_t)i);
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words) && ok; i++)
+		ok = !strmap_put(&word_table, stop_words[i], strlen(stop_words[i]),
+		                 STOP_BIT | (uint32_t)i);
+	word_table_ok = ok;
+}
+
+/* STOP_BIT | index of a stop word, the index of a spelling, or UINT32_MAX. */
+static uint32_t word_lookup(const char *w)
+{
+	pthread_once(&word_table_once, word_table_build);
+	uint32_t v;
+	if (word_table_ok)
+		return strmap_get(&word_table, w, strlen(w), &v) ? v : UINT32_MAX;
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
+		if (strcmp(w, stop_words[i]) == 0)
+			return STOP_BIT | (uint32_t)i;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++)
+		if (strcmp(w, spellings[i].from) == 0)
+			return (uint32_t)i;
+	return UINT32_MAX;
+}
+
 bool icd_normalize_word(char *w)
 {
 	for (char *p = w; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	american_spelling(w);
-	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
-		if (strcmp(w, stop_words[i]) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++)
-		if (strcmp(w, spellings[i].from) == 0) {
-			strcpy(w, spellings[i].to);
-			return false;
-		}
+	uint32_t v = word_lookup(w);
+	if (v != UINT32_MAX && (v & STOP_BIT))
+		return true;
+	if (v != UINT32_MAX) {
+		strcpy(w, spellings[v].to);
+		return false;
+	}
 	size_t n = strlen(w);
 	if (n > 5 && strcmp(w + n - 3, "ies") == 0) {
 		strcpy(w + n - 3, "y"); /* neuropathies -> neuropathy */

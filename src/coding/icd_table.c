@@ -51,7 +51,7 @@ int strmap_put(struct strmap *m, const char *key, size_t klen, uint32_t val)
 		return DICTUM_NOMEM;
 	size_t k = hash_bytes(key, klen) & (m->cap - 1);
 	while (m->keys[k]) {
-		if (strlen(m->keys[k]) == klen && memcmp(m->keys[k], key, klen) == 0) {
+		if (strncmp(m->keys[k], key, klen) == 0 && m->keys[k][klen] == '\0') {
 			m->vals[k] = val;
 			return DICTUM_OK;
 		}

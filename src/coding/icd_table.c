@@ -431,6 +431,12 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return DICTUM_OK;
 	if ((result = add_neoplasm_variants(c, code, buf)))
 		return result;
+	/* "Unspecified cataract" is said "cataract" (no comma: "Unspecified
+	 * fracture of ..., initial encounter" is not a short name) */
+	if (strncmp(buf, "Unspecified ", 12) == 0 && !strchr(buf, ',') &&
+	    !strchr("STVWXY", c->codes[code][0]) &&
+	    (result = add_phrase(c, code, buf + 12, strlen(buf + 12), PH_VARIANT)))
+		return result;
 	/* A one-word variant only when nothing follows "unspecified":
 	 * "Peritonitis, unspecified" -> "peritonitis", but not "Fistula,
 	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */

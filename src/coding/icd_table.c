@@ -431,6 +431,12 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return DICTUM_OK;
 	if ((result = add_neoplasm_variants(c, code, buf)))
 		return result;
+	/* "Esophageal varices without bleeding" is what "esophageal varices"
+	 * means unless the complication is said (the index's default) */
+	const char *wo = strstr(buf, " without ");
+	if (wo && !memchr(buf, ',', (size_t)(wo - buf)) && !strchr("STVWXY", c->codes[code][0]) &&
+	    (result = add_phrase(c, code, buf, (size_t)(wo - buf), PH_VARIANT)))
+		return result;
 	/* "Unspecified cataract" is said "cataract" (no comma: "Unspecified
 	 * fracture of ..., initial encounter" is not a short name) */
 	if (strncmp(buf, "Unspecified ", 12) == 0 && !strchr(buf, ',') &&

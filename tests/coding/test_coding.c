@@ -313,6 +313,9 @@ static void test_description_variants(void **state)
 	/* "Unspecified X" is said "X" */
 	expect("Viral encephalitis confirmed by PCR.", L("A86"), NULL);
 	expect("Severe protein-calorie malnutrition.", L("E43"), NULL);
+	/* "X without Y" is the bare "X" */
+	expect("Rubella, confirmed by serology.", L("B06.9"), NULL);
+	expect("Acute hepatitis C.", L("B17.10"), NULL);
 }
 
 static void test_lead_word(void **state)

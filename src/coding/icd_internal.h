@@ -92,6 +92,9 @@ bool icd_normalize_word(char *w);
 /* 1 + the index of a stop word (lower case) in the list, 0 when w is not
  * one; icd_stop_word() gives it back ("" for 0). */
 int icd_stop_index(const char *w);
+/* Whether w, normalised, is the letter "a" naming a kind after prev (lower
+ * case): "hepatitis A", "vitamin A", "group A": then not a stop word. */
+bool icd_letter_names(const char *prev, const char *w);
 const char *icd_stop_word(int idx);
 
 /* The token id of a word the matcher does not know that is one typing

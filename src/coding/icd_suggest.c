@@ -182,6 +182,19 @@ static uint32_t word_lookup(const char *w)
 	return UINT32_MAX;
 }
 
+bool icd_letter_names(const char *prev, const char *w)
+{
+	static const char *const named[] = {"hepatitis",  "vitamin",     "group",
+	                                    "type",       "influenza",   "factor",
+	                                    "hemophilia", "haemophilia", "protein"};
+	if (strcmp(w, "a") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++)
+		if (strcmp(prev, named[i]) == 0)
+			return true;
+	return false;
+}
+
 bool icd_normalize_word(char *w)
 {
 	for (char *p = w; *p; p++)
@@ -293,7 +306,9 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 		for (; w[rk] && rk < sizeof(t[n].raw) - 1; rk++)
 			t[n].raw[rk] = (char)tolower((unsigned char)w[rk]);
 		t[n].raw[rk] = '\0';
-		t[n].stop = icd_normalize_word(t[n].norm);
+		t[n].stop =
+		    icd_normalize_word(t[n].norm) && !(n > 0 && t[n - 1].sentence == sentence &&
+		                                       icd_letter_names(t[n - 1].raw, t[n].norm));
 		t[n].sentence = sentence;
 		t[n].family = family;
 		t[n].fuzzy = false;

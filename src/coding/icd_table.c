@@ -293,6 +293,7 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	size_t nids = 0, klen = 0;
 	size_t i = 0;
 	int lead = 0;
+	char prev[64] = ""; /* the word before, lower case */
 	while (i < tlen && nids < 48) {
 		while (i < tlen && !isalnum((unsigned char)text[i]))
 			i++;
@@ -307,8 +308,15 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		word[wl] = '\0';
 		if (!nids && kind == PH_SYNONYM && !lead)
 			lead = icd_stop_index(word);
-		if (icd_normalize_word(word))
+		char raw[64];
+		str_copy(raw, word, sizeof(raw));
+		for (char *q = raw; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (icd_normalize_word(word) && !icd_letter_names(prev, word)) {
+			str_copy(prev, raw, sizeof(prev));
 			continue;
+		}
+		str_copy(prev, raw, sizeof(prev));
 		uint32_t id;
 		if (token_id(c, word, &id))
 			return DICTUM_NOMEM;

@@ -316,6 +316,10 @@ static void test_description_variants(void **state)
 	/* "X without Y" is the bare "X" */
 	expect("Rubella, confirmed by serology.", L("B06.9"), NULL);
 	expect("Acute hepatitis C.", L("B17.10"), NULL);
+	/* the letter A names a kind: hepatitis A is not hepatitis */
+	expect("Hepatitis A, IgM positive.", L("B15.9"), L("K75.9"));
+	expect("Vitamin A deficiency.", L("E50.9"), NULL);
+	expect("She has a hepatitis.", L("K75.9"), NULL);
 }
 
 static void test_lead_word(void **state)

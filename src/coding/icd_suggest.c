@@ -821,7 +821,8 @@ struct found {
 	enum icd_context ctx;
 	char note[160];
 	bool dropped;
-	int unspec; /* nonspecific() of code, -1 until computed */
+	int unspec;   /* nonspecific() of code, -1 until computed */
+	int mentions; /* further affirmed mentions of the same code */
 };
 
 struct work {
@@ -1490,16 +1491,26 @@ matched:
 	free(ids);
 	if (result)
 		goto out;
-	/* One mention per code: keep the first, best score. */
+	/* One mention per code: keep the first, best score; each further
+	 * mention adds a little (a condition the note comes back to is more
+	 * likely one to code). */
 	for (size_t i = 0; i < w.n; i++)
 		for (size_t j = 0; j < i && w.f[i].ctx == ICD_AFFIRMED; j++)
 			if (!w.f[j].dropped && w.f[j].ctx == ICD_AFFIRMED &&
 			    strcmp(w.f[i].code, w.f[j].code) == 0) {
 				if (w.f[i].score > w.f[j].score)
 					w.f[j].score = w.f[i].score;
+				w.f[j].mentions++;
 				w.f[i].dropped = true;
 				break;
 			}
+	for (size_t i = 0; i < w.n; i++)
+		if (!w.f[i].dropped && w.f[i].mentions) {
+			int extra = w.f[i].mentions < 3 ? w.f[i].mentions : 3;
+			w.f[i].score += 0.03 * extra;
+			if (w.f[i].score > 0.99)
+				w.f[i].score = 0.99;
+		}
 	if ((result = apply_rules(c, &w)))
 		goto out;
 	if (w.n)

@@ -453,11 +453,12 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return result;
 	/* A one-word variant only when nothing follows "unspecified":
 	 * "Peritonitis, unspecified" -> "peritonitis", but not "Fistula,
-	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */
+	 * unspecified joint" -> "fistula", nor external causes ("Activity") or circumstances
+	 * ("Stress", "Counseling"). */
 	char *u = strip_point(buf);
 	bool one_word_ok = u && !memchr(buf, ' ', (size_t)(u - buf)) &&
 	                   (strcmp(u, ", unspecified") == 0 || strcmp(u, nec_tail) == 0) &&
-	                   !strchr("VWXY", c->codes[code][0]);
+	                   !strchr("VWXYZ", c->codes[code][0]);
 	if (u && (one_word_ok || memchr(buf, ' ', (size_t)(u - buf))) &&
 	    (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
 		return result;

@@ -310,6 +310,9 @@ static void test_description_variants(void **state)
 	/* "X, not elsewhere classified" and "X, unspecified" are said as "X" */
 	expect("Secondary hyperparathyroidism on calcitriol.", L("E21.1"), NULL);
 	expect("Acute pancreatitis.", L("K85.90"), NULL);
+	/* not a circumstance named by one common word */
+	expect("Stress test normal. Counseling given.", NULL, L("Z73.3", "Z71.9"));
+	expect("Psychosocial stress.", L("Z73.3"), NULL);
 	/* "Unspecified X" is said "X" */
 	expect("Viral encephalitis confirmed by PCR.", L("A86"), NULL);
 	expect("Severe protein-calorie malnutrition.", L("E43"), NULL);

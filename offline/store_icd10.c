@@ -39,7 +39,8 @@ static void code_key(const char *code, char out[16])
 }
 
 /* The code tables prepare their own statements (finalized after use) so
- * that they never crowd the store's statement cache. */
+ * that they never crowd the store's statement cache; only the two search
+ * statements, run on every key press of a search box, are cached. */
 static sqlite3_stmt *prep(store *s, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -219,7 +220,8 @@ static bool looks_like_code(const char *q)
 	return true;
 }
 
-/* Words that narrow nothing ("fracture of" is "fracture"); kept when last. */
+/* Words that narrow nothing ("fracture of" is "fracture"); kept only when
+ * the query has no other word. */
 static bool is_filler(const char *w, size_t n)
 {
 	static const char *const words[] = {"of", "for", "by", "the", "a",   "an",   "and",
@@ -239,6 +241,7 @@ static char *fts_query(const char *q, const char *op, bool prefix)
 	const char *p = q;
 	int words = 0;
 	size_t last_len = 0;
+	bool last_digit = false;
 	while (*p) {
 		while (*p && !isalnum((unsigned char)*p))
 			p++;
@@ -247,16 +250,18 @@ static char *fts_query(const char *q, const char *op, bool prefix)
 			p++;
 		if (p == w)
 			break;
-		if (is_filler(w, (size_t)(p - w)) && *p)
+		if (is_filler(w, (size_t)(p - w)) && (*p || words))
 			continue;
 		last_len = (size_t)(p - w);
+		last_digit = isdigit((unsigned char)*w);
 		if ((words && dynbuf_addstr(&b, op)) || dynbuf_addstr(&b, "\"") ||
 		    dynbuf_add(&b, w, (size_t)(p - w)) || dynbuf_addstr(&b, "\""))
 			goto oom;
 		words++;
 	}
-	/* A prefix of fewer than 3 letters would expand to thousands of terms. */
-	if (!words || (prefix && last_len >= 3 && dynbuf_addstr(&b, "*")))
+	/* A prefix of fewer than 3 letters would expand to thousands of terms;
+	 * a number expands to a few ("stage 3" -> 3a, 3b). */
+	if (!words || (prefix && (last_len >= 3 || last_digit) && dynbuf_addstr(&b, "*")))
 		goto oom;
 	return dynbuf_take(&b);
 oom:
@@ -278,7 +283,7 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 	 * description (the most general code). */
 	static const char by_words[] =
 	    "SELECT c.code, c.description, c.synonyms, c.curated FROM (SELECT rowid AS id "
-	    "FROM icd10_fts WHERE icd10_fts MATCH ?1 LIMIT 800) m JOIN icd10_codes c ON c.id = "
+	    "FROM icd10_fts WHERE icd10_fts MATCH ?1 LIMIT 250) m JOIN icd10_codes c ON c.id = "
 	    "m.id "
 	    "ORDER BY instr('|' || c.synonyms || '|', '|' || ?3 || '|') = 0, "
 	    "lower(c.description) != ?3, instr(c.synonyms, ?3) = 0, c.curated = 0, "
@@ -293,13 +298,12 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 	if (looks_like_code(query)) {
 		char key[16];
 		code_key(query, key);
-		sqlite3_stmt *st = prep(s, by_code);
+		sqlite3_stmt *st = store_stmt(s, by_code);
 		if (!st)
 			return DICTUM_INTERNAL;
 		store_bind_text(st, 1, key);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 		result = store_collect(s, st, (void **)list, count, sizeof(**list), row_fill);
-		sqlite3_finalize(st);
 		if (result || *count)
 			goto out;
 		icd10_rows_free(list, *count);
@@ -327,7 +331,7 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 			result = store_failf(s, DICTUM_INVAL, "no words to search for");
 			break;
 		}
-		sqlite3_stmt *st = prep(s, by_words);
+		sqlite3_stmt *st = store_stmt(s, by_words);
 		if (!st) {
 			free(fq);
 			result = DICTUM_INTERNAL;
@@ -339,7 +343,6 @@ int store_icd10_search(store *s, const char *query, size_t limit, struct icd10_r
 		struct icd10_row *rows = NULL;
 		size_t n = 0;
 		result = store_collect(s, st, (void **)&rows, &n, sizeof(*rows), row_fill);
-		sqlite3_finalize(st);
 		free(fq);
 		if (!result && n >= *count) {
 			icd10_rows_free(list, *count);

@@ -1,12 +1,18 @@
 /* bench_codes: ICD-10-CM suggestion quality and speed.
- * usage: bench_codes [SHARED_DATA_DIR]   (default: ../shared/data beside the source tree)
+ * usage: bench_codes [--split dev|train] [--errors N] [SHARED_DATA_DIR]
+ *        (default: dev, ../shared/data beside the source tree)
  * Imports the official FY code table into a temporary store, runs
- * icd_suggest over the CodiEsp development set (250 English case reports)
- * and compares with the gold diagnosis codes (upper case, no dot): micro
- * precision, recall and F1; in the same run the plain baseline (every code
- * whose full description appears word for word in the text); then search
- * latency p50/p99 over the full table and suggest time per document.
- * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence)
+ * icd_suggest over a CodiEsp split (dev: 250 English case reports) and
+ * compares with the gold diagnosis codes (upper case, no dot): micro
+ * precision, recall and F1, also for each half of the split (documents in
+ * name order, even and odd positions); in the same run the plain baseline
+ * (every code whose full description appears word for word in the text);
+ * then search latency p50/p99 over the full table and suggest time per
+ * document. --errors N prints the N gold codes missed most often (with the
+ * context that kept one mention out, if any) and the N most frequent false
+ * positives (with one evidence each).
+ * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence,
+ * score, note)
  * to standard error. */
 #include "coding/coding.h"
 #include "core/lib.h"
@@ -36,6 +42,15 @@ struct desc {
 struct counts {
 	long tp, fp, fn;
 };
+
+/* CPU time of this thread: the cost of a query without the waits that
+ * other processes on a loaded machine add to wall time. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -143,6 +158,39 @@ static void score(struct counts *c, char **pred, size_t npred, const struct doc 
 			c->fn++;
 }
 
+/* The same at the level of 3-character categories: how many differences
+ * are of specificity only (I48.91 for I48.20, N19 for N17.9 is not). */
+static bool in_cats(char (*cats)[4], size_t n, const char *code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(cats[i], code, 3) == 0)
+			return true;
+	return false;
+}
+
+static void score_categories(struct counts *c, char **pred, size_t npred, const struct doc *d)
+{
+	char(*pc)[4] = xcalloc(npred + 1, 4), (*gc)[4] = xcalloc(d->ngold + 1, 4);
+	size_t np = 0, ng = 0;
+	for (size_t i = 0; i < npred; i++)
+		if (!in_cats(pc, np, pred[i]))
+			str_copy(pc[np++], pred[i], 4);
+	for (size_t i = 0; i < d->ngold; i++)
+		if (!in_cats(gc, ng, d->gold[i]))
+			str_copy(gc[ng++], d->gold[i], 4);
+	for (size_t i = 0; i < np; i++) {
+		if (in_cats(gc, ng, pc[i]))
+			c->tp++;
+		else
+			c->fp++;
+	}
+	for (size_t i = 0; i < ng; i++)
+		if (!in_cats(pc, np, gc[i]))
+			c->fn++;
+	free(pc);
+	free(gc);
+}
+
 static void report(const char *name, const struct counts *c)
 {
 	double p = c->tp + c->fp ? (double)c->tp / (double)(c->tp + c->fp) : 0;
@@ -150,6 +198,63 @@ static void report(const char *name, const struct counts *c)
 	double f = p + r ? 2 * p * r / (p + r) : 0;
 	printf("%-34s precision %.3f  recall %.3f  F1 %.3f   (tp %ld, fp %ld, fn %ld)\n", name, p,
 	       r, f, c->tp, c->fp, c->fn);
+}
+
+/* Error analysis: how often each code was missed or wrongly suggested. */
+struct tally {
+	char code[16];
+	long n;
+	char example[72];
+};
+struct tallies {
+	struct tally *v;
+	size_t n, cap;
+};
+
+static void tally_add(struct tallies *t, const char *code, const char *example)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].code, code) == 0) {
+			t->v[i].n++;
+			return;
+		}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	struct tally *e = &t->v[t->n++];
+	str_copy(e->code, code, sizeof(e->code));
+	e->n = 1;
+	size_t k = 0;
+	for (; example && example[k] && k < sizeof(e->example) - 1; k++)
+		e->example[k] = example[k] == '\n' || example[k] == '\t' ? ' ' : example[k];
+	e->example[k] = '\0';
+}
+
+static int cmp_tally(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->code, y->code);
+}
+
+static void tally_print(const char *title, struct tallies *t, size_t top, store *s, long total)
+{
+	qsort(t->v, t->n, sizeof(*t->v), cmp_tally);
+	printf("\n%s (%zu distinct codes, %ld in all):\n", title, t->n, total);
+	for (size_t i = 0; i < t->n && i < top; i++) {
+		struct icd10_row row;
+		bool have = store_icd10_get(s, t->v[i].code, &row) == DICTUM_OK;
+		printf("%5ld  %-8s %-52.52s %s%s%s\n", t->v[i].n, t->v[i].code,
+		       have ? row.description : "(not a FY2026 billable code)",
+		       *t->v[i].example ? "\"" : "", t->v[i].example, *t->v[i].example ? "\"" : "");
+		if (have)
+			icd10_row_clear(&row);
+	}
+}
+
+static int cmp_doc(const void *a, const void *b)
+{
+	return strcmp(((const struct doc *)a)->id, ((const struct doc *)b)->id);
 }
 
 struct descs {
@@ -173,8 +278,24 @@ static int collect(void *ctx, const char *code, const char *description, const c
 int main(int argc, char **argv)
 {
 	char shared[2048], path[8192], err[512] = "";
-	snprintf(shared, sizeof(shared), "%s",
-	         argc > 1 ? argv[1] : DICTUM_SOURCE_DATADIR "/../shared/data");
+	const char *split = "dev", *dir_arg = DICTUM_SOURCE_DATADIR "/../shared/data";
+	size_t top = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--split") == 0 && i + 1 < argc &&
+		    (strcmp(argv[i + 1], "dev") == 0 || strcmp(argv[i + 1], "train") == 0)) {
+			split = argv[++i];
+		} else if (strcmp(argv[i], "--errors") == 0 && i + 1 < argc &&
+		           atoi(argv[i + 1]) > 0) {
+			top = (size_t)atoi(argv[++i]);
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "usage: bench_codes [--split dev|train] [--errors N] "
+			                "[SHARED_DATA_DIR]\n");
+			return 2;
+		} else {
+			dir_arg = argv[i];
+		}
+	}
+	snprintf(shared, sizeof(shared), "%s", dir_arg);
 	snprintf(path, sizeof(path), "%s/icd10cm/icd10cm-codes-2026.txt.gz", shared);
 	if (!path_exists(path)) {
 		fprintf(stderr, "bench_codes: %s not found (pass the shared data folder)\n", path);
@@ -208,10 +329,10 @@ int main(int argc, char **argv)
 	       imported, (double)(t1 - t0) / 1e9, coding_code_count(c), coding_phrase_count(c),
 	       (double)(t2 - t1) / 1e9);
 
-	/* The CodiEsp dev set. */
+	/* The CodiEsp split. */
 	size_t ndocs = 0, capdocs = 0;
 	struct doc *docs = NULL;
-	snprintf(path, sizeof(path), "%s/codiesp/dev/text_files_en", shared);
+	snprintf(path, sizeof(path), "%s/codiesp/%s/text_files_en", shared, split);
 	DIR *dp = opendir(path);
 	if (!dp) {
 		fprintf(stderr, "bench_codes: %s not found\n", path);
@@ -235,7 +356,9 @@ int main(int argc, char **argv)
 			ndocs++;
 	}
 	closedir(dp);
-	snprintf(path, sizeof(path), "%s/codiesp/dev/devD.tsv", shared);
+	if (ndocs)
+		qsort(docs, ndocs, sizeof(*docs), cmp_doc);
+	snprintf(path, sizeof(path), "%s/codiesp/%s/%sD.tsv", shared, split, split);
 	FILE *g = fopen(path, "r");
 	if (!g) {
 		fprintf(stderr, "bench_codes: %s not found\n", path);
@@ -260,23 +383,29 @@ int main(int argc, char **argv)
 		ngold++;
 	}
 	fclose(g);
-	printf("CodiEsp dev: %zu documents, %zu gold diagnosis codes\n\n", ndocs, ngold);
+	printf("CodiEsp %s: %zu documents, %zu gold diagnosis codes\n\n", split, ndocs, ngold);
 
 	struct descs all = {0};
 	store_icd10_each(s, collect, &all);
 
-	struct counts ours = {0}, base = {0}, ours_tol = {0};
+	struct counts ours = {0}, base = {0}, ours_tol = {0}, half[2] = {{0}};
+	struct tallies fns = {0}, fps = {0};
+	struct counts cat = {0}, at[2] = {{0}};
+	static const double thresholds[2] = {0.9, 0.95};
+	long held_back = 0; /* gold codes found but kept out by their context */
 	double *ms = xcalloc(ndocs ? ndocs : 1, sizeof(*ms));
+	double *ms_cpu = xcalloc(ndocs ? ndocs : 1, sizeof(*ms_cpu));
 	size_t chars = 0;
 	for (size_t i = 0; i < ndocs; i++) {
 		struct doc *d = &docs[i];
 		struct icd_result r;
-		uint64_t a = time_mono_ns();
+		uint64_t a = time_mono_ns(), ca = cpu_ns();
 		if (icd_suggest(c, d->text, NULL, &r)) {
 			fprintf(stderr, "bench_codes: suggest failed\n");
 			return 1;
 		}
 		ms[i] = (double)(time_mono_ns() - a) / 1e6;
+		ms_cpu[i] = (double)(cpu_ns() - ca) / 1e6;
 		chars += strlen(d->text);
 		char **pred = xcalloc(r.ncodes + 1, sizeof(*pred));
 		for (size_t k = 0; k < r.ncodes; k++) {
@@ -285,14 +414,47 @@ int main(int argc, char **argv)
 			pred[k] = xstrdup(code);
 		}
 		score(&ours, pred, r.ncodes, d);
+		for (int k = 0; k < 2; k++) {
+			/* only the suggestions scored at or above the threshold */
+			char **hi = xcalloc(r.ncodes + 1, sizeof(*hi));
+			size_t nhi = 0;
+			for (size_t j = 0; j < r.ncodes; j++)
+				if (r.codes[j].score >= thresholds[k] - 1e-9)
+					hi[nhi++] = pred[j];
+			score(&at[k], hi, nhi, d);
+			free(hi);
+		}
+		score_categories(&cat, pred, r.ncodes, d);
+		score(&half[i % 2], pred, r.ncodes, d);
+		for (size_t k = 0; top && k < r.ncodes; k++)
+			if (!in_list(pred, k, pred[k]) && !in_list(d->gold, d->ngold, pred[k]))
+				tally_add(&fps, pred[k], r.codes[k].evidence);
+		for (size_t k = 0; k < d->ngold; k++) {
+			if (in_list(pred, r.ncodes, d->gold[k]))
+				continue;
+			char why[96] = "";
+			for (size_t j = 0; j < r.nskipped && !*why; j++) {
+				char sk[16];
+				undot_upper(r.skipped[j].code, sk, sizeof(sk));
+				if (strcmp(sk, d->gold[k]) == 0)
+					snprintf(why, sizeof(why), "%s: %.60s",
+					         icd_context_name(r.skipped[j].context),
+					         r.skipped[j].evidence);
+			}
+			if (*why)
+				held_back++;
+			if (top)
+				tally_add(&fns, d->gold[k], why);
+		}
 		tolerant = s;
 		score(&ours_tol, pred, r.ncodes, d);
 		tolerant = NULL;
 		if (getenv("BENCH_CODES_DUMP"))
 			for (size_t k = 0; k < r.ncodes; k++)
-				fprintf(stderr, "%s\t%s\t%s\t%s\n", d->id, pred[k],
+				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\n", d->id, pred[k],
 				        in_list(d->gold, d->ngold, pred[k]) ? "TP" : "FP",
-				        r.codes[k].evidence);
+				        r.codes[k].evidence, r.codes[k].score,
+				        r.codes[k].note ? r.codes[k].note : "");
 		for (size_t k = 0; k < r.ncodes; k++)
 			free(pred[k]);
 		free(pred);
@@ -314,14 +476,32 @@ int main(int argc, char **argv)
 		free(norm);
 	}
 	report("dictum icd10 suggest", &ours);
+	report("  half A (even positions by name)", &half[0]);
+	report("  half B (odd positions by name)", &half[1]);
 	report("baseline: full description in text", &base);
 	report("suggest, 2018 gold codes split since", &ours_tol);
-	printf("suggest time per document (avg %zu chars): p50 %.2f ms, p99 %.2f ms\n\n",
+	report("suggest, 3-character categories", &cat);
+	report("suggest, only scores >= 0.90", &at[0]);
+	report("suggest, only scores >= 0.95", &at[1]);
+	printf("gold codes missed whose mention suggest found but kept out as negated, uncertain, "
+	       "family or past: %ld\n",
+	       held_back);
+	printf("suggest time per document (avg %zu chars): p50 %.2f ms, p99 %.2f ms\n",
 	       ndocs ? chars / ndocs : 0, pct(ms, ndocs, 0.5), pct(ms, ndocs, 0.99));
+	printf("  CPU time: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n\n", pct(ms_cpu, ndocs, 0.5),
+	       pct(ms_cpu, ndocs, 0.99), pct(ms_cpu, ndocs, 1.0));
+
+	if (top) {
+		tally_print("gold codes missed most often", &fns, top, s, ours.fn);
+		tally_print("false positives most often", &fps, top, s, ours.fp);
+		printf("\n");
+	}
+	free(fns.v);
+	free(fps.v);
 
 	/* Search latency over the full table: word queries and code prefixes. */
 	enum { QUERIES = 2000 };
-	double *lat = xcalloc(QUERIES, sizeof(*lat));
+	double *lat = xcalloc(QUERIES, sizeof(*lat)), *cpu = xcalloc(QUERIES, sizeof(*cpu));
 	for (int q = 0; q < QUERIES; q++) {
 		const struct desc *d = &all.v[((size_t)q * 7919u) % all.n];
 		char query[128];
@@ -340,17 +520,32 @@ int main(int argc, char **argv)
 		}
 		struct icd10_row *rows = NULL;
 		size_t n = 0;
-		uint64_t a = time_mono_ns();
+		uint64_t a = time_mono_ns(), ca = cpu_ns();
 		store_icd10_search(s, query, 20, &rows, &n);
 		lat[q] = (double)(time_mono_ns() - a) / 1e6;
-		if (getenv("BENCH_CODES_DUMP") && lat[q] > 2.0)
-			fprintf(stderr, "slow search %.1f ms: %s (%zu)\n", lat[q], query, n);
+		cpu[q] = (double)(cpu_ns() - ca) / 1e6;
+		if (getenv("BENCH_CODES_DUMP") && cpu[q] > 1.0)
+			fprintf(stderr, "slow search %.1f ms (CPU %.1f ms): %s (%zu)\n", lat[q],
+			        cpu[q], query, n);
 		icd10_rows_free(&rows, n);
 	}
 	printf(
 	    "search over %zu codes, %d queries (words and code prefixes, 20 results): p50 %.3f ms, "
 	    "p99 %.3f ms\n",
 	    all.n, QUERIES, pct(lat, QUERIES, 0.5), pct(lat, QUERIES, 0.99));
+	char load[64] = "";
+	FILE *lf = fopen("/proc/loadavg", "r");
+	if (lf) {
+		if (!fgets(load, sizeof(load), lf))
+			load[0] = '\0';
+		fclose(lf);
+		load[strcspn(load, "\n")] = '\0';
+	}
+	printf("  load average during the run: %s (%ld cores)\n", load,
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("  CPU time of the same queries (what other processes on the machine do not add): "
+	       "p50 %.3f ms, p99 %.3f ms\n",
+	       pct(cpu, QUERIES, 0.5), pct(cpu, QUERIES, 0.99));
 
 	for (size_t i = 0; i < all.n; i++)
 		free(all.v[i].norm);
@@ -363,7 +558,9 @@ int main(int argc, char **argv)
 	}
 	free(docs);
 	free(ms);
+	free(ms_cpu);
 	free(lat);
+	free(cpu);
 	coding_close(&c);
 	store_close(&s);
 	unlink(db);

@@ -98,10 +98,15 @@ static int do_search(struct cli_ctx *ctx, int argc, char **argv)
 	if (str_empty(str_trim(query)))
 		return cli_fail("icd10 search: an empty query");
 	store *s = NULL;
-	struct coding *c = NULL;
-	int status = open_engine(ctx, "icd10 search", &s, &c);
+	char err[512] = "";
+	int status = cli_open_store(ctx, &s);
 	if (status)
 		return status;
+	/* the table in the store is enough: no matcher to build */
+	if (coding_load_tables(s, err, sizeof(err)) != DICTUM_OK) {
+		store_close(&s);
+		return cli_fail("icd10 search: %s", err);
+	}
 	struct icd10_row *rows = NULL;
 	size_t n = 0;
 	if (store_icd10_search(s, query, 20, &rows, &n) != DICTUM_OK) {
@@ -133,7 +138,6 @@ static int do_search(struct cli_ctx *ctx, int argc, char **argv)
 	}
 out:
 	icd10_rows_free(&rows, n);
-	coding_close(&c);
 	store_close(&s);
 	return status;
 }

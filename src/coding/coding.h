@@ -23,6 +23,10 @@ struct coding;
  * tree's data/. Never NULL; static storage. */
 const char *coding_data_dir(void);
 
+/* Loads data/icd10/curated.tsv and data/hcc/v28.tsv into the store when
+ * their version there differs (what coding_open does first), without
+ * building the matcher: enough for store_icd10_search. */
+int coding_load_tables(store *s, char *err, size_t errlen);
 /* Opens the engine on an open store: loads data/icd10/curated.tsv and
  * data/hcc/v28.tsv into the store when their version there differs, then
  * builds the matcher. *out must be closed with coding_close(). */
@@ -67,7 +71,8 @@ struct icd_suggestion {
 	int span_end;
 	double score; /* 0..1 */
 	char *note;   /* why it was coded or changed (combination, laterality,
-	                 family history ...), or NULL */
+	                 qualifier, family history, spelling corrected ...), or
+	                 NULL */
 };
 struct icd_skipped {
 	char code[10];
@@ -90,7 +95,14 @@ struct icd_options {
 	bool inpatient;
 };
 /* Suggests codes for text (NULL opts: outpatient). Ordered by position of
- * the evidence. Clear *out with icd_result_free. */
+ * the evidence. Matches our synonyms in their order and the official
+ * descriptions in any order within one phrase ("liver abscess"), British
+ * spellings and typing slips in longer words (scored lower, noted); leaves
+ * out negated, uncertain (also a differential diagnosis section), family
+ * and past mentions (as skipped), abbreviations defined in brackets or
+ * naming a laboratory value, and status codes that nearby words contradict
+ * (a procedure being done, a drug stopped). Clear *out with
+ * icd_result_free. */
 int icd_suggest(const struct coding *c, const char *text, const struct icd_options *opts,
                 struct icd_result *out);
 /* The seed-001 shape plus span and score: [{name, icd10_code, evidence,

@@ -3,9 +3,11 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- words ---- */
 
@@ -44,21 +46,8 @@ static const struct {
     {"sinusitus", "sinusitis"},
     {"hemorroids", "hemorrhoids"},
     {"hemmorhoids", "hemorrhoids"},
-    {"diarrhoea", "diarrhea"},
     {"diarhea", "diarrhea"},
     {"diarrea", "diarrhea"},
-    {"oedema", "edema"},
-    {"anaemia", "anemia"},
-    {"haemorrhage", "hemorrhage"},
-    {"oesophagitis", "esophagitis"},
-    {"oesophageal", "esophageal"},
-    {"tumour", "tumor"},
-    {"ischaemic", "ischemic"},
-    {"ischaemia", "ischemia"},
-    {"haematuria", "hematuria"},
-    {"leukaemia", "leukemia"},
-    {"faeces", "feces"},
-    {"paediatric", "pediatric"},
     {"alzheimer", "alzheimers"},
     {"parkinson", "parkinsons"},
     {"crohn", "crohns"},
@@ -85,20 +74,139 @@ static const struct {
     {"hypothyroid", "hypothyroidism"},
     {"kidneys", "kidney"},
     {"renal", "kidney"},
+    /* organ adjectives as the nouns the descriptions use */
+    {"hepatic", "liver"},
+    {"pulmonary", "lung"},
+    {"lungs", "lung"},
+    {"cardiac", "heart"},
+    {"gastric", "stomach"},
+    {"ureteral", "ureter"},
+    {"ureteric", "ureter"},
+    {"vesical", "bladder"},
+    {"prostatic", "prostate"},
+    {"testicular", "testis"},
+    {"testicle", "testis"},
+    {"ovarian", "ovary"},
+    {"uterine", "uterus"},
+    {"splenic", "spleen"},
+    {"pancreatic", "pancreas"},
+    {"colonic", "colon"},
+    {"duodenal", "duodenum"},
+    {"esophageal", "esophagus"},
+    {"rectal", "rectum"},
+    {"vertebral", "vertebra"},
+    {"cutaneous", "skin"},
+    {"ocular", "eye"},
+    {"cerebral", "brain"},
+    {"mammary", "breast"},
+    {"osseous", "bone"},
+    {"lymphatic", "lymph"},
+    {"adrenals", "adrenal"},
+    {"metastases", "metastasis"},
+    {"cancers", "cancer"},
 };
+
+int icd_stop_index(const char *w)
+{
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
+		if (strcasecmp(w, stop_words[i]) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+const char *icd_stop_word(int idx)
+{
+	return idx > 0 && (size_t)idx <= sizeof(stop_words) / sizeof(*stop_words)
+	           ? stop_words[idx - 1]
+	           : "";
+}
+
+/* British spellings as American ones, by the parts that differ:
+ * haemorrhage, oedema, anaemia, oesophagus, leucopenia, tumour ... */
+static void american_spelling(char *w)
+{
+	if (!strstr(w, "ae") && !strstr(w, "oe") && !strstr(w, "leuc") && !strstr(w, "tumour"))
+		return; /* every part below holds one of these */
+	static const struct {
+		const char *from, *to;
+	} parts[] = {
+	    {"aemi", "emi"},         {"haem", "hem"},       {"oedem", "edem"},
+	    {"oesoph", "esoph"},     {"leuc", "leuk"},      {"faec", "fec"},
+	    {"coeli", "celi"},       {"tumour", "tumor"},   {"paed", "ped"},
+	    {"gynaec", "gynec"},     {"dyspnoe", "dyspne"}, {"apnoe", "apne"},
+	    {"diarrhoe", "diarrhe"}, {"oestr", "estr"},     {"foet", "fet"},
+	    {"anaes", "anes"},
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		char *p = strstr(w, parts[i].from);
+		if (!p)
+			continue;
+		size_t fl = strlen(parts[i].from), tl = strlen(parts[i].to);
+		memmove(p + tl, p + fl, strlen(p + fl) + 1); /* the American part is shorter */
+		memcpy(p, parts[i].to, tl);
+	}
+}
+
+/* Stop words and spellings in one map, built once (the matcher normalises
+ * every word of 74,000 descriptions): a stop word's value has STOP_BIT. */
+#define STOP_BIT 0x80000000u
+static struct strmap word_table;
+static bool word_table_ok;
+static pthread_once_t word_table_once = PTHREAD_ONCE_INIT;
+
+static void word_table_build(void)
+{
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings) && ok; i++)
+		ok = !strmap_put(&word_table, spellings[i].from, strlen(spellings[i].from),
+		                 (uint32_t)i);
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words) && ok; i++)
+		ok = !strmap_put(&word_table, stop_words[i], strlen(stop_words[i]),
+		                 STOP_BIT | (uint32_t)i);
+	word_table_ok = ok;
+}
+
+/* STOP_BIT | index of a stop word, the index of a spelling, or UINT32_MAX. */
+static uint32_t word_lookup(const char *w)
+{
+	pthread_once(&word_table_once, word_table_build);
+	uint32_t v;
+	if (word_table_ok)
+		return strmap_get(&word_table, w, strlen(w), &v) ? v : UINT32_MAX;
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
+		if (strcmp(w, stop_words[i]) == 0)
+			return STOP_BIT | (uint32_t)i;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++)
+		if (strcmp(w, spellings[i].from) == 0)
+			return (uint32_t)i;
+	return UINT32_MAX;
+}
+
+bool icd_letter_names(const char *prev, const char *w)
+{
+	static const char *const named[] = {"hepatitis",  "vitamin",     "group",
+	                                    "type",       "influenza",   "factor",
+	                                    "hemophilia", "haemophilia", "protein"};
+	if (strcmp(w, "a") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++)
+		if (strcmp(prev, named[i]) == 0)
+			return true;
+	return false;
+}
 
 bool icd_normalize_word(char *w)
 {
 	for (char *p = w; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
-		if (strcmp(w, stop_words[i]) == 0)
-			return true;
-	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++)
-		if (strcmp(w, spellings[i].from) == 0) {
-			strcpy(w, spellings[i].to);
-			return false;
-		}
+	american_spelling(w);
+	uint32_t v = word_lookup(w);
+	if (v != UINT32_MAX && (v & STOP_BIT))
+		return true;
+	if (v != UINT32_MAX) {
+		strcpy(w, spellings[v].to);
+		return false;
+	}
 	size_t n = strlen(w);
 	if (n > 5 && strcmp(w + n - 3, "ies") == 0) {
 		strcpy(w + n - 3, "y"); /* neuropathies -> neuropathy */
@@ -126,7 +234,7 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 	size_t n = 0, cap = 0;
 	struct icd_token *t = NULL;
 	int sentence = 0;
-	bool family = false, line_start = true;
+	bool family = false, differential = false, line_start = true;
 	for (size_t i = 0; text[i];) {
 		unsigned char ch = (unsigned char)text[i];
 		if (line_start) {
@@ -134,13 +242,21 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 			size_t ll = eol ? (size_t)(eol - (text + i)) : strlen(text + i);
 			bool header = memchr(text + i, ':', ll < 40 ? ll : 40) != NULL ||
 			              text[i] == '#' || ll == 0;
+			bool bullet = ll > 0 && (text[i] == '-' || text[i] == '*');
 			if (is_header_line(text + i, ll, "family history") ||
 			    is_header_line(text + i, ll, "fh") ||
 			    is_header_line(text + i, ll, "fhx"))
 				family = true;
-			else if (header && family &&
-			         !(ll > 0 && (text[i] == '-' || text[i] == '*')))
+			else if (header && family && !bullet)
 				family = is_header_line(text + i, ll, "family");
+			/* a differential diagnosis lists what is not established */
+			if (is_header_line(text + i, ll, "differential diagnosis") ||
+			    is_header_line(text + i, ll, "differential diagnoses") ||
+			    is_header_line(text + i, ll, "differential") ||
+			    is_header_line(text + i, ll, "ddx"))
+				differential = true;
+			else if (header && differential && !bullet)
+				differential = false;
 			line_start = false;
 		}
 		if (ch == '\n') {
@@ -190,9 +306,13 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 		for (; w[rk] && rk < sizeof(t[n].raw) - 1; rk++)
 			t[n].raw[rk] = (char)tolower((unsigned char)w[rk]);
 		t[n].raw[rk] = '\0';
-		t[n].stop = icd_normalize_word(t[n].norm);
+		t[n].stop =
+		    icd_normalize_word(t[n].norm) && !(n > 0 && t[n - 1].sentence == sentence &&
+		                                       icd_letter_names(t[n - 1].raw, t[n].norm));
 		t[n].sentence = sentence;
 		t[n].family = family;
+		t[n].fuzzy = false;
+		t[n].differential = differential;
 		n++;
 	}
 	*out = t;
@@ -232,6 +352,16 @@ static const struct {
     {"excluded", T_NEG, POST},
     {"was negative", T_NEG, POST},
     {"is negative", T_NEG, POST},
+    {"were negative", T_NEG, POST},
+    {"are negative", T_NEG, POST},
+    {"were also negative", T_NEG, POST},
+    {"was also negative", T_NEG, POST},
+    {"were ruled out", T_NEG, POST},
+    {"were excluded", T_NEG, POST},
+    {"was excluded", T_NEG, POST},
+    {"were absent", T_NEG, POST},
+    {"was absent", T_NEG, POST},
+    {"unlikely", T_NEG, PRE},
     {"negative", T_NEG, POST},
     {"unlikely", T_NEG, POST},
     {"not seen", T_NEG, POST},
@@ -254,6 +384,15 @@ static const struct {
     {"questionable", T_UNCERTAIN, PRE},
     {"likely", T_UNCERTAIN, PRE},
     {"presumed", T_UNCERTAIN, PRE},
+    {"perhaps", T_UNCERTAIN, PRE},
+    {"might", T_UNCERTAIN, PRE},
+    {"may be", T_UNCERTAIN, PRE},
+    {"could be", T_UNCERTAIN, PRE},
+    {"in case of", T_UNCERTAIN, PRE},
+    {"risk of", T_UNCERTAIN, PRE},
+    {"prevent", T_UNCERTAIN, PRE},
+    {"prevention of", T_UNCERTAIN, PRE},
+    {"prophylaxis", T_UNCERTAIN, PRE},
     {"cannot exclude", T_UNCERTAIN, PRE},
     {"cannot rule out", T_UNCERTAIN, PRE},
     {"evaluate for", T_UNCERTAIN, PRE},
@@ -362,8 +501,34 @@ static bool trigger_at(const char *text, const struct icd_token *t, size_t nt, s
 	return true;
 }
 
-#define PRE_WINDOW  10
-#define POST_WINDOW 4
+#define PRE_WINDOW       10
+#define POST_WINDOW      4
+#define POST_LIST_WINDOW 10
+
+/* A trigger after a list that scopes over all of it: a verb and its
+ * complement ("were negative", "was ruled out"). */
+static bool closes_list(const char *words)
+{
+	static const char *const verbs[] = {"was ", "were ",     "is ",
+	                                    "are ", "has been ", "have been "};
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(*verbs); i++)
+		if (strncmp(words, verbs[i], strlen(verbs[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Whether token i follows a length of time ("3-week history of"). */
+static bool after_duration(const struct icd_token *t, size_t i)
+{
+	static const char *const units[] = {"day",    "days", "week",  "weeks", "month",
+	                                    "months", "year", "years", "hour",  "hours"};
+	if (i == 0 || t[i - 1].sentence != t[i].sentence)
+		return false;
+	for (size_t k = 0; k < sizeof(units) / sizeof(*units); k++)
+		if (strcmp(t[i - 1].raw, units[k]) == 0)
+			return true;
+	return false;
+}
 
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
@@ -417,6 +582,8 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 				barrier = i;
 				break;
 			case T_HISTORY:
+				if (after_duration(t, i))
+					break; /* "a 2-month history of cough": how long */
 				history = true;
 				closed = true;
 				barrier = i;
@@ -430,11 +597,18 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 			barrier = (size_t)-1;
 		}
 	}
-	for (size_t i = b; i < nt && i < b + POST_WINDOW && t[i].sentence == sent; i++) {
+	/* After the mention: a few words, or up to the end of a list for a
+	 * verb that closes it ("HIV, HCV and HBV serologies were negative"). */
+	for (size_t i = b; i < nt && i < b + POST_LIST_WINDOW && t[i].sentence == sent; i++) {
+		bool term = false;
 		for (size_t k = 0; k < sizeof(triggers) / sizeof(*triggers); k++) {
 			size_t len;
+			if (!trigger_at(text, t, nt, i, triggers[k].words, &len))
+				continue;
+			if (triggers[k].dir == PRE && triggers[k].kind == T_TERM)
+				term = true;
 			if (triggers[k].dir != POST ||
-			    !trigger_at(text, t, nt, i, triggers[k].words, &len))
+			    (i >= b + POST_WINDOW && !closes_list(triggers[k].words)))
 				continue;
 			if (triggers[k].kind == T_NEG)
 				negated = true;
@@ -443,9 +617,13 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 			else if (triggers[k].kind == T_HISTORY)
 				history = true;
 		}
+		if (term)
+			break;
 	}
 	if (t[a].family)
 		family = true;
+	if (t[a].differential)
+		uncertain = true;
 	if (negated)
 		found = ICD_NEGATED;
 	else if (uncertain)
@@ -611,6 +789,14 @@ static const struct combo {
     {"R42", "H811|H8139|H8109", "", DROP_A, "dizziness integral to vertigo"},
     {"H9209|H9201|H9202|H9203", "H66|H60|H65", "", DROP_A, "ear pain integral to otitis"},
     {"J029", "J020", "", DROP_A, "streptococcal pharyngitis is the specific code"},
+    {"B1920", "B182", "", DROP_A, "chronic hepatitis C stated: the specific code"},
+    {"B1910", "B181|B180", "", DROP_A, "chronic hepatitis B stated: the specific code"},
+    {"K759", "B15|B16|B17|B18|B19|K70|K71|K73|K754", "", DROP_A, "the kind of hepatitis is stated"},
+    {"B999",
+     "A|B0|B1|B2|B3|B4|B5|B6|B7|B8|J0|J1|J20|J21|J22|J85|J86|N10|N30|N390|L0|K35|K57|K61|K65|K81|"
+     "T814|M00|M86|G00|G03|G04|G06|I33|H66",
+     "", DROP_A, "the infection is stated"},
+    {"I8290", "I824|I825|I826|I822|I823|I8281|I81", "", DROP_A, "the vein thrombosed is stated"},
     {"R3", "N39|N30", "", 0, NULL},
 };
 
@@ -635,7 +821,8 @@ struct found {
 	enum icd_context ctx;
 	char note[160];
 	bool dropped;
-	int unspec; /* nonspecific() of code, -1 until computed */
+	int unspec;   /* nonspecific() of code, -1 until computed */
+	int mentions; /* further affirmed mentions of the same code */
 };
 
 struct work {
@@ -714,6 +901,60 @@ static void apply_laterality(const struct coding *c, const char *text, const str
 			snprintf(f->note, sizeof(f->note), "laterality stated: %s", side);
 			return;
 		}
+	}
+}
+
+static bool word_in(const char *w, const char *alts)
+{
+	size_t n = strlen(w);
+	for (const char *p = alts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t k = bar ? (size_t)(bar - p) : strlen(p);
+		if (k == n && strncmp(p, w, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+/* Words next to a mention that the index uses to pick a more precise code:
+ * "cervical lymphadenopathy" is localized (R59.0), "pedal edema" localized
+ * edema (R60.0), "smokes 20 cigarettes" nicotine dependence, cigarettes. */
+static const struct {
+	const char *code, *words, *to, *note;
+} qualifiers[] = {
+    {"R599",
+     "cervical|laterocervical|axillary|inguinal|mediastinal|hilar|supraclavicular|"
+     "submandibular|retroperitoneal|paraaortic|mesenteric|iliac|localized|localised|neck|"
+     "regional|jugular|occipital|preauricular|parotid|popliteal|epitrochlear|paratracheal|"
+     "subcarinal|pelvic",
+     "R590", "lymph nodes of one region: localized"},
+    {"R599", "generalized|generalised|diffuse|widespread|disseminated", "R591",
+     "generalized lymphadenopathy"},
+    {"R609", "generalized|generalised|anasarca", "R601", "generalized edema"},
+    {"R609",
+     "localized|localised|peripheral|pedal|leg|legs|ankle|ankles|limb|limbs|foot|feet|"
+     "extremity|extremities|palpebral|facial|periorbital|malleolar|pretibial",
+     "R600", "edema of one region: localized"},
+    {"F17200", "cigarette|cigarettes|pack|packs|cigarettes day", "F17210",
+     "nicotine dependence: cigarettes"},
+};
+
+static void apply_qualifier(const struct coding *c, const struct icd_token *t, size_t nt, size_t a,
+                            size_t b, struct found *f)
+{
+	for (size_t r = 0; r < sizeof(qualifiers) / sizeof(*qualifiers); r++) {
+		if (strcmp(f->code, qualifiers[r].code) != 0 ||
+		    coding_find_code(c, qualifiers[r].to) < 0)
+			continue;
+		size_t lo = a > 3 ? a - 3 : 0;
+		for (size_t i = lo; i < nt && i < b + 3; i++)
+			if ((i < a || i >= b) && t[i].sentence == t[a].sentence &&
+			    word_in(t[i].raw, qualifiers[r].words)) {
+				str_copy(f->code, qualifiers[r].to, sizeof(f->code));
+				str_copy(f->note, qualifiers[r].note, sizeof(f->note));
+				return;
+			}
 	}
 }
 
@@ -909,6 +1150,207 @@ static bool all_capitals(const char *text, const struct icd_token *t, const size
 	return true;
 }
 
+/* A phrase found in the text over content tokens: contiguous and in order
+ * [lo, hi], or (unordered) at the positions pos[0..len). */
+struct cand {
+	uint32_t phrase;
+	uint32_t lo, hi;
+	uint32_t pos[ICD_UNORDERED_MAX];
+	uint16_t len;
+	bool unordered;
+	bool accepted;
+};
+
+static size_t cand_pos(const struct cand *cd, size_t j)
+{
+	return cd->unordered ? cd->pos[j] : cd->lo + j;
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->unordered != y->unordered)
+		return x->unordered ? 1 : -1;
+	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : 0;
+}
+
+static int cmp_cand_pos(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : 0;
+}
+
+static int cand_push(struct cand **v, size_t *n, size_t *cap, const struct cand *cd)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct cand *nv = realloc(*v, ncap * sizeof(*nv));
+		if (!nv)
+			return DICTUM_NOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *cd;
+	return DICTUM_OK;
+}
+
+/* Whether the text between two bytes holds a comma, bracket or semicolon:
+ * the words of a word order free match must stand in one phrase. */
+static bool crosses_clause(const char *text, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		if (strchr(",;()[]", text[i]))
+			return true;
+	return false;
+}
+
+/* Whether a word between tokens a and b joins two things ("blood and
+ * urine tests" is not "blood in urine"). */
+static bool coordinated(const struct icd_token *t, size_t a, size_t b)
+{
+	static const char *const joins[] = {"and", "or",   "nor", "with",  "without",
+	                                    "but", "plus", "vs",  "versus"};
+	for (size_t i = a + 1; i < b; i++)
+		for (size_t k = 0; k < sizeof(joins) / sizeof(*joins); k++)
+			if (strcmp(t[i].raw, joins[k]) == 0)
+				return true;
+	return false;
+}
+
+/* Whether token i follows the word w in its sentence. */
+static bool led_by(const struct icd_token *t, size_t i, const char *w)
+{
+	return i > 0 && t[i - 1].sentence == t[i].sentence && strcmp(t[i - 1].raw, w) == 0;
+}
+
+/* The longest phrase whose words stand at content token i, in order, and
+ * (word order free) the longest phrase anchored at i whose words all stand
+ * within one extra word of each other in the same clause. */
+static int find_candidates(const struct coding *c, const char *text, const struct icd_token *t,
+                           const size_t *content, const uint32_t *ids, size_t nc, struct cand **out,
+                           size_t *count)
+{
+	size_t n = 0, cap = 0;
+	int result = DICTUM_OK;
+	for (size_t i = 0; i < nc && !result; i++) {
+		if (ids[i] == UINT32_MAX || ids[i] >= c->nheads)
+			continue;
+		int sent = t[content[i]].sentence;
+		for (int32_t p = c->head[ids[i]]; p >= 0; p = c->next[p]) {
+			const struct phrase *ph = &c->ph[p];
+			if (i + ph->len > nc)
+				continue;
+			size_t k = 1;
+			while (k < ph->len && ids[i + k] == c->ptoks[ph->off + k] &&
+			       t[content[i + k]].sentence == sent)
+				k++;
+			if (k < ph->len ||
+			    (ph->upper && !all_capitals(text, t, content, i, ph->len)) ||
+			    (ph->lead && !led_by(t, content[i], icd_stop_word(ph->lead))))
+				continue;
+			struct cand cd = {(uint32_t)p, (uint32_t)i, (uint32_t)(i + ph->len - 1),
+			                  {0},         ph->len,     false,
+			                  false};
+			result = cand_push(out, &n, &cap, &cd);
+			break;
+		}
+		for (int32_t p = c->uhead[ids[i]]; p >= 0 && !result; p = c->unext[p]) {
+			const struct phrase *ph = &c->ph[p];
+			struct cand cd = {(uint32_t)p, (uint32_t)i, (uint32_t)i, {0},
+			                  ph->len,     true,        false};
+			size_t lo = i > ph->len ? i - ph->len : 0, hi = i + ph->len;
+			bool anchored = false, ok = true;
+			for (size_t k = 0; k < ph->len && ok; k++) {
+				uint32_t want = c->ptoks[ph->off + k];
+				if (want == ids[i] && !anchored) {
+					cd.pos[k] = (uint32_t)i;
+					anchored = true;
+					continue;
+				}
+				ok = false;
+				for (size_t j = lo; j <= hi && j < nc && !ok; j++) {
+					if (ids[j] != want || j == i ||
+					    t[content[j]].sentence != sent)
+						continue;
+					bool used = false;
+					for (size_t q = 0; q < k; q++)
+						used |= cd.pos[q] == j;
+					if (used)
+						continue;
+					cd.pos[k] = (uint32_t)j;
+					ok = true;
+				}
+			}
+			if (!ok || !anchored)
+				continue;
+			for (size_t k = 0; k < ph->len; k++) {
+				if (cd.pos[k] < cd.lo)
+					cd.lo = cd.pos[k];
+				if (cd.pos[k] > cd.hi)
+					cd.hi = cd.pos[k];
+			}
+			if (cd.hi - cd.lo + 1 > (uint32_t)ph->len + 1 ||
+			    crosses_clause(text, t[content[cd.lo]].start, t[content[cd.hi]].end) ||
+			    coordinated(t, content[cd.lo], content[cd.hi]))
+				continue;
+			result = cand_push(out, &n, &cap, &cd);
+			break;
+		}
+	}
+	*count = n;
+	return result;
+}
+
+/* Whether a short all-capitals word is not a diagnosis here: defined in
+ * brackets after its long form ("supraventricular tachycardia (SVT)", coded
+ * from the words) or the name of a laboratory value ("HCM: 29.2 pg",
+ * "BT 12.7 mg/dL"). */
+static bool abbreviation_aside(const char *text, const struct icd_token *tk)
+{
+	int len = tk->end - tk->start;
+	if (len < 2 || len > 5)
+		return false;
+	for (int i = tk->start; i < tk->end; i++)
+		if (islower((unsigned char)text[i]))
+			return false;
+	if (tk->start > 0 && text[tk->start - 1] == '(' && text[tk->end] == ')')
+		return true;
+	const char *p = text + tk->end;
+	while (*p == ' ')
+		p++;
+	return *p == ':' || *p == '=' || isdigit((unsigned char)*p);
+}
+
+/* Status codes that words nearby contradict: a device, opening or
+ * transplant being made now is a procedure, not a status (Z90-Z99); a drug
+ * stopped is not long-term use (Z79). */
+static const struct {
+	const char *prefixes; /* '|'-separated code prefixes */
+	const char *words;    /* '|'-separated words, within 3 either side */
+} status_vetoes[] = {
+    {"Z90|Z93|Z94|Z95|Z96|Z97|Z98|Z99",
+     "underwent|undergo|undergoing|undergone|performed|perform|placement|placed|insertion|"
+     "inserted|creation|created|implanted|implantation|done|required|requiring|indicated"},
+    {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
+};
+
+static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,
+                          size_t b)
+{
+	for (size_t r = 0; r < sizeof(status_vetoes) / sizeof(*status_vetoes); r++) {
+		if (!code_in(code, status_vetoes[r].prefixes))
+			continue;
+		size_t lo = a > 3 ? a - 3 : 0;
+		for (size_t i = lo; i < nt && i < b + 3; i++)
+			if ((i < a || i >= b) && t[i].sentence == t[a].sentence &&
+			    word_in(t[i].raw, status_vetoes[r].words))
+				return true;
+	}
+	return false;
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
@@ -940,97 +1382,135 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 	for (size_t i = 0; i < nt; i++)
 		if (!t[i].stop) {
 			uint32_t id = UINT32_MAX;
-			strmap_get(&c->tokens, t[i].norm, strlen(t[i].norm), &id);
+			if (!strmap_get(&c->tokens, t[i].norm, strlen(t[i].norm), &id)) {
+				id = coding_fuzzy_token(c, t[i].norm);
+				t[i].fuzzy = id != UINT32_MAX;
+			}
 			ids[nc] = id;
 			content[nc++] = i;
 		}
-	size_t covered_to = 0; /* content index up to which a longer match covers */
-	for (size_t i = 0; i < nc; i++) {
-		if (ids[i] == UINT32_MAX || ids[i] >= c->nheads)
-			continue;
-		for (int32_t p = c->head[ids[i]]; p >= 0; p = c->next[p]) {
-			const struct phrase *ph = &c->ph[p];
-			if (i + ph->len > nc)
-				continue;
-			size_t k = 1;
-			while (k < ph->len && ids[i + k] == c->ptoks[ph->off + k] &&
-			       t[content[i + k]].sentence == t[content[i]].sentence)
-				k++;
-			if (k < ph->len ||
-			    (ph->upper && !all_capitals(text, t, content, i, ph->len)))
-				continue;
-			if (i + ph->len <= covered_to)
-				break; /* inside a longer mention already coded */
-			covered_to = i + ph->len;
-			size_t a = content[i], b = content[i + ph->len - 1] + 1;
-			struct found f = {0};
-			str_copy(f.code, c->codes[ph->code], sizeof(f.code));
-			f.start = t[a].start;
-			f.end = t[b - 1].end;
-			f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
-			if (ph->len == 1 && strlen(t[a].norm) <= 3)
-				f.score -= 0.1;
-			f.ctx = context_of(text, t, nt, a, b);
-			if (f.ctx == ICD_UNCERTAIN && inpatient) {
-				f.ctx = ICD_AFFIRMED;
-				str_copy(f.note,
-				         "uncertain diagnosis coded as established (inpatient)",
-				         sizeof(f.note));
-			}
-			if (f.ctx == ICD_FAMILY && f.code[0] != 'Z') {
-				const char *z = map_lookup(f.code, family_map,
-				                           sizeof(family_map) / sizeof(*family_map),
-				                           sizeof(family_map[0]));
-				if (z && coding_find_code(c, z) >= 0) {
-					snprintf(f.note, sizeof(f.note),
-					         "family history (not the patient's %s)", f.code);
-					str_copy(f.code, z, sizeof(f.code));
-					f.ctx = ICD_AFFIRMED;
-				}
-			} else if (f.ctx == ICD_FAMILY) {
-				f.ctx = ICD_AFFIRMED;
-			}
-			if (f.ctx == ICD_HISTORY) {
-				const char *z = map_lookup(
-				    f.code, history_map, sizeof(history_map) / sizeof(*history_map),
-				    sizeof(history_map[0]));
-				if (f.code[0] == 'Z' || strcmp(f.code, "I252") == 0) {
-					f.ctx = ICD_AFFIRMED;
-				} else if (z && coding_find_code(c, z) >= 0) {
-					snprintf(f.note, sizeof(f.note),
-					         "past condition: personal history (%s)", f.code);
-					str_copy(f.code, z, sizeof(f.code));
-					f.ctx = ICD_AFFIRMED;
-				} else if (icd_code_is_chronic(f.code)) {
-					str_copy(f.note,
-					         "documented as history; chronic, coded as current",
-					         sizeof(f.note));
-					f.score -= 0.15;
-					f.ctx = ICD_AFFIRMED;
-				}
-			}
-			if (f.ctx == ICD_AFFIRMED) {
-				apply_laterality(c, text, t, nt, a, b, &f);
-				apply_episode(c, episode, &f);
-			}
-			if ((result = push(&w, &f))) {
-				free(ids);
-				goto out;
-			}
-			break;
-		}
+	size_t ncand = 0;
+	struct cand *cands = NULL;
+	bool *taken = NULL;
+	if ((result = find_candidates(c, text, t, content, ids, nc, &cands, &ncand)))
+		goto matched;
+	if (!(taken = calloc(nc ? nc : 1, sizeof(*taken)))) {
+		result = DICTUM_NOMEM;
+		goto matched;
 	}
+	/* Longest first, exact before word order free, leftmost first; a
+	 * phrase all of whose words a longer one took is not coded again
+	 * ("diabetic CKD stage 3a" keeps both phrases that share "CKD"). */
+	if (ncand)
+		qsort(cands, ncand, sizeof(*cands), cmp_cand);
+	for (size_t k = 0; k < ncand; k++) {
+		struct cand *cd = &cands[k];
+		bool fresh = false;
+		for (size_t j = 0; j < cd->len && !fresh; j++)
+			fresh = !taken[cand_pos(cd, j)];
+		if (!fresh)
+			continue;
+		for (size_t j = 0; j < cd->len; j++)
+			taken[cand_pos(cd, j)] = true;
+		cd->accepted = true;
+	}
+	if (ncand)
+		qsort(cands, ncand, sizeof(*cands), cmp_cand_pos);
+	for (size_t k = 0; k < ncand; k++) {
+		const struct cand *cd = &cands[k];
+		if (!cd->accepted)
+			continue;
+		const struct phrase *ph = &c->ph[cd->phrase];
+		size_t a = content[cd->lo], b = content[cd->hi] + 1;
+		if ((b - a == 1 && abbreviation_aside(text, &t[a])) ||
+		    status_vetoed(c->codes[ph->code], t, nt, a, b))
+			continue;
+		struct found f = {0};
+		str_copy(f.code, c->codes[ph->code], sizeof(f.code));
+		f.start = t[a].start;
+		f.end = t[b - 1].end;
+		f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
+		if (cd->unordered)
+			f.score -= 0.1;
+		for (size_t j = 0; j < cd->len; j++)
+			if (t[content[cand_pos(cd, j)]].fuzzy) {
+				f.score -= 0.1;
+				str_copy(f.note, "spelling corrected", sizeof(f.note));
+				break;
+			}
+		if (ph->len == 1 && strlen(t[a].norm) <= 3)
+			f.score -= 0.1;
+		f.ctx = context_of(text, t, nt, a, b);
+		if (f.ctx == ICD_UNCERTAIN && inpatient) {
+			f.ctx = ICD_AFFIRMED;
+			str_copy(f.note, "uncertain diagnosis coded as established (inpatient)",
+			         sizeof(f.note));
+		}
+		if (f.ctx == ICD_FAMILY && f.code[0] != 'Z') {
+			const char *z =
+			    map_lookup(f.code, family_map, sizeof(family_map) / sizeof(*family_map),
+			               sizeof(family_map[0]));
+			if (z && coding_find_code(c, z) >= 0) {
+				snprintf(f.note, sizeof(f.note),
+				         "family history (not the patient's %s)", f.code);
+				str_copy(f.code, z, sizeof(f.code));
+				f.ctx = ICD_AFFIRMED;
+			}
+		} else if (f.ctx == ICD_FAMILY) {
+			f.ctx = ICD_AFFIRMED;
+		}
+		if (f.ctx == ICD_HISTORY) {
+			const char *z = map_lookup(f.code, history_map,
+			                           sizeof(history_map) / sizeof(*history_map),
+			                           sizeof(history_map[0]));
+			if (f.code[0] == 'Z' || strcmp(f.code, "I252") == 0) {
+				f.ctx = ICD_AFFIRMED;
+			} else if (z && coding_find_code(c, z) >= 0) {
+				snprintf(f.note, sizeof(f.note),
+				         "past condition: personal history (%s)", f.code);
+				str_copy(f.code, z, sizeof(f.code));
+				f.ctx = ICD_AFFIRMED;
+			} else if (icd_code_is_chronic(f.code)) {
+				str_copy(f.note, "documented as history; chronic, coded as current",
+				         sizeof(f.note));
+				f.score -= 0.15;
+				f.ctx = ICD_AFFIRMED;
+			}
+		}
+		if (f.ctx == ICD_AFFIRMED) {
+			apply_laterality(c, text, t, nt, a, b, &f);
+			apply_qualifier(c, t, nt, a, b, &f);
+			apply_episode(c, episode, &f);
+		}
+		if ((result = push(&w, &f)))
+			break;
+	}
+matched:
+	free(taken);
+	free(cands);
 	free(ids);
-	/* One mention per code: keep the first, best score. */
+	if (result)
+		goto out;
+	/* One mention per code: keep the first, best score; each further
+	 * mention adds a little (a condition the note comes back to is more
+	 * likely one to code). */
 	for (size_t i = 0; i < w.n; i++)
 		for (size_t j = 0; j < i && w.f[i].ctx == ICD_AFFIRMED; j++)
 			if (!w.f[j].dropped && w.f[j].ctx == ICD_AFFIRMED &&
 			    strcmp(w.f[i].code, w.f[j].code) == 0) {
 				if (w.f[i].score > w.f[j].score)
 					w.f[j].score = w.f[i].score;
+				w.f[j].mentions++;
 				w.f[i].dropped = true;
 				break;
 			}
+	for (size_t i = 0; i < w.n; i++)
+		if (!w.f[i].dropped && w.f[i].mentions) {
+			int extra = w.f[i].mentions < 3 ? w.f[i].mentions : 3;
+			w.f[i].score += 0.03 * extra;
+			if (w.f[i].score > 0.99)
+				w.f[i].score = 0.99;
+		}
 	if ((result = apply_rules(c, &w)))
 		goto out;
 	if (w.n)

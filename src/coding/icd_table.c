@@ -51,7 +51,7 @@ int strmap_put(struct strmap *m, const char *key, size_t klen, uint32_t val)
 		return DICTUM_NOMEM;
 	size_t k = hash_bytes(key, klen) & (m->cap - 1);
 	while (m->keys[k]) {
-		if (strlen(m->keys[k]) == klen && memcmp(m->keys[k], key, klen) == 0) {
+		if (strncmp(m->keys[k], key, klen) == 0 && m->keys[k][klen] == '\0') {
 			m->vals[k] = val;
 			return DICTUM_OK;
 		}
@@ -292,6 +292,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	uint32_t ids[48];
 	size_t nids = 0, klen = 0;
 	size_t i = 0;
+	int lead = 0;
+	char prev[64] = ""; /* the word before, lower case */
 	while (i < tlen && nids < 48) {
 		while (i < tlen && !isalnum((unsigned char)text[i]))
 			i++;
@@ -304,8 +306,17 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		if (!wl)
 			continue;
 		word[wl] = '\0';
-		if (icd_normalize_word(word))
+		if (!nids && kind == PH_SYNONYM && !lead)
+			lead = icd_stop_index(word);
+		char raw[64];
+		str_copy(raw, word, sizeof(raw));
+		for (char *q = raw; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (icd_normalize_word(word) && !icd_letter_names(prev, word)) {
+			str_copy(prev, raw, sizeof(prev));
 			continue;
+		}
+		str_copy(prev, raw, sizeof(prev));
 		uint32_t id;
 		if (token_id(c, word, &id))
 			return DICTUM_NOMEM;
@@ -316,6 +327,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	}
 	if (!nids || nids >= 48)
 		return DICTUM_OK;
+	if (lead)
+		klen += (size_t)snprintf(key + klen, sizeof(key) - klen, "L%d", lead);
 	bool upper = kind == PH_SYNONYM;
 	for (size_t k = 0; k < tlen && upper; k++)
 		upper = !islower((unsigned char)text[k]);
@@ -345,8 +358,8 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 		c->ptokcap = ncap;
 	}
 	memcpy(c->ptoks + c->nptoks, ids, nids * sizeof(*ids));
-	c->ph[c->nph] =
-	    (struct phrase){code, (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind, upper};
+	c->ph[c->nph] = (struct phrase){code,  (uint32_t)c->nptoks, (uint16_t)nids, (uint8_t)kind,
+	                                upper, (uint8_t)lead};
 	c->nptoks += nids;
 	if (strmap_put(&c->phrase_index, key, klen, (uint32_t)c->nph))
 		return DICTUM_NOMEM;
@@ -354,11 +367,16 @@ static int add_phrase(struct coding *c, uint32_t code, const char *text, size_t 
 	return DICTUM_OK;
 }
 
-/* Where a description's ", unspecified" tail starts when at most two words
- * follow ("Pneumonia, unspecified organism"), else NULL: "Insect bite of
- * unspecified part of neck" must not become "insect bite". */
+/* Where a description's ", not elsewhere classified" tail starts, or its
+ * ", unspecified" tail when at most two words follow ("Pneumonia, unspecified organism"), else
+ * NULL: "Insect bite of unspecified part of neck" must not become "insect bite". */
+static const char nec_tail[] = ", not elsewhere classified";
+
 static char *strip_point(char *desc)
 {
+	char *nec = strstr(desc, nec_tail);
+	if (nec && nec != desc && nec[sizeof(nec_tail) - 1] == '\0')
+		return nec; /* "Hemorrhage, not elsewhere classified" -> "hemorrhage" */
 	char *u = strstr(desc, ", unspecified");
 	if (!u || u == desc)
 		return NULL;
@@ -367,6 +385,45 @@ static char *strip_point(char *desc)
 		if (*p == ' ' || *p == ',')
 			words++;
 	return words <= 1 ? u : NULL;
+}
+
+/* How clinicians name a neoplasm the table calls by site: "Malignant
+ * neoplasm of bladder" is "bladder cancer" or "bladder carcinoma" (the
+ * index's "Carcinoma - see Neoplasm, by site, malignant"), "Secondary
+ * malignant neoplasm of bone" is "bone metastasis". */
+static int add_neoplasm_variants(struct coding *c, uint32_t code, const char *desc)
+{
+	static const struct {
+		const char *prefix;
+		const char *const nouns[3];
+	} kinds[] = {
+	    {"Malignant neoplasm of ", {"cancer", "carcinoma", "malignancy"}},
+	    {"Secondary malignant neoplasm of ", {"metastasis", NULL, NULL}},
+	};
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+		size_t pl = strlen(kinds[k].prefix);
+		if (strncmp(desc, kinds[k].prefix, pl) != 0)
+			continue;
+		char site[256];
+		const char *from = desc + pl;
+		if (strncmp(from, "unspecified ", 12) == 0)
+			from += 12;
+		str_copy(site, from, sizeof(site));
+		char *u = strip_point(site);
+		if (u)
+			*u = '\0';
+		if (strchr(site, ','))
+			return DICTUM_OK; /* "lip, inner aspect": no short name */
+		for (size_t n = 0; n < 3 && kinds[k].nouns[n]; n++) {
+			char v[320];
+			int vl = snprintf(v, sizeof(v), "%s %s", site, kinds[k].nouns[n]);
+			int result = add_phrase(c, code, v, (size_t)vl, PH_VARIANT);
+			if (result)
+				return result;
+		}
+		return DICTUM_OK;
+	}
+	return DICTUM_OK;
 }
 
 /* Adds the description and its spoken variants: without ", unspecified
@@ -380,12 +437,28 @@ static int add_description(struct coding *c, uint32_t code, const char *desc)
 		return result;
 	if (strncmp(buf, "Other ", 6) == 0)
 		return DICTUM_OK;
+	if ((result = add_neoplasm_variants(c, code, buf)))
+		return result;
+	/* "Esophageal varices without bleeding" is what "esophageal varices"
+	 * means unless the complication is said (the index's default) */
+	const char *wo = strstr(buf, " without ");
+	if (wo && !memchr(buf, ',', (size_t)(wo - buf)) && !strchr("STVWXY", c->codes[code][0]) &&
+	    (result = add_phrase(c, code, buf, (size_t)(wo - buf), PH_VARIANT)))
+		return result;
+	/* "Unspecified cataract" is said "cataract" (no comma: "Unspecified
+	 * fracture of ..., initial encounter" is not a short name) */
+	if (strncmp(buf, "Unspecified ", 12) == 0 && !strchr(buf, ',') &&
+	    !strchr("STVWXY", c->codes[code][0]) &&
+	    (result = add_phrase(c, code, buf + 12, strlen(buf + 12), PH_VARIANT)))
+		return result;
 	/* A one-word variant only when nothing follows "unspecified":
 	 * "Peritonitis, unspecified" -> "peritonitis", but not "Fistula,
-	 * unspecified joint" -> "fistula", nor external causes ("Activity"). */
+	 * unspecified joint" -> "fistula", nor external causes ("Activity") or circumstances
+	 * ("Stress", "Counseling"). */
 	char *u = strip_point(buf);
-	bool one_word_ok = u && !strchr(buf, ' ') && strcmp(u, ", unspecified") == 0 &&
-	                   !strchr("VWXY", c->codes[code][0]);
+	bool one_word_ok = u && !memchr(buf, ' ', (size_t)(u - buf)) &&
+	                   (strcmp(u, ", unspecified") == 0 || strcmp(u, nec_tail) == 0) &&
+	                   !strchr("VWXYZ", c->codes[code][0]);
 	if (u && (one_word_ok || memchr(buf, ' ', (size_t)(u - buf))) &&
 	    (result = add_phrase(c, code, buf, (size_t)(u - buf), PH_VARIANT)))
 		return result;
@@ -453,6 +526,158 @@ static int add_code(void *ctx, const char *code, const char *desc, const char *s
 	return result;
 }
 
+/* Appends phrase i to the list of token key (head/next/tail arrays). */
+static void list_append(int32_t *head, int32_t *next, int32_t *tail, uint32_t key, size_t i)
+{
+	if (tail[key] < 0)
+		head[key] = (int32_t)i;
+	else
+		next[tail[key]] = (int32_t)i;
+	tail[key] = (int32_t)i;
+}
+
+/* Lists each phrase of 2..ICD_UNORDERED_MAX tokens of an official
+ * description under its rarest token (fewest phrases use it), longest
+ * first. Our synonyms are written in the order clinicians say them, and
+ * out of order some mean something else ("blood pressure was high" is a
+ * reading, not "high blood pressure"). */
+static int build_unordered(struct coding *c)
+{
+	uint32_t *freq = calloc(c->nheads ? c->nheads : 1, sizeof(*freq));
+	int32_t *tail = malloc((c->nheads ? c->nheads : 1) * sizeof(*tail));
+	c->uhead = malloc((c->nheads ? c->nheads : 1) * sizeof(*c->uhead));
+	c->unext = malloc((c->nph ? c->nph : 1) * sizeof(*c->unext));
+	if (!freq || !tail || !c->uhead || !c->unext) {
+		free(freq);
+		free(tail);
+		return DICTUM_NOMEM;
+	}
+	for (size_t i = 0; i < c->nph; i++)
+		for (size_t k = 0; k < c->ph[i].len; k++)
+			freq[c->ptoks[c->ph[i].off + k]]++;
+	for (size_t i = 0; i < c->nheads; i++)
+		c->uhead[i] = tail[i] = -1;
+	for (size_t i = 0; i < c->nph; i++)
+		c->unext[i] = -1;
+	/* Words that relate the others: their order carries the meaning. */
+	static const char *const relations[] = {"with", "without", "and",  "or",     "not",
+	                                        "no",   "other",   "than", "except", "versus"};
+	uint32_t rel[sizeof(relations) / sizeof(*relations)];
+	for (size_t k = 0; k < sizeof(relations) / sizeof(*relations); k++)
+		if (!strmap_get(&c->tokens, relations[k], strlen(relations[k]), &rel[k]))
+			rel[k] = UINT32_MAX;
+	for (size_t len = ICD_UNORDERED_MAX; len > 1; len--)
+		for (size_t i = 0; i < c->nph; i++) {
+			const struct phrase *ph = &c->ph[i];
+			bool related = false;
+			for (size_t k = 0; k < ph->len && ph->len == len; k++)
+				for (size_t r = 0; r < sizeof(rel) / sizeof(*rel); r++)
+					related |= c->ptoks[ph->off + k] == rel[r];
+			if (ph->len != len || ph->kind == PH_SYNONYM || related)
+				continue;
+			uint32_t anchor = c->ptoks[ph->off];
+			for (size_t k = 1; k < ph->len; k++)
+				if (freq[c->ptoks[ph->off + k]] < freq[anchor])
+					anchor = c->ptoks[ph->off + k];
+			list_append(c->uhead, c->unext, tail, anchor, i);
+		}
+	free(freq);
+	free(tail);
+	return DICTUM_OK;
+}
+
+static bool all_letters(const char *w)
+{
+	for (; *w; w++)
+		if (!islower((unsigned char)*w))
+			return false;
+	return true;
+}
+
+/* Each known word of ICD_FUZZY_MIN letters or more, with one letter left
+ * out, into c->fuzzy. */
+static int build_fuzzy(struct coding *c)
+{
+	c->words = calloc(c->nheads ? c->nheads : 1, sizeof(*c->words));
+	if (!c->words)
+		return DICTUM_NOMEM;
+	for (size_t i = 0; i < c->tokens.cap; i++)
+		if (c->tokens.keys[i] && c->tokens.vals[i] < c->nheads)
+			c->words[c->tokens.vals[i]] = c->tokens.keys[i];
+	for (size_t i = 0; i < c->tokens.cap; i++) {
+		const char *w = c->tokens.keys[i];
+		size_t n = w ? strlen(w) : 0;
+		if (n < ICD_FUZZY_MIN || n >= 40 || !all_letters(w))
+			continue;
+		char v[40];
+		for (size_t k = 0; k < n; k++) {
+			if (k > 0 && w[k] == w[k - 1])
+				continue; /* the same variant as the letter before */
+			memcpy(v, w, k);
+			memcpy(v + k, w + k + 1, n - k);
+			uint32_t have, id = c->tokens.vals[i];
+			if (strmap_get(&c->fuzzy, v, n - 1, &have) && have != id)
+				id = UINT32_MAX;
+			if (strmap_put(&c->fuzzy, v, n - 1, id))
+				return DICTUM_NOMEM;
+		}
+	}
+	return DICTUM_OK;
+}
+
+/* Whether w is the known word k with two neighbouring letters swapped, or
+ * with a doubled letter written once or a letter doubled ("diarhea",
+ * "gastroparesiss"). Any other letter left out, added or changed is often
+ * another word (gastrotomy, gastrostomy; macroscopic, microscopic). */
+static bool one_slip(const char *w, const char *k)
+{
+	size_t n = strlen(w), m = strlen(k), i = 0;
+	while (i < n && i < m && w[i] == k[i])
+		i++;
+	if (n == m)
+		return i + 1 < n && w[i] == k[i + 1] && w[i + 1] == k[i] &&
+		       strcmp(w + i + 2, k + i + 2) == 0;
+	if (m == n + 1)
+		return i + 1 < m && k[i] == k[i + 1] && strcmp(w + i, k + i + 1) == 0;
+	if (n == m + 1)
+		return i > 0 && w[i] == w[i - 1] && strcmp(w + i + 1, k + i) == 0;
+	return false;
+}
+
+uint32_t coding_fuzzy_token(const struct coding *c, const char *w)
+{
+	size_t n = strlen(w);
+	uint32_t found = UINT32_MAX, id;
+	if (n + 1 < ICD_FUZZY_MIN || n > ICD_FUZZY_MIN + 30 || !all_letters(w))
+		return UINT32_MAX;
+	uint32_t cand[2 * 40 + 1];
+	size_t ncand = 0;
+	/* a letter left out: w is a variant of a known word */
+	if (strmap_get(&c->fuzzy, w, n, &id))
+		cand[ncand++] = id;
+	char v[40];
+	for (size_t k = 0; k < n; k++) {
+		if (k > 0 && w[k] == w[k - 1])
+			continue;
+		memcpy(v, w, k);
+		memcpy(v + k, w + k + 1, n - k);
+		/* a letter added: without it, a known word; two letters swapped:
+		 * both share a variant */
+		if (n - 1 >= ICD_FUZZY_MIN && strmap_get(&c->tokens, v, n - 1, &id))
+			cand[ncand++] = id;
+		if (strmap_get(&c->fuzzy, v, n - 1, &id))
+			cand[ncand++] = id;
+	}
+	for (size_t i = 0; i < ncand; i++) {
+		if (cand[i] >= c->nheads || !one_slip(w, c->words[cand[i]]))
+			continue;
+		if (found != UINT32_MAX && found != cand[i])
+			return UINT32_MAX;
+		found = cand[i];
+	}
+	return found;
+}
+
 static int build_index(struct coding *c)
 {
 	c->nheads = c->tokens.len;
@@ -469,16 +694,12 @@ static int build_index(struct coding *c)
 	for (size_t len = 48; len > 0; len--)
 		for (size_t i = 0; i < c->nph; i++)
 			if (c->ph[i].len == len) {
-				uint32_t t = c->ptoks[c->ph[i].off];
 				c->next[i] = -1;
-				if (tail[t] < 0)
-					c->head[t] = (int32_t)i;
-				else
-					c->next[tail[t]] = (int32_t)i;
-				tail[t] = (int32_t)i;
+				list_append(c->head, c->next, tail, c->ptoks[c->ph[i].off], i);
 			}
 	free(tail);
-	return DICTUM_OK;
+	int result = build_unordered(c);
+	return result ? result : build_fuzzy(c);
 }
 
 static int load_hcc(struct coding *c, store *s)
@@ -550,15 +771,19 @@ static int load_hcc(struct coding *c, store *s)
 	return DICTUM_OK;
 }
 
+int coding_load_tables(store *s, char *err, size_t errlen)
+{
+	int result = ensure_curated(s, err, errlen);
+	return result ? result : ensure_hcc(s, err, errlen);
+}
+
 int coding_open(store *s, struct coding **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	struct coding *c = calloc(1, sizeof(*c));
 	if (!c)
 		return DICTUM_NOMEM;
-	int result = ensure_curated(s, err, errlen);
-	if (!result)
-		result = ensure_hcc(s, err, errlen);
+	int result = coding_load_tables(s, err, errlen);
 	if (result)
 		goto fail;
 	if ((result = store_icd10_each(s, add_code, c)) || (result = build_index(c)) ||
@@ -588,10 +813,14 @@ void coding_close(struct coding **cp)
 	strmap_free(&c->desc_index);
 	strmap_free(&c->tokens);
 	strmap_free(&c->phrase_index);
+	strmap_free(&c->fuzzy);
+	free(c->words);
 	free(c->ph);
 	free(c->ptoks);
 	free(c->head);
 	free(c->next);
+	free(c->uhead);
+	free(c->unext);
 	free(c->hcc_map);
 	free(c->hcc_labels);
 	free(c->hcc_hier);

@@ -1,6 +1,7 @@
 /* The coding engine case by case, on a real store loaded with the curated
  * table: negation, uncertainty, family and personal history, combination
- * codes, laterality, episode of care, spans, E/M levels, HCC, CPT. */
+ * codes, laterality, episode of care, spans, word order, abbreviations in
+ * context, status codes, qualifiers, E/M levels, HCC, CPT. */
 #include "testutil.h"
 
 #include "coding/coding.h"
@@ -98,6 +99,25 @@ static void test_misspellings(void **state)
 	expect("History of hypertention and diabetis type 2.", L("I10"), NULL);
 	expect("Likely numonia was excluded; she has asthama.", L("J45.909"), L("J18.9"));
 	expect("Type II diabetes.", L("E11.9"), NULL);
+	/* typing slips: two letters swapped, a doubled letter single or a letter doubled */
+	expect("Pnuemonia and ashtma.", L("J18.9", "J45.909"), NULL);
+	expect("Anemai; hypertennsion; gastroparesiss.", L("D64.9", "I10", "K31.84"), NULL);
+	struct icd_result r;
+	suggest("Congestive heart failrue.", &r);
+	assert_non_null(find(&r, "I50.9"));
+	assert_string_equal(find(&r, "I50.9")->note, "spelling corrected");
+	icd_result_free(&r);
+	suggest("Heart failure.", &r);
+	assert_null(find(&r, "I50.9")->note);
+	icd_result_free(&r);
+	/* a changed letter is often another word: macroscopic is not microscopic */
+	expect("Macroscopic hematuria.", NULL, L("R31.21"));
+	expect("Gastrotomy for a foreign body.", NULL, L("Z93.1"));
+	/* short words are not guessed: "gout" is not "goat" */
+	expect("Goat bite.", NULL, L("M10.9"));
+	/* British spellings */
+	expect("Anaemia and haematuria; oesophagitis.", L("D64.9", "R31.9", "K20.90"), NULL);
+	expect("Generalised oedema.", L("R60.1"), NULL);
 }
 
 static void test_negation(void **state)
@@ -238,10 +258,187 @@ static void test_search(void **state)
 	assert_true(n > 0);
 	assert_string_equal(rows[0].code, "I4891");
 	icd10_rows_free(&rows, n);
+	/* a trailing filler word narrows nothing: "abscess of" finds abscesses */
+	assert_int_equal(store_icd10_search(st, "abscess of", 10, &rows, &n), DICTUM_OK);
+	assert_int_equal(n, 10);
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(strstr(rows[i].description, "bscess"));
+	icd10_rows_free(&rows, n);
+	/* a number at the end is a prefix: stage 3 finds 3a and 3b */
+	assert_int_equal(store_icd10_search(st, "chronic kidney disease stage 3", 10, &rows, &n),
+	                 DICTUM_OK);
+	bool a3 = false, b3 = false;
+	for (size_t i = 0; i < n; i++) {
+		a3 |= strcmp(rows[i].code, "N1831") == 0;
+		b3 |= strcmp(rows[i].code, "N1832") == 0;
+	}
+	assert_true(a3 && b3);
+	icd10_rows_free(&rows, n);
+	/* the same query twice (a cached statement) gives the same rows */
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(store_icd10_search(st, "E11.2", 10, &rows, &n), DICTUM_OK);
+		assert_true(n >= 3);
+		icd10_rows_free(&rows, n);
+	}
 	/* search syntax never reaches SQLite */
 	assert_int_equal(store_icd10_search(st, "\"NEAR( OR * -", 5, &rows, &n), DICTUM_OK);
 	icd10_rows_free(&rows, n);
 	assert_int_equal(store_icd10_search(st, "", 5, &rows, &n), DICTUM_INVAL);
+}
+
+static void test_word_order(void **state)
+{
+	/* the words of a description in another order, within one phrase */
+	expect("CT showed a liver abscess.", L("K75.0"), NULL);
+	expect("Renal artery aneurysm on angiography.", L("I72.2"), NULL);
+	/* not across a list or a coordination */
+	expect("Liver, spleen and abscess drainage sites were imaged.", NULL, L("K75.0"));
+	expect("Blood and urine tests were normal.", NULL, L("R31.9"));
+	/* our synonyms keep their order: a high reading is not hypertension */
+	expect("Blood pressure was high today.", NULL, L("I10"));
+	expect("High blood pressure.", L("I10"), NULL);
+	struct icd_result r;
+	suggest("CT showed a liver abscess.", &r);
+	const struct icd_suggestion *s = find(&r, "K75.0");
+	assert_non_null(s);
+	assert_string_equal(s->evidence, "liver abscess");
+	icd_result_free(&r);
+}
+
+static void test_description_variants(void **state)
+{
+	/* "X, not elsewhere classified" and "X, unspecified" are said as "X" */
+	expect("Secondary hyperparathyroidism on calcitriol.", L("E21.1"), NULL);
+	expect("Acute pancreatitis.", L("K85.90"), NULL);
+	/* not a circumstance named by one common word */
+	expect("Stress test normal. Counseling given.", NULL, L("Z73.3", "Z71.9"));
+	expect("Psychosocial stress.", L("Z73.3"), NULL);
+	/* "Unspecified X" is said "X" */
+	expect("Viral encephalitis confirmed by PCR.", L("A86"), NULL);
+	expect("Severe protein-calorie malnutrition.", L("E43"), NULL);
+	/* "X without Y" is the bare "X" */
+	expect("Rubella, confirmed by serology.", L("B06.9"), NULL);
+	expect("Acute hepatitis C.", L("B17.10"), NULL);
+	/* the letter A names a kind: hepatitis A is not hepatitis */
+	expect("Hepatitis A, IgM positive.", L("B15.9"), L("K75.9"));
+	expect("Vitamin A deficiency.", L("E50.9"), NULL);
+	expect("She has a hepatitis.", L("K75.9"), NULL);
+}
+
+static void test_lead_word(void **state)
+{
+	/* "on insulin" is long-term use; insulin given once is not */
+	expect("She is on insulin.", L("Z79.4"), NULL);
+	expect("Insulin was given for hyperkalemia.", NULL, L("Z79.4"));
+	expect("On warfarin for atrial fibrillation.", L("Z79.01", "I48.91"), NULL);
+	expect("Warfarin was reversed.", NULL, L("Z79.01"));
+}
+
+static void test_abbreviations_in_context(void **state)
+{
+	/* abbreviations with another common meaning are not codes */
+	expect("Seen in the ED yesterday. PE was unremarkable. MS intact.", NULL,
+	       L("N52.9", "I26.99", "G35.D"));
+	/* a laboratory value, not a diagnosis */
+	expect("Labs: AF 250 U/L, GGT 80 U/L.", NULL, L("I48.91"));
+	expect("HCV: 1.2", NULL, L("B19.20", "B18.2"));
+	/* defined in brackets: coded once, from the words */
+	struct icd_result r;
+	suggest("Atrial fibrillation (AF) on apixaban.", &r);
+	const struct icd_suggestion *s = find(&r, "I48.91");
+	assert_non_null(s);
+	assert_string_equal(s->evidence, "Atrial fibrillation");
+	size_t n = 0;
+	for (size_t i = 0; i < r.ncodes; i++)
+		n += strcmp(r.codes[i].code, "I48.91") == 0;
+	assert_int_equal(n, 1);
+	icd_result_free(&r);
+	/* the abbreviation on its own still codes */
+	expect("AF, rate controlled.", L("I48.91"), NULL);
+}
+
+static void test_status_codes(void **state)
+{
+	/* a procedure done now is not a status */
+	expect("A percutaneous gastrostomy was performed.", NULL, L("Z93.1"));
+	expect("He underwent gastrostomy.", NULL, L("Z93.1"));
+	expect("Gastrostomy in place, feeds tolerated.", L("Z93.1"), NULL);
+	/* dependence on dialysis is said as such, not by naming dialysis */
+	expect("Dialysis options were discussed.", NULL, L("Z99.2"));
+	expect("ESRD on hemodialysis.", L("Z99.2"), NULL);
+	/* a drug stopped is not long-term use */
+	expect("On anticoagulation, which was discontinued after the bleed.", NULL, L("Z79.01"));
+	expect("Remains on anticoagulation.", L("Z79.01"), NULL);
+}
+
+static void test_list_negation(void **state)
+{
+	/* a verb closing a list negates all of it */
+	expect("HIV, HCV, hepatitis B and CMV infection serologies were negative.", NULL,
+	       L("B20", "B19.20", "B19.10", "B25.9"));
+	/* but not past a termination word */
+	expect("Hepatitis C, but the HIV test was negative.", L("B19.20"), NULL);
+	/* uncertainty before the mention */
+	expect("It seemed unlikely that pneumonia explained the picture.", NULL, L("J18.9"));
+	expect("Perhaps a migraine.", NULL, L("G43.909"));
+	/* a differential diagnosis section, to the next heading */
+	expect("Assessment: headache.\nDifferential diagnosis: migraine, meningitis, sinusitis.\n"
+	       "Plan: ibuprofen.",
+	       L("R51.9"), L("G43.909", "G03.9", "J32.9"));
+	expect("DDx:\n- pulmonary embolism\n- pneumonia\nAssessment: pneumonia.", L("J18.9"),
+	       L("I26.99"));
+}
+
+static void test_duration_is_not_history(void **state)
+{
+	expect("A 2-month history of weight loss.", L("R63.4"), NULL);
+	expect("Three-week history of cough.", L("R05.9"), NULL);
+	struct icd_result r;
+	suggest("History of weight loss, now stable.", &r);
+	assert_null(find(&r, "R63.4"));
+	bool skipped = false;
+	for (size_t i = 0; i < r.nskipped; i++)
+		skipped |=
+		    strcmp(r.skipped[i].code, "R63.4") == 0 && r.skipped[i].context == ICD_HISTORY;
+	assert_true(skipped);
+	icd_result_free(&r);
+}
+
+static void test_qualifiers(void **state)
+{
+	expect("Cervical lymphadenopathy.", L("R59.0"), L("R59.9"));
+	expect("Diffuse lymphadenopathy.", L("R59.1"), L("R59.9"));
+	expect("Lymphadenopathy.", L("R59.9"), NULL);
+	expect("Edema of both legs.", L("R60.0"), L("R60.9"));
+	expect("Anasarca and edema.", L("R60.1"), NULL);
+	expect("Active smoker of 20 cigarettes a day.", L("F17.210"), L("F17.200"));
+	expect("Active smoker.", L("F17.200"), NULL);
+	struct icd_result r;
+	suggest("Cervical lymphadenopathy.", &r);
+	const struct icd_suggestion *s = find(&r, "R59.0");
+	assert_non_null(s);
+	assert_non_null(s->note);
+	assert_non_null(strstr(s->note, "localized"));
+	icd_result_free(&r);
+}
+
+static void test_index_defaults(void **state)
+{
+	/* the alphabetical index's code for a bare mention */
+	expect("Hepatitis C.", L("B19.20"), L("B18.2"));
+	expect("Chronic hepatitis C, treated.", L("B18.2"), L("B19.20"));
+	expect("Hepatitis B carrier.", L("B19.10"), L("B18.1"));
+	expect("Bleeding from the scalp wound.", L("R58"), NULL);
+	expect("Hyperbilirubinemia.", L("E80.7"), NULL);
+	expect("Erythema over the shin.", L("L53.9"), NULL);
+	/* urosepsis has no code: the index asks the clinician which condition */
+	expect("Admitted with urosepsis.", NULL, L("A41.9"));
+	/* a bare mention gives way to the specific one stated elsewhere (not a
+	 * bleeding: it may be another one) */
+	expect("Hepatitis C. Chronic hepatitis C, genotype 1.", L("B18.2"), L("B19.20"));
+	expect("Urinary tract infection; the infection cleared.", L("N39.0"), L("B99.9"));
+	expect("Infection of unknown source.", L("B99.9"), NULL);
+	expect("Deep vein thrombosis of the left leg; thrombosis extended.", NULL, L("I82.90"));
 }
 
 static void level(const char *text, enum em_setting setting, enum em_patient patient,
@@ -464,6 +661,15 @@ int main(void)
 	    cmocka_unit_test(test_laterality_and_episode),
 	    cmocka_unit_test(test_spans_are_exact),
 	    cmocka_unit_test(test_search),
+	    cmocka_unit_test(test_word_order),
+	    cmocka_unit_test(test_description_variants),
+	    cmocka_unit_test(test_lead_word),
+	    cmocka_unit_test(test_abbreviations_in_context),
+	    cmocka_unit_test(test_status_codes),
+	    cmocka_unit_test(test_list_negation),
+	    cmocka_unit_test(test_duration_is_not_history),
+	    cmocka_unit_test(test_qualifiers),
+	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),
 	    cmocka_unit_test(test_em_reasoning),

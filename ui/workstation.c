@@ -2,6 +2,7 @@
 #include "core/lib.h"
 #include "offline/store.h"
 #include "ui/editor.h"
+#include "ui/recorder.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
@@ -24,7 +25,7 @@ enum {
 	QUIT = 1 << 2,
 };
 
-enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP, VIEW_PICKER };
+enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP, VIEW_PICKER, VIEW_DEVICES };
 
 /* What the bottom line is reading, if anything. */
 enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN };
@@ -55,8 +56,18 @@ struct ws {
 	struct note note;
 	char *note_patient;
 	int scroll;
-	char message[256];
+	char message[320];
 	bool message_is_error;
+	/* The record panel: the recorder's snapshot, its live transcript and
+	 * the capture device chosen in the picker. */
+	struct ui_recorder *recorder;
+	int rec_fd;
+	struct rec_status rec;
+	unsigned live_gen;
+	char *live_final, *live_pending;
+	struct capture_device *devices;
+	size_t ndevices, dev_sel;
+	char dev_backend[16], backend[16], device[256];
 };
 
 typedef int (*action_fn)(struct ws *w);
@@ -76,6 +87,9 @@ static int act_new(struct ws *w);
 static int act_edit(struct ws *w);
 static int act_sign(struct ws *w);
 static int act_addendum(struct ws *w);
+static int act_record(struct ws *w);
+static int act_stop(struct ws *w);
+static int act_devices(struct ws *w);
 
 /* Keys map to named actions; this one list feeds the dispatcher and the
  * help screen (tig's request table). */
@@ -96,13 +110,13 @@ static const struct action {
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
     {"new", {'n', 0, 0}, "New encounter: patient, then note type", act_new},
-    {"edit", {'e', 0, 0}, "Edit the open note in $EDITOR ('# Title' lines are sections)", act_edit},
-    {"sign", {'S', 0, 0}, "Sign the open note (asks first; a signed note is read-only)", act_sign},
+    {"edit", {'e', 0, 0}, "Edit the note in $EDITOR ('# Title' starts a section)", act_edit},
+    {"sign", {'S', 0, 0}, "Sign the note (asks first; then it is read-only)", act_sign},
     {"addendum", {'a', 0, 0}, "Add an addendum to a signed note (in $EDITOR)", act_addendum},
-    {"theme",
-     {'t', 0, 0},
-     "Next colour theme (dark, light, high-contrast, colour-blind)",
-     act_theme},
+    {"record", {'R', 0, 0}, "Record into the open note; again: pause or resume", act_record},
+    {"stop", {'x', 0, 0}, "Stop recording; store the transcript, draft the note", act_stop},
+    {"devices", {'D', 0, 0}, "Choose the capture device", act_devices},
+    {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -374,6 +388,28 @@ static void draw_note(struct ws *w)
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
 	         w->note.note_type, note_status_name(w->note.status), w->note.version);
 	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading) + 1;
+	if (w->rec.state != REC_IDLE && w->rec.note_id == w->note.id) {
+		static const char *const what[] = {
+		    [REC_STARTING] = "Live transcript (starting the recording...)",
+		    [REC_RECORDING] = "Live transcript (recording; R pauses, x stops)",
+		    [REC_PAUSED] = "Live transcript (paused; R resumes, x stops)",
+		    [REC_FINISHING] = "Live transcript (stopped; transcribing and drafting...)",
+		};
+		y += draw_wrapped(w, y, top, bottom, what[w->rec.state], SLOT_heading);
+		bool any = w->live_final && *w->live_final;
+		if (any)
+			y += draw_wrapped(w, y, top, bottom, w->live_final, SLOT_normal);
+		if (w->live_pending && *w->live_pending) {
+			y += draw_wrapped(w, y, top, bottom, w->live_pending, SLOT_dim);
+			any = true;
+		}
+		if (!any)
+			y += draw_wrapped(w, y, top, bottom,
+			                  w->rec.engine_ready ? "(listening...)"
+			                                      : "(loading the speech model...)",
+			                  SLOT_dim);
+		y++;
+	}
 	for (size_t i = 0; i < w->note.nsections; i++) {
 		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].title, SLOT_heading);
 		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].text, SLOT_normal) + 1;
@@ -402,7 +438,10 @@ static void draw_help(struct ws *w)
 			snprintf(keys + used, sizeof(keys) - used, "%s%s", used ? " " : "",
 			         name && strncmp(name, "KEY_", 4) == 0 ? name + 4 : name);
 		}
-		mvprintw(y, 2, "%-18s %-10s %s", keys, actions[i].name, actions[i].help);
+		char line[512];
+		snprintf(line, sizeof(line), "%-12s %-10s %s", keys, actions[i].name,
+		         actions[i].help);
+		mvaddnstr(y, 2, line, COLS > 2 ? COLS - 2 : 0);
 	}
 }
 
@@ -435,15 +474,67 @@ static void draw_picker(struct ws *w)
 	}
 }
 
+static void draw_devices(struct ws *w)
+{
+	mvprintw(1, 1, "Capture devices (%s). Enter to choose, Esc to cancel.", w->dev_backend);
+	for (size_t i = 0; i <= w->ndevices && (int)i + 2 < LINES - 2; i++) {
+		char line[512];
+		if (i == 0)
+			snprintf(line, sizeof(line), "(the default device)");
+		else
+			snprintf(line, sizeof(line), "%s%s%s%s", w->devices[i - 1].name,
+			         w->devices[i - 1].description[0] ? "  " : "",
+			         w->devices[i - 1].description,
+			         w->devices[i - 1].is_default ? "  [default]" : "");
+		attr_t a = slot_attr(w, i == w->dev_sel ? SLOT_selected : SLOT_normal);
+		attron(a);
+		mvhline(2 + (int)i, 0, ' ', COLS);
+		mvaddnstr(2 + (int)i, 2, line, COLS - 2);
+		attroff(a);
+	}
+}
+
+/* The status bar: the recording (elapsed time, level meter, warnings),
+ * the network state, the speech engine, the notes. */
+static void status_text(const struct ws *w, char *out, size_t size)
+{
+	const struct rec_status *st = &w->rec;
+	char rec[160] = "";
+	if (st->state != REC_IDLE) {
+		static const char *const names[] = {[REC_STARTING] = "REC starting",
+		                                    [REC_RECORDING] = "REC",
+		                                    [REC_PAUSED] = "PAUSED",
+		                                    [REC_FINISHING] = "DRAFTING"};
+		char meter[11];
+		int bars = (int)((st->rms_db + 60.0) / 6.0);
+		for (int i = 0; i < 10; i++)
+			meter[i] = i < bars ? '#' : '-';
+		meter[10] = '\0';
+		int secs = (int)st->elapsed_s;
+		snprintf(rec, sizeof(rec), "%s %02d:%02d [%s] %3.0f dB%s | ", names[st->state],
+		         secs / 60, secs % 60, meter, st->rms_db < -99 ? -99 : st->rms_db,
+		         st->state != REC_RECORDING ? ""
+		         : st->clipping             ? " CLIPPING"
+		         : st->silent               ? " NO SOUND"
+		                                    : "");
+	}
+	snprintf(out, size, " %soffline | speech: %s | %zu notes | ? help  q quit", rec,
+	         st->engine_ready      ? st->engine
+	         : st->engine_error[0] ? "none"
+	                               : "loading",
+	         w->nnotes);
+}
+
 static void draw(struct ws *w)
 {
 	erase();
 	char title[256];
 	snprintf(title, sizeof(title), " Dictum %s   %s%s%s", DICTUM_VERSION,
-	         w->view == VIEW_HELP     ? "Help"
-	         : w->view == VIEW_NOTE   ? "Note"
-	         : w->view == VIEW_PICKER ? "New encounter: note type"
-	                                  : "Notes",
+	         w->view == VIEW_HELP      ? "Help"
+	         : w->view == VIEW_NOTE    ? "Note"
+	         : w->view == VIEW_PICKER  ? "New encounter: note type"
+	         : w->view == VIEW_DEVICES ? "Capture device"
+	                                   : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
 	draw_bar(w, 0, SLOT_title, title);
@@ -460,10 +551,12 @@ static void draw(struct ws *w)
 	case VIEW_PICKER:
 		draw_picker(w);
 		break;
+	case VIEW_DEVICES:
+		draw_devices(w);
+		break;
 	}
 	char status[512];
-	snprintf(status, sizeof(status), " offline | local engines | %zu notes | ? help  q quit",
-	         w->nnotes);
+	status_text(w, status, sizeof(status));
 	draw_bar(w, LINES - 2, SLOT_status, status);
 	move(LINES - 1, 0);
 	clrtoeol();
@@ -484,6 +577,8 @@ static void draw(struct ws *w)
 
 static int act_quit(struct ws *w)
 {
+	if (w->view == VIEW_HELP)
+		return act_help(w);
 	if (w->view != VIEW_LIST)
 		return act_back(w);
 	return QUIT;
@@ -768,6 +863,124 @@ static int act_addendum(struct ws *w)
 	return submit(w, &req);
 }
 
+static bool recording(const struct ws *w)
+{
+	return w->rec.state == REC_RECORDING || w->rec.state == REC_PAUSED;
+}
+
+static int act_record(struct ws *w)
+{
+	if (recording(w)) {
+		ui_recorder_pause(w->recorder);
+		return REDRAW;
+	}
+	if (w->rec.state != REC_IDLE) {
+		set_message(w, false, "The last recording is still being drafted; a moment.");
+		return REDRAW;
+	}
+	if (w->view != VIEW_NOTE) {
+		set_message(w, true,
+		            "Open a note first (Enter, or n for a new encounter), then R.");
+		return REDRAW;
+	}
+	if (w->note.status == NOTE_SIGNED) {
+		set_message(w, true, "This note is signed; record into a new encounter (n).");
+		return REDRAW;
+	}
+	struct rec_target t = {.note_id = w->note.id, .encounter_id = w->note.encounter_id};
+	str_copy(t.note_type, w->note.note_type, sizeof(t.note_type));
+	str_copy(t.specialty, w->note.specialty ? w->note.specialty : "", sizeof(t.specialty));
+	str_copy(t.backend, w->backend, sizeof(t.backend));
+	str_copy(t.device, w->device, sizeof(t.device));
+	str_copy(t.author, user_name(), sizeof(t.author));
+	ui_recorder_record(w->recorder, &t);
+	ui_recorder_status(w->recorder, &w->rec);
+	set_message(w, false, "Recording from %s; R pauses, x stops.",
+	            w->device[0] ? w->device : "the default device");
+	return REDRAW;
+}
+
+static int act_stop(struct ws *w)
+{
+	if (!recording(w) && w->rec.state != REC_STARTING) {
+		set_message(w, false, "Not recording.");
+		return REDRAW;
+	}
+	ui_recorder_stop(w->recorder);
+	set_message(w, false, "Stopped; transcribing and drafting the note...");
+	return REDRAW;
+}
+
+static int act_devices(struct ws *w)
+{
+	if (w->view == VIEW_HELP || w->view == VIEW_PICKER)
+		return HANDLED;
+	ui_recorder_list_devices(w->recorder);
+	set_message(w, false, "Listing the capture devices...");
+	return REDRAW;
+}
+
+static int devices_key(struct ws *w, int key)
+{
+	if (key == 27 || key == 'q') {
+		w->view = w->prev_view;
+	} else if (key == KEY_DOWN || key == 'j') {
+		if (w->dev_sel < w->ndevices)
+			w->dev_sel++;
+	} else if (key == KEY_UP || key == 'k') {
+		if (w->dev_sel)
+			w->dev_sel--;
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		str_copy(w->backend, w->dev_backend, sizeof(w->backend));
+		str_copy(w->device, w->dev_sel ? w->devices[w->dev_sel - 1].name : "",
+		         sizeof(w->device));
+		set_message(w, false, "Capture device: %s (%s)",
+		            w->device[0] ? w->device : "the default", w->backend);
+		w->view = w->prev_view;
+	}
+	return REDRAW;
+}
+
+/* Takes the recorder's snapshot, live transcript and results. */
+static int apply_recorder(struct ws *w)
+{
+	int flags = REDRAW;
+	struct rec_result r;
+	ui_recorder_drain(w->recorder);
+	ui_recorder_status(w->recorder, &w->rec);
+	ui_recorder_text(w->recorder, &w->live_gen, &w->live_final, &w->live_pending);
+	while (ui_recorder_take(w->recorder, &r)) {
+		if (r.kind == REC_RESULT_DEVICES && r.status == DICTUM_OK) {
+			capture_devices_free(&w->devices, w->ndevices);
+			w->devices = r.devices;
+			w->ndevices = r.ndevices;
+			r.devices = NULL;
+			r.ndevices = 0;
+			str_copy(w->dev_backend, r.backend, sizeof(w->dev_backend));
+			w->dev_sel = 0;
+			for (size_t i = 0; i < w->ndevices; i++)
+				if (strcmp(w->devices[i].name, w->device) == 0)
+					w->dev_sel = i + 1;
+			if (w->view != VIEW_DEVICES)
+				w->prev_view = w->view;
+			w->view = VIEW_DEVICES;
+			w->message[0] = '\0';
+		} else {
+			set_message(w, r.status != DICTUM_OK, "%s", r.message);
+		}
+		if (r.kind == REC_RESULT_DRAFTED && r.status == DICTUM_OK) {
+			if (r.note.id == w->note.id) {
+				note_clear(&w->note);
+				w->note = r.note;
+				memset(&r.note, 0, sizeof(r.note));
+			}
+			flags |= RELOAD;
+		}
+		rec_result_clear(&r);
+	}
+	return flags;
+}
+
 static int dispatch(struct ws *w, int key)
 {
 	if (key == KEY_RESIZE)
@@ -776,6 +989,8 @@ static int dispatch(struct ws *w, int key)
 		return prompt_key(w, key);
 	if (w->view == VIEW_PICKER)
 		return picker_key(w, key);
+	if (w->view == VIEW_DEVICES)
+		return devices_key(w, key);
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		for (int k = 0; k < 3; k++)
 			if (actions[i].keys[k] && actions[i].keys[k] == key) {
@@ -794,9 +1009,10 @@ static int run_loop(struct ws *w)
 		if (flags & REDRAW)
 			draw(w);
 		flags = HANDLED;
-		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
-		                        {.fd = w->wake_fd, .events = POLLIN}};
-		int rc = poll(pfd, 2, 1000);
+		struct pollfd pfd[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
+		                        {.fd = w->wake_fd, .events = POLLIN},
+		                        {.fd = w->rec_fd, .events = POLLIN}};
+		int rc = poll(pfd, 3, 1000);
 		if (rc < 0 && errno != EINTR)
 			return 1;
 		if (rc == 0)
@@ -805,6 +1021,8 @@ static int run_loop(struct ws *w)
 			ui_worker_drain(w->worker);
 			flags |= apply_results(w);
 		}
+		if (rc > 0 && (pfd[2].revents & POLLIN))
+			flags |= apply_recorder(w);
 		/* A signal (SIGWINCH) or input: drain what curses has. */
 		int key;
 		while ((key = getch()) != ERR && !(flags & QUIT))
@@ -820,6 +1038,8 @@ static int run_loop(struct ws *w)
 int workstation_run(const struct dictum_paths *paths, const struct config *config)
 {
 	struct ws w = {.paths = paths, .view = VIEW_LIST};
+	str_copy(w.backend, config_get(config, "audio", "backend", ""), sizeof(w.backend));
+	str_copy(w.device, config_get(config, "audio", "device", ""), sizeof(w.device));
 	int rc = mkdir_p(paths->data_dir, 0700);
 	if (rc) {
 		fprintf(stderr, "dictum: cannot create the data directory %s: %s\n",
@@ -852,7 +1072,15 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 		fprintf(stderr, "dictum: cannot start the store thread\n");
 		return 1;
 	}
+	if (ui_recorder_start(&w.recorder, paths->db_file, paths->recordings_dir, config,
+	                      &w.rec_fd) != DICTUM_OK) {
+		ui_worker_stop(&w.worker);
+		fprintf(stderr, "dictum: cannot start the recorder thread\n");
+		return 1;
+	}
+	ui_recorder_status(w.recorder, &w.rec);
 	if (!initscr()) {
+		ui_recorder_free(&w.recorder);
 		ui_worker_stop(&w.worker);
 		fprintf(stderr, "dictum: cannot initialise the terminal (TERM=%s)\n",
 		        getenv("TERM") ? getenv("TERM") : "");
@@ -878,6 +1106,15 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	submit(&w, &recover);
 	int status = run_loop(&w);
 	endwin();
+	ui_recorder_status(w.recorder, &w.rec);
+	if (w.rec.state != REC_IDLE)
+		fprintf(stderr, "dictum: finishing the recording (the transcript and the draft are "
+		                "saved)...\n");
+	/* Finishes a recording in progress: the file, transcript and draft stay. */
+	ui_recorder_free(&w.recorder);
+	capture_devices_free(&w.devices, w.ndevices);
+	free(w.live_final);
+	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);
 	note_clear(&w.note);
 	free(w.note_patient);

@@ -1,6 +1,8 @@
 #include "ui/worker.h"
 #include "core/lib.h"
+#include "coding/coding.h"
 #include "offline/store.h"
+#include "offline/store_icd10.h"
 #include "recordings/recover.h"
 
 #include <errno.h>
@@ -27,8 +29,8 @@ struct ui_worker {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stopping;
-	bool read_pending[UI_JOB_OPEN + 1];
-	struct ui_request reads[UI_JOB_OPEN + 1];
+	bool read_pending[UI_JOB_LAST_READ + 1];
+	struct ui_request reads[UI_JOB_LAST_READ + 1];
 	struct queued *writes, *writes_tail;
 	struct done *results, *results_tail;
 	char *db_path;
@@ -40,6 +42,9 @@ void ui_result_clear(struct ui_result *r)
 	note_summaries_free(&r->notes, r->count);
 	note_clear(&r->note);
 	free(r->patient);
+	note_codes_free(&r->codes, r->ncodes);
+	free(r->billing);
+	icd10_rows_free(&r->rows, r->nrows);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -47,6 +52,9 @@ void ui_request_clear(struct ui_request *r)
 {
 	note_clear(&r->note);
 	free(r->text);
+	free(r->code.code);
+	free(r->code.name);
+	free(r->code.evidence);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -128,7 +136,49 @@ fail:
 	return result;
 }
 
-static void run(store *s, struct ui_request *req, struct ui_result *r)
+/* Suggests and bills the note's text (saved as its suggestions, the
+ * clinician's decisions kept), then bills it again with those decisions
+ * for the panel. The code table is loaded on first use. */
+static int code_note(store *s, struct coding **c, int64_t id, struct ui_result *r)
+{
+	struct note n = {0};
+	struct billing_result plain = {0}, decided = {0};
+	struct dynbuf text, out;
+	dynbuf_init(&text, (size_t)8 << 20);
+	dynbuf_init(&out, (size_t)1 << 20);
+	int result = store_note_get(s, id, &n);
+	if (result)
+		goto out;
+	if (!*c && (result = coding_open(s, c, r->error, sizeof(r->error))))
+		goto out;
+	if ((result = note_render(&n, NULL, NOTE_FORMAT_TEXT, &text)))
+		goto out;
+	struct billing_options bo = {em_setting_for_note_type(n.note_type), EM_PATIENT_AUTO, false};
+	if ((result = coding_billing(*c, dynbuf_str(&text), &bo, &plain)))
+		goto out;
+	/* A signed note's codes are the record: they are not re-suggested. */
+	if (n.status != NOTE_SIGNED && (result = coding_billing_save(s, n.id, n.version, &plain)))
+		goto out;
+	if ((result = store_note_codes_list(s, n.id, &r->codes, &r->ncodes)))
+		goto out;
+	if ((result = coding_billing_decided(*c, dynbuf_str(&text), &bo, r->codes, r->ncodes,
+	                                     &decided)) ||
+	    (result = billing_result_text(&decided, false, &out)))
+		goto out;
+	r->billing = dynbuf_take(&out);
+	r->note_id = n.id;
+	r->version = n.version;
+	result = r->billing ? DICTUM_OK : DICTUM_NOMEM;
+out:
+	billing_result_free(&plain);
+	billing_result_free(&decided);
+	note_clear(&n);
+	dynbuf_free(&text);
+	dynbuf_free(&out);
+	return result;
+}
+
+static void run(store *s, struct coding **coding, struct ui_request *req, struct ui_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = req->kind;
@@ -152,6 +202,20 @@ static void run(store *s, struct ui_request *req, struct ui_result *r)
 		break;
 	}
 	case UI_JOB_OPEN:
+		break;
+	case UI_JOB_CODE_SET:
+		r->status = store_note_code_set(s, id, &req->code);
+		if (!r->status)
+			r->status = code_note(s, coding, id, r);
+		break;
+	case UI_JOB_CODES:
+		r->status = code_note(s, coding, id, r);
+		break;
+	case UI_JOB_CODE_SEARCH:
+		str_copy(r->query, req->query, sizeof(r->query));
+		if (!*coding && (r->status = coding_open(s, coding, r->error, sizeof(r->error))))
+			break;
+		r->status = store_icd10_search(s, req->query, 50, &r->rows, &r->nrows);
 		break;
 	case UI_JOB_SAVE:
 		id = req->note.id;
@@ -192,8 +256,9 @@ static void run(store *s, struct ui_request *req, struct ui_result *r)
 		}
 		return;
 	}
-	if (req->kind != UI_JOB_LIST && req->kind != UI_JOB_RECOVER)
-		reload_note(s, id, r);
+	if (req->kind == UI_JOB_OPEN || req->kind > UI_JOB_LAST_READ)
+		if (req->kind != UI_JOB_RECOVER && req->kind != UI_JOB_CODE_SET)
+			reload_note(s, id, r);
 }
 
 static void post(struct ui_worker *w, struct done *d)
@@ -208,9 +273,20 @@ static void post(struct ui_worker *w, struct done *d)
 		log_warn("ui", "cannot wake the screen: %s", strerror(errno));
 }
 
+/* The pending read to run next (in enum order), or -1. */
+static int next_read(const struct ui_worker *w)
+{
+	for (int k = 0; k <= UI_JOB_LAST_READ; k++)
+		if (w->read_pending[k])
+			return k;
+	return -1;
+}
+
 static void *worker_main(void *arg)
 {
 	struct ui_worker *w = arg;
+	struct coding *coding = NULL;
+	int read;
 	store *s = NULL;
 	char err[512];
 	if (store_open(w->db_path, &s, err, sizeof(err)) != DICTUM_OK)
@@ -225,12 +301,9 @@ static void *worker_main(void *arg)
 				w->writes_tail = NULL;
 			req = q->req;
 			free(q);
-		} else if (!w->stopping && w->read_pending[UI_JOB_LIST]) {
-			req = w->reads[UI_JOB_LIST];
-			w->read_pending[UI_JOB_LIST] = false;
-		} else if (!w->stopping && w->read_pending[UI_JOB_OPEN]) {
-			req = w->reads[UI_JOB_OPEN];
-			w->read_pending[UI_JOB_OPEN] = false;
+		} else if (!w->stopping && (read = next_read(w)) >= 0) {
+			req = w->reads[read];
+			w->read_pending[read] = false;
 		} else if (w->stopping) {
 			break;
 		} else {
@@ -241,7 +314,7 @@ static void *worker_main(void *arg)
 
 		struct done *d = calloc(1, sizeof(*d));
 		if (d) {
-			run(s, &req, &d->res);
+			run(s, &coding, &req, &d->res);
 			if (!s)
 				str_copy(d->res.error, err, sizeof(d->res.error));
 		} else {
@@ -254,6 +327,7 @@ static void *worker_main(void *arg)
 			post(w, d);
 	}
 	pthread_mutex_unlock(&w->lock);
+	coding_close(&coding);
 	store_close(&s);
 	return NULL;
 }
@@ -290,7 +364,7 @@ int ui_worker_start(struct ui_worker **out, const char *db_path, int *wake_fd)
 int ui_worker_submit(struct ui_worker *w, struct ui_request *req)
 {
 	struct queued *q = NULL;
-	if (req->kind > UI_JOB_OPEN && !(q = calloc(1, sizeof(*q))))
+	if (req->kind > UI_JOB_LAST_READ && !(q = calloc(1, sizeof(*q))))
 		return DICTUM_NOMEM;
 	pthread_mutex_lock(&w->lock);
 	if (q) {
@@ -306,6 +380,7 @@ int ui_worker_submit(struct ui_worker *w, struct ui_request *req)
 		w->read_pending[req->kind] = true;
 	}
 	memset(&req->note, 0, sizeof(req->note));
+	memset(&req->code, 0, sizeof(req->code));
 	req->text = NULL;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
@@ -348,7 +423,7 @@ void ui_worker_stop(struct ui_worker **wp)
 	pthread_mutex_unlock(&w->lock);
 	if (started)
 		pthread_join(w->thread, NULL);
-	for (int k = 0; k <= UI_JOB_OPEN; k++)
+	for (int k = 0; k <= UI_JOB_LAST_READ; k++)
 		ui_request_clear(&w->reads[k]);
 	while (w->writes) { /* only when the thread never ran */
 		struct queued *q = w->writes;

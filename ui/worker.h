@@ -10,20 +10,30 @@
  * in order, before any read, and are never dropped. */
 
 #include "core/types.h"
+#include "offline/store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 enum ui_job {
-	UI_JOB_LIST,     /* query: full-text search, "" for the newest notes */
-	UI_JOB_OPEN,     /* note_id */
+	/* Reads: only the newest of each kind runs. */
+	UI_JOB_LIST,        /* query: full-text search, "" for the newest notes */
+	UI_JOB_OPEN,        /* note_id */
+	UI_JOB_CODES,       /* note_id: suggest codes and bill its text (saved as the
+	                       note's suggestions), then apply the clinician's decisions */
+	UI_JOB_CODE_SEARCH, /* query: the ICD-10-CM table */
+	/* Writes: in order, never dropped. */
 	UI_JOB_SAVE,     /* note: the edited note (id, version it was based on) */
 	UI_JOB_SIGN,     /* note_id, version */
 	UI_JOB_ADDENDUM, /* note_id, version, text */
 	UI_JOB_CREATE,   /* text: "Last, First" (an existing patient or a new one), note_type */
 	UI_JOB_RECOVER,  /* repair recordings cut off by a crash (at start) */
+	UI_JOB_CODE_SET, /* note_id, code: accept, reject or add a code; then as CODES */
 	UI_JOB_COUNT
 };
+#define UI_JOB_LAST_READ UI_JOB_CODE_SEARCH
+
+struct icd10_row;
 
 struct ui_request {
 	enum ui_job kind;
@@ -34,6 +44,7 @@ struct ui_request {
 	struct note note; /* owned by the request once submitted */
 	char *text;       /* owned by the request once submitted */
 	char author[64];
+	struct note_code code; /* CODE_SET; its strings owned by the request */
 };
 
 struct ui_result {
@@ -48,6 +59,17 @@ struct ui_result {
 	 * back the clinician's edit here instead, so nothing is lost. */
 	struct note note;
 	char *patient;
+	/* CODES and CODE_SET: the note's stored codes (ICD-10-CM, CPT, HCC,
+	 * each suggested, accepted or rejected) and the billing text after
+	 * the clinician's decisions, for note_id at version. */
+	int64_t note_id;
+	int version;
+	struct note_code *codes;
+	size_t ncodes;
+	char *billing;
+	/* CODE_SEARCH: matching rows of the code table. */
+	struct icd10_row *rows;
+	size_t nrows;
 };
 
 struct ui_worker;

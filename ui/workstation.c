@@ -1,6 +1,8 @@
 #include "ui/workstation.h"
 #include "core/lib.h"
+#include "coding/coding.h"
 #include "offline/store.h"
+#include "offline/store_icd10.h"
 #include "ui/editor.h"
 #include "ui/recorder.h"
 #include "ui/theme.h"
@@ -25,15 +27,24 @@ enum {
 	QUIT = 1 << 2,
 };
 
-enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP, VIEW_PICKER, VIEW_DEVICES };
+enum view {
+	VIEW_LIST,
+	VIEW_NOTE,
+	VIEW_HELP,
+	VIEW_PICKER,
+	VIEW_DEVICES,
+	VIEW_CODES,     /* the ICD-10 and billing panels of the open note */
+	VIEW_CODE_PICK, /* rows of the code table found by a search */
+};
 
 /* What the bottom line is reading, if anything. */
-enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN };
+enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN, PROMPT_CODE };
 
 static const char *const prompt_labels[] = {
     [PROMPT_SEARCH] = "Search: ",
     [PROMPT_PATIENT] = "New encounter, patient (Last, First): ",
     [PROMPT_SIGN] = "Sign this note? It becomes read-only. Type y to sign: ",
+    [PROMPT_CODE] = "Add an ICD-10-CM code; search the table (words or a code): ",
 };
 
 struct ws {
@@ -68,6 +79,17 @@ struct ws {
 	struct capture_device *devices;
 	size_t ndevices, dev_sel;
 	char dev_backend[16], backend[16], device[256];
+	/* The codes panel: the open note's stored codes and billing text (as
+	 * of codes_version), the selected ICD-10-CM row, code search rows. */
+	int64_t codes_note;
+	int codes_version;
+	bool coding; /* a codes request is on its way */
+	struct note_code *codes;
+	size_t ncodes, code_sel;
+	char *billing;
+	struct icd10_row *rows;
+	size_t nrows, row_sel;
+	int help_top; /* the first help row shown */
 };
 
 typedef int (*action_fn)(struct ws *w);
@@ -90,6 +112,20 @@ static int act_addendum(struct ws *w);
 static int act_record(struct ws *w);
 static int act_stop(struct ws *w);
 static int act_devices(struct ws *w);
+static int act_codes(struct ws *w);
+static int act_accept(struct ws *w);
+static int act_reject(struct ws *w);
+static int act_add_code(struct ws *w);
+static int submit(struct ws *w, struct ui_request *req);
+
+/* Opens the bottom line for an answer. */
+static int ask(struct ws *w, enum prompt kind)
+{
+	w->prompt = kind;
+	w->input[0] = '\0';
+	return REDRAW;
+}
+static void codes_summary(const struct ws *w, char *out, size_t size);
 
 /* Keys map to named actions; this one list feeds the dispatcher and the
  * help screen (tig's request table). */
@@ -116,6 +152,10 @@ static const struct action {
     {"record", {'R', 0, 0}, "Record into the open note; again: pause or resume", act_record},
     {"stop", {'x', 0, 0}, "Stop recording; store the transcript, draft the note", act_stop},
     {"devices", {'D', 0, 0}, "Choose the capture device", act_devices},
+    {"codes", {'c', 0, 0}, "ICD-10-CM codes, E/M, HCC and CPT of the open note", act_codes},
+    {"accept", {'+', 0, 0}, "Accept the selected code (stored with the note)", act_accept},
+    {"reject", {'-', 0, 0}, "Reject the selected code", act_reject},
+    {"add-code", {'A', 0, 0}, "Search the ICD-10-CM table and add a code", act_add_code},
     {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
@@ -226,6 +266,51 @@ static int reload(struct ws *w)
 	return REDRAW;
 }
 
+/* Asks the worker for the open note's codes and billing (a worker job:
+ * coding never runs on this thread). */
+static void request_codes(struct ws *w)
+{
+	if (!w->note.id)
+		return;
+	struct ui_request req = {.kind = UI_JOB_CODES, .note_id = w->note.id};
+	ui_worker_submit(w->worker, &req);
+	w->coding = true;
+}
+
+static void take_codes(struct ws *w, struct ui_result *r)
+{
+	if (r->note_id != w->note.id)
+		return;
+	w->coding = false;
+	note_codes_free(&w->codes, w->ncodes);
+	free(w->billing);
+	w->codes = r->codes;
+	w->ncodes = r->ncodes;
+	w->billing = r->billing;
+	r->codes = NULL;
+	r->ncodes = 0;
+	r->billing = NULL;
+	w->codes_note = r->note_id;
+	w->codes_version = r->version;
+}
+
+static void take_rows(struct ws *w, struct ui_result *r)
+{
+	icd10_rows_free(&w->rows, w->nrows);
+	w->rows = r->rows;
+	w->nrows = r->nrows;
+	r->rows = NULL;
+	r->nrows = 0;
+	w->row_sel = 0;
+	if (!w->nrows) {
+		set_message(w, true, "No code matches '%s'; press A to search again.", r->query);
+		return;
+	}
+	w->view = VIEW_CODE_PICK;
+	set_message(w, false, "%zu code(s) match '%s'. Enter adds the selected one.", w->nrows,
+	            r->query);
+}
+
 /* Takes the worker's finished results into the screen state. */
 static int apply_results(struct ws *w)
 {
@@ -243,6 +328,10 @@ static int apply_results(struct ws *w)
 		} else if (r.kind == UI_JOB_RECOVER) {
 			if (r.info[0])
 				set_message(w, false, "%s", r.info);
+		} else if (r.kind == UI_JOB_CODES || r.kind == UI_JOB_CODE_SET) {
+			take_codes(w, &r);
+		} else if (r.kind == UI_JOB_CODE_SEARCH) {
+			take_rows(w, &r);
 		} else if (r.kind > UI_JOB_OPEN) {
 			static const char *const done[UI_JOB_COUNT] = {
 			    [UI_JOB_SAVE] = "Saved",
@@ -262,6 +351,7 @@ static int apply_results(struct ws *w)
 			r.patient = NULL;
 			w->view = VIEW_NOTE;
 			set_message(w, false, "%s (version %d).", done[r.kind], w->note.version);
+			request_codes(w);
 			flags |= RELOAD;
 		} else if (r.kind == UI_JOB_LIST && strcmp(r.query, w->query) == 0) {
 			note_summaries_free(&w->notes, w->nnotes);
@@ -282,6 +372,7 @@ static int apply_results(struct ws *w)
 			w->scroll = 0;
 			w->view = VIEW_NOTE;
 			w->message[0] = '\0';
+			request_codes(w);
 		}
 		ui_result_clear(&r);
 		flags |= REDRAW;
@@ -387,7 +478,10 @@ static void draw_note(struct ws *w)
 	char head[512];
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
 	         w->note.note_type, note_status_name(w->note.status), w->note.version);
-	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading) + 1;
+	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading);
+	char summary[512];
+	codes_summary(w, summary, sizeof(summary));
+	y += draw_wrapped(w, y, top, bottom, summary, SLOT_dim) + 1;
 	if (w->rec.state != REC_IDLE && w->rec.note_id == w->note.id) {
 		static const char *const what[] = {
 		    [REC_STARTING] = "Live transcript (starting the recording...)",
@@ -420,11 +514,14 @@ static void draw_note(struct ws *w)
 
 static void draw_help(struct ws *w)
 {
-	int y = 2;
+	int y = 2, n = (int)(sizeof(actions) / sizeof(actions[0]));
+	int rows = LINES - 4 > 1 ? LINES - 4 : 1;
+	if (w->help_top > n - rows)
+		w->help_top = n - rows > 0 ? n - rows : 0;
 	attron(slot_attr(w, SLOT_heading));
-	mvaddstr(1, 1, "Keys");
+	mvaddstr(1, 1, n > rows ? "Keys (j/k scroll)" : "Keys");
 	attroff(slot_attr(w, SLOT_heading));
-	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]) && y < LINES - 2; i++, y++) {
+	for (int i = w->help_top; i < n && y < LINES - 2; i++, y++) {
 		char keys[64] = "";
 		for (int k = 0; k < 3 && actions[i].keys[k]; k++) {
 			int key = actions[i].keys[k];
@@ -470,6 +567,124 @@ static void draw_picker(struct ws *w)
 		attron(a);
 		mvhline(2 + (int)i, 0, ' ', COLS);
 		mvaddnstr(2 + (int)i, 2, types[i], COLS - 2);
+		attroff(a);
+	}
+}
+
+/* The open note's ICD-10-CM codes (the panel's rows), in stored order. */
+static size_t icd_count(const struct ws *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->ncodes; i++)
+		n += strcmp(w->codes[i].system, "icd10") == 0;
+	return n;
+}
+
+static struct note_code *icd_at(const struct ws *w, size_t k)
+{
+	for (size_t i = 0; i < w->ncodes; i++)
+		if (strcmp(w->codes[i].system, "icd10") == 0 && k-- == 0)
+			return &w->codes[i];
+	return NULL;
+}
+
+static const char status_marks[] = {
+    [CODE_SUGGESTED] = ' ', [CODE_ACCEPTED] = '+', [CODE_REJECTED] = '-'};
+
+/* One line under the note's heading: its codes and E/M level. */
+static void codes_summary(const struct ws *w, char *out, size_t size)
+{
+	if (w->codes_note != w->note.id || !w->billing) {
+		snprintf(out, size, "Codes: %s", w->coding ? "computing..." : "-");
+		return;
+	}
+	size_t used = (size_t)snprintf(out, size, "Codes:");
+	bool any = false;
+	for (size_t k = 0; k < icd_count(w) && used < size; k++) {
+		const struct note_code *c = icd_at(w, k);
+		if (c->status == CODE_REJECTED)
+			continue;
+		any = true;
+		used += (size_t)snprintf(out + used, size - used, " %s%s", c->code,
+		                         c->status == CODE_ACCEPTED ? "+" : "");
+	}
+	const char *em = strstr(w->billing, "E/M ");
+	int emlen = em ? (int)strcspn(em + 4, " \n") + 4 : 0;
+	if (used < size)
+		snprintf(out + used, size - used, "%s | %.*s | c: codes and billing",
+		         any ? "" : " none", emlen, em ? em : "E/M -");
+}
+
+static void draw_codes(struct ws *w)
+{
+	int y = 1, bottom = LINES - 2;
+	char line[1024];
+	snprintf(line, sizeof(line), "%s - %s v%d   + accept  - reject  A add a code  q back",
+	         w->note_patient ? w->note_patient : "-", w->note.note_type, w->note.version);
+	attron(slot_attr(w, SLOT_heading));
+	mvaddnstr(y++, 1, line, COLS - 1);
+	attroff(slot_attr(w, SLOT_heading));
+	if (w->codes_note != w->note.id || !w->billing) {
+		attron(slot_attr(w, SLOT_dim));
+		mvaddstr(y + 1, 2, w->coding ? "Coding the note..." : "No codes yet.");
+		attroff(slot_attr(w, SLOT_dim));
+		return;
+	}
+	size_t n = icd_count(w);
+	mvprintw(y++, 1, "ICD-10-CM (%zu)", n);
+	if (!n)
+		mvaddstr(y++, 3, "No code suggested for this text; A adds one from the table.");
+	if (w->code_sel >= n)
+		w->code_sel = n ? n - 1 : 0;
+	int rows = (bottom - y) / 2 > 3 ? (bottom - y) / 2 - 2 : 1;
+	size_t first = w->code_sel >= (size_t)rows ? w->code_sel - (size_t)rows + 1 : 0;
+	for (size_t k = first; k < n && (int)(k - first) < rows; k++) {
+		const struct note_code *c = icd_at(w, k);
+		snprintf(line, sizeof(line), "[%c] %-8s %s", status_marks[c->status], c->code,
+		         c->name ? c->name : "");
+		attr_t a = slot_attr(w, k == w->code_sel             ? SLOT_selected
+		                        : c->status == CODE_REJECTED ? SLOT_dim
+		                                                     : SLOT_normal);
+		attron(a);
+		mvhline(y, 0, ' ', COLS);
+		mvaddnstr(y++, 2, line, COLS - 2);
+		attroff(a);
+	}
+	const struct note_code *sel = icd_at(w, w->code_sel);
+	if (sel) {
+		snprintf(line, sizeof(line), "%s evidence: %s%s%s", sel->code,
+		         sel->evidence && *sel->evidence ? "\"" : "",
+		         sel->evidence && *sel->evidence ? sel->evidence
+		                                         : "(added by the clinician)",
+		         sel->evidence && *sel->evidence ? "\"" : "");
+		y += draw_wrapped(w, y, y, bottom, line, SLOT_dim);
+	}
+	y++;
+	attron(slot_attr(w, SLOT_heading));
+	mvaddnstr(y++, 1, "Billing (after your accepted and rejected codes)", COLS - 1);
+	attroff(slot_attr(w, SLOT_heading));
+	/* Scrolled no further than a full last page. */
+	int h = draw_wrapped(w, bottom, bottom, bottom, w->billing, SLOT_normal);
+	if (w->scroll > h - (bottom - y))
+		w->scroll = h - (bottom - y) > 0 ? h - (bottom - y) : 0;
+	draw_wrapped(w, y - w->scroll, y, bottom, w->billing, SLOT_normal);
+}
+
+static void draw_code_pick(struct ws *w)
+{
+	mvprintw(1, 1, "Codes found. Enter adds the selected code as accepted; Esc goes back.");
+	if (w->row_sel >= w->nrows)
+		w->row_sel = w->nrows ? w->nrows - 1 : 0;
+	int rows = LINES - 5 > 1 ? LINES - 5 : 1;
+	size_t first = w->row_sel >= (size_t)rows ? w->row_sel - (size_t)rows + 1 : 0;
+	for (size_t i = first; i < w->nrows && (int)(i - first) < rows; i++) {
+		char code[10], line[512];
+		icd_code_format(w->rows[i].code, code);
+		snprintf(line, sizeof(line), "%-8s %s", code, w->rows[i].description);
+		attr_t a = slot_attr(w, i == w->row_sel ? SLOT_selected : SLOT_normal);
+		attron(a);
+		mvhline(2 + (int)(i - first), 0, ' ', COLS);
+		mvaddnstr(2 + (int)(i - first), 2, line, COLS - 2);
 		attroff(a);
 	}
 }
@@ -530,11 +745,13 @@ static void draw(struct ws *w)
 	erase();
 	char title[256];
 	snprintf(title, sizeof(title), " Dictum %s   %s%s%s", DICTUM_VERSION,
-	         w->view == VIEW_HELP      ? "Help"
-	         : w->view == VIEW_NOTE    ? "Note"
-	         : w->view == VIEW_PICKER  ? "New encounter: note type"
-	         : w->view == VIEW_DEVICES ? "Capture device"
-	                                   : "Notes",
+	         w->view == VIEW_HELP        ? "Help"
+	         : w->view == VIEW_NOTE      ? "Note"
+	         : w->view == VIEW_PICKER    ? "New encounter: note type"
+	         : w->view == VIEW_DEVICES   ? "Capture device"
+	         : w->view == VIEW_CODES     ? "Codes and billing"
+	         : w->view == VIEW_CODE_PICK ? "Add a code"
+	                                     : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
 	draw_bar(w, 0, SLOT_title, title);
@@ -553,6 +770,12 @@ static void draw(struct ws *w)
 		break;
 	case VIEW_DEVICES:
 		draw_devices(w);
+		break;
+	case VIEW_CODES:
+		draw_codes(w);
+		break;
+	case VIEW_CODE_PICK:
+		draw_code_pick(w);
 		break;
 	}
 	char status[512];
@@ -594,7 +817,18 @@ static int act_help(struct ws *w)
 
 static int move_sel(struct ws *w, long delta)
 {
-	if (w->view == VIEW_NOTE) {
+	if (w->view == VIEW_CODES && (delta == 1 || delta == -1)) {
+		if (delta < 0 && w->code_sel)
+			w->code_sel--;
+		else if (delta > 0 && w->code_sel + 1 < icd_count(w))
+			w->code_sel++;
+		return REDRAW;
+	}
+	if (w->view == VIEW_HELP) {
+		w->help_top = (int)(w->help_top + delta < 0 ? 0 : w->help_top + delta);
+		return REDRAW;
+	}
+	if (w->view == VIEW_NOTE || w->view == VIEW_CODES) {
 		w->scroll += (int)delta;
 		if (w->scroll < 0)
 			w->scroll = 0;
@@ -643,7 +877,99 @@ static int act_open(struct ws *w)
 
 static int act_back(struct ws *w)
 {
-	w->view = VIEW_LIST;
+	w->view = w->view == VIEW_CODES ? VIEW_NOTE : VIEW_LIST;
+	w->scroll = 0;
+	return REDRAW;
+}
+
+static int act_codes(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	w->view = VIEW_CODES;
+	w->scroll = 0;
+	if (w->codes_note != w->note.id || w->codes_version != w->note.version)
+		request_codes(w);
+	return REDRAW;
+}
+
+/* Accepts or rejects the selected code: a write on the worker, which
+ * then recomputes the billing with it. */
+static int decide(struct ws *w, enum code_status status)
+{
+	const struct note_code *c = w->view == VIEW_CODES ? icd_at(w, w->code_sel) : NULL;
+	if (!c)
+		return HANDLED;
+	struct ui_request req = {.kind = UI_JOB_CODE_SET, .note_id = w->note.id};
+	req.code = *c;
+	req.code.status = c->status == status ? CODE_SUGGESTED : status;
+	req.code.code = strdup(c->code);
+	req.code.name = str_dup_or_null(c->name);
+	req.code.evidence = str_dup_or_null(c->evidence);
+	if (!req.code.code || (c->name && !req.code.name) || (c->evidence && !req.code.evidence)) {
+		ui_request_clear(&req);
+		set_message(w, true, "out of memory: nothing was changed");
+		return REDRAW;
+	}
+	set_message(w, false, "%s %s; updating the billing...",
+	            req.code.status == CODE_ACCEPTED   ? "Accepted"
+	            : req.code.status == CODE_REJECTED ? "Rejected"
+	                                               : "Undecided again:",
+	            c->code);
+	w->coding = true;
+	return submit(w, &req);
+}
+
+static int act_accept(struct ws *w)
+{
+	return decide(w, CODE_ACCEPTED);
+}
+
+static int act_reject(struct ws *w)
+{
+	return decide(w, CODE_REJECTED);
+}
+
+static int act_add_code(struct ws *w)
+{
+	if (w->view != VIEW_CODES && w->view != VIEW_NOTE)
+		return HANDLED;
+	return ask(w, PROMPT_CODE);
+}
+
+static int code_pick_key(struct ws *w, int key)
+{
+	if (key == 27 || key == 'q') {
+		w->view = VIEW_CODES;
+	} else if (key == KEY_DOWN || key == 'j') {
+		if (w->row_sel + 1 < w->nrows)
+			w->row_sel++;
+	} else if (key == KEY_UP || key == 'k') {
+		if (w->row_sel)
+			w->row_sel--;
+	} else if ((key == '\n' || key == '\r' || key == KEY_ENTER) && w->row_sel < w->nrows) {
+		const struct icd10_row *row = &w->rows[w->row_sel];
+		char code[10];
+		icd_code_format(row->code, code);
+		struct ui_request req = {.kind = UI_JOB_CODE_SET, .note_id = w->note.id};
+		req.code = (struct note_code){.system = "icd10",
+		                              .code = strdup(code),
+		                              .name = strdup(row->description),
+		                              .evidence = strdup(""),
+		                              .span_start = -1,
+		                              .span_end = -1,
+		                              .score = 1.0,
+		                              .status = CODE_ACCEPTED};
+		w->view = VIEW_CODES;
+		if (!req.code.code || !req.code.name || !req.code.evidence) {
+			ui_request_clear(&req);
+			set_message(w, true, "out of memory: nothing was changed");
+			return REDRAW;
+		}
+		set_message(w, false, "Added %s; updating the billing...", code);
+		w->coding = true;
+		return submit(w, &req);
+	}
 	return REDRAW;
 }
 
@@ -714,6 +1040,16 @@ static int prompt_done(struct ws *w)
 		    .kind = UI_JOB_SIGN, .note_id = w->note.id, .version = w->note.version};
 		set_message(w, false, "Signing...");
 		return submit(w, &req);
+	case PROMPT_CODE: {
+		if (!w->input[0])
+			return REDRAW;
+		struct ui_request q = {.kind = UI_JOB_CODE_SEARCH};
+		str_copy(q.query, w->input, sizeof(q.query));
+		if (w->view == VIEW_NOTE)
+			w->view = VIEW_CODES;
+		set_message(w, false, "Searching the code table...");
+		return submit(w, &q);
+	}
 	case PROMPT_NONE:
 		break;
 	}
@@ -770,9 +1106,7 @@ static int act_new(struct ws *w)
 {
 	if (w->view != VIEW_LIST && w->view != VIEW_NOTE)
 		return HANDLED;
-	w->prompt = PROMPT_PATIENT;
-	w->input[0] = '\0';
-	return REDRAW;
+	return ask(w, PROMPT_PATIENT);
 }
 
 /* The file an edit of this note goes through; it stays until the save
@@ -823,9 +1157,7 @@ static int act_sign(struct ws *w)
 		set_message(w, false, "Already signed.");
 		return REDRAW;
 	}
-	w->prompt = PROMPT_SIGN;
-	w->input[0] = '\0';
-	return REDRAW;
+	return ask(w, PROMPT_SIGN);
 }
 
 static int act_addendum(struct ws *w)
@@ -973,6 +1305,7 @@ static int apply_recorder(struct ws *w)
 				note_clear(&w->note);
 				w->note = r.note;
 				memset(&r.note, 0, sizeof(r.note));
+				request_codes(w);
 			}
 			flags |= RELOAD;
 		}
@@ -991,6 +1324,8 @@ static int dispatch(struct ws *w, int key)
 		return picker_key(w, key);
 	if (w->view == VIEW_DEVICES)
 		return devices_key(w, key);
+	if (w->view == VIEW_CODE_PICK)
+		return code_pick_key(w, key);
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		for (int k = 0; k < 3; k++)
 			if (actions[i].keys[k] && actions[i].keys[k] == key) {
@@ -1113,6 +1448,9 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	/* Finishes a recording in progress: the file, transcript and draft stay. */
 	ui_recorder_free(&w.recorder);
 	capture_devices_free(&w.devices, w.ndevices);
+	note_codes_free(&w.codes, w.ncodes);
+	free(w.billing);
+	icd10_rows_free(&w.rows, w.nrows);
 	free(w.live_final);
 	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);

@@ -55,9 +55,7 @@ check "a new encounter is created and opened" wait_for "New encounter created"
 t send-keys -t dictum 'D'
 check "D lists the capture devices of the pulse backend" wait_for "Capture devices (pulse)"
 check "the picker shows this test's sink monitor" wait_for "$sink.monitor"
-row=$(screen | grep -nF "$sink.monitor" | head -1 | cut -d: -f1)
-for _ in $(seq $((row - 3))); do t send-keys -t dictum Down; done
-t send-keys -t dictum Enter
+pick_row "$sink.monitor"
 check "Enter chooses the device" wait_for "Capture device: $sink.monitor (pulse)"
 check "and goes back to the note" wait_for "Doe, Jane"
 

@@ -24,3 +24,12 @@ gone() {
   screen
   return 1
 }
+# pick_row TEXT: in a picker whose first row is screen line 3, moves down
+# to the first row holding TEXT and presses Enter.
+pick_row() {
+  local row
+  row=$(screen | grep -nF -- "$1" | head -1 | cut -d: -f1)
+  [ -n "$row" ] || return 1
+  for _ in $(seq $((row - 3))); do t send-keys -t dictum Down; done
+  t send-keys -t dictum Enter
+}

@@ -5,6 +5,7 @@
 #include "offline/store_icd10.h"
 #include "ui/editor.h"
 #include "ui/recorder.h"
+#include "ui/syncer.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What a handler asks the loop to do next (htop's HandlerResult). */
@@ -90,6 +92,13 @@ struct ws {
 	struct icd10_row *rows;
 	size_t nrows, row_sel;
 	int help_top; /* the first help row shown */
+	/* Background sync: the syncer's snapshot and what was last said of it. */
+	struct ui_syncer *syncer;
+	int sync_fd;
+	struct syncer_status sync;
+	unsigned sync_seen;  /* passes already looked at */
+	bool sync_asked;     /* the clinician pressed the key: say how it went */
+	char sync_said[320]; /* the last sync problem shown on the bottom line */
 };
 
 typedef int (*action_fn)(struct ws *w);
@@ -116,6 +125,7 @@ static int act_codes(struct ws *w);
 static int act_accept(struct ws *w);
 static int act_reject(struct ws *w);
 static int act_add_code(struct ws *w);
+static int act_sync(struct ws *w);
 static int submit(struct ws *w, struct ui_request *req);
 
 /* Opens the bottom line for an answer. */
@@ -156,6 +166,7 @@ static const struct action {
     {"accept", {'+', 0, 0}, "Accept the selected code (stored with the note)", act_accept},
     {"reject", {'-', 0, 0}, "Reject the selected code", act_reject},
     {"add-code", {'A', 0, 0}, "Search the ICD-10-CM table and add a code", act_add_code},
+    {"sync", {'s', 0, 0}, "Sync now: push queued changes, pull the server's", act_sync},
     {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
@@ -352,6 +363,7 @@ static int apply_results(struct ws *w)
 			w->view = VIEW_NOTE;
 			set_message(w, false, "%s (version %d).", done[r.kind], w->note.version);
 			request_codes(w);
+			ui_syncer_nudge(w->syncer);
 			flags |= RELOAD;
 		} else if (r.kind == UI_JOB_LIST && strcmp(r.query, w->query) == 0) {
 			note_summaries_free(&w->notes, w->nnotes);
@@ -733,7 +745,34 @@ static void status_text(const struct ws *w, char *out, size_t size)
 		         : st->silent               ? " NO SOUND"
 		                                    : "");
 	}
-	snprintf(out, size, " %soffline | speech: %s | %zu notes | ? help  q quit", rec,
+	const struct syncer_status *sy = &w->sync;
+	char synced[32] = "";
+	if (sy->last_ok_ms) {
+		time_t t = (time_t)(sy->last_ok_ms / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(synced, sizeof(synced), " | synced %H:%M:%S", &tm);
+	}
+	const char *net = !sy->configured                 ? "offline"
+	                  : sy->running                   ? "syncing..."
+	                  : !sy->passes                   ? "connecting..."
+	                  : sy->state < SYNC_NET_OFFLINE  ? "online"
+	                  : sy->state == SYNC_NET_OFFLINE ? "offline"
+	                                                  : NULL;
+	char err[64], queue[96] = "";
+	if (!net) {
+		snprintf(err, sizeof(err), "sync error: %s", sync_net_state_name(sy->state));
+		net = err;
+	}
+	if (sy->counts.outbox)
+		snprintf(queue, sizeof(queue), " | %zu queued", sy->counts.outbox);
+	if (sy->counts.conflicts) {
+		size_t used = strlen(queue);
+		snprintf(queue + used, sizeof(queue) - used, " | %zu conflict(s)",
+		         sy->counts.conflicts);
+	}
+	snprintf(out, size, " %s%s%s%s | speech: %s | %zu notes | ? help  q quit", rec, net, queue,
+	         synced,
 	         st->engine_ready      ? st->engine
 	         : st->engine_error[0] ? "none"
 	                               : "loading",
@@ -1273,6 +1312,49 @@ static int devices_key(struct ws *w, int key)
 	return REDRAW;
 }
 
+static int act_sync(struct ws *w)
+{
+	if (!w->sync.configured) {
+		set_message(w, true,
+		            "No server configured: set [server] url and api_key in config.ini, "
+		            "or DICTUM_SERVER and DICTUM_API_KEY. Notes stay here meanwhile.");
+		return REDRAW;
+	}
+	ui_syncer_now(w->syncer);
+	w->sync_asked = true;
+	set_message(w, false, "Syncing...");
+	return REDRAW;
+}
+
+/* Takes the syncer's snapshot; says how a pass went when it was asked for
+ * or went wrong in a new way, and reloads the list when notes moved. */
+static int apply_syncer(struct ws *w)
+{
+	int flags = REDRAW;
+	ui_syncer_drain(w->syncer);
+	ui_syncer_status(w->syncer, &w->sync);
+	const struct syncer_status *sy = &w->sync;
+	if (sy->passes == w->sync_seen || sy->running)
+		return flags;
+	w->sync_seen = sy->passes;
+	if (sy->pushed || sy->pulled || sy->new_conflicts)
+		flags |= RELOAD;
+	bool bad = sy->state >= SYNC_NET_OFFLINE;
+	if (bad && (w->sync_asked || strcmp(w->sync_said, sy->message) != 0)) {
+		set_message(w, sy->state != SYNC_NET_OFFLINE, "Sync: %s: %s; nothing local is lost",
+		            sync_net_state_name(sy->state), sy->message);
+		str_copy(w->sync_said, sy->message, sizeof(w->sync_said));
+	} else if (!bad && (w->sync_asked || sy->pushed || sy->pulled || sy->new_conflicts)) {
+		set_message(w, sy->new_conflicts != 0,
+		            "Synced: %zu change(s) pushed, %zu note(s) pulled%s", sy->pushed,
+		            sy->pulled,
+		            sy->new_conflicts ? "; a note changed on both sides: both kept" : ".");
+		w->sync_said[0] = '\0';
+	}
+	w->sync_asked = false;
+	return flags;
+}
+
 /* Takes the recorder's snapshot, live transcript and results. */
 static int apply_recorder(struct ws *w)
 {
@@ -1307,6 +1389,7 @@ static int apply_recorder(struct ws *w)
 				memset(&r.note, 0, sizeof(r.note));
 				request_codes(w);
 			}
+			ui_syncer_nudge(w->syncer);
 			flags |= RELOAD;
 		}
 		rec_result_clear(&r);
@@ -1344,10 +1427,11 @@ static int run_loop(struct ws *w)
 		if (flags & REDRAW)
 			draw(w);
 		flags = HANDLED;
-		struct pollfd pfd[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
+		struct pollfd pfd[4] = {{.fd = STDIN_FILENO, .events = POLLIN},
 		                        {.fd = w->wake_fd, .events = POLLIN},
-		                        {.fd = w->rec_fd, .events = POLLIN}};
-		int rc = poll(pfd, 3, 1000);
+		                        {.fd = w->rec_fd, .events = POLLIN},
+		                        {.fd = w->sync_fd, .events = POLLIN}};
+		int rc = poll(pfd, 4, 1000);
 		if (rc < 0 && errno != EINTR)
 			return 1;
 		if (rc == 0)
@@ -1358,6 +1442,8 @@ static int run_loop(struct ws *w)
 		}
 		if (rc > 0 && (pfd[2].revents & POLLIN))
 			flags |= apply_recorder(w);
+		if (rc > 0 && (pfd[3].revents & POLLIN))
+			flags |= apply_syncer(w);
 		/* A signal (SIGWINCH) or input: drain what curses has. */
 		int key;
 		while ((key = getch()) != ERR && !(flags & QUIT))
@@ -1414,7 +1500,15 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 		return 1;
 	}
 	ui_recorder_status(w.recorder, &w.rec);
+	if (ui_syncer_start(&w.syncer, paths->db_file, config, &w.sync_fd) != DICTUM_OK) {
+		ui_recorder_free(&w.recorder);
+		ui_worker_stop(&w.worker);
+		fprintf(stderr, "dictum: cannot start the sync thread\n");
+		return 1;
+	}
+	ui_syncer_status(w.syncer, &w.sync);
 	if (!initscr()) {
+		ui_syncer_free(&w.syncer);
 		ui_recorder_free(&w.recorder);
 		ui_worker_stop(&w.worker);
 		fprintf(stderr, "dictum: cannot initialise the terminal (TERM=%s)\n",
@@ -1447,6 +1541,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 		                "saved)...\n");
 	/* Finishes a recording in progress: the file, transcript and draft stay. */
 	ui_recorder_free(&w.recorder);
+	ui_syncer_free(&w.syncer);
 	capture_devices_free(&w.devices, w.ndevices);
 	note_codes_free(&w.codes, w.ncodes);
 	free(w.billing);

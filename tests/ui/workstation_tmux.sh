@@ -50,7 +50,7 @@ t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
   "env TERM=screen-256color EDITOR='$tmp/editor.sh' VISUAL= '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
 check "first screen shows the notes" wait_for "Turing, Alan"
 check "both notes are listed" wait_for "Lovelace, Ada"
-check "status bar shows offline, the speech engine and the notes" wait_for "offline | speech: "
+check "status bar shows offline, the queued changes, the speech engine" wait_for "offline | 2 queued | speech: "
 check "status bar counts the notes" wait_for "| 2 notes | ? help"
 if [ $crash_ok = 1 ]; then
   check "at start the workstation repairs the recording a crash cut off" \

@@ -6,6 +6,7 @@
 #include "recordings/recover.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -45,6 +46,7 @@ void ui_result_clear(struct ui_result *r)
 	note_codes_free(&r->codes, r->ncodes);
 	free(r->billing);
 	icd10_rows_free(&r->rows, r->nrows);
+	note_clear(&r->server_note);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -178,6 +180,89 @@ out:
 	return result;
 }
 
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : NULL;
+}
+
+/* The server's copy of a note (dictum serve's JSON) as a note to show. */
+static int parse_server_note(const char *json, struct note *out)
+{
+	struct json_object *root = json_tokener_parse(json), *v, *secs;
+	int result = root && json_object_is_type(root, json_type_object) ? DICTUM_OK : DICTUM_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!result) {
+		out->note_type = str_dup_or_null(json_str(root, "noteType"));
+		const char *st = json_str(root, "status");
+		out->status = st && strcmp(st, "signed") == 0 ? NOTE_SIGNED : NOTE_DRAFT;
+		if (json_object_object_get_ex(root, "version", &v))
+			out->version = json_object_get_int(v);
+		out->signed_by = str_dup_or_null(json_str(root, "signed_by"));
+	}
+	if (!result && json_object_object_get_ex(root, "sections", &secs) &&
+	    json_object_is_type(secs, json_type_array)) {
+		for (size_t i = 0; !result && i < json_object_array_length(secs); i++) {
+			struct json_object *sec = json_object_array_get_idx(secs, i);
+			const char *key = json_str(sec, "key"), *title = json_str(sec, "title");
+			result =
+			    note_add_section(out, key ? key : "section",
+			                     title ? title
+			                     : key ? key
+			                           : "",
+			                     json_str(sec, "text") ? json_str(sec, "text") : "");
+		}
+	}
+	json_object_put(root);
+	return result;
+}
+
+static int find_conflict(store *s, int64_t note_id, struct ui_result *r)
+{
+	struct store_conflict *list = NULL;
+	size_t n = 0;
+	int result = store_sync_conflict_list(s, &list, &n);
+	const struct store_conflict *c = NULL;
+	for (size_t i = 0; !result && i < n; i++)
+		if (list[i].note_id == note_id)
+			c = &list[i];
+	if (!result && !c) {
+		result = DICTUM_NOTFOUND;
+		str_copy(r->error, "this note has no unresolved conflict", sizeof(r->error));
+	}
+	if (!result) {
+		r->conflict_id = c->id;
+		result = parse_server_note(c->server_note, &r->server_note);
+		if (result == DICTUM_INVAL)
+			str_copy(r->error, "the server's copy is not a note", sizeof(r->error));
+	}
+	store_conflicts_free(&list, n);
+	return result;
+}
+
+/* Keep local, keep the server's, or a merge: the merge is saved as a new
+ * local version over the kept local one, in one transaction, so both
+ * are pushed in order. A signed note is never overwritten (the store
+ * refuses). */
+static int resolve(store *s, struct ui_request *req)
+{
+	int result = store_begin(s);
+	if (result)
+		return result;
+	result = store_sync_conflict_resolve(
+	    s, req->conflict_id,
+	    req->resolution == UI_RESOLVE_SERVER ? STORE_KEEP_SERVER : STORE_KEEP_LOCAL,
+	    req->author);
+	if (!result && req->resolution == UI_RESOLVE_MERGE)
+		result = store_note_save(s, &req->note, req->author);
+	if (!result)
+		return store_commit(s);
+	store_rollback(s);
+	return result;
+}
+
 static void run(store *s, struct coding **coding, struct ui_request *req, struct ui_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -185,7 +270,7 @@ static void run(store *s, struct coding **coding, struct ui_request *req, struct
 	if (!s) {
 		r->status = DICTUM_IO;
 		str_copy(r->error, "the store is not open", sizeof(r->error));
-		if (req->kind == UI_JOB_SAVE) {
+		if (req->kind == UI_JOB_SAVE || req->kind == UI_JOB_RESOLVE) {
 			r->note = req->note;
 			memset(&req->note, 0, sizeof(req->note));
 		}
@@ -210,6 +295,12 @@ static void run(store *s, struct coding **coding, struct ui_request *req, struct
 		break;
 	case UI_JOB_CODES:
 		r->status = code_note(s, coding, id, r);
+		break;
+	case UI_JOB_CONFLICT:
+		r->status = find_conflict(s, id, r);
+		break;
+	case UI_JOB_RESOLVE:
+		r->status = resolve(s, req);
 		break;
 	case UI_JOB_CODE_SEARCH:
 		str_copy(r->query, req->query, sizeof(r->query));
@@ -250,13 +341,14 @@ static void run(store *s, struct coding **coding, struct ui_request *req, struct
 	if (r->status) {
 		if (!r->error[0])
 			str_copy(r->error, store_errmsg(s), sizeof(r->error));
-		if (req->kind == UI_JOB_SAVE) {
+		if (req->kind == UI_JOB_SAVE || req->kind == UI_JOB_RESOLVE) {
 			r->note = req->note; /* the edit goes back to the clinician */
 			memset(&req->note, 0, sizeof(req->note));
 		}
 		return;
 	}
-	if (req->kind == UI_JOB_OPEN || req->kind > UI_JOB_LAST_READ)
+	if (req->kind == UI_JOB_OPEN || req->kind == UI_JOB_CONFLICT ||
+	    req->kind > UI_JOB_LAST_READ)
 		if (req->kind != UI_JOB_RECOVER && req->kind != UI_JOB_CODE_SET)
 			reload_note(s, id, r);
 }

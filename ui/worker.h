@@ -22,6 +22,7 @@ enum ui_job {
 	UI_JOB_CODES,       /* note_id: suggest codes and bill its text (saved as the
 	                       note's suggestions), then apply the clinician's decisions */
 	UI_JOB_CODE_SEARCH, /* query: the ICD-10-CM table */
+	UI_JOB_CONFLICT,    /* note_id: its unresolved conflict, both versions */
 	/* Writes: in order, never dropped. */
 	UI_JOB_SAVE,     /* note: the edited note (id, version it was based on) */
 	UI_JOB_SIGN,     /* note_id, version */
@@ -29,11 +30,15 @@ enum ui_job {
 	UI_JOB_CREATE,   /* text: "Last, First" (an existing patient or a new one), note_type */
 	UI_JOB_RECOVER,  /* repair recordings cut off by a crash (at start) */
 	UI_JOB_CODE_SET, /* note_id, code: accept, reject or add a code; then as CODES */
+	UI_JOB_RESOLVE,  /* conflict_id, note_id, resolution; for UI_RESOLVE_MERGE also
+	                    note: the merged note (the local one's id and version) */
 	UI_JOB_COUNT
 };
-#define UI_JOB_LAST_READ UI_JOB_CODE_SEARCH
+#define UI_JOB_LAST_READ UI_JOB_CONFLICT
 
 struct icd10_row;
+
+enum ui_resolution { UI_RESOLVE_LOCAL, UI_RESOLVE_SERVER, UI_RESOLVE_MERGE };
 
 struct ui_request {
 	enum ui_job kind;
@@ -45,6 +50,8 @@ struct ui_request {
 	char *text;       /* owned by the request once submitted */
 	char author[64];
 	struct note_code code; /* CODE_SET; its strings owned by the request */
+	int64_t conflict_id;   /* RESOLVE */
+	enum ui_resolution resolution;
 };
 
 struct ui_result {
@@ -70,6 +77,9 @@ struct ui_result {
 	/* CODE_SEARCH: matching rows of the code table. */
 	struct icd10_row *rows;
 	size_t nrows;
+	/* CONFLICT: the local note is in note, the server's copy here. */
+	int64_t conflict_id;
+	struct note server_note;
 };
 
 struct ui_worker;

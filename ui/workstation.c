@@ -37,6 +37,7 @@ enum view {
 	VIEW_DEVICES,
 	VIEW_CODES,     /* the ICD-10 and billing panels of the open note */
 	VIEW_CODE_PICK, /* rows of the code table found by a search */
+	VIEW_CONFLICT,  /* the open note beside the server's copy */
 };
 
 /* What the bottom line is reading, if anything. */
@@ -99,6 +100,9 @@ struct ws {
 	unsigned sync_seen;  /* passes already looked at */
 	bool sync_asked;     /* the clinician pressed the key: say how it went */
 	char sync_said[320]; /* the last sync problem shown on the bottom line */
+	/* The conflict view: the server's copy of the open note. */
+	int64_t conflict_id;
+	struct note conflict_server;
 };
 
 typedef int (*action_fn)(struct ws *w);
@@ -126,6 +130,9 @@ static int act_accept(struct ws *w);
 static int act_reject(struct ws *w);
 static int act_add_code(struct ws *w);
 static int act_sync(struct ws *w);
+static int act_compare(struct ws *w);
+static int act_keep_local(struct ws *w);
+static int act_keep_server(struct ws *w);
 static int submit(struct ws *w, struct ui_request *req);
 
 /* Opens the bottom line for an answer. */
@@ -167,6 +174,9 @@ static const struct action {
     {"reject", {'-', 0, 0}, "Reject the selected code", act_reject},
     {"add-code", {'A', 0, 0}, "Search the ICD-10-CM table and add a code", act_add_code},
     {"sync", {'s', 0, 0}, "Sync now: push queued changes, pull the server's", act_sync},
+    {"compare", {'m', 0, 0}, "A note in conflict: local beside the server's copy", act_compare},
+    {"keep-local", {'<', 0, 0}, "In a conflict: keep the local note (pushed)", act_keep_local},
+    {"keep-server", {'>', 0, 0}, "In a conflict: take the server's copy", act_keep_server},
     {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
@@ -329,7 +339,7 @@ static int apply_results(struct ws *w)
 	struct ui_result r;
 	while (ui_worker_take(w->worker, &r)) {
 		if (r.status != DICTUM_OK) {
-			if (r.kind == UI_JOB_SAVE && w->draft_path[0])
+			if ((r.kind == UI_JOB_SAVE || r.kind == UI_JOB_RESOLVE) && w->draft_path[0])
 				set_message(w, true, "Not saved; edit kept in %s: %s",
 				            w->draft_path + strlen(w->paths->data_dir) + 1,
 				            r.error);
@@ -343,14 +353,27 @@ static int apply_results(struct ws *w)
 			take_codes(w, &r);
 		} else if (r.kind == UI_JOB_CODE_SEARCH) {
 			take_rows(w, &r);
+		} else if (r.kind == UI_JOB_CONFLICT) {
+			note_clear(&w->note);
+			note_clear(&w->conflict_server);
+			w->note = r.note;
+			w->conflict_server = r.server_note;
+			memset(&r.note, 0, sizeof(r.note));
+			memset(&r.server_note, 0, sizeof(r.server_note));
+			w->conflict_id = r.conflict_id;
+			w->scroll = 0;
+			w->view = VIEW_CONFLICT;
 		} else if (r.kind > UI_JOB_OPEN) {
 			static const char *const done[UI_JOB_COUNT] = {
 			    [UI_JOB_SAVE] = "Saved",
 			    [UI_JOB_SIGN] = "Signed; the note is now read-only",
 			    [UI_JOB_ADDENDUM] = "Addendum added",
 			    [UI_JOB_CREATE] = "New encounter created; press e to write the note",
+			    [UI_JOB_RESOLVE] =
+			        "Conflict resolved; the note is queued for the server",
 			};
-			if (r.kind != UI_JOB_CREATE && r.kind != UI_JOB_SIGN && w->draft_path[0]) {
+			if (r.kind != UI_JOB_CREATE && r.kind != UI_JOB_SIGN && w->draft_path[0] &&
+			    (r.kind != UI_JOB_RESOLVE || strstr(w->draft_path, "-merge-"))) {
 				unlink(w->draft_path);
 				w->draft_path[0] = '\0';
 			}
@@ -443,13 +466,15 @@ static void draw_list(struct ws *w)
 	}
 }
 
-/* Wraps text at the screen width, returning the number of lines drawn
- * (or that would be drawn, when y is out of the visible range). */
-static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
-                        enum theme_slot slot)
+/* Wraps text into a column of width cells at x, returning the number of
+ * lines drawn (or that would be drawn, when y is out of the visible range). */
+static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int bottom,
+                           const char *text, enum theme_slot slot)
 {
-	int lines = 0, width = COLS > 4 ? COLS - 2 : 1;
+	int lines = 0;
 	const char *p = text;
+	if (width < 1)
+		width = 1;
 	attr_t a = slot_attr(w, slot);
 	do {
 		const char *eol = strchr(p, '\n');
@@ -466,7 +491,7 @@ static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *te
 			int row = y + lines;
 			if (row >= top && row < bottom) {
 				attron(a);
-				mvaddnstr(row, 1, p, (int)take);
+				mvaddnstr(row, x, p, (int)take);
 				attroff(a);
 			}
 			lines++;
@@ -484,6 +509,71 @@ static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *te
 	return lines;
 }
 
+/* Wraps text at the screen width. */
+static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
+                        enum theme_slot slot)
+{
+	return draw_wrapped_at(w, y, 1, COLS > 4 ? COLS - 2 : 1, top, bottom, text, slot);
+}
+
+static const struct note_section *section_by_key(const struct note *n, const char *key)
+{
+	for (size_t i = 0; i < n->nsections; i++)
+		if (strcmp(n->sections[i].key, key) == 0)
+			return &n->sections[i];
+	return NULL;
+}
+
+/* One side of a conflict: its sections, a title marked where the other
+ * side differs. Returns the lines it takes. */
+static int draw_side(struct ws *w, int y, int x, int width, int top, int bottom, const char *label,
+                     const struct note *n, const struct note *other)
+{
+	int h = draw_wrapped_at(w, y, x, width, top, bottom, label, SLOT_heading) + 1;
+	for (size_t i = 0; i < n->nsections; i++) {
+		const struct note_section *sec = &n->sections[i];
+		const struct note_section *o = section_by_key(other, sec->key);
+		bool differs = !o || strcmp(o->text, sec->text) != 0;
+		char title[256];
+		snprintf(title, sizeof(title), "%s%s", sec->title, differs ? "  [differs]" : "");
+		h += draw_wrapped_at(w, y + h, x, width, top, bottom, title,
+		                     differs ? SLOT_error : SLOT_heading);
+		h += draw_wrapped_at(w, y + h, x, width, top, bottom, sec->text, SLOT_normal) + 1;
+	}
+	return h;
+}
+
+/* Local beside the server's copy, or one above the other under 120
+ * columns. */
+static void draw_conflict(struct ws *w)
+{
+	int top = 2, bottom = LINES - 2;
+	char local[128], server[128];
+	mvaddnstr(1, 1,
+	          "Changed here and on the server.  < keep local  > keep server  e merge  q back",
+	          COLS - 1);
+	snprintf(local, sizeof(local), "LOCAL (version %d%s)", w->note.version,
+	         w->note.status == NOTE_SIGNED ? ", signed" : "");
+	snprintf(server, sizeof(server), "SERVER (version %d%s)", w->conflict_server.version,
+	         w->conflict_server.status == NOTE_SIGNED ? ", signed" : "");
+	if (COLS >= 120) {
+		int width = (COLS - 3) / 2;
+		int h1 = draw_side(w, top - w->scroll, 1, width, top, bottom, local, &w->note,
+		                   &w->conflict_server);
+		int h2 = draw_side(w, top - w->scroll, width + 2, width, top, bottom, server,
+		                   &w->conflict_server, &w->note);
+		mvvline(top, width + 1, ACS_VLINE, bottom - top);
+		if (w->scroll > 0 && (h1 > h2 ? h1 : h2) - w->scroll < 1)
+			w->scroll--;
+		return;
+	}
+	int y = top - w->scroll;
+	y += draw_side(w, y, 1, COLS - 2, top, bottom, local, &w->note, &w->conflict_server);
+	y += draw_side(w, y, 1, COLS - 2, top, bottom, server, &w->conflict_server, &w->note);
+	if (y < top + 1 && w->scroll > 0)
+		w->scroll--;
+}
+
 static void draw_note(struct ws *w)
 {
 	int top = 1, bottom = LINES - 2, y = top - w->scroll;
@@ -491,6 +581,11 @@ static void draw_note(struct ws *w)
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
 	         w->note.note_type, note_status_name(w->note.status), w->note.version);
 	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading);
+	if (w->note.sync == SYNC_CONFLICT)
+		y += draw_wrapped(w, y, top, bottom,
+		                  "CONFLICT: this note changed here and on the server; both are "
+		                  "kept. Press m to compare and choose.",
+		                  SLOT_error);
 	char summary[512];
 	codes_summary(w, summary, sizeof(summary));
 	y += draw_wrapped(w, y, top, bottom, summary, SLOT_dim) + 1;
@@ -790,6 +885,7 @@ static void draw(struct ws *w)
 	         : w->view == VIEW_DEVICES   ? "Capture device"
 	         : w->view == VIEW_CODES     ? "Codes and billing"
 	         : w->view == VIEW_CODE_PICK ? "Add a code"
+	         : w->view == VIEW_CONFLICT  ? "Conflict: local and server"
 	                                     : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
@@ -815,6 +911,9 @@ static void draw(struct ws *w)
 		break;
 	case VIEW_CODE_PICK:
 		draw_code_pick(w);
+		break;
+	case VIEW_CONFLICT:
+		draw_conflict(w);
 		break;
 	}
 	char status[512];
@@ -867,7 +966,7 @@ static int move_sel(struct ws *w, long delta)
 		w->help_top = (int)(w->help_top + delta < 0 ? 0 : w->help_top + delta);
 		return REDRAW;
 	}
-	if (w->view == VIEW_NOTE || w->view == VIEW_CODES) {
+	if (w->view == VIEW_NOTE || w->view == VIEW_CODES || w->view == VIEW_CONFLICT) {
 		w->scroll += (int)delta;
 		if (w->scroll < 0)
 			w->scroll = 0;
@@ -916,7 +1015,7 @@ static int act_open(struct ws *w)
 
 static int act_back(struct ws *w)
 {
-	w->view = w->view == VIEW_CODES ? VIEW_NOTE : VIEW_LIST;
+	w->view = w->view == VIEW_CODES || w->view == VIEW_CONFLICT ? VIEW_NOTE : VIEW_LIST;
 	w->scroll = 0;
 	return REDRAW;
 }
@@ -1159,8 +1258,125 @@ static void draft_file(struct ws *w, const char *what)
 	         w->note.version);
 }
 
+static int act_compare(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (w->note.sync != SYNC_CONFLICT) {
+		set_message(w, false, "This note is not in conflict.");
+		return REDRAW;
+	}
+	struct ui_request req = {.kind = UI_JOB_CONFLICT, .note_id = w->note.id};
+	set_message(w, false, "Loading both versions...");
+	return submit(w, &req);
+}
+
+static int resolve_as(struct ws *w, enum ui_resolution how, struct note *merged)
+{
+	struct ui_request req = {.kind = UI_JOB_RESOLVE,
+	                         .note_id = w->note.id,
+	                         .conflict_id = w->conflict_id,
+	                         .resolution = how};
+	if (merged) {
+		req.note = *merged;
+		memset(merged, 0, sizeof(*merged));
+	}
+	set_message(w, false, "Resolving the conflict...");
+	return submit(w, &req);
+}
+
+static int act_keep_local(struct ws *w)
+{
+	if (w->view != VIEW_CONFLICT)
+		return HANDLED;
+	return resolve_as(w, UI_RESOLVE_LOCAL, NULL);
+}
+
+static int act_keep_server(struct ws *w)
+{
+	if (w->view != VIEW_CONFLICT)
+		return HANDLED;
+	if (w->note.status == NOTE_SIGNED) {
+		set_message(w, true,
+		            "The local note is signed and is never overwritten: keep it (<), or "
+		            "merge (e) into an addendum.");
+		return REDRAW;
+	}
+	return resolve_as(w, UI_RESOLVE_SERVER, NULL);
+}
+
+/* The merge file: sections the two sides agree on as they are, the others
+ * with both texts between conflict markers for the clinician to settle. */
+static int write_merge(const char *path, const struct note *local, const struct note *server)
+{
+	struct dynbuf d;
+	dynbuf_init(&d, (size_t)64 << 20);
+	int rc = 0;
+	for (size_t pass = 0; pass < 2 && !rc; pass++) {
+		const struct note *n = pass ? server : local, *o = pass ? local : server;
+		for (size_t i = 0; i < n->nsections && !rc; i++) {
+			const struct note_section *sec = &n->sections[i];
+			const struct note_section *other = section_by_key(o, sec->key);
+			if (pass && other)
+				continue; /* already written with the local one */
+			if (other && strcmp(other->text, sec->text) == 0)
+				rc = dynbuf_printf(&d, "# %s\n%s\n\n", sec->title, sec->text);
+			else
+				rc = dynbuf_printf(
+				    &d, "# %s\n<<<<<<< local\n%s\n=======\n%s\n>>>>>>> server\n\n",
+				    sec->title, pass ? "" : sec->text,
+				    pass    ? sec->text
+				    : other ? other->text
+				            : "");
+		}
+	}
+	rc = rc ? -ENOMEM : editor_write_text(path, dynbuf_str(&d));
+	dynbuf_free(&d);
+	return rc;
+}
+
+static bool has_markers(const struct note *n)
+{
+	for (size_t i = 0; i < n->nsections; i++)
+		if (strstr(n->sections[i].text, "<<<<<<< ") ||
+		    strstr(n->sections[i].text, ">>>>>>> ") ||
+		    strstr(n->sections[i].text, "\n=======\n"))
+			return true;
+	return false;
+}
+
+static int merge(struct ws *w)
+{
+	draft_file(w, "merge");
+	if (!path_exists(w->draft_path) &&
+	    write_merge(w->draft_path, &w->note, &w->conflict_server)) {
+		set_message(w, true, "cannot write %s", w->draft_path);
+		return REDRAW;
+	}
+	int rc = editor_run(w->draft_path);
+	struct note merged = {0};
+	if (rc != 0) {
+		set_message(w, true, "The editor exited with status %d; the merge is kept in %s",
+		            rc, w->draft_path);
+		return REDRAW;
+	}
+	if (editor_read_note(w->draft_path, &w->note, &merged) != DICTUM_OK) {
+		set_message(w, true, "cannot read %s back; it is kept", w->draft_path);
+		return REDRAW;
+	}
+	if (has_markers(&merged)) {
+		note_clear(&merged);
+		set_message(w, true,
+		            "Conflict markers are left in the merge: press e to finish it.");
+		return REDRAW;
+	}
+	return resolve_as(w, UI_RESOLVE_MERGE, &merged);
+}
+
 static int act_edit(struct ws *w)
 {
+	if (w->view == VIEW_CONFLICT)
+		return merge(w);
 	if (w->view != VIEW_NOTE)
 		return HANDLED;
 	if (w->note.status == NOTE_SIGNED) {
@@ -1546,6 +1762,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	note_codes_free(&w.codes, w.ncodes);
 	free(w.billing);
 	icd10_rows_free(&w.rows, w.nrows);
+	note_clear(&w.conflict_server);
 	free(w.live_final);
 	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);

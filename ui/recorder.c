@@ -28,7 +28,7 @@ struct done {
 
 struct ui_recorder {
 	pthread_t thread, loader;
-	bool loader_started;
+	bool loader_started, load_asked; /* (the UI thread's) */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int pipe[2];
@@ -635,21 +635,30 @@ int ui_recorder_start(struct ui_recorder **out, const char *db_path, const char 
 		destroy(r);
 		return DICTUM_INTERNAL;
 	}
+	*wake_fd = r->pipe[0];
+	*out = r;
+	return DICTUM_OK;
+}
+
+void ui_recorder_load(struct ui_recorder *r)
+{
+	if (r->load_asked)
+		return;
+	r->load_asked = true;
 	r->loader_started = pthread_create(&r->loader, NULL, loader_main, r) == 0;
 	if (!r->loader_started) {
 		pthread_mutex_lock(&r->lock);
 		r->loaded = true;
 		str_copy(r->status.engine_error, "cannot start the loader thread",
 		         sizeof(r->status.engine_error));
+		pthread_cond_broadcast(&r->cond);
 		pthread_mutex_unlock(&r->lock);
 	}
-	*wake_fd = r->pipe[0];
-	*out = r;
-	return DICTUM_OK;
 }
 
 void ui_recorder_record(struct ui_recorder *r, const struct rec_target *t)
 {
+	ui_recorder_load(r);
 	pthread_mutex_lock(&r->lock);
 	if (r->status.state == REC_IDLE) {
 		r->next_target = *t;
@@ -739,6 +748,8 @@ void ui_recorder_free(struct ui_recorder **rp)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->quitting = true;
+	if (!r->loader_started)
+		r->loaded = true; /* never asked for: a recording in progress cannot be */
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	if (r->loader_started)

@@ -76,13 +76,17 @@ struct ui_recorder;
 
 /* Starts the recorder on the store at db_path, writing recordings into
  * recordings_dir; cfg (which must outlive the recorder) chooses the speech
- * engine. The model starts loading at once, in the background. *wake_fd
+ * engine, loaded in the background from ui_recorder_load on. *wake_fd
  * becomes readable when the status or a result changes: poll it and empty
  * it with ui_recorder_drain. Returns DICTUM_OK, DICTUM_NOMEM or
  * DICTUM_INTERNAL. */
 int ui_recorder_start(struct ui_recorder **out, const char *db_path, const char *recordings_dir,
                       const struct config *cfg, int *wake_fd);
-/* Asks to start recording into t (copied). Ignored unless idle. The
+/* Starts loading the speech model and the note engine on a thread of their
+ * own (once; later calls do nothing). The workstation calls it after its
+ * first full screen, so loading never competes with it. */
+void ui_recorder_load(struct ui_recorder *r);
+/* Asks to start recording into t (copied); loads the model if not yet. Ignored unless idle. The
  * outcome shows in the status (or a REC_RESULT_MESSAGE for a failure). */
 void ui_recorder_record(struct ui_recorder *r, const struct rec_target *t);
 /* Pauses or resumes the recording in progress. */

@@ -1634,14 +1634,41 @@ static int dispatch(struct ws *w, int key)
 	return HANDLED;
 }
 
-static int run_loop(struct ws *w)
+/* For bench/ui: the time from a key reaching the loop to the screen written
+ * for it, kept when DICTUM_UI_LATENCY_LOG names a file (one value in
+ * microseconds a line, written at exit). */
+#define LATENCY_MAX 8192
+struct latency_log {
+	uint32_t us[LATENCY_MAX];
+	size_t n;
+};
+
+static void latency_write(const struct latency_log *l)
+{
+	const char *path = getenv("DICTUM_UI_LATENCY_LOG");
+	FILE *f = path && *path ? fopen(path, "w") : NULL;
+	if (!f)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%u\n", l->us[i]);
+	fclose(f);
+}
+
+static int run_loop(struct ws *w, struct latency_log *lat)
 {
 	int flags = RELOAD;
+	uint64_t key_at = 0;
 	while (!(flags & QUIT) && !stop_requested) {
 		if (flags & RELOAD)
 			flags |= reload(w);
 		if (flags & REDRAW)
 			draw(w);
+		if (key_at && lat->n < LATENCY_MAX)
+			lat->us[lat->n++] = (uint32_t)((time_mono_ns() - key_at) / 1000);
+		key_at = 0;
+		/* The speech model loads once the first full screen is up. */
+		if (!w->loading)
+			ui_recorder_load(w->recorder);
 		flags = HANDLED;
 		struct pollfd pfd[4] = {{.fd = STDIN_FILENO, .events = POLLIN},
 		                        {.fd = w->wake_fd, .events = POLLIN},
@@ -1652,6 +1679,8 @@ static int run_loop(struct ws *w)
 			return 1;
 		if (rc == 0)
 			continue;
+		if (rc > 0 && (pfd[0].revents & POLLIN))
+			key_at = time_mono_ns();
 		if (rc > 0 && (pfd[1].revents & POLLIN)) {
 			ui_worker_drain(w->worker);
 			flags |= apply_results(w);
@@ -1749,8 +1778,11 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	 * thread, so the first screen is not held up). */
 	struct ui_request recover = {.kind = UI_JOB_RECOVER};
 	submit(&w, &recover);
-	int status = run_loop(&w);
+	struct latency_log *lat = xcalloc(1, sizeof(*lat));
+	int status = run_loop(&w, lat);
 	endwin();
+	latency_write(lat);
+	free(lat);
 	ui_recorder_status(w.recorder, &w.rec);
 	if (w.rec.state != REC_IDLE)
 		fprintf(stderr, "dictum: finishing the recording (the transcript and the draft are "

@@ -1,6 +1,7 @@
 #include "ui/worker.h"
 #include "core/lib.h"
 #include "coding/coding.h"
+#include "notes/draft.h"
 #include "offline/store.h"
 #include "offline/store_icd10.h"
 #include "recordings/recover.h"
@@ -47,6 +48,7 @@ void ui_result_clear(struct ui_result *r)
 	free(r->billing);
 	icd10_rows_free(&r->rows, r->nrows);
 	note_clear(&r->server_note);
+	free(r->flags);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -219,6 +221,57 @@ static int parse_server_note(const char *json, struct note *out)
 	return result;
 }
 
+static void add_flag(void *ctx, unsigned kind, const char *term, size_t len)
+{
+	struct ui_result *r = ctx;
+	char t[64];
+	snprintf(t, sizeof(t), "%.*s", (int)(len < 63 ? len : 63), term);
+	for (size_t i = 0; i < r->nflags; i++)
+		if (strcmp(r->flags[i].term, t) == 0)
+			return;
+	struct ui_flag *grown = realloc(r->flags, (r->nflags + 1) * sizeof(*grown));
+	if (!grown)
+		return; /* a flag fewer, not a failure */
+	r->flags = grown;
+	r->flags[r->nflags].kind = kind;
+	str_copy(r->flags[r->nflags].term, t, sizeof(t));
+	r->nflags++;
+}
+
+/* The faithfulness check of the note against its encounter's transcripts
+ * (the note engine is loaded on first use). */
+static int flag_note(store *s, struct note_engine **ne, int64_t id, struct ui_result *r)
+{
+	struct note n = {0};
+	char *transcript = NULL;
+	int result = store_note_get(s, id, &n);
+	if (!result)
+		result = store_transcript_for_encounter(s, n.encounter_id, &transcript);
+	if (result == DICTUM_NOTFOUND && n.id) {
+		result = DICTUM_OK; /* no transcript: nothing to check against */
+		goto out;
+	}
+	if (result)
+		goto out;
+	r->has_transcript = true;
+	if (!*ne) {
+		struct note_engine *e = calloc(1, sizeof(*e));
+		if (!e || (result = note_engine_load(e, NULL, r->error, sizeof(r->error)))) {
+			free(e);
+			result = result ? result : DICTUM_NOMEM;
+			goto out;
+		}
+		*ne = e;
+	}
+	for (size_t i = 0; i < n.nsections; i++)
+		note_unsupported(*ne, transcript, n.sections[i].text, add_flag, r);
+out:
+	r->note_id = id;
+	free(transcript);
+	note_clear(&n);
+	return result;
+}
+
 static int find_conflict(store *s, int64_t note_id, struct ui_result *r)
 {
 	struct store_conflict *list = NULL;
@@ -263,7 +316,8 @@ static int resolve(store *s, struct ui_request *req)
 	return result;
 }
 
-static void run(store *s, struct coding **coding, struct ui_request *req, struct ui_result *r)
+static void run(store *s, struct coding **coding, struct note_engine **ne, struct ui_request *req,
+                struct ui_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = req->kind;
@@ -298,6 +352,9 @@ static void run(store *s, struct coding **coding, struct ui_request *req, struct
 		break;
 	case UI_JOB_CONFLICT:
 		r->status = find_conflict(s, id, r);
+		break;
+	case UI_JOB_FLAGS:
+		r->status = flag_note(s, ne, id, r);
 		break;
 	case UI_JOB_RESOLVE:
 		r->status = resolve(s, req);
@@ -378,6 +435,7 @@ static void *worker_main(void *arg)
 {
 	struct ui_worker *w = arg;
 	struct coding *coding = NULL;
+	struct note_engine *ne = NULL;
 	int read;
 	store *s = NULL;
 	char err[512];
@@ -406,7 +464,7 @@ static void *worker_main(void *arg)
 
 		struct done *d = calloc(1, sizeof(*d));
 		if (d) {
-			run(s, &coding, &req, &d->res);
+			run(s, &coding, &ne, &req, &d->res);
 			if (!s)
 				str_copy(d->res.error, err, sizeof(d->res.error));
 		} else {
@@ -420,6 +478,9 @@ static void *worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&w->lock);
 	coding_close(&coding);
+	if (ne)
+		note_engine_clear(ne);
+	free(ne);
 	store_close(&s);
 	return NULL;
 }

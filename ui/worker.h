@@ -23,6 +23,7 @@ enum ui_job {
 	                       note's suggestions), then apply the clinician's decisions */
 	UI_JOB_CODE_SEARCH, /* query: the ICD-10-CM table */
 	UI_JOB_CONFLICT,    /* note_id: its unresolved conflict, both versions */
+	UI_JOB_FLAGS,       /* note_id: terms of the note its transcript does not support */
 	/* Writes: in order, never dropped. */
 	UI_JOB_SAVE,     /* note: the edited note (id, version it was based on) */
 	UI_JOB_SIGN,     /* note_id, version */
@@ -34,11 +35,16 @@ enum ui_job {
 	                    note: the merged note (the local one's id and version) */
 	UI_JOB_COUNT
 };
-#define UI_JOB_LAST_READ UI_JOB_CONFLICT
+#define UI_JOB_LAST_READ UI_JOB_FLAGS
 
 struct icd10_row;
 
 enum ui_resolution { UI_RESOLVE_LOCAL, UI_RESOLVE_SERVER, UI_RESOLVE_MERGE };
+
+struct ui_flag {
+	unsigned kind; /* an enum note_flag bit (notes/draft.h) */
+	char term[64];
+};
 
 struct ui_request {
 	enum ui_job kind;
@@ -77,6 +83,11 @@ struct ui_result {
 	/* CODE_SEARCH: matching rows of the code table. */
 	struct icd10_row *rows;
 	size_t nrows;
+	/* FLAGS: numbers, drug names and sides in the note that its encounter's
+	 * transcripts do not contain (none when it has no transcript). */
+	struct ui_flag *flags;
+	size_t nflags;
+	bool has_transcript;
 	/* CONFLICT: the local note is in note, the server's copy here. */
 	int64_t conflict_id;
 	struct note server_note;

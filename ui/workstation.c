@@ -100,6 +100,10 @@ struct ws {
 	unsigned sync_seen;  /* passes already looked at */
 	bool sync_asked;     /* the clinician pressed the key: say how it went */
 	char sync_said[320]; /* the last sync problem shown on the bottom line */
+	/* Faithfulness: terms of the open note its transcripts do not support. */
+	int64_t flags_note;
+	struct ui_flag *flags;
+	size_t nflags;
 	/* The conflict view: the server's copy of the open note. */
 	int64_t conflict_id;
 	struct note conflict_server;
@@ -296,6 +300,8 @@ static void request_codes(struct ws *w)
 	struct ui_request req = {.kind = UI_JOB_CODES, .note_id = w->note.id};
 	ui_worker_submit(w->worker, &req);
 	w->coding = true;
+	struct ui_request flags = {.kind = UI_JOB_FLAGS, .note_id = w->note.id};
+	ui_worker_submit(w->worker, &flags);
 }
 
 static void take_codes(struct ws *w, struct ui_result *r)
@@ -353,6 +359,15 @@ static int apply_results(struct ws *w)
 			take_codes(w, &r);
 		} else if (r.kind == UI_JOB_CODE_SEARCH) {
 			take_rows(w, &r);
+		} else if (r.kind == UI_JOB_FLAGS) {
+			if (r.note_id == w->note.id) {
+				free(w->flags);
+				w->flags = r.flags;
+				w->nflags = r.nflags;
+				w->flags_note = r.note_id;
+				r.flags = NULL;
+				r.nflags = 0;
+			}
 		} else if (r.kind == UI_JOB_CONFLICT) {
 			note_clear(&w->note);
 			note_clear(&w->conflict_server);
@@ -509,6 +524,23 @@ static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int b
 	return lines;
 }
 
+/* Marks each flagged term where it shows between rows top and bottom. */
+static void highlight_terms(struct ws *w, int top, int bottom)
+{
+	attr_t a = slot_attr(w, SLOT_error) | A_UNDERLINE;
+	short pair = w->color ? (short)(SLOT_error + 1) : 0;
+	char row[1024];
+	for (int y = top; y < bottom; y++) {
+		mvinnstr(y, 0, row, COLS < (int)sizeof(row) ? COLS : (int)sizeof(row) - 1);
+		for (size_t i = 0; i < w->nflags; i++) {
+			size_t len = strlen(w->flags[i].term);
+			for (const char *p = row; len && (p = strstr(p, w->flags[i].term));
+			     p += len)
+				mvchgat(y, (int)(p - row), (int)len, a, pair, NULL);
+		}
+	}
+}
+
 /* Wraps text at the screen width. */
 static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
                         enum theme_slot slot)
@@ -588,7 +620,25 @@ static void draw_note(struct ws *w)
 		                  SLOT_error);
 	char summary[512];
 	codes_summary(w, summary, sizeof(summary));
-	y += draw_wrapped(w, y, top, bottom, summary, SLOT_dim) + 1;
+	y += draw_wrapped(w, y, top, bottom, summary, SLOT_dim);
+	bool flagged = w->flags_note == w->note.id && w->nflags;
+	if (flagged) {
+		static const char *const kinds[] = {"number", "drug", "side", "negation"};
+		char line[1024];
+		size_t used = (size_t)snprintf(line, sizeof(line), "Not in the transcript:");
+		for (size_t i = 0; i < w->nflags && used < sizeof(line); i++) {
+			unsigned k = w->flags[i].kind, bit = 0;
+			while (k > 1 && bit < 3) {
+				k >>= 1;
+				bit++;
+			}
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s %s (%s)",
+			                         i ? "," : "", w->flags[i].term, kinds[bit]);
+		}
+		y += draw_wrapped(w, y, top, bottom, line, SLOT_error);
+	}
+	y++;
+	int body = y > top ? y : top;
 	if (w->rec.state != REC_IDLE && w->rec.note_id == w->note.id) {
 		static const char *const what[] = {
 		    [REC_STARTING] = "Live transcript (starting the recording...)",
@@ -617,6 +667,8 @@ static void draw_note(struct ws *w)
 	}
 	if (y < top + 1 && w->scroll > 0)
 		w->scroll--;
+	if (flagged)
+		highlight_terms(w, body, bottom);
 }
 
 static void draw_help(struct ws *w)
@@ -1795,6 +1847,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	free(w.billing);
 	icd10_rows_free(&w.rows, w.nrows);
 	note_clear(&w.conflict_server);
+	free(w.flags);
 	free(w.live_final);
 	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);

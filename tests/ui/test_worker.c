@@ -202,6 +202,43 @@ static void test_worker_codes_and_billing(void **state)
 	assert_true(found);
 	ui_result_clear(&r);
 
+	/* Faithfulness: no transcript, nothing flagged; with one, the note's
+	 * numbers and drugs it lacks. */
+	struct ui_request flags = {.kind = UI_JOB_FLAGS, .note_id = id};
+	ui_worker_submit(w, &flags);
+	wait_result(w, fd, &r);
+	assert_int_equal(r.kind, UI_JOB_FLAGS);
+	assert_int_equal(r.status, DICTUM_OK);
+	assert_false(r.has_transcript);
+	assert_int_equal(r.nflags, 0);
+	ui_result_clear(&r);
+	ui_worker_stop(&w);
+
+	assert_int_equal(store_open(path, &s, NULL, 0), DICTUM_OK);
+	struct note n = {0};
+	assert_int_equal(store_note_get(s, id, &n), DICTUM_OK);
+	assert_int_equal(store_transcript_add(s, n.encounter_id, 0, "text",
+	                                      "type 2 diabetes with diabetic chronic kidney "
+	                                      "disease stage three",
+	                                      NULL, NULL),
+	                 DICTUM_OK);
+	note_clear(&n);
+	store_close(&s);
+	assert_int_equal(ui_worker_start(&w, path, &fd), DICTUM_OK);
+	ui_worker_submit(w, &flags);
+	wait_result(w, fd, &r);
+	assert_int_equal(r.status, DICTUM_OK);
+	assert_true(r.has_transcript);
+	bool metformin = false, dose = false;
+	for (size_t i = 0; i < r.nflags; i++) {
+		metformin = metformin || strcmp(r.flags[i].term, "metformin") == 0;
+		dose = dose || strcmp(r.flags[i].term, "500") == 0;
+		assert_string_not_equal(r.flags[i].term, "3"); /* "three" was said */
+	}
+	assert_true(metformin);
+	assert_true(dose);
+	ui_result_clear(&r);
+
 	ui_worker_stop(&w);
 	test_rmtree(dir);
 	free(dir);

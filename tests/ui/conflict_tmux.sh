@@ -11,6 +11,7 @@ tool=$2
 . "$(dirname "$0")/../lib.sh"
 command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
 . "$(dirname "$0")/../server/srv_lib.sh"
+. "$(dirname "$0")/tmux_lib.sh"
 trap 'tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; cleanup_server; rm -rf "$tmp"' EXIT
 export USER=dr_test
 sql() {
@@ -40,7 +41,6 @@ printf '# History of Present Illness\nMerged: cough better in the morning, worse
 ED
 chmod +x "$tmp/editor.sh"
 
-. "$(dirname "$0")/tmux_lib.sh"
 t -f /dev/null new-session -d -s dictum -x 130 -y 30 \
   "env TERM=screen-256color EDITOR='$tmp/editor.sh' VISUAL= DICTUM_SERVER='$base' DICTUM_API_KEY='$key' '$dictum' --data-dir '$tmp/ws2'; echo EXITED=\$?; sleep 30"
 check "the list shows the conflicts" wait_for "conflict"

@@ -4,8 +4,7 @@
 # side the transcript never said, they are listed and marked in the text.
 dictum=$1
 . "$(dirname "$0")/../lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
-trap 'tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tmux_lib.sh"
 export HOME=$tmp/home XDG_DATA_HOME= XDG_CONFIG_HOME= DICTUM_DATA_DIR= USER=dr_test
 data=$tmp/data
 "$dictum" --data-dir "$data" patients add --first Edward --last Jenner >/dev/null
@@ -16,7 +15,6 @@ cat >"$tmp/editor.sh" <<'ED'
 printf '# Chief Complaint\nCough for three days.\n# Plan\nAmoxicillin 500 mg three times daily. Start warfarin 5 mg daily for the right leg.\n' >"$1"
 ED
 chmod +x "$tmp/editor.sh"
-. "$(dirname "$0")/tmux_lib.sh"
 t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
   "env TERM=screen-256color EDITOR='$tmp/editor.sh' VISUAL= '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
 check "first screen" wait_for "Jenner, Edward"

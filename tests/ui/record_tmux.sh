@@ -12,6 +12,7 @@ dictum=$1
 command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
 command -v sox >/dev/null || { echo "SKIP: sox is not installed"; exit 77; }
 pulse_setup ui_record
+. "$(dirname "$0")/tmux_lib.sh"
 trap 'tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; pulse_teardown; rm -rf "$tmp"' EXIT
 
 # Dictation with spoken punctuation and section cues: the shared data set's
@@ -35,7 +36,6 @@ export HOME=$tmp/home XDG_DATA_HOME= XDG_CONFIG_HOME= DICTUM_DATA_DIR= USER=dr_t
 data=$tmp/data
 "$dictum" --data-dir "$data" patients add --first Jane --last Doe >/dev/null
 
-. "$(dirname "$0")/tmux_lib.sh"
 elapsed() { screen | sed -n 's/.*REC \([0-9][0-9]\):\([0-9][0-9]\).*/\1 \2/p' | awk '{print $1*60+$2}'; }
 
 start() {

@@ -8,6 +8,7 @@ dictum=$1
 . "$(dirname "$0")/../lib.sh"
 command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
 . "$(dirname "$0")/../server/srv_lib.sh"
+. "$(dirname "$0")/tmux_lib.sh"
 trap 'tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; cleanup_server; [ -n "${hang:-}" ] && kill $hang 2>/dev/null; rm -rf "$tmp"' EXIT
 export USER=dr_test
 data=$tmp/data
@@ -32,7 +33,6 @@ stop_server
 mkdir -p "$HOME/.config/dictum"
 printf '[ui]\nsync_interval_s = 600\n[server]\ntimeout_ms = 3000\n' >"$HOME/.config/dictum/config.ini"
 
-. "$(dirname "$0")/tmux_lib.sh"
 t -f /dev/null new-session -d -s dictum -x 110 -y 30 \
   "env TERM=screen-256color EDITOR='$tmp/editor.sh' VISUAL= DICTUM_SERVER='$base' DICTUM_API_KEY='$key' '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
 check "first screen" wait_for "Franklin, Rosalind"

@@ -1,6 +1,9 @@
 # Sourced by the workstation's tmux tests after lib.sh: drive a tmux server
 # of the test's own ($tmp/tmux.sock) whose session is called dictum.
+command -v tmux >/dev/null || { echo "SKIP: tmux is not installed (scripts/install-deps.sh)"; exit 77; }
 sock=$tmp/tmux.sock
+# Tests with more to clean up set their own trap after this one.
+trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 t() { tmux -S "$sock" "$@"; }
 screen() { t capture-pane -p -t dictum; }
 # wait_for TEXT [SECONDS]: up to SECONDS (10) for TEXT to appear on the screen.

@@ -101,8 +101,10 @@ static void *syncer_main(void *arg)
 		if (s->want_now || now >= next) {
 			s->want_now = false;
 			pthread_mutex_unlock(&s->lock);
-			if (client)
+			if (client && s->status.configured)
 				pass(s, st, client);
+			else
+				read_counts(s, st);
 			pthread_mutex_lock(&s->lock);
 			next = time_wall_ms() + s->interval_ms;
 		} else if (s->nudged) {

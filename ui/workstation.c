@@ -1602,7 +1602,7 @@ static int apply_syncer(struct ws *w)
 	ui_syncer_drain(w->syncer);
 	ui_syncer_status(w->syncer, &w->sync);
 	const struct syncer_status *sy = &w->sync;
-	if (sy->passes == w->sync_seen || sy->running)
+	if (sy->passes == w->sync_seen || sy->running || !sy->configured)
 		return flags;
 	w->sync_seen = sy->passes;
 	if (sy->pushed || sy->pulled || sy->new_conflicts)

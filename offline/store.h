@@ -133,6 +133,9 @@ int store_recording_list(store *s, int state, struct recording **list, size_t *c
 /* Stores a transcript; segments_json is a JSON array (NULL for []). */
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
                          const char *text, const char *segments_json, int64_t *id_out);
+/* All transcripts of an encounter, oldest first, joined by newlines, into
+ * *text_out (malloc'ed). DICTUM_NOTFOUND when it has none. */
+int store_transcript_for_encounter(store *s, int64_t encounter_id, char **text_out);
 /* The transcript text of an id; *text_out is malloc'ed. */
 int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_out);
 

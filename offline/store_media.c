@@ -143,6 +143,26 @@ int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, c
 	return result;
 }
 
+int store_transcript_for_encounter(store *s, int64_t encounter_id, char **text_out)
+{
+	static const char sql[] = "SELECT group_concat(text, char(10)) FROM (SELECT text FROM "
+	                          "transcripts WHERE encounter_id = ?1 ORDER BY id)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	int rc = sqlite3_step(st), result = DICTUM_OK;
+	if (rc != SQLITE_ROW)
+		result = store_fail(s, rc);
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		result = store_failf(s, DICTUM_NOTFOUND, "encounter %lld has no transcript",
+		                     (long long)encounter_id);
+	else if (!(*text_out = store_col_dup(st, 0)))
+		result = store_failf(s, DICTUM_NOMEM, "out of memory");
+	sqlite3_reset(st);
+	return result;
+}
+
 int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_out)
 {
 	static const char sql[] = "SELECT text, segments FROM transcripts WHERE id = ?1";

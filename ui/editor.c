@@ -33,16 +33,9 @@ int editor_read_note(const char *path, const struct note *orig, struct note *out
 	char *text = NULL;
 	if (file_read_all(path, 64u << 20, &text, NULL) != 0)
 		return DICTUM_IO;
-	memset(out, 0, sizeof(*out));
-	out->id = orig->id;
-	memcpy(out->uid, orig->uid, sizeof(out->uid));
-	out->encounter_id = orig->encounter_id;
-	out->version = orig->version;
-	out->status = orig->status;
-	out->sync = orig->sync;
-	out->note_type = str_dup_or_null(orig->note_type);
-	out->specialty = str_dup_or_null(orig->specialty);
-	int result = out->note_type ? note_parse_sections(out, text) : DICTUM_NOMEM;
+	int result = note_copy_identity(out, orig);
+	if (!result)
+		result = note_parse_sections(out, text);
 	free(text);
 	for (size_t i = 0; !result && i < out->nsections; i++) {
 		for (size_t k = 0; k < orig->nsections; k++) {

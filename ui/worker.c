@@ -1,9 +1,13 @@
 #include "ui/worker.h"
 #include "core/lib.h"
+#include "coding/coding.h"
+#include "notes/draft.h"
 #include "offline/store.h"
+#include "offline/store_icd10.h"
 #include "recordings/recover.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,8 +31,8 @@ struct ui_worker {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stopping;
-	bool read_pending[UI_JOB_OPEN + 1];
-	struct ui_request reads[UI_JOB_OPEN + 1];
+	bool read_pending[UI_JOB_LAST_READ + 1];
+	struct ui_request reads[UI_JOB_LAST_READ + 1];
 	struct queued *writes, *writes_tail;
 	struct done *results, *results_tail;
 	char *db_path;
@@ -40,6 +44,11 @@ void ui_result_clear(struct ui_result *r)
 	note_summaries_free(&r->notes, r->count);
 	note_clear(&r->note);
 	free(r->patient);
+	note_codes_free(&r->codes, r->ncodes);
+	free(r->billing);
+	icd10_rows_free(&r->rows, r->nrows);
+	note_clear(&r->server_note);
+	free(r->flags);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -47,6 +56,9 @@ void ui_request_clear(struct ui_request *r)
 {
 	note_clear(&r->note);
 	free(r->text);
+	free(r->code.code);
+	free(r->code.name);
+	free(r->code.evidence);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -128,14 +140,191 @@ fail:
 	return result;
 }
 
-static void run(store *s, struct ui_request *req, struct ui_result *r)
+/* Suggests and bills the note's text (saved as its suggestions, the
+ * clinician's decisions kept), then bills it again with those decisions
+ * for the panel. The code table is loaded on first use. */
+static int code_note(store *s, struct coding **c, int64_t id, struct ui_result *r)
+{
+	struct note n = {0};
+	struct billing_result plain = {0}, decided = {0};
+	struct dynbuf text, out;
+	dynbuf_init(&text, (size_t)8 << 20);
+	dynbuf_init(&out, (size_t)1 << 20);
+	int result = store_note_get(s, id, &n);
+	if (result)
+		goto out;
+	if (!*c && (result = coding_open(s, c, r->error, sizeof(r->error))))
+		goto out;
+	if ((result = note_render(&n, NULL, NOTE_FORMAT_TEXT, &text)))
+		goto out;
+	struct billing_options bo = {em_setting_for_note_type(n.note_type), EM_PATIENT_AUTO, false};
+	if ((result = coding_billing(*c, dynbuf_str(&text), &bo, &plain)))
+		goto out;
+	/* A signed note's codes are the record: they are not re-suggested. */
+	if (n.status != NOTE_SIGNED && (result = coding_billing_save(s, n.id, n.version, &plain)))
+		goto out;
+	if ((result = store_note_codes_list(s, n.id, &r->codes, &r->ncodes)))
+		goto out;
+	if ((result = coding_billing_decided(*c, dynbuf_str(&text), &bo, r->codes, r->ncodes,
+	                                     &decided)) ||
+	    (result = billing_result_text(&decided, false, &out)))
+		goto out;
+	r->billing = dynbuf_take(&out);
+	r->note_id = n.id;
+	r->version = n.version;
+	result = r->billing ? DICTUM_OK : DICTUM_NOMEM;
+out:
+	billing_result_free(&plain);
+	billing_result_free(&decided);
+	note_clear(&n);
+	dynbuf_free(&text);
+	dynbuf_free(&out);
+	return result;
+}
+
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : NULL;
+}
+
+/* The server's copy of a note (dictum serve's JSON) as a note to show. */
+static int parse_server_note(const char *json, struct note *out)
+{
+	struct json_object *root = json_tokener_parse(json), *v, *secs;
+	int result = root && json_object_is_type(root, json_type_object) ? DICTUM_OK : DICTUM_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!result) {
+		out->note_type = str_dup_or_null(json_str(root, "noteType"));
+		const char *st = json_str(root, "status");
+		out->status = st && strcmp(st, "signed") == 0 ? NOTE_SIGNED : NOTE_DRAFT;
+		if (json_object_object_get_ex(root, "version", &v))
+			out->version = json_object_get_int(v);
+		out->signed_by = str_dup_or_null(json_str(root, "signed_by"));
+	}
+	if (!result && json_object_object_get_ex(root, "sections", &secs) &&
+	    json_object_is_type(secs, json_type_array)) {
+		for (size_t i = 0; !result && i < json_object_array_length(secs); i++) {
+			struct json_object *sec = json_object_array_get_idx(secs, i);
+			const char *key = json_str(sec, "key"), *title = json_str(sec, "title");
+			result =
+			    note_add_section(out, key ? key : "section",
+			                     title ? title
+			                     : key ? key
+			                           : "",
+			                     json_str(sec, "text") ? json_str(sec, "text") : "");
+		}
+	}
+	json_object_put(root);
+	return result;
+}
+
+static void add_flag(void *ctx, unsigned kind, const char *term, size_t len)
+{
+	struct ui_result *r = ctx;
+	char t[64];
+	snprintf(t, sizeof(t), "%.*s", (int)(len < 63 ? len : 63), term);
+	for (size_t i = 0; i < r->nflags; i++)
+		if (strcmp(r->flags[i].term, t) == 0)
+			return;
+	struct ui_flag *grown = realloc(r->flags, (r->nflags + 1) * sizeof(*grown));
+	if (!grown)
+		return; /* a flag fewer, not a failure */
+	r->flags = grown;
+	r->flags[r->nflags].kind = kind;
+	str_copy(r->flags[r->nflags].term, t, sizeof(t));
+	r->nflags++;
+}
+
+/* The faithfulness check of the note against its encounter's transcripts
+ * (the note engine is loaded on first use). */
+static int flag_note(store *s, struct note_engine **ne, int64_t id, struct ui_result *r)
+{
+	struct note n = {0};
+	char *transcript = NULL;
+	int result = store_note_get(s, id, &n);
+	if (!result)
+		result = store_transcript_for_encounter(s, n.encounter_id, &transcript);
+	if (result == DICTUM_NOTFOUND && n.id) {
+		result = DICTUM_OK; /* no transcript: nothing to check against */
+		goto out;
+	}
+	if (result)
+		goto out;
+	r->has_transcript = true;
+	if (!*ne) {
+		struct note_engine *e = calloc(1, sizeof(*e));
+		if (!e || (result = note_engine_load(e, NULL, r->error, sizeof(r->error)))) {
+			free(e);
+			result = result ? result : DICTUM_NOMEM;
+			goto out;
+		}
+		*ne = e;
+	}
+	for (size_t i = 0; i < n.nsections; i++)
+		note_unsupported(*ne, transcript, n.sections[i].text, add_flag, r);
+out:
+	r->note_id = id;
+	free(transcript);
+	note_clear(&n);
+	return result;
+}
+
+static int find_conflict(store *s, int64_t note_id, struct ui_result *r)
+{
+	struct store_conflict *list = NULL;
+	size_t n = 0;
+	int result = store_sync_conflict_list(s, &list, &n);
+	const struct store_conflict *c = NULL;
+	for (size_t i = 0; !result && i < n; i++)
+		if (list[i].note_id == note_id)
+			c = &list[i];
+	if (!result && !c) {
+		result = DICTUM_NOTFOUND;
+		str_copy(r->error, "this note has no unresolved conflict", sizeof(r->error));
+	}
+	if (!result) {
+		r->conflict_id = c->id;
+		result = parse_server_note(c->server_note, &r->server_note);
+		if (result == DICTUM_INVAL)
+			str_copy(r->error, "the server's copy is not a note", sizeof(r->error));
+	}
+	store_conflicts_free(&list, n);
+	return result;
+}
+
+/* Keep local, keep the server's, or a merge: the merge is saved as a new
+ * local version over the kept local one, in one transaction, so both
+ * are pushed in order. A signed note is never overwritten (the store
+ * refuses). */
+static int resolve(store *s, struct ui_request *req)
+{
+	int result = store_begin(s);
+	if (result)
+		return result;
+	result = store_sync_conflict_resolve(
+	    s, req->conflict_id,
+	    req->resolution == UI_RESOLVE_SERVER ? STORE_KEEP_SERVER : STORE_KEEP_LOCAL,
+	    req->author);
+	if (!result && req->resolution == UI_RESOLVE_MERGE)
+		result = store_note_save(s, &req->note, req->author);
+	if (!result)
+		return store_commit(s);
+	store_rollback(s);
+	return result;
+}
+
+static void run(store *s, struct coding **coding, struct note_engine **ne, struct ui_request *req,
+                struct ui_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = req->kind;
 	if (!s) {
 		r->status = DICTUM_IO;
 		str_copy(r->error, "the store is not open", sizeof(r->error));
-		if (req->kind == UI_JOB_SAVE) {
+		if (req->kind == UI_JOB_SAVE || req->kind == UI_JOB_RESOLVE) {
 			r->note = req->note;
 			memset(&req->note, 0, sizeof(req->note));
 		}
@@ -152,6 +341,29 @@ static void run(store *s, struct ui_request *req, struct ui_result *r)
 		break;
 	}
 	case UI_JOB_OPEN:
+		break;
+	case UI_JOB_CODE_SET:
+		r->status = store_note_code_set(s, id, &req->code);
+		if (!r->status)
+			r->status = code_note(s, coding, id, r);
+		break;
+	case UI_JOB_CODES:
+		r->status = code_note(s, coding, id, r);
+		break;
+	case UI_JOB_CONFLICT:
+		r->status = find_conflict(s, id, r);
+		break;
+	case UI_JOB_FLAGS:
+		r->status = flag_note(s, ne, id, r);
+		break;
+	case UI_JOB_RESOLVE:
+		r->status = resolve(s, req);
+		break;
+	case UI_JOB_CODE_SEARCH:
+		str_copy(r->query, req->query, sizeof(r->query));
+		if (!*coding && (r->status = coding_open(s, coding, r->error, sizeof(r->error))))
+			break;
+		r->status = store_icd10_search(s, req->query, 50, &r->rows, &r->nrows);
 		break;
 	case UI_JOB_SAVE:
 		id = req->note.id;
@@ -186,14 +398,16 @@ static void run(store *s, struct ui_request *req, struct ui_result *r)
 	if (r->status) {
 		if (!r->error[0])
 			str_copy(r->error, store_errmsg(s), sizeof(r->error));
-		if (req->kind == UI_JOB_SAVE) {
+		if (req->kind == UI_JOB_SAVE || req->kind == UI_JOB_RESOLVE) {
 			r->note = req->note; /* the edit goes back to the clinician */
 			memset(&req->note, 0, sizeof(req->note));
 		}
 		return;
 	}
-	if (req->kind != UI_JOB_LIST && req->kind != UI_JOB_RECOVER)
-		reload_note(s, id, r);
+	if (req->kind == UI_JOB_OPEN || req->kind == UI_JOB_CONFLICT ||
+	    req->kind > UI_JOB_LAST_READ)
+		if (req->kind != UI_JOB_RECOVER && req->kind != UI_JOB_CODE_SET)
+			reload_note(s, id, r);
 }
 
 static void post(struct ui_worker *w, struct done *d)
@@ -208,9 +422,21 @@ static void post(struct ui_worker *w, struct done *d)
 		log_warn("ui", "cannot wake the screen: %s", strerror(errno));
 }
 
+/* The pending read to run next (in enum order), or -1. */
+static int next_read(const struct ui_worker *w)
+{
+	for (int k = 0; k <= UI_JOB_LAST_READ; k++)
+		if (w->read_pending[k])
+			return k;
+	return -1;
+}
+
 static void *worker_main(void *arg)
 {
 	struct ui_worker *w = arg;
+	struct coding *coding = NULL;
+	struct note_engine *ne = NULL;
+	int read;
 	store *s = NULL;
 	char err[512];
 	if (store_open(w->db_path, &s, err, sizeof(err)) != DICTUM_OK)
@@ -225,12 +451,9 @@ static void *worker_main(void *arg)
 				w->writes_tail = NULL;
 			req = q->req;
 			free(q);
-		} else if (!w->stopping && w->read_pending[UI_JOB_LIST]) {
-			req = w->reads[UI_JOB_LIST];
-			w->read_pending[UI_JOB_LIST] = false;
-		} else if (!w->stopping && w->read_pending[UI_JOB_OPEN]) {
-			req = w->reads[UI_JOB_OPEN];
-			w->read_pending[UI_JOB_OPEN] = false;
+		} else if (!w->stopping && (read = next_read(w)) >= 0) {
+			req = w->reads[read];
+			w->read_pending[read] = false;
 		} else if (w->stopping) {
 			break;
 		} else {
@@ -241,7 +464,7 @@ static void *worker_main(void *arg)
 
 		struct done *d = calloc(1, sizeof(*d));
 		if (d) {
-			run(s, &req, &d->res);
+			run(s, &coding, &ne, &req, &d->res);
 			if (!s)
 				str_copy(d->res.error, err, sizeof(d->res.error));
 		} else {
@@ -254,6 +477,10 @@ static void *worker_main(void *arg)
 			post(w, d);
 	}
 	pthread_mutex_unlock(&w->lock);
+	coding_close(&coding);
+	if (ne)
+		note_engine_clear(ne);
+	free(ne);
 	store_close(&s);
 	return NULL;
 }
@@ -290,7 +517,7 @@ int ui_worker_start(struct ui_worker **out, const char *db_path, int *wake_fd)
 int ui_worker_submit(struct ui_worker *w, struct ui_request *req)
 {
 	struct queued *q = NULL;
-	if (req->kind > UI_JOB_OPEN && !(q = calloc(1, sizeof(*q))))
+	if (req->kind > UI_JOB_LAST_READ && !(q = calloc(1, sizeof(*q))))
 		return DICTUM_NOMEM;
 	pthread_mutex_lock(&w->lock);
 	if (q) {
@@ -306,6 +533,7 @@ int ui_worker_submit(struct ui_worker *w, struct ui_request *req)
 		w->read_pending[req->kind] = true;
 	}
 	memset(&req->note, 0, sizeof(req->note));
+	memset(&req->code, 0, sizeof(req->code));
 	req->text = NULL;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
@@ -348,7 +576,7 @@ void ui_worker_stop(struct ui_worker **wp)
 	pthread_mutex_unlock(&w->lock);
 	if (started)
 		pthread_join(w->thread, NULL);
-	for (int k = 0; k <= UI_JOB_OPEN; k++)
+	for (int k = 0; k <= UI_JOB_LAST_READ; k++)
 		ui_request_clear(&w->reads[k]);
 	while (w->writes) { /* only when the thread never ran */
 		struct queued *q = w->writes;

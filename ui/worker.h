@@ -10,19 +10,40 @@
  * in order, before any read, and are never dropped. */
 
 #include "core/types.h"
+#include "offline/store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 enum ui_job {
-	UI_JOB_LIST,     /* query: full-text search, "" for the newest notes */
-	UI_JOB_OPEN,     /* note_id */
+	/* Reads: only the newest of each kind runs. */
+	UI_JOB_LIST,        /* query: full-text search, "" for the newest notes */
+	UI_JOB_OPEN,        /* note_id */
+	UI_JOB_CODES,       /* note_id: suggest codes and bill its text (saved as the
+	                       note's suggestions), then apply the clinician's decisions */
+	UI_JOB_CODE_SEARCH, /* query: the ICD-10-CM table */
+	UI_JOB_CONFLICT,    /* note_id: its unresolved conflict, both versions */
+	UI_JOB_FLAGS,       /* note_id: terms of the note its transcript does not support */
+	/* Writes: in order, never dropped. */
 	UI_JOB_SAVE,     /* note: the edited note (id, version it was based on) */
 	UI_JOB_SIGN,     /* note_id, version */
 	UI_JOB_ADDENDUM, /* note_id, version, text */
 	UI_JOB_CREATE,   /* text: "Last, First" (an existing patient or a new one), note_type */
 	UI_JOB_RECOVER,  /* repair recordings cut off by a crash (at start) */
+	UI_JOB_CODE_SET, /* note_id, code: accept, reject or add a code; then as CODES */
+	UI_JOB_RESOLVE,  /* conflict_id, note_id, resolution; for UI_RESOLVE_MERGE also
+	                    note: the merged note (the local one's id and version) */
 	UI_JOB_COUNT
+};
+#define UI_JOB_LAST_READ UI_JOB_FLAGS
+
+struct icd10_row;
+
+enum ui_resolution { UI_RESOLVE_LOCAL, UI_RESOLVE_SERVER, UI_RESOLVE_MERGE };
+
+struct ui_flag {
+	unsigned kind; /* an enum note_flag bit (notes/draft.h) */
+	char term[64];
 };
 
 struct ui_request {
@@ -34,6 +55,9 @@ struct ui_request {
 	struct note note; /* owned by the request once submitted */
 	char *text;       /* owned by the request once submitted */
 	char author[64];
+	struct note_code code; /* CODE_SET; its strings owned by the request */
+	int64_t conflict_id;   /* RESOLVE */
+	enum ui_resolution resolution;
 };
 
 struct ui_result {
@@ -48,6 +72,25 @@ struct ui_result {
 	 * back the clinician's edit here instead, so nothing is lost. */
 	struct note note;
 	char *patient;
+	/* CODES and CODE_SET: the note's stored codes (ICD-10-CM, CPT, HCC,
+	 * each suggested, accepted or rejected) and the billing text after
+	 * the clinician's decisions, for note_id at version. */
+	int64_t note_id;
+	int version;
+	struct note_code *codes;
+	size_t ncodes;
+	char *billing;
+	/* CODE_SEARCH: matching rows of the code table. */
+	struct icd10_row *rows;
+	size_t nrows;
+	/* FLAGS: numbers, drug names and sides in the note that its encounter's
+	 * transcripts do not contain (none when it has no transcript). */
+	struct ui_flag *flags;
+	size_t nflags;
+	bool has_transcript;
+	/* CONFLICT: the local note is in note, the server's copy here. */
+	int64_t conflict_id;
+	struct note server_note;
 };
 
 struct ui_worker;

@@ -1,7 +1,11 @@
 #include "ui/workstation.h"
 #include "core/lib.h"
+#include "coding/coding.h"
 #include "offline/store.h"
+#include "offline/store_icd10.h"
 #include "ui/editor.h"
+#include "ui/recorder.h"
+#include "ui/syncer.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
@@ -14,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What a handler asks the loop to do next (htop's HandlerResult). */
@@ -24,15 +29,25 @@ enum {
 	QUIT = 1 << 2,
 };
 
-enum view { VIEW_LIST, VIEW_NOTE, VIEW_HELP, VIEW_PICKER };
+enum view {
+	VIEW_LIST,
+	VIEW_NOTE,
+	VIEW_HELP,
+	VIEW_PICKER,
+	VIEW_DEVICES,
+	VIEW_CODES,     /* the ICD-10 and billing panels of the open note */
+	VIEW_CODE_PICK, /* rows of the code table found by a search */
+	VIEW_CONFLICT,  /* the open note beside the server's copy */
+};
 
 /* What the bottom line is reading, if anything. */
-enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN };
+enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN, PROMPT_CODE };
 
 static const char *const prompt_labels[] = {
     [PROMPT_SEARCH] = "Search: ",
     [PROMPT_PATIENT] = "New encounter, patient (Last, First): ",
     [PROMPT_SIGN] = "Sign this note? It becomes read-only. Type y to sign: ",
+    [PROMPT_CODE] = "Add an ICD-10-CM code; search the table (words or a code): ",
 };
 
 struct ws {
@@ -55,8 +70,43 @@ struct ws {
 	struct note note;
 	char *note_patient;
 	int scroll;
-	char message[256];
+	char message[320];
 	bool message_is_error;
+	/* The record panel: the recorder's snapshot, its live transcript and
+	 * the capture device chosen in the picker. */
+	struct ui_recorder *recorder;
+	int rec_fd;
+	struct rec_status rec;
+	unsigned live_gen;
+	char *live_final, *live_pending;
+	struct capture_device *devices;
+	size_t ndevices, dev_sel;
+	char dev_backend[16], backend[16], device[256];
+	/* The codes panel: the open note's stored codes and billing text (as
+	 * of codes_version), the selected ICD-10-CM row, code search rows. */
+	int64_t codes_note;
+	int codes_version;
+	bool coding; /* a codes request is on its way */
+	struct note_code *codes;
+	size_t ncodes, code_sel;
+	char *billing;
+	struct icd10_row *rows;
+	size_t nrows, row_sel;
+	int help_top; /* the first help row shown */
+	/* Background sync: the syncer's snapshot and what was last said of it. */
+	struct ui_syncer *syncer;
+	int sync_fd;
+	struct syncer_status sync;
+	unsigned sync_seen;  /* passes already looked at */
+	bool sync_asked;     /* the clinician pressed the key: say how it went */
+	char sync_said[320]; /* the last sync problem shown on the bottom line */
+	/* Faithfulness: terms of the open note its transcripts do not support. */
+	int64_t flags_note;
+	struct ui_flag *flags;
+	size_t nflags;
+	/* The conflict view: the server's copy of the open note. */
+	int64_t conflict_id;
+	struct note conflict_server;
 };
 
 typedef int (*action_fn)(struct ws *w);
@@ -76,6 +126,27 @@ static int act_new(struct ws *w);
 static int act_edit(struct ws *w);
 static int act_sign(struct ws *w);
 static int act_addendum(struct ws *w);
+static int act_record(struct ws *w);
+static int act_stop(struct ws *w);
+static int act_devices(struct ws *w);
+static int act_codes(struct ws *w);
+static int act_accept(struct ws *w);
+static int act_reject(struct ws *w);
+static int act_add_code(struct ws *w);
+static int act_sync(struct ws *w);
+static int act_compare(struct ws *w);
+static int act_keep_local(struct ws *w);
+static int act_keep_server(struct ws *w);
+static int submit(struct ws *w, struct ui_request *req);
+
+/* Opens the bottom line for an answer. */
+static int ask(struct ws *w, enum prompt kind)
+{
+	w->prompt = kind;
+	w->input[0] = '\0';
+	return REDRAW;
+}
+static void codes_summary(const struct ws *w, char *out, size_t size);
 
 /* Keys map to named actions; this one list feeds the dispatcher and the
  * help screen (tig's request table). */
@@ -96,13 +167,21 @@ static const struct action {
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
     {"new", {'n', 0, 0}, "New encounter: patient, then note type", act_new},
-    {"edit", {'e', 0, 0}, "Edit the open note in $EDITOR ('# Title' lines are sections)", act_edit},
-    {"sign", {'S', 0, 0}, "Sign the open note (asks first; a signed note is read-only)", act_sign},
+    {"edit", {'e', 0, 0}, "Edit the note in $EDITOR ('# Title' starts a section)", act_edit},
+    {"sign", {'S', 0, 0}, "Sign the note (asks first; then it is read-only)", act_sign},
     {"addendum", {'a', 0, 0}, "Add an addendum to a signed note (in $EDITOR)", act_addendum},
-    {"theme",
-     {'t', 0, 0},
-     "Next colour theme (dark, light, high-contrast, colour-blind)",
-     act_theme},
+    {"record", {'R', 0, 0}, "Record into the open note; again: pause or resume", act_record},
+    {"stop", {'x', 0, 0}, "Stop recording; store the transcript, draft the note", act_stop},
+    {"devices", {'D', 0, 0}, "Choose the capture device", act_devices},
+    {"codes", {'c', 0, 0}, "ICD-10-CM codes, E/M, HCC and CPT of the open note", act_codes},
+    {"accept", {'+', 0, 0}, "Accept the selected code (stored with the note)", act_accept},
+    {"reject", {'-', 0, 0}, "Reject the selected code", act_reject},
+    {"add-code", {'A', 0, 0}, "Search the ICD-10-CM table and add a code", act_add_code},
+    {"sync", {'s', 0, 0}, "Sync now: push queued changes, pull the server's", act_sync},
+    {"compare", {'m', 0, 0}, "A note in conflict: local beside the server's copy", act_compare},
+    {"keep-local", {'<', 0, 0}, "In a conflict: keep the local note (pushed)", act_keep_local},
+    {"keep-server", {'>', 0, 0}, "In a conflict: take the server's copy", act_keep_server},
+    {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -212,6 +291,53 @@ static int reload(struct ws *w)
 	return REDRAW;
 }
 
+/* Asks the worker for the open note's codes and billing (a worker job:
+ * coding never runs on this thread). */
+static void request_codes(struct ws *w)
+{
+	if (!w->note.id)
+		return;
+	struct ui_request req = {.kind = UI_JOB_CODES, .note_id = w->note.id};
+	ui_worker_submit(w->worker, &req);
+	w->coding = true;
+	struct ui_request flags = {.kind = UI_JOB_FLAGS, .note_id = w->note.id};
+	ui_worker_submit(w->worker, &flags);
+}
+
+static void take_codes(struct ws *w, struct ui_result *r)
+{
+	if (r->note_id != w->note.id)
+		return;
+	w->coding = false;
+	note_codes_free(&w->codes, w->ncodes);
+	free(w->billing);
+	w->codes = r->codes;
+	w->ncodes = r->ncodes;
+	w->billing = r->billing;
+	r->codes = NULL;
+	r->ncodes = 0;
+	r->billing = NULL;
+	w->codes_note = r->note_id;
+	w->codes_version = r->version;
+}
+
+static void take_rows(struct ws *w, struct ui_result *r)
+{
+	icd10_rows_free(&w->rows, w->nrows);
+	w->rows = r->rows;
+	w->nrows = r->nrows;
+	r->rows = NULL;
+	r->nrows = 0;
+	w->row_sel = 0;
+	if (!w->nrows) {
+		set_message(w, true, "No code matches '%s'; press A to search again.", r->query);
+		return;
+	}
+	w->view = VIEW_CODE_PICK;
+	set_message(w, false, "%zu code(s) match '%s'. Enter adds the selected one.", w->nrows,
+	            r->query);
+}
+
 /* Takes the worker's finished results into the screen state. */
 static int apply_results(struct ws *w)
 {
@@ -219,7 +345,7 @@ static int apply_results(struct ws *w)
 	struct ui_result r;
 	while (ui_worker_take(w->worker, &r)) {
 		if (r.status != DICTUM_OK) {
-			if (r.kind == UI_JOB_SAVE && w->draft_path[0])
+			if ((r.kind == UI_JOB_SAVE || r.kind == UI_JOB_RESOLVE) && w->draft_path[0])
 				set_message(w, true, "Not saved; edit kept in %s: %s",
 				            w->draft_path + strlen(w->paths->data_dir) + 1,
 				            r.error);
@@ -229,14 +355,40 @@ static int apply_results(struct ws *w)
 		} else if (r.kind == UI_JOB_RECOVER) {
 			if (r.info[0])
 				set_message(w, false, "%s", r.info);
+		} else if (r.kind == UI_JOB_CODES || r.kind == UI_JOB_CODE_SET) {
+			take_codes(w, &r);
+		} else if (r.kind == UI_JOB_CODE_SEARCH) {
+			take_rows(w, &r);
+		} else if (r.kind == UI_JOB_FLAGS) {
+			if (r.note_id == w->note.id) {
+				free(w->flags);
+				w->flags = r.flags;
+				w->nflags = r.nflags;
+				w->flags_note = r.note_id;
+				r.flags = NULL;
+				r.nflags = 0;
+			}
+		} else if (r.kind == UI_JOB_CONFLICT) {
+			note_clear(&w->note);
+			note_clear(&w->conflict_server);
+			w->note = r.note;
+			w->conflict_server = r.server_note;
+			memset(&r.note, 0, sizeof(r.note));
+			memset(&r.server_note, 0, sizeof(r.server_note));
+			w->conflict_id = r.conflict_id;
+			w->scroll = 0;
+			w->view = VIEW_CONFLICT;
 		} else if (r.kind > UI_JOB_OPEN) {
 			static const char *const done[UI_JOB_COUNT] = {
 			    [UI_JOB_SAVE] = "Saved",
 			    [UI_JOB_SIGN] = "Signed; the note is now read-only",
 			    [UI_JOB_ADDENDUM] = "Addendum added",
 			    [UI_JOB_CREATE] = "New encounter created; press e to write the note",
+			    [UI_JOB_RESOLVE] =
+			        "Conflict resolved; the note is queued for the server",
 			};
-			if (r.kind != UI_JOB_CREATE && r.kind != UI_JOB_SIGN && w->draft_path[0]) {
+			if (r.kind != UI_JOB_CREATE && r.kind != UI_JOB_SIGN && w->draft_path[0] &&
+			    (r.kind != UI_JOB_RESOLVE || strstr(w->draft_path, "-merge-"))) {
 				unlink(w->draft_path);
 				w->draft_path[0] = '\0';
 			}
@@ -248,6 +400,8 @@ static int apply_results(struct ws *w)
 			r.patient = NULL;
 			w->view = VIEW_NOTE;
 			set_message(w, false, "%s (version %d).", done[r.kind], w->note.version);
+			request_codes(w);
+			ui_syncer_nudge(w->syncer);
 			flags |= RELOAD;
 		} else if (r.kind == UI_JOB_LIST && strcmp(r.query, w->query) == 0) {
 			note_summaries_free(&w->notes, w->nnotes);
@@ -268,6 +422,7 @@ static int apply_results(struct ws *w)
 			w->scroll = 0;
 			w->view = VIEW_NOTE;
 			w->message[0] = '\0';
+			request_codes(w);
 		}
 		ui_result_clear(&r);
 		flags |= REDRAW;
@@ -326,13 +481,15 @@ static void draw_list(struct ws *w)
 	}
 }
 
-/* Wraps text at the screen width, returning the number of lines drawn
- * (or that would be drawn, when y is out of the visible range). */
-static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
-                        enum theme_slot slot)
+/* Wraps text into a column of width cells at x, returning the number of
+ * lines drawn (or that would be drawn, when y is out of the visible range). */
+static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int bottom,
+                           const char *text, enum theme_slot slot)
 {
-	int lines = 0, width = COLS > 4 ? COLS - 2 : 1;
+	int lines = 0;
 	const char *p = text;
+	if (width < 1)
+		width = 1;
 	attr_t a = slot_attr(w, slot);
 	do {
 		const char *eol = strchr(p, '\n');
@@ -349,7 +506,7 @@ static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *te
 			int row = y + lines;
 			if (row >= top && row < bottom) {
 				attron(a);
-				mvaddnstr(row, 1, p, (int)take);
+				mvaddnstr(row, x, p, (int)take);
 				attroff(a);
 			}
 			lines++;
@@ -367,28 +524,163 @@ static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *te
 	return lines;
 }
 
+/* Marks each flagged term where it shows between rows top and bottom. */
+static void highlight_terms(struct ws *w, int top, int bottom)
+{
+	attr_t a = slot_attr(w, SLOT_error) | A_UNDERLINE;
+	short pair = w->color ? (short)(SLOT_error + 1) : 0;
+	char row[1024];
+	for (int y = top; y < bottom; y++) {
+		mvinnstr(y, 0, row, COLS < (int)sizeof(row) ? COLS : (int)sizeof(row) - 1);
+		for (size_t i = 0; i < w->nflags; i++) {
+			size_t len = strlen(w->flags[i].term);
+			for (const char *p = row; len && (p = strstr(p, w->flags[i].term));
+			     p += len)
+				mvchgat(y, (int)(p - row), (int)len, a, pair, NULL);
+		}
+	}
+}
+
+/* Wraps text at the screen width. */
+static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
+                        enum theme_slot slot)
+{
+	return draw_wrapped_at(w, y, 1, COLS > 4 ? COLS - 2 : 1, top, bottom, text, slot);
+}
+
+static const struct note_section *section_by_key(const struct note *n, const char *key)
+{
+	for (size_t i = 0; i < n->nsections; i++)
+		if (strcmp(n->sections[i].key, key) == 0)
+			return &n->sections[i];
+	return NULL;
+}
+
+/* One side of a conflict: its sections, a title marked where the other
+ * side differs. Returns the lines it takes. */
+static int draw_side(struct ws *w, int y, int x, int width, int top, int bottom, const char *label,
+                     const struct note *n, const struct note *other)
+{
+	int h = draw_wrapped_at(w, y, x, width, top, bottom, label, SLOT_heading) + 1;
+	for (size_t i = 0; i < n->nsections; i++) {
+		const struct note_section *sec = &n->sections[i];
+		const struct note_section *o = section_by_key(other, sec->key);
+		bool differs = !o || strcmp(o->text, sec->text) != 0;
+		char title[256];
+		snprintf(title, sizeof(title), "%s%s", sec->title, differs ? "  [differs]" : "");
+		h += draw_wrapped_at(w, y + h, x, width, top, bottom, title,
+		                     differs ? SLOT_error : SLOT_heading);
+		h += draw_wrapped_at(w, y + h, x, width, top, bottom, sec->text, SLOT_normal) + 1;
+	}
+	return h;
+}
+
+/* Local beside the server's copy, or one above the other under 120
+ * columns. */
+static void draw_conflict(struct ws *w)
+{
+	int top = 2, bottom = LINES - 2;
+	char local[128], server[128];
+	mvaddnstr(1, 1,
+	          "Changed here and on the server.  < keep local  > keep server  e merge  q back",
+	          COLS - 1);
+	snprintf(local, sizeof(local), "LOCAL (version %d%s)", w->note.version,
+	         w->note.status == NOTE_SIGNED ? ", signed" : "");
+	snprintf(server, sizeof(server), "SERVER (version %d%s)", w->conflict_server.version,
+	         w->conflict_server.status == NOTE_SIGNED ? ", signed" : "");
+	if (COLS >= 120) {
+		int width = (COLS - 3) / 2;
+		int h1 = draw_side(w, top - w->scroll, 1, width, top, bottom, local, &w->note,
+		                   &w->conflict_server);
+		int h2 = draw_side(w, top - w->scroll, width + 2, width, top, bottom, server,
+		                   &w->conflict_server, &w->note);
+		mvvline(top, width + 1, ACS_VLINE, bottom - top);
+		if (w->scroll > 0 && (h1 > h2 ? h1 : h2) - w->scroll < 1)
+			w->scroll--;
+		return;
+	}
+	int y = top - w->scroll;
+	y += draw_side(w, y, 1, COLS - 2, top, bottom, local, &w->note, &w->conflict_server);
+	y += draw_side(w, y, 1, COLS - 2, top, bottom, server, &w->conflict_server, &w->note);
+	if (y < top + 1 && w->scroll > 0)
+		w->scroll--;
+}
+
 static void draw_note(struct ws *w)
 {
 	int top = 1, bottom = LINES - 2, y = top - w->scroll;
 	char head[512];
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
 	         w->note.note_type, note_status_name(w->note.status), w->note.version);
-	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading) + 1;
+	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading);
+	if (w->note.sync == SYNC_CONFLICT)
+		y += draw_wrapped(w, y, top, bottom,
+		                  "CONFLICT: this note changed here and on the server; both are "
+		                  "kept. Press m to compare and choose.",
+		                  SLOT_error);
+	char summary[512];
+	codes_summary(w, summary, sizeof(summary));
+	y += draw_wrapped(w, y, top, bottom, summary, SLOT_dim);
+	bool flagged = w->flags_note == w->note.id && w->nflags;
+	if (flagged) {
+		static const char *const kinds[] = {"number", "drug", "side", "negation"};
+		char line[1024];
+		size_t used = (size_t)snprintf(line, sizeof(line), "Not in the transcript:");
+		for (size_t i = 0; i < w->nflags && used < sizeof(line); i++) {
+			unsigned k = w->flags[i].kind, bit = 0;
+			while (k > 1 && bit < 3) {
+				k >>= 1;
+				bit++;
+			}
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s %s (%s)",
+			                         i ? "," : "", w->flags[i].term, kinds[bit]);
+		}
+		y += draw_wrapped(w, y, top, bottom, line, SLOT_error);
+	}
+	y++;
+	int body = y > top ? y : top;
+	if (w->rec.state != REC_IDLE && w->rec.note_id == w->note.id) {
+		static const char *const what[] = {
+		    [REC_STARTING] = "Live transcript (starting the recording...)",
+		    [REC_RECORDING] = "Live transcript (recording; R pauses, x stops)",
+		    [REC_PAUSED] = "Live transcript (paused; R resumes, x stops)",
+		    [REC_FINISHING] = "Live transcript (stopped; transcribing and drafting...)",
+		};
+		y += draw_wrapped(w, y, top, bottom, what[w->rec.state], SLOT_heading);
+		bool any = w->live_final && *w->live_final;
+		if (any)
+			y += draw_wrapped(w, y, top, bottom, w->live_final, SLOT_normal);
+		if (w->live_pending && *w->live_pending) {
+			y += draw_wrapped(w, y, top, bottom, w->live_pending, SLOT_dim);
+			any = true;
+		}
+		if (!any)
+			y += draw_wrapped(w, y, top, bottom,
+			                  w->rec.engine_ready ? "(listening...)"
+			                                      : "(loading the speech model...)",
+			                  SLOT_dim);
+		y++;
+	}
 	for (size_t i = 0; i < w->note.nsections; i++) {
 		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].title, SLOT_heading);
 		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].text, SLOT_normal) + 1;
 	}
 	if (y < top + 1 && w->scroll > 0)
 		w->scroll--;
+	if (flagged)
+		highlight_terms(w, body, bottom);
 }
 
 static void draw_help(struct ws *w)
 {
-	int y = 2;
+	int y = 2, n = (int)(sizeof(actions) / sizeof(actions[0]));
+	int rows = LINES - 4 > 1 ? LINES - 4 : 1;
+	if (w->help_top > n - rows)
+		w->help_top = n - rows > 0 ? n - rows : 0;
 	attron(slot_attr(w, SLOT_heading));
-	mvaddstr(1, 1, "Keys");
+	mvaddstr(1, 1, n > rows ? "Keys (j/k scroll)" : "Keys");
 	attroff(slot_attr(w, SLOT_heading));
-	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]) && y < LINES - 2; i++, y++) {
+	for (int i = w->help_top; i < n && y < LINES - 2; i++, y++) {
 		char keys[64] = "";
 		for (int k = 0; k < 3 && actions[i].keys[k]; k++) {
 			int key = actions[i].keys[k];
@@ -402,7 +694,10 @@ static void draw_help(struct ws *w)
 			snprintf(keys + used, sizeof(keys) - used, "%s%s", used ? " " : "",
 			         name && strncmp(name, "KEY_", 4) == 0 ? name + 4 : name);
 		}
-		mvprintw(y, 2, "%-18s %-10s %s", keys, actions[i].name, actions[i].help);
+		char line[512];
+		snprintf(line, sizeof(line), "%-12s %-10s %s", keys, actions[i].name,
+		         actions[i].help);
+		mvaddnstr(y, 2, line, COLS > 2 ? COLS - 2 : 0);
 	}
 }
 
@@ -435,15 +730,215 @@ static void draw_picker(struct ws *w)
 	}
 }
 
+/* The open note's ICD-10-CM codes (the panel's rows), in stored order. */
+static size_t icd_count(const struct ws *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->ncodes; i++)
+		n += strcmp(w->codes[i].system, "icd10") == 0;
+	return n;
+}
+
+static struct note_code *icd_at(const struct ws *w, size_t k)
+{
+	for (size_t i = 0; i < w->ncodes; i++)
+		if (strcmp(w->codes[i].system, "icd10") == 0 && k-- == 0)
+			return &w->codes[i];
+	return NULL;
+}
+
+static const char status_marks[] = {
+    [CODE_SUGGESTED] = ' ', [CODE_ACCEPTED] = '+', [CODE_REJECTED] = '-'};
+
+/* One line under the note's heading: its codes and E/M level. */
+static void codes_summary(const struct ws *w, char *out, size_t size)
+{
+	if (w->codes_note != w->note.id || !w->billing) {
+		snprintf(out, size, "Codes: %s", w->coding ? "computing..." : "-");
+		return;
+	}
+	size_t used = (size_t)snprintf(out, size, "Codes:");
+	bool any = false;
+	for (size_t k = 0; k < icd_count(w) && used < size; k++) {
+		const struct note_code *c = icd_at(w, k);
+		if (c->status == CODE_REJECTED)
+			continue;
+		any = true;
+		used += (size_t)snprintf(out + used, size - used, " %s%s", c->code,
+		                         c->status == CODE_ACCEPTED ? "+" : "");
+	}
+	const char *em = strstr(w->billing, "E/M ");
+	int emlen = em ? (int)strcspn(em + 4, " \n") + 4 : 0;
+	if (used < size)
+		snprintf(out + used, size - used, "%s | %.*s | c: codes and billing",
+		         any ? "" : " none", emlen, em ? em : "E/M -");
+}
+
+static void draw_codes(struct ws *w)
+{
+	int y = 1, bottom = LINES - 2;
+	char line[1024];
+	snprintf(line, sizeof(line), "%s - %s v%d   + accept  - reject  A add a code  q back",
+	         w->note_patient ? w->note_patient : "-", w->note.note_type, w->note.version);
+	attron(slot_attr(w, SLOT_heading));
+	mvaddnstr(y++, 1, line, COLS - 1);
+	attroff(slot_attr(w, SLOT_heading));
+	if (w->codes_note != w->note.id || !w->billing) {
+		attron(slot_attr(w, SLOT_dim));
+		mvaddstr(y + 1, 2, w->coding ? "Coding the note..." : "No codes yet.");
+		attroff(slot_attr(w, SLOT_dim));
+		return;
+	}
+	size_t n = icd_count(w);
+	mvprintw(y++, 1, "ICD-10-CM (%zu)", n);
+	if (!n)
+		mvaddstr(y++, 3, "No code suggested for this text; A adds one from the table.");
+	if (w->code_sel >= n)
+		w->code_sel = n ? n - 1 : 0;
+	int rows = (bottom - y) / 2 > 3 ? (bottom - y) / 2 - 2 : 1;
+	size_t first = w->code_sel >= (size_t)rows ? w->code_sel - (size_t)rows + 1 : 0;
+	for (size_t k = first; k < n && (int)(k - first) < rows; k++) {
+		const struct note_code *c = icd_at(w, k);
+		snprintf(line, sizeof(line), "[%c] %-8s %s", status_marks[c->status], c->code,
+		         c->name ? c->name : "");
+		attr_t a = slot_attr(w, k == w->code_sel             ? SLOT_selected
+		                        : c->status == CODE_REJECTED ? SLOT_dim
+		                                                     : SLOT_normal);
+		attron(a);
+		mvhline(y, 0, ' ', COLS);
+		mvaddnstr(y++, 2, line, COLS - 2);
+		attroff(a);
+	}
+	const struct note_code *sel = icd_at(w, w->code_sel);
+	if (sel) {
+		snprintf(line, sizeof(line), "%s evidence: %s%s%s", sel->code,
+		         sel->evidence && *sel->evidence ? "\"" : "",
+		         sel->evidence && *sel->evidence ? sel->evidence
+		                                         : "(added by the clinician)",
+		         sel->evidence && *sel->evidence ? "\"" : "");
+		y += draw_wrapped(w, y, y, bottom, line, SLOT_dim);
+	}
+	y++;
+	attron(slot_attr(w, SLOT_heading));
+	mvaddnstr(y++, 1, "Billing (after your accepted and rejected codes)", COLS - 1);
+	attroff(slot_attr(w, SLOT_heading));
+	/* Scrolled no further than a full last page. */
+	int h = draw_wrapped(w, bottom, bottom, bottom, w->billing, SLOT_normal);
+	if (w->scroll > h - (bottom - y))
+		w->scroll = h - (bottom - y) > 0 ? h - (bottom - y) : 0;
+	draw_wrapped(w, y - w->scroll, y, bottom, w->billing, SLOT_normal);
+}
+
+static void draw_code_pick(struct ws *w)
+{
+	mvprintw(1, 1, "Codes found. Enter adds the selected code as accepted; Esc goes back.");
+	if (w->row_sel >= w->nrows)
+		w->row_sel = w->nrows ? w->nrows - 1 : 0;
+	int rows = LINES - 5 > 1 ? LINES - 5 : 1;
+	size_t first = w->row_sel >= (size_t)rows ? w->row_sel - (size_t)rows + 1 : 0;
+	for (size_t i = first; i < w->nrows && (int)(i - first) < rows; i++) {
+		char code[10], line[512];
+		icd_code_format(w->rows[i].code, code);
+		snprintf(line, sizeof(line), "%-8s %s", code, w->rows[i].description);
+		attr_t a = slot_attr(w, i == w->row_sel ? SLOT_selected : SLOT_normal);
+		attron(a);
+		mvhline(2 + (int)(i - first), 0, ' ', COLS);
+		mvaddnstr(2 + (int)(i - first), 2, line, COLS - 2);
+		attroff(a);
+	}
+}
+
+static void draw_devices(struct ws *w)
+{
+	mvprintw(1, 1, "Capture devices (%s). Enter to choose, Esc to cancel.", w->dev_backend);
+	for (size_t i = 0; i <= w->ndevices && (int)i + 2 < LINES - 2; i++) {
+		char line[512];
+		if (i == 0)
+			snprintf(line, sizeof(line), "(the default device)");
+		else
+			snprintf(line, sizeof(line), "%s%s%s%s", w->devices[i - 1].name,
+			         w->devices[i - 1].description[0] ? "  " : "",
+			         w->devices[i - 1].description,
+			         w->devices[i - 1].is_default ? "  [default]" : "");
+		attr_t a = slot_attr(w, i == w->dev_sel ? SLOT_selected : SLOT_normal);
+		attron(a);
+		mvhline(2 + (int)i, 0, ' ', COLS);
+		mvaddnstr(2 + (int)i, 2, line, COLS - 2);
+		attroff(a);
+	}
+}
+
+/* The status bar: the recording (elapsed time, level meter, warnings),
+ * the network state, the speech engine, the notes. */
+static void status_text(const struct ws *w, char *out, size_t size)
+{
+	const struct rec_status *st = &w->rec;
+	char rec[160] = "";
+	if (st->state != REC_IDLE) {
+		static const char *const names[] = {[REC_STARTING] = "REC starting",
+		                                    [REC_RECORDING] = "REC",
+		                                    [REC_PAUSED] = "PAUSED",
+		                                    [REC_FINISHING] = "DRAFTING"};
+		char meter[11];
+		int bars = (int)((st->rms_db + 60.0) / 6.0);
+		for (int i = 0; i < 10; i++)
+			meter[i] = i < bars ? '#' : '-';
+		meter[10] = '\0';
+		int secs = (int)st->elapsed_s;
+		snprintf(rec, sizeof(rec), "%s %02d:%02d [%s] %3.0f dB%s | ", names[st->state],
+		         secs / 60, secs % 60, meter, st->rms_db < -99 ? -99 : st->rms_db,
+		         st->state != REC_RECORDING ? ""
+		         : st->clipping             ? " CLIPPING"
+		         : st->silent               ? " NO SOUND"
+		                                    : "");
+	}
+	const struct syncer_status *sy = &w->sync;
+	char synced[32] = "";
+	if (sy->last_ok_ms) {
+		time_t t = (time_t)(sy->last_ok_ms / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(synced, sizeof(synced), " | synced %H:%M:%S", &tm);
+	}
+	const char *net = !sy->configured                 ? "offline"
+	                  : sy->running                   ? "syncing..."
+	                  : !sy->passes                   ? "connecting..."
+	                  : sy->state < SYNC_NET_OFFLINE  ? "online"
+	                  : sy->state == SYNC_NET_OFFLINE ? "offline"
+	                                                  : NULL;
+	char err[64], queue[96] = "";
+	if (!net) {
+		snprintf(err, sizeof(err), "sync error: %s", sync_net_state_name(sy->state));
+		net = err;
+	}
+	if (sy->counts.outbox)
+		snprintf(queue, sizeof(queue), " | %zu queued", sy->counts.outbox);
+	if (sy->counts.conflicts) {
+		size_t used = strlen(queue);
+		snprintf(queue + used, sizeof(queue) - used, " | %zu conflict(s)",
+		         sy->counts.conflicts);
+	}
+	snprintf(out, size, " %s%s%s%s | speech: %s | %zu notes | ? help  q quit", rec, net, queue,
+	         synced,
+	         st->engine_ready      ? st->engine
+	         : st->engine_error[0] ? "none"
+	                               : "loading",
+	         w->nnotes);
+}
+
 static void draw(struct ws *w)
 {
 	erase();
 	char title[256];
 	snprintf(title, sizeof(title), " Dictum %s   %s%s%s", DICTUM_VERSION,
-	         w->view == VIEW_HELP     ? "Help"
-	         : w->view == VIEW_NOTE   ? "Note"
-	         : w->view == VIEW_PICKER ? "New encounter: note type"
-	                                  : "Notes",
+	         w->view == VIEW_HELP        ? "Help"
+	         : w->view == VIEW_NOTE      ? "Note"
+	         : w->view == VIEW_PICKER    ? "New encounter: note type"
+	         : w->view == VIEW_DEVICES   ? "Capture device"
+	         : w->view == VIEW_CODES     ? "Codes and billing"
+	         : w->view == VIEW_CODE_PICK ? "Add a code"
+	         : w->view == VIEW_CONFLICT  ? "Conflict: local and server"
+	                                     : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
 	draw_bar(w, 0, SLOT_title, title);
@@ -460,10 +955,21 @@ static void draw(struct ws *w)
 	case VIEW_PICKER:
 		draw_picker(w);
 		break;
+	case VIEW_DEVICES:
+		draw_devices(w);
+		break;
+	case VIEW_CODES:
+		draw_codes(w);
+		break;
+	case VIEW_CODE_PICK:
+		draw_code_pick(w);
+		break;
+	case VIEW_CONFLICT:
+		draw_conflict(w);
+		break;
 	}
 	char status[512];
-	snprintf(status, sizeof(status), " offline | local engines | %zu notes | ? help  q quit",
-	         w->nnotes);
+	status_text(w, status, sizeof(status));
 	draw_bar(w, LINES - 2, SLOT_status, status);
 	move(LINES - 1, 0);
 	clrtoeol();
@@ -484,6 +990,8 @@ static void draw(struct ws *w)
 
 static int act_quit(struct ws *w)
 {
+	if (w->view == VIEW_HELP)
+		return act_help(w);
 	if (w->view != VIEW_LIST)
 		return act_back(w);
 	return QUIT;
@@ -499,7 +1007,18 @@ static int act_help(struct ws *w)
 
 static int move_sel(struct ws *w, long delta)
 {
-	if (w->view == VIEW_NOTE) {
+	if (w->view == VIEW_CODES && (delta == 1 || delta == -1)) {
+		if (delta < 0 && w->code_sel)
+			w->code_sel--;
+		else if (delta > 0 && w->code_sel + 1 < icd_count(w))
+			w->code_sel++;
+		return REDRAW;
+	}
+	if (w->view == VIEW_HELP) {
+		w->help_top = (int)(w->help_top + delta < 0 ? 0 : w->help_top + delta);
+		return REDRAW;
+	}
+	if (w->view == VIEW_NOTE || w->view == VIEW_CODES || w->view == VIEW_CONFLICT) {
 		w->scroll += (int)delta;
 		if (w->scroll < 0)
 			w->scroll = 0;
@@ -548,7 +1067,99 @@ static int act_open(struct ws *w)
 
 static int act_back(struct ws *w)
 {
-	w->view = VIEW_LIST;
+	w->view = w->view == VIEW_CODES || w->view == VIEW_CONFLICT ? VIEW_NOTE : VIEW_LIST;
+	w->scroll = 0;
+	return REDRAW;
+}
+
+static int act_codes(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	w->view = VIEW_CODES;
+	w->scroll = 0;
+	if (w->codes_note != w->note.id || w->codes_version != w->note.version)
+		request_codes(w);
+	return REDRAW;
+}
+
+/* Accepts or rejects the selected code: a write on the worker, which
+ * then recomputes the billing with it. */
+static int decide(struct ws *w, enum code_status status)
+{
+	const struct note_code *c = w->view == VIEW_CODES ? icd_at(w, w->code_sel) : NULL;
+	if (!c)
+		return HANDLED;
+	struct ui_request req = {.kind = UI_JOB_CODE_SET, .note_id = w->note.id};
+	req.code = *c;
+	req.code.status = c->status == status ? CODE_SUGGESTED : status;
+	req.code.code = strdup(c->code);
+	req.code.name = str_dup_or_null(c->name);
+	req.code.evidence = str_dup_or_null(c->evidence);
+	if (!req.code.code || (c->name && !req.code.name) || (c->evidence && !req.code.evidence)) {
+		ui_request_clear(&req);
+		set_message(w, true, "out of memory: nothing was changed");
+		return REDRAW;
+	}
+	set_message(w, false, "%s %s; updating the billing...",
+	            req.code.status == CODE_ACCEPTED   ? "Accepted"
+	            : req.code.status == CODE_REJECTED ? "Rejected"
+	                                               : "Undecided again:",
+	            c->code);
+	w->coding = true;
+	return submit(w, &req);
+}
+
+static int act_accept(struct ws *w)
+{
+	return decide(w, CODE_ACCEPTED);
+}
+
+static int act_reject(struct ws *w)
+{
+	return decide(w, CODE_REJECTED);
+}
+
+static int act_add_code(struct ws *w)
+{
+	if (w->view != VIEW_CODES && w->view != VIEW_NOTE)
+		return HANDLED;
+	return ask(w, PROMPT_CODE);
+}
+
+static int code_pick_key(struct ws *w, int key)
+{
+	if (key == 27 || key == 'q') {
+		w->view = VIEW_CODES;
+	} else if (key == KEY_DOWN || key == 'j') {
+		if (w->row_sel + 1 < w->nrows)
+			w->row_sel++;
+	} else if (key == KEY_UP || key == 'k') {
+		if (w->row_sel)
+			w->row_sel--;
+	} else if ((key == '\n' || key == '\r' || key == KEY_ENTER) && w->row_sel < w->nrows) {
+		const struct icd10_row *row = &w->rows[w->row_sel];
+		char code[10];
+		icd_code_format(row->code, code);
+		struct ui_request req = {.kind = UI_JOB_CODE_SET, .note_id = w->note.id};
+		req.code = (struct note_code){.system = "icd10",
+		                              .code = strdup(code),
+		                              .name = strdup(row->description),
+		                              .evidence = strdup(""),
+		                              .span_start = -1,
+		                              .span_end = -1,
+		                              .score = 1.0,
+		                              .status = CODE_ACCEPTED};
+		w->view = VIEW_CODES;
+		if (!req.code.code || !req.code.name || !req.code.evidence) {
+			ui_request_clear(&req);
+			set_message(w, true, "out of memory: nothing was changed");
+			return REDRAW;
+		}
+		set_message(w, false, "Added %s; updating the billing...", code);
+		w->coding = true;
+		return submit(w, &req);
+	}
 	return REDRAW;
 }
 
@@ -619,6 +1230,16 @@ static int prompt_done(struct ws *w)
 		    .kind = UI_JOB_SIGN, .note_id = w->note.id, .version = w->note.version};
 		set_message(w, false, "Signing...");
 		return submit(w, &req);
+	case PROMPT_CODE: {
+		if (!w->input[0])
+			return REDRAW;
+		struct ui_request q = {.kind = UI_JOB_CODE_SEARCH};
+		str_copy(q.query, w->input, sizeof(q.query));
+		if (w->view == VIEW_NOTE)
+			w->view = VIEW_CODES;
+		set_message(w, false, "Searching the code table...");
+		return submit(w, &q);
+	}
 	case PROMPT_NONE:
 		break;
 	}
@@ -675,9 +1296,7 @@ static int act_new(struct ws *w)
 {
 	if (w->view != VIEW_LIST && w->view != VIEW_NOTE)
 		return HANDLED;
-	w->prompt = PROMPT_PATIENT;
-	w->input[0] = '\0';
-	return REDRAW;
+	return ask(w, PROMPT_PATIENT);
 }
 
 /* The file an edit of this note goes through; it stays until the save
@@ -691,8 +1310,125 @@ static void draft_file(struct ws *w, const char *what)
 	         w->note.version);
 }
 
+static int act_compare(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (w->note.sync != SYNC_CONFLICT) {
+		set_message(w, false, "This note is not in conflict.");
+		return REDRAW;
+	}
+	struct ui_request req = {.kind = UI_JOB_CONFLICT, .note_id = w->note.id};
+	set_message(w, false, "Loading both versions...");
+	return submit(w, &req);
+}
+
+static int resolve_as(struct ws *w, enum ui_resolution how, struct note *merged)
+{
+	struct ui_request req = {.kind = UI_JOB_RESOLVE,
+	                         .note_id = w->note.id,
+	                         .conflict_id = w->conflict_id,
+	                         .resolution = how};
+	if (merged) {
+		req.note = *merged;
+		memset(merged, 0, sizeof(*merged));
+	}
+	set_message(w, false, "Resolving the conflict...");
+	return submit(w, &req);
+}
+
+static int act_keep_local(struct ws *w)
+{
+	if (w->view != VIEW_CONFLICT)
+		return HANDLED;
+	return resolve_as(w, UI_RESOLVE_LOCAL, NULL);
+}
+
+static int act_keep_server(struct ws *w)
+{
+	if (w->view != VIEW_CONFLICT)
+		return HANDLED;
+	if (w->note.status == NOTE_SIGNED) {
+		set_message(w, true,
+		            "The local note is signed and is never overwritten: keep it (<), or "
+		            "merge (e) into an addendum.");
+		return REDRAW;
+	}
+	return resolve_as(w, UI_RESOLVE_SERVER, NULL);
+}
+
+/* The merge file: sections the two sides agree on as they are, the others
+ * with both texts between conflict markers for the clinician to settle. */
+static int write_merge(const char *path, const struct note *local, const struct note *server)
+{
+	struct dynbuf d;
+	dynbuf_init(&d, (size_t)64 << 20);
+	int rc = 0;
+	for (size_t pass = 0; pass < 2 && !rc; pass++) {
+		const struct note *n = pass ? server : local, *o = pass ? local : server;
+		for (size_t i = 0; i < n->nsections && !rc; i++) {
+			const struct note_section *sec = &n->sections[i];
+			const struct note_section *other = section_by_key(o, sec->key);
+			if (pass && other)
+				continue; /* already written with the local one */
+			if (other && strcmp(other->text, sec->text) == 0)
+				rc = dynbuf_printf(&d, "# %s\n%s\n\n", sec->title, sec->text);
+			else
+				rc = dynbuf_printf(
+				    &d, "# %s\n<<<<<<< local\n%s\n=======\n%s\n>>>>>>> server\n\n",
+				    sec->title, pass ? "" : sec->text,
+				    pass    ? sec->text
+				    : other ? other->text
+				            : "");
+		}
+	}
+	rc = rc ? -ENOMEM : editor_write_text(path, dynbuf_str(&d));
+	dynbuf_free(&d);
+	return rc;
+}
+
+static bool has_markers(const struct note *n)
+{
+	for (size_t i = 0; i < n->nsections; i++)
+		if (strstr(n->sections[i].text, "<<<<<<< ") ||
+		    strstr(n->sections[i].text, ">>>>>>> ") ||
+		    strstr(n->sections[i].text, "\n=======\n"))
+			return true;
+	return false;
+}
+
+static int merge(struct ws *w)
+{
+	draft_file(w, "merge");
+	if (!path_exists(w->draft_path) &&
+	    write_merge(w->draft_path, &w->note, &w->conflict_server)) {
+		set_message(w, true, "cannot write %s", w->draft_path);
+		return REDRAW;
+	}
+	int rc = editor_run(w->draft_path);
+	struct note merged = {0};
+	if (rc != 0) {
+		set_message(w, true, "The editor exited with status %d; the merge is kept in %s",
+		            rc, w->draft_path);
+		return REDRAW;
+	}
+	if (editor_read_note(w->draft_path, &w->note, &merged) != DICTUM_OK) {
+		set_message(w, true, "cannot read %s back; it is kept", w->draft_path);
+		return REDRAW;
+	}
+	if (has_markers(&merged)) {
+		note_clear(&merged);
+		set_message(w, true,
+		            "Conflict markers are left in the merge: press e to finish it.");
+		return REDRAW;
+	}
+	return resolve_as(w, UI_RESOLVE_MERGE, &merged);
+}
+
 static int act_edit(struct ws *w)
 {
+	if (w->view == VIEW_CONFLICT)
+		return merge(w);
 	if (w->view != VIEW_NOTE)
 		return HANDLED;
 	if (w->note.status == NOTE_SIGNED) {
@@ -728,9 +1464,7 @@ static int act_sign(struct ws *w)
 		set_message(w, false, "Already signed.");
 		return REDRAW;
 	}
-	w->prompt = PROMPT_SIGN;
-	w->input[0] = '\0';
-	return REDRAW;
+	return ask(w, PROMPT_SIGN);
 }
 
 static int act_addendum(struct ws *w)
@@ -768,6 +1502,169 @@ static int act_addendum(struct ws *w)
 	return submit(w, &req);
 }
 
+static bool recording(const struct ws *w)
+{
+	return w->rec.state == REC_RECORDING || w->rec.state == REC_PAUSED;
+}
+
+static int act_record(struct ws *w)
+{
+	if (recording(w)) {
+		ui_recorder_pause(w->recorder);
+		return REDRAW;
+	}
+	if (w->rec.state != REC_IDLE) {
+		set_message(w, false, "The last recording is still being drafted; a moment.");
+		return REDRAW;
+	}
+	if (w->view != VIEW_NOTE) {
+		set_message(w, true,
+		            "Open a note first (Enter, or n for a new encounter), then R.");
+		return REDRAW;
+	}
+	if (w->note.status == NOTE_SIGNED) {
+		set_message(w, true, "This note is signed; record into a new encounter (n).");
+		return REDRAW;
+	}
+	struct rec_target t = {.note_id = w->note.id, .encounter_id = w->note.encounter_id};
+	str_copy(t.note_type, w->note.note_type, sizeof(t.note_type));
+	str_copy(t.specialty, w->note.specialty ? w->note.specialty : "", sizeof(t.specialty));
+	str_copy(t.backend, w->backend, sizeof(t.backend));
+	str_copy(t.device, w->device, sizeof(t.device));
+	str_copy(t.author, user_name(), sizeof(t.author));
+	ui_recorder_record(w->recorder, &t);
+	ui_recorder_status(w->recorder, &w->rec);
+	set_message(w, false, "Recording from %s; R pauses, x stops.",
+	            w->device[0] ? w->device : "the default device");
+	return REDRAW;
+}
+
+static int act_stop(struct ws *w)
+{
+	if (!recording(w) && w->rec.state != REC_STARTING) {
+		set_message(w, false, "Not recording.");
+		return REDRAW;
+	}
+	ui_recorder_stop(w->recorder);
+	set_message(w, false, "Stopped; transcribing and drafting the note...");
+	return REDRAW;
+}
+
+static int act_devices(struct ws *w)
+{
+	if (w->view == VIEW_HELP || w->view == VIEW_PICKER)
+		return HANDLED;
+	ui_recorder_list_devices(w->recorder);
+	set_message(w, false, "Listing the capture devices...");
+	return REDRAW;
+}
+
+static int devices_key(struct ws *w, int key)
+{
+	if (key == 27 || key == 'q') {
+		w->view = w->prev_view;
+	} else if (key == KEY_DOWN || key == 'j') {
+		if (w->dev_sel < w->ndevices)
+			w->dev_sel++;
+	} else if (key == KEY_UP || key == 'k') {
+		if (w->dev_sel)
+			w->dev_sel--;
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		str_copy(w->backend, w->dev_backend, sizeof(w->backend));
+		str_copy(w->device, w->dev_sel ? w->devices[w->dev_sel - 1].name : "",
+		         sizeof(w->device));
+		set_message(w, false, "Capture device: %s (%s)",
+		            w->device[0] ? w->device : "the default", w->backend);
+		w->view = w->prev_view;
+	}
+	return REDRAW;
+}
+
+static int act_sync(struct ws *w)
+{
+	if (!w->sync.configured) {
+		set_message(w, true,
+		            "No server configured: set [server] url and api_key in config.ini, "
+		            "or DICTUM_SERVER and DICTUM_API_KEY. Notes stay here meanwhile.");
+		return REDRAW;
+	}
+	ui_syncer_now(w->syncer);
+	w->sync_asked = true;
+	set_message(w, false, "Syncing...");
+	return REDRAW;
+}
+
+/* Takes the syncer's snapshot; says how a pass went when it was asked for
+ * or went wrong in a new way, and reloads the list when notes moved. */
+static int apply_syncer(struct ws *w)
+{
+	int flags = REDRAW;
+	ui_syncer_drain(w->syncer);
+	ui_syncer_status(w->syncer, &w->sync);
+	const struct syncer_status *sy = &w->sync;
+	if (sy->passes == w->sync_seen || sy->running || !sy->configured)
+		return flags;
+	w->sync_seen = sy->passes;
+	if (sy->pushed || sy->pulled || sy->new_conflicts)
+		flags |= RELOAD;
+	bool bad = sy->state >= SYNC_NET_OFFLINE;
+	if (bad && (w->sync_asked || strcmp(w->sync_said, sy->message) != 0)) {
+		set_message(w, sy->state != SYNC_NET_OFFLINE, "Sync: %s: %s; nothing local is lost",
+		            sync_net_state_name(sy->state), sy->message);
+		str_copy(w->sync_said, sy->message, sizeof(w->sync_said));
+	} else if (!bad && (w->sync_asked || sy->pushed || sy->pulled || sy->new_conflicts)) {
+		set_message(w, sy->new_conflicts != 0,
+		            "Synced: %zu change(s) pushed, %zu note(s) pulled%s", sy->pushed,
+		            sy->pulled,
+		            sy->new_conflicts ? "; a note changed on both sides: both kept" : ".");
+		w->sync_said[0] = '\0';
+	}
+	w->sync_asked = false;
+	return flags;
+}
+
+/* Takes the recorder's snapshot, live transcript and results. */
+static int apply_recorder(struct ws *w)
+{
+	int flags = REDRAW;
+	struct rec_result r;
+	ui_recorder_drain(w->recorder);
+	ui_recorder_status(w->recorder, &w->rec);
+	ui_recorder_text(w->recorder, &w->live_gen, &w->live_final, &w->live_pending);
+	while (ui_recorder_take(w->recorder, &r)) {
+		if (r.kind == REC_RESULT_DEVICES && r.status == DICTUM_OK) {
+			capture_devices_free(&w->devices, w->ndevices);
+			w->devices = r.devices;
+			w->ndevices = r.ndevices;
+			r.devices = NULL;
+			r.ndevices = 0;
+			str_copy(w->dev_backend, r.backend, sizeof(w->dev_backend));
+			w->dev_sel = 0;
+			for (size_t i = 0; i < w->ndevices; i++)
+				if (strcmp(w->devices[i].name, w->device) == 0)
+					w->dev_sel = i + 1;
+			if (w->view != VIEW_DEVICES)
+				w->prev_view = w->view;
+			w->view = VIEW_DEVICES;
+			w->message[0] = '\0';
+		} else {
+			set_message(w, r.status != DICTUM_OK, "%s", r.message);
+		}
+		if (r.kind == REC_RESULT_DRAFTED && r.status == DICTUM_OK) {
+			if (r.note.id == w->note.id) {
+				note_clear(&w->note);
+				w->note = r.note;
+				memset(&r.note, 0, sizeof(r.note));
+				request_codes(w);
+			}
+			ui_syncer_nudge(w->syncer);
+			flags |= RELOAD;
+		}
+		rec_result_clear(&r);
+	}
+	return flags;
+}
+
 static int dispatch(struct ws *w, int key)
 {
 	if (key == KEY_RESIZE)
@@ -776,6 +1673,10 @@ static int dispatch(struct ws *w, int key)
 		return prompt_key(w, key);
 	if (w->view == VIEW_PICKER)
 		return picker_key(w, key);
+	if (w->view == VIEW_DEVICES)
+		return devices_key(w, key);
+	if (w->view == VIEW_CODE_PICK)
+		return code_pick_key(w, key);
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		for (int k = 0; k < 3; k++)
 			if (actions[i].keys[k] && actions[i].keys[k] == key) {
@@ -785,26 +1686,61 @@ static int dispatch(struct ws *w, int key)
 	return HANDLED;
 }
 
-static int run_loop(struct ws *w)
+/* For bench/ui: the time from a key reaching the loop to the screen written
+ * for it, kept when DICTUM_UI_LATENCY_LOG names a file (one value in
+ * microseconds a line, written at exit). */
+#define LATENCY_MAX 8192
+struct latency_log {
+	uint32_t us[LATENCY_MAX];
+	size_t n;
+};
+
+static void latency_write(const struct latency_log *l)
+{
+	const char *path = getenv("DICTUM_UI_LATENCY_LOG");
+	FILE *f = path && *path ? fopen(path, "w") : NULL;
+	if (!f)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%u\n", l->us[i]);
+	fclose(f);
+}
+
+static int run_loop(struct ws *w, struct latency_log *lat)
 {
 	int flags = RELOAD;
+	uint64_t key_at = 0;
 	while (!(flags & QUIT) && !stop_requested) {
 		if (flags & RELOAD)
 			flags |= reload(w);
 		if (flags & REDRAW)
 			draw(w);
+		if (key_at && lat->n < LATENCY_MAX)
+			lat->us[lat->n++] = (uint32_t)((time_mono_ns() - key_at) / 1000);
+		key_at = 0;
+		/* The speech model loads once the first full screen is up. */
+		if (!w->loading)
+			ui_recorder_load(w->recorder);
 		flags = HANDLED;
-		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
-		                        {.fd = w->wake_fd, .events = POLLIN}};
-		int rc = poll(pfd, 2, 1000);
+		struct pollfd pfd[4] = {{.fd = STDIN_FILENO, .events = POLLIN},
+		                        {.fd = w->wake_fd, .events = POLLIN},
+		                        {.fd = w->rec_fd, .events = POLLIN},
+		                        {.fd = w->sync_fd, .events = POLLIN}};
+		int rc = poll(pfd, 4, 1000);
 		if (rc < 0 && errno != EINTR)
 			return 1;
 		if (rc == 0)
 			continue;
+		if (rc > 0 && (pfd[0].revents & POLLIN))
+			key_at = time_mono_ns();
 		if (rc > 0 && (pfd[1].revents & POLLIN)) {
 			ui_worker_drain(w->worker);
 			flags |= apply_results(w);
 		}
+		if (rc > 0 && (pfd[2].revents & POLLIN))
+			flags |= apply_recorder(w);
+		if (rc > 0 && (pfd[3].revents & POLLIN))
+			flags |= apply_syncer(w);
 		/* A signal (SIGWINCH) or input: drain what curses has. */
 		int key;
 		while ((key = getch()) != ERR && !(flags & QUIT))
@@ -820,6 +1756,8 @@ static int run_loop(struct ws *w)
 int workstation_run(const struct dictum_paths *paths, const struct config *config)
 {
 	struct ws w = {.paths = paths, .view = VIEW_LIST};
+	str_copy(w.backend, config_get(config, "audio", "backend", ""), sizeof(w.backend));
+	str_copy(w.device, config_get(config, "audio", "device", ""), sizeof(w.device));
 	int rc = mkdir_p(paths->data_dir, 0700);
 	if (rc) {
 		fprintf(stderr, "dictum: cannot create the data directory %s: %s\n",
@@ -852,7 +1790,23 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 		fprintf(stderr, "dictum: cannot start the store thread\n");
 		return 1;
 	}
+	if (ui_recorder_start(&w.recorder, paths->db_file, paths->recordings_dir, config,
+	                      &w.rec_fd) != DICTUM_OK) {
+		ui_worker_stop(&w.worker);
+		fprintf(stderr, "dictum: cannot start the recorder thread\n");
+		return 1;
+	}
+	ui_recorder_status(w.recorder, &w.rec);
+	if (ui_syncer_start(&w.syncer, paths->db_file, config, &w.sync_fd) != DICTUM_OK) {
+		ui_recorder_free(&w.recorder);
+		ui_worker_stop(&w.worker);
+		fprintf(stderr, "dictum: cannot start the sync thread\n");
+		return 1;
+	}
+	ui_syncer_status(w.syncer, &w.sync);
 	if (!initscr()) {
+		ui_syncer_free(&w.syncer);
+		ui_recorder_free(&w.recorder);
 		ui_worker_stop(&w.worker);
 		fprintf(stderr, "dictum: cannot initialise the terminal (TERM=%s)\n",
 		        getenv("TERM") ? getenv("TERM") : "");
@@ -876,8 +1830,26 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	 * thread, so the first screen is not held up). */
 	struct ui_request recover = {.kind = UI_JOB_RECOVER};
 	submit(&w, &recover);
-	int status = run_loop(&w);
+	struct latency_log *lat = xcalloc(1, sizeof(*lat));
+	int status = run_loop(&w, lat);
 	endwin();
+	latency_write(lat);
+	free(lat);
+	ui_recorder_status(w.recorder, &w.rec);
+	if (w.rec.state != REC_IDLE)
+		fprintf(stderr, "dictum: finishing the recording (the transcript and the draft are "
+		                "saved)...\n");
+	/* Finishes a recording in progress: the file, transcript and draft stay. */
+	ui_recorder_free(&w.recorder);
+	ui_syncer_free(&w.syncer);
+	capture_devices_free(&w.devices, w.ndevices);
+	note_codes_free(&w.codes, w.ncodes);
+	free(w.billing);
+	icd10_rows_free(&w.rows, w.nrows);
+	note_clear(&w.conflict_server);
+	free(w.flags);
+	free(w.live_final);
+	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);
 	note_clear(&w.note);
 	free(w.note_patient);

@@ -1474,3 +1474,15 @@ int dictation_render(const struct dictation_result *r, char **out)
 	dynbuf_free(&d);
 	return result;
 }
+
+char *dictation_spoken_text(const char *text)
+{
+	if (!text || strpbrk(text, ".?!:") || dictation_count_command_words(text) == 0)
+		return NULL;
+	struct dictation_result *r = NULL;
+	char *out = NULL;
+	if (dictation_process(text, &r) == DICTUM_OK)
+		dictation_render(r, &out);
+	dictation_result_free(&r);
+	return out;
+}

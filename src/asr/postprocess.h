@@ -175,6 +175,13 @@ int dictation_render(const struct dictation_result *r, char **out);
  * words inside it are not counted again ("semi colon" is 1); NULL counts 0. */
 size_t dictation_count_command_words(const char *text);
 
+/* A recogniser's raw word stream ("chief complaint colon cough period") has
+ * no punctuation of its own: this writes out its spoken punctuation and
+ * section cues (dictation_process, then dictation_render). Returns the
+ * malloc'ed text, or NULL when text already has punctuation, holds no
+ * command word, or memory runs out: then use text as it is. */
+char *dictation_spoken_text(const char *text);
+
 /* Frees the result and sets *r to NULL; accepts NULL and *r == NULL. */
 void dictation_result_free(struct dictation_result **r);
 

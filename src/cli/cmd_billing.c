@@ -18,51 +18,15 @@ static const struct {
                 {"subsequent", EM_INPATIENT_SUBSEQUENT},
                 {"discharge", EM_DISCHARGE}};
 
-static void print_element(const char *name, const struct em_element *e)
-{
-	printf("  %-9s %s\n", name, em_level_name(e->level));
-	for (size_t i = 0; i < e->nreasons; i++)
-		printf("            - %s\n", e->reasons[i]);
-}
-
 static void print_text(const struct billing_result *r)
 {
-	printf("E/M %s (%s, %s patient)\n", r->em.code, em_setting_name(r->em.setting),
-	       r->em.patient == EM_PATIENT_NEW ? "new" : "established");
-	printf("  MDM %s%s%s", em_level_name(r->em.mdm), *r->em.mdm_code ? " -> " : "",
-	       r->em.mdm_code);
-	if (r->em.minutes > 0)
-		printf("; total time %d min -> %s", r->em.minutes, r->em.time_code);
-	printf("\n");
-	print_element("problems", &r->em.problems);
-	print_element("data", &r->em.data);
-	print_element("risk", &r->em.risk);
-	if (*r->em.next_code) {
-		printf("  to support %s document:\n", r->em.next_code);
-		for (size_t i = 0; i < r->em.nneeds; i++)
-			printf("            - %s\n", r->em.needs[i]);
-	}
-	printf("ICD-10-CM\n");
-	for (size_t i = 0; i < r->icd.ncodes; i++)
-		printf("  %-8s %s  (\"%s\")\n", r->icd.codes[i].code, r->icd.codes[i].name,
-		       r->icd.codes[i].evidence);
-	printf("HCC (CMS-HCC V28)\n");
-	for (size_t i = 0; i < r->hcc.nitems; i++) {
-		const struct hcc_item *it = &r->hcc.items[i];
-		if (it->dropped_by)
-			printf("  HCC %d %s (%s) -- dropped: HCC %d outranks it\n", it->hcc,
-			       it->label, it->code, it->dropped_by);
-		else
-			printf("  HCC %d %s (%s)\n", it->hcc, it->label, it->code);
-	}
-	for (size_t i = 0; i < r->hcc.nopps; i++)
-		printf("  opportunity %s: %s\n", r->hcc.opps[i].code, r->hcc.opps[i].hint);
-	printf("CPT\n");
-	for (size_t i = 0; i < r->cpt.nitems; i++)
-		printf("  %-6s %s%s%s%s\n", r->cpt.items[i].code, r->cpt.items[i].description,
-		       r->cpt.items[i].evidence ? "  (\"" : "",
-		       r->cpt.items[i].evidence ? r->cpt.items[i].evidence : "",
-		       r->cpt.items[i].evidence ? "\")" : "");
+	struct dynbuf d;
+	dynbuf_init(&d, (size_t)8 << 20);
+	if (billing_result_text(r, true, &d) == DICTUM_OK)
+		fputs(dynbuf_str(&d), stdout);
+	else
+		fprintf(stderr, "dictum: billing: out of memory\n");
+	dynbuf_free(&d);
 }
 
 /* Billing for a stored note: computed over its rendered text and saved as

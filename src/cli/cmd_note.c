@@ -94,21 +94,6 @@ static char *segments_text(const char *input, char **segments)
 	return out;
 }
 
-/* A recogniser's raw word stream ("chief complaint colon cough period") has
- * no punctuation of its own: the dictation post-processor writes it out first.
- * Returns the rendered text, or NULL to use the input as it is. */
-static char *spoken_dictation(const char *text)
-{
-	if (strpbrk(text, ".?!:") || dictation_count_command_words(text) == 0)
-		return NULL;
-	struct dictation_result *r = NULL;
-	char *out = NULL;
-	if (dictation_process(text, &r) == DICTUM_OK)
-		dictation_render(r, &out);
-	dictation_result_free(&r);
-	return out;
-}
-
 static const char *kind_name(unsigned kind)
 {
 	return kind == NOTE_FLAG_DRUG       ? "drug"
@@ -389,7 +374,7 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 		               strstr(transcript, "Doctor:") || strstr(transcript, "Patient:")
 		           ? NOTE_MODE_AMBIENT
 		           : NOTE_MODE_DICTATION;
-	if (mode == NOTE_MODE_DICTATION && (spoken = spoken_dictation(transcript)))
+	if (mode == NOTE_MODE_DICTATION && (spoken = dictation_spoken_text(transcript)))
 		transcript = spoken;
 	rc = note_draft(&engine, transcript, type, specialty, (enum note_mode)mode, &d);
 	if (rc == DICTUM_NOTFOUND) {

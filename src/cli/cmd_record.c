@@ -1,6 +1,7 @@
 #include "audio/lib.h"
 #include "cli/cli.h"
 #include "core/lib.h"
+#include "recordings/recover.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -98,21 +99,12 @@ static void on_event(void *ctx, enum capture_event ev, int status, const char *m
 
 static int default_path(struct cli_ctx *ctx, char *out, size_t size)
 {
-	char hex[9];
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[32];
-	int rc = mkdir_p(ctx->paths.recordings_dir, 0700);
+	int rc = recording_new_path(ctx->paths.recordings_dir, out, size);
+	if (rc == -ENAMETOOLONG)
+		return cli_fail("record: the recordings folder path is too long");
 	if (rc)
 		return cli_fail("record: cannot create %s: %s", ctx->paths.recordings_dir,
 		                strerror(-rc));
-	if (random_hex(hex, 4) != 0)
-		snprintf(hex, sizeof(hex), "%08x", (unsigned)getpid());
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	if ((size_t)snprintf(out, size, "%s/rec-%s-%s.wav", ctx->paths.recordings_dir, stamp,
-	                     hex) >= size)
-		return cli_fail("record: the recordings folder path is too long");
 	return 0;
 }
 

@@ -43,8 +43,61 @@ void billing_result_free(struct billing_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int coding_billing(const struct coding *c, const char *text, const struct billing_options *opts,
-                   struct billing_result *out)
+/* The clinician's decisions over the suggestions: a rejected code leaves
+ * the list, an accepted one absent from it joins it. */
+static int apply_decisions(struct icd_result *icd, const struct note_code *decisions, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < icd->ncodes; i++) {
+		bool rejected = false;
+		for (size_t d = 0; d < n; d++)
+			if (decisions[d].status == CODE_REJECTED &&
+			    strcmp(decisions[d].system, "icd10") == 0 &&
+			    strcmp(decisions[d].code, icd->codes[i].code) == 0)
+				rejected = true;
+		if (rejected) {
+			free(icd->codes[i].name);
+			free(icd->codes[i].evidence);
+			free(icd->codes[i].note);
+		} else {
+			icd->codes[k++] = icd->codes[i];
+		}
+	}
+	icd->ncodes = k;
+	for (size_t d = 0; d < n; d++) {
+		const struct note_code *dc = &decisions[d];
+		bool present = false;
+		for (size_t i = 0; i < icd->ncodes && !present; i++)
+			present = strcmp(dc->code, icd->codes[i].code) == 0;
+		if (present || dc->status != CODE_ACCEPTED || strcmp(dc->system, "icd10") != 0)
+			continue;
+		struct icd_suggestion *grown =
+		    realloc(icd->codes, (icd->ncodes + 1) * sizeof(*icd->codes));
+		if (!grown)
+			return DICTUM_NOMEM;
+		icd->codes = grown;
+		struct icd_suggestion *sg = &icd->codes[icd->ncodes];
+		memset(sg, 0, sizeof(*sg));
+		str_copy(sg->code, dc->code, sizeof(sg->code));
+		sg->name = strdup(dc->name ? dc->name : "");
+		/* A code added from the table has no words of the text: its name
+		 * stands in for them in the reasoning. */
+		sg->evidence = strdup(dc->evidence && *dc->evidence ? dc->evidence
+		                      : sg->name                    ? sg->name
+		                                                    : "");
+		sg->span_start = dc->span_start;
+		sg->span_end = dc->span_end;
+		sg->score = 1.0;
+		icd->ncodes++;
+		if (!sg->name || !sg->evidence)
+			return DICTUM_NOMEM;
+	}
+	return DICTUM_OK;
+}
+
+int coding_billing_decided(const struct coding *c, const char *text,
+                           const struct billing_options *opts, const struct note_code *decisions,
+                           size_t ndecisions, struct billing_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct billing_options o = {EM_AUTO, EM_PATIENT_AUTO, false};
@@ -54,6 +107,8 @@ int coding_billing(const struct coding *c, const char *text, const struct billin
 	                         o.setting == EM_INPATIENT_SUBSEQUENT || o.setting == EM_DISCHARGE};
 	struct cpt_result procs = {0};
 	int result = icd_suggest(c, text, &io, &out->icd);
+	if (!result && ndecisions)
+		result = apply_decisions(&out->icd, decisions, ndecisions);
 	if (!result)
 		result = em_evaluate(text, &out->icd, o.setting, o.patient, &out->em);
 	if (!result)
@@ -85,6 +140,73 @@ fail:
 	cpt_result_free(&procs);
 	billing_result_free(out);
 	return result;
+}
+
+int coding_billing(const struct coding *c, const char *text, const struct billing_options *opts,
+                   struct billing_result *out)
+{
+	return coding_billing_decided(c, text, opts, NULL, 0, out);
+}
+
+static int text_element(struct dynbuf *d, const char *name, const struct em_element *e)
+{
+	int rc = dynbuf_printf(d, "  %-9s %s\n", name, em_level_name(e->level));
+	for (size_t i = 0; !rc && i < e->nreasons; i++)
+		rc = dynbuf_printf(d, "            - %s\n", e->reasons[i]);
+	return rc;
+}
+
+int billing_result_text(const struct billing_result *r, bool with_icd, struct dynbuf *d)
+{
+	int rc = dynbuf_printf(d, "E/M %s (%s, %s patient)\n", r->em.code,
+	                       em_setting_name(r->em.setting),
+	                       r->em.patient == EM_PATIENT_NEW ? "new" : "established");
+	if (!rc)
+		rc = dynbuf_printf(d, "  MDM %s%s%s", em_level_name(r->em.mdm),
+		                   *r->em.mdm_code ? " -> " : "", r->em.mdm_code);
+	if (!rc && r->em.minutes > 0)
+		rc = dynbuf_printf(d, "; total time %d min -> %s", r->em.minutes, r->em.time_code);
+	if (!rc)
+		rc = dynbuf_printf(d, "\n");
+	if (!rc)
+		rc = text_element(d, "problems", &r->em.problems);
+	if (!rc)
+		rc = text_element(d, "data", &r->em.data);
+	if (!rc)
+		rc = text_element(d, "risk", &r->em.risk);
+	if (!rc && *r->em.next_code) {
+		rc = dynbuf_printf(d, "  to support %s document:\n", r->em.next_code);
+		for (size_t i = 0; !rc && i < r->em.nneeds; i++)
+			rc = dynbuf_printf(d, "            - %s\n", r->em.needs[i]);
+	}
+	if (!rc && with_icd) {
+		rc = dynbuf_printf(d, "ICD-10-CM\n");
+		for (size_t i = 0; !rc && i < r->icd.ncodes; i++)
+			rc = dynbuf_printf(d, "  %-8s %s  (\"%s\")\n", r->icd.codes[i].code,
+			                   r->icd.codes[i].name, r->icd.codes[i].evidence);
+	}
+	if (!rc)
+		rc = dynbuf_printf(d, "HCC (CMS-HCC V28)\n");
+	for (size_t i = 0; !rc && i < r->hcc.nitems; i++) {
+		const struct hcc_item *it = &r->hcc.items[i];
+		if (it->dropped_by)
+			rc = dynbuf_printf(d, "  HCC %d %s (%s) -- dropped: HCC %d outranks it\n",
+			                   it->hcc, it->label, it->code, it->dropped_by);
+		else
+			rc = dynbuf_printf(d, "  HCC %d %s (%s)\n", it->hcc, it->label, it->code);
+	}
+	for (size_t i = 0; !rc && i < r->hcc.nopps; i++)
+		rc = dynbuf_printf(d, "  opportunity %s: %s\n", r->hcc.opps[i].code,
+		                   r->hcc.opps[i].hint);
+	if (!rc)
+		rc = dynbuf_printf(d, "CPT\n");
+	for (size_t i = 0; !rc && i < r->cpt.nitems; i++) {
+		const struct cpt_item *c = &r->cpt.items[i];
+		rc = dynbuf_printf(d, "  %-6s %s%s%s%s\n", c->code, c->description,
+		                   c->evidence ? "  (\"" : "", c->evidence ? c->evidence : "",
+		                   c->evidence ? "\")" : "");
+	}
+	return rc ? DICTUM_NOMEM : DICTUM_OK;
 }
 
 static struct json_object *element_json(const struct em_element *e)

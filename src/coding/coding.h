@@ -198,6 +198,18 @@ void billing_result_free(struct billing_result *r);
 /* Everything for a note's text (NULL opts: detect the setting). */
 int coding_billing(const struct coding *c, const char *text, const struct billing_options *opts,
                    struct billing_result *out);
+/* The same after the clinician's decisions (a note's stored codes):
+ * rejected ICD-10-CM codes leave the suggestions and accepted ones absent
+ * from them join them (with the decision's name and evidence) before E/M
+ * and HCC are evaluated. */
+int coding_billing_decided(const struct coding *c, const char *text,
+                           const struct billing_options *opts, const struct note_code *decisions,
+                           size_t ndecisions, struct billing_result *out);
+/* Appends the result as text lines (E/M with the MDM reasoning element by
+ * element and what the next level needs, the ICD-10-CM codes when with_icd,
+ * HCC with opportunities, CPT) to d. DICTUM_OK or DICTUM_NOMEM. */
+struct dynbuf;
+int billing_result_text(const struct billing_result *r, bool with_icd, struct dynbuf *d);
 /* {icd10_codes, em: {...}, hcc: {...}, cpt: [...]}; NULL on OOM. */
 struct json_object *billing_result_json(const struct billing_result *r);
 /* The E/M setting a note type implies (edProviderNote -> ED,

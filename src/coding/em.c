@@ -280,10 +280,15 @@ __attribute__((format(printf, 2, 3))) static void reason(struct em_element *e, c
 	va_end(ap);
 }
 
-/* The sentence of text around [start, end), lower case. */
+/* The sentence of text around [start, end), lower case; "" for a code
+ * without a span in text (one the clinician added from the table). */
 static void sentence_around(const char *text, int start, int end, char *out, size_t size)
 {
 	int a = start, b = end;
+	if (start < 0 || end < start || (size_t)end > strlen(text)) {
+		out[0] = '\0';
+		return;
+	}
 	while (a > 0 && !strchr(".\n;", text[a - 1]))
 		a--;
 	while (text[b] && !strchr(".\n;", text[b]))

@@ -1,5 +1,6 @@
 #include "core/types.h"
 #include "core/error.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,24 @@ int note_status_parse(const char *name)
 int sync_state_parse(const char *name)
 {
 	return parse(sync_names, COUNT(sync_names), name);
+}
+
+int note_copy_identity(struct note *out, const struct note *orig)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = orig->id;
+	memcpy(out->uid, orig->uid, sizeof(out->uid));
+	out->encounter_id = orig->encounter_id;
+	out->version = orig->version;
+	out->status = orig->status;
+	out->sync = orig->sync;
+	out->note_type = str_dup_or_null(orig->note_type);
+	out->specialty = str_dup_or_null(orig->specialty);
+	if (!out->note_type || (orig->specialty && !out->specialty)) {
+		note_clear(out);
+		return DICTUM_NOMEM;
+	}
+	return DICTUM_OK;
 }
 
 int note_add_section(struct note *n, const char *key, const char *title, const char *text)

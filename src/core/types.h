@@ -91,6 +91,10 @@ int encounter_status_parse(const char *name);
 int note_status_parse(const char *name);
 int sync_state_parse(const char *name);
 
+/* Zeroes out and copies orig's identity into it (id, uid, encounter,
+ * version, status, sync, note type, specialty), without sections.
+ * Returns DICTUM_OK or DICTUM_NOMEM (out is then cleared). */
+int note_copy_identity(struct note *out, const struct note *orig);
 /* Appends a section (copies the strings). Returns DICTUM_OK or DICTUM_NOMEM. */
 int note_add_section(struct note *n, const char *key, const char *title, const char *text);
 void note_clear(struct note *n);

@@ -2,8 +2,12 @@
 #include "audio/lib.h"
 #include "core/lib.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 const char *recover_outcome_name(enum recover_outcome o)
 {
@@ -72,4 +76,22 @@ int recordings_recover(store *s, struct recover_report *out)
 	}
 	recordings_free(&list, n);
 	return DICTUM_OK;
+}
+
+int recording_new_path(const char *dir, char *out, size_t size)
+{
+	char hex[9];
+	char stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int rc = mkdir_p(dir, 0700);
+	if (rc)
+		return rc;
+	if (random_hex(hex, 4) != 0)
+		snprintf(hex, sizeof(hex), "%08x", (unsigned)getpid());
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if ((size_t)snprintf(out, size, "%s/rec-%s-%s.wav", dir, stamp, hex) >= size)
+		return -ENAMETOOLONG;
+	return 0;
 }

@@ -36,6 +36,11 @@ struct recover_report {
  * error when the list cannot be read (store_errmsg says why). */
 int recordings_recover(store *s, struct recover_report *out);
 void recover_report_clear(struct recover_report *r);
+
+/* A new recording's file name in dir (created 0700 if absent):
+ * dir/rec-YYYYMMDD-HHMMSS-<8 hex>.wav, shared by `dictum record` and the
+ * workstation. Returns 0, -errno when dir cannot be made, or -ENAMETOOLONG. */
+int recording_new_path(const char *dir, char *out, size_t size);
 const char *recover_outcome_name(enum recover_outcome o);
 
 #endif

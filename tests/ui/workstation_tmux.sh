@@ -31,19 +31,7 @@ if command -v sox >/dev/null; then
   crash_ok=1
 fi
 
-sock=$tmp/tmux.sock
-t() { tmux -S "$sock" "$@"; }
-screen() { t capture-pane -p -t dictum; }
-# wait_for TEXT: up to 10 s for TEXT to appear on the screen.
-wait_for() {
-  for _ in $(seq 100); do
-    screen | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  echo "--- screen while waiting for '$1':"
-  screen
-  return 1
-}
+. "$(dirname "$0")/tmux_lib.sh"
 
 # The clinician's $EDITOR: a script that writes what a clinician would,
 # one answer per invocation.
@@ -62,7 +50,8 @@ t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
   "env TERM=screen-256color EDITOR='$tmp/editor.sh' VISUAL= '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 30"
 check "first screen shows the notes" wait_for "Turing, Alan"
 check "both notes are listed" wait_for "Lovelace, Ada"
-check "status bar shows offline and help" wait_for "offline | local engines | 2 notes"
+check "status bar shows offline, the queued changes, the speech engine" wait_for "offline | 2 queued | speech: "
+check "status bar counts the notes" wait_for "| 2 notes | ? help"
 if [ $crash_ok = 1 ]; then
   check "at start the workstation repairs the recording a crash cut off" \
     wait_for "A crash cut off 1 recording(s): 1 recovered"
@@ -89,6 +78,16 @@ check "the note shows its sections" wait_for "Chief Complaint"
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
 check "after a resize to 80x24 the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
+t send-keys -t dictum '?'
+check "help opens at 80x24" wait_for "Keys"
+screen | sed -e "1s/Dictum [^ ]* /Dictum VERSION /" -e "s/speech: [a-z]*/speech: ENGINE/" \
+  >"$tmp/help-80x24.txt"
+check "the help screen at 80x24 is as expected (tests/ui/screens/help-80x24.txt)" \
+  diff -u "$(dirname "$0")/screens/help-80x24.txt" "$tmp/help-80x24.txt"
+t send-keys -t dictum 'j' 'j' 'j' 'j' 'j' 'j'
+check "j scrolls the help to the last actions" wait_for "Next theme (dark, light"
+t send-keys -t dictum 'q'
+check "q leaves help for the note" wait_for "Albuterol inhaler."
 t send-keys -t dictum 'q'
 check "q goes back to the list" wait_for "search: albuterol"
 

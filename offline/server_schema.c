@@ -120,6 +120,9 @@ static const char *const server_migrations[] = {
     "  created_at TEXT NOT NULL\n"
     ");\n"
     "CREATE INDEX deliveries_due ON deliveries(status, next_attempt_ms);\n",
+    /* 1 -> 2: a job may make a resource with its own typed id (trn_, upl_). */
+    "ALTER TABLE jobs ADD COLUMN alias TEXT;\n"
+    "CREATE UNIQUE INDEX jobs_alias ON jobs(alias) WHERE alias IS NOT NULL;\n",
 };
 
 int srv_schema_latest(void)

@@ -1039,7 +1039,7 @@ void srv_jobs_free(struct srv_job **list, size_t count)
 
 #define JOB_COLUMNS                                                                                \
 	"id, uid, org_id, type, status, progress, stage, input, result, error_code, "              \
-	"error_message, webhook_url, attempts, created_at, updated_at FROM jobs "
+	"error_message, webhook_url, attempts, created_at, updated_at, alias FROM jobs "
 
 static int job_row(sqlite3_stmt *st, void *elem)
 {
@@ -1061,6 +1061,7 @@ static int job_row(sqlite3_stmt *st, void *elem)
 	j->attempts = sqlite3_column_int(st, 12);
 	col_copy(st, 13, j->created_at, sizeof(j->created_at));
 	col_copy(st, 14, j->updated_at, sizeof(j->updated_at));
+	col_copy(st, 15, j->alias, sizeof(j->alias));
 	return nomem ? DICTUM_NOMEM : DICTUM_OK;
 }
 
@@ -1068,12 +1069,19 @@ int srv_job_insert(srv_store *s, struct srv_job *j)
 {
 	static const char sql[] =
 	    "INSERT INTO jobs(uid, org_id, type, status, progress, stage, input, webhook_url, "
-	    "created_at, updated_at) VALUES (?1, ?2, ?3, 'queued', 0, 'queued', ?4, ?5, ?6, ?6)";
+	    "created_at, updated_at, alias) VALUES (?1, ?2, ?3, 'queued', 0, 'queued', ?4, ?5, ?6, "
+	    "?6, ?7)";
 	int result = srv_store_begin(s);
 	if (result)
 		return result;
 	if ((result = make_uid(s, j->uid, "job")))
 		goto out;
+	if (j->alias[0] && !strchr(j->alias, '_')) {
+		char prefix[8];
+		str_copy(prefix, j->alias, sizeof(prefix));
+		if ((result = make_uid(s, j->alias, prefix)))
+			goto out;
+	}
 	time_now_iso(j->created_at);
 	str_copy(j->updated_at, j->created_at, sizeof(j->updated_at));
 	sqlite3_stmt *st = stmt(s, sql);
@@ -1087,6 +1095,7 @@ int srv_job_insert(srv_store *s, struct srv_job *j)
 	bind_text(st, 4, j->input);
 	bind_text(st, 5, j->webhook_url);
 	bind_text(st, 6, j->created_at);
+	bind_text(st, 7, j->alias[0] ? j->alias : NULL);
 	if (!(result = step_done(s, st))) {
 		j->id = sqlite3_last_insert_rowid(s->db);
 		j->status = SRV_JOB_QUEUED;
@@ -1095,18 +1104,30 @@ out:
 	return finish_tx(s, result);
 }
 
-int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out)
+static int job_get_where(srv_store *s, const char *sql, int64_t org_id, const char *id,
+                         struct srv_job *out)
 {
-	static const char sql[] = "SELECT " JOB_COLUMNS "WHERE uid = ?1 AND org_id = ?2";
 	sqlite3_stmt *st = stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
-	bind_text(st, 1, uid);
+	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, org_id);
 	int result = collect_one(s, st, out, sizeof(*out), job_row);
 	if (result && result != DICTUM_NOTFOUND)
 		srv_job_clear(out);
 	return result;
+}
+
+int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out)
+{
+	static const char sql[] = "SELECT " JOB_COLUMNS "WHERE uid = ?1 AND org_id = ?2";
+	return job_get_where(s, sql, org_id, uid, out);
+}
+
+int srv_job_get_alias(srv_store *s, int64_t org_id, const char *alias, struct srv_job *out)
+{
+	static const char sql[] = "SELECT " JOB_COLUMNS "WHERE alias = ?1 AND org_id = ?2";
+	return job_get_where(s, sql, org_id, alias, out);
 }
 
 int srv_job_list(srv_store *s, int64_t org_id, int status, int64_t before_id, size_t limit,

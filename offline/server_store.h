@@ -197,6 +197,9 @@ struct srv_job {
 	int attempts;
 	char created_at[DICTUM_TIME_LEN];
 	char updated_at[DICTUM_TIME_LEN];
+	/* The typed id of the resource the job makes (trn_..., upl_...), ""
+	 * when none. On insert, a bare prefix ("trn") asks for a new one. */
+	char alias[DICTUM_UID_LEN];
 };
 void srv_job_clear(struct srv_job *j);
 void srv_jobs_free(struct srv_job **list, size_t count);
@@ -204,6 +207,8 @@ void srv_jobs_free(struct srv_job **list, size_t count);
 /* Inserts j as queued (org_id, type, input required); sets uid and times. */
 int srv_job_insert(srv_store *s, struct srv_job *j);
 int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out);
+/* The job of the organisation whose alias is alias; DICTUM_NOTFOUND otherwise. */
+int srv_job_get_alias(srv_store *s, int64_t org_id, const char *alias, struct srv_job *out);
 /* Newest first; ids below before_id (0: from the top); status < 0 any.
  * Returns up to limit + 1 rows. */
 int srv_job_list(srv_store *s, int64_t org_id, int status, int64_t before_id, size_t limit,

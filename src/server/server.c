@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define IDEM_TTL_MS (24LL * 3600 * 1000)
 
@@ -25,6 +26,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->threads = 4;
 	cfg->workers = 2;
 	cfg->max_body = 1u << 20;
+	cfg->max_upload = 100u << 20;
 	cfg->conn_limit = 512;
 	cfg->conn_timeout_s = 15;
 	cfg->team = (struct srv_limits){100, 10000};
@@ -67,7 +69,7 @@ static int set_uint(const char *text, unsigned *out)
 
 int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, size_t badlen)
 {
-	unsigned max_body = (unsigned)cfg->max_body;
+	unsigned max_body = (unsigned)cfg->max_body, max_upload = (unsigned)cfg->max_upload;
 	const struct {
 		const char *key;
 		unsigned *dst;
@@ -77,6 +79,7 @@ int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, 
 	    {"rate_enterprise_minute", &cfg->enterprise.per_minute},
 	    {"rate_anon_minute", &cfg->anonymous.per_minute},
 	    {"max_body", &max_body},
+	    {"max_upload", &max_upload},
 	    {"threads", &cfg->threads},
 	    {"workers", &cfg->workers},
 	    {"conn_timeout", &cfg->conn_timeout_s},
@@ -101,6 +104,7 @@ int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, 
 		}
 	}
 	cfg->max_body = max_body;
+	cfg->max_upload = max_upload;
 	if (cfg->threads == 0 || cfg->threads > 64) {
 		snprintf(bad, badlen, "threads (1..64)");
 		return DICTUM_INVAL;
@@ -321,6 +325,41 @@ static bool parse_body(struct srv_req *rq, struct srv_resp *rs)
 	return true;
 }
 
+static bool content_type_multipart(const char *ct)
+{
+	return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+/* The state of a multipart body: too large, malformed, or not multipart. */
+static bool check_form(struct srv_req *rq, struct srv_resp *rs)
+{
+	const char *why = "";
+	int state = !rq->form       ? DICTUM_UNSUPPORTED
+	            : rq->too_large ? DICTUM_FULL
+	                            : srv_form_state(rq->form, &why);
+	bool seed001 = rq->route->flags & API_SEED001;
+	switch (state) {
+	case DICTUM_OK:
+		return true;
+	case DICTUM_FULL:
+		api_error(rq, rs, seed001 ? 400 : 413, "payload_too_large",
+		          "File too large: uploads are limited to %zu bytes",
+		          rq->srv->cfg.max_upload);
+		return false;
+	case DICTUM_INVAL:
+		api_error(rq, rs, 400, "invalid_multipart", "The form is not valid: %s", why);
+		return false;
+	case DICTUM_IO:
+		api_error(rq, rs, 500, "internal_error", "Cannot store the upload (request %s)",
+		          rq->request_id);
+		return false;
+	default:
+		api_error(rq, rs, 415, "unsupported_media_type",
+		          "Send the body as multipart/form-data");
+		return false;
+	}
+}
+
 static bool idem_key_valid(const char *k)
 {
 	size_t n = strlen(k);
@@ -338,8 +377,10 @@ static bool idem_key_valid(const char *k)
 static void run_idempotent(struct srv_req *rq, struct srv_resp *rs, const char *idem)
 {
 	char fp[SRV_HEX_LEN];
-	const char *parts[] = {rq->method, rq->url, dynbuf_str(&rq->body)};
-	size_t lens[] = {strlen(rq->method), strlen(rq->url), rq->body.len};
+	const char *body = rq->form ? srv_form_digest(rq->form) : dynbuf_str(&rq->body);
+	const char *parts[] = {rq->method, rq->url, body};
+	size_t lens[] = {strlen(rq->method), strlen(rq->url),
+	                 rq->form ? strlen(body) : rq->body.len};
 	srv_sha256_parts_hex(parts, lens, 3, fp);
 	int result = srv_store_begin(rq->db);
 	if (result) {
@@ -463,6 +504,8 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 			goto out;
 		}
 	}
+	if ((rq->route->flags & API_MULTIPART) && !check_form(rq, rs))
+		goto out;
 	if (rq->too_large) {
 		api_error(rq, rs, 413, "payload_too_large", "The body is larger than %zu bytes",
 		          srv->cfg.max_body);
@@ -470,6 +513,11 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	}
 	if ((rq->route->flags & API_JSON_BODY) && !parse_body(rq, rs))
 		goto out;
+	if (rq->route->check) {
+		rq->route->check(rq, rs);
+		if (rs->status)
+			goto out;
+	}
 	const char *idem = (rq->route->flags & API_IDEMPOTENT) && rq->authed
 	                       ? api_header(rq, "Idempotency-Key")
 	                       : NULL;
@@ -512,7 +560,8 @@ static enum MHD_Result send_response(struct srv_req *rq, struct srv_resp *rs)
 		return MHD_NO;
 	rs->body = NULL;
 	if (len)
-		add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		           rs->content_type[0] ? rs->content_type : "application/json");
 	add_header(r, "X-Request-Id", rq->request_id);
 	add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	add_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
@@ -544,6 +593,7 @@ static void req_free(struct srv_req *rq)
 		return;
 	dynbuf_free(&rq->body);
 	json_object_put(rq->json);
+	srv_form_free(&rq->form);
 	srv_key_clear(&rq->key);
 	free(rq);
 }
@@ -567,18 +617,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (random_hex(hex, 12) == 0)
 			snprintf(rq->request_id, sizeof(rq->request_id), "req_%s", hex);
 		*con_cls = rq;
+		int status = 0;
+		char allow[8];
+		const struct api_route *route =
+		    api_route_find(method, url, NULL, &status, allow, sizeof(allow));
+		size_t limit = srv->cfg.max_body;
+		if (route && (route->flags & API_MULTIPART) &&
+		    content_type_multipart(MHD_lookup_connection_value(
+		        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+			if (srv_form_new(conn, srv->files_dir, srv->cfg.max_upload, &rq->form))
+				return MHD_NO;
+			/* The parts' headers and boundaries come on top of the files. */
+			limit = srv->cfg.max_upload + srv->cfg.max_body;
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body)
+		if (cl && strtoull(cl, NULL, 10) > limit)
 			rq->too_large = true;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!rq->too_large && dynbuf_add(&rq->body, upload_data, *upload_data_size))
+		if (rq->form && !rq->too_large)
+			srv_form_feed(rq->form, upload_data, *upload_data_size);
+		else if (!rq->too_large && dynbuf_add(&rq->body, upload_data, *upload_data_size))
 			rq->too_large = true;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (rq->form)
+		srv_form_end(rq->form);
 	struct srv_resp rs = {0};
 	dispatch(rq, &rs);
 	enum MHD_Result ret = send_response(rq, &rs);
@@ -644,6 +711,7 @@ static void close_all(struct srv *srv)
 	srv_hooks_stop(&srv->hooks);
 	srv_audit_stop(&srv->audit);
 	srv_engines_close(srv);
+	srv_asr_close(srv);
 	for (size_t i = 0; srv->pool && i < srv->npool; i++)
 		srv_store_close(&srv->pool[i]);
 	free(srv->pool);
@@ -683,7 +751,14 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((result = srv_engines_open(srv)) || (result = srv_audit_start(srv, &srv->audit)) ||
+	snprintf(srv->files_dir, sizeof(srv->files_dir), "%s.files", cfg->db_path);
+	if (mkdir(srv->files_dir, 0700) != 0 && errno != EEXIST) {
+		result = DICTUM_IO;
+		snprintf(err, errlen, "cannot create %s: %s", srv->files_dir, strerror(errno));
+		goto out;
+	}
+	if ((result = srv_engines_open(srv)) || (result = srv_asr_open(srv)) ||
+	    (result = srv_audit_start(srv, &srv->audit)) ||
 	    (result = srv_hooks_start(srv, &srv->hooks)) ||
 	    (result = srv_jobs_start(srv, &srv->jobs))) {
 		snprintf(err, errlen, "cannot start the worker threads: %s",

@@ -423,7 +423,7 @@ static int run_pcr_upload(struct srv *srv, struct json_object *in, struct audio_
 	struct json_object *o = json_object_new_object(), *v = NULL;
 	json_object_object_add(o, "response", json_object_new_string(summary));
 	free(summary);
-	const char *keep[] = {"upload_id", "extra_information", "metadata", "patient_id"};
+	const char *keep[] = {"extra_information", "metadata", "patient_id"};
 	for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
 		if (json_object_object_get_ex(in, keep[k], &v))
 			json_object_object_add(o, keep[k], json_object_get(v));

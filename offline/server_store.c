@@ -857,6 +857,44 @@ out:
 	return finish_tx(s, result);
 }
 
+int srv_note_add_addendum(srv_store *s, struct srv_note *n, const char *section)
+{
+	static const char upd[] =
+	    "UPDATE notes SET sections = json_insert(sections, '$[#]', json(?2)), "
+	    "version = version + 1, seq = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'signed' "
+	    "RETURNING version, sections";
+	int result = srv_store_begin(s);
+	if (result)
+		return result;
+	if ((result = next_seq(s, &n->seq)))
+		goto out;
+	time_now_iso(n->updated_at);
+	sqlite3_stmt *st = stmt(s, upd);
+	if (!st) {
+		result = DICTUM_INTERNAL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, n->id);
+	bind_text(st, 2, section);
+	sqlite3_bind_int64(st, 3, n->seq);
+	bind_text(st, 4, n->updated_at);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		bool nomem = false;
+		n->version = sqlite3_column_int(st, 0);
+		free(n->sections);
+		n->sections = col_dup(st, 1, &nomem);
+		result = nomem ? DICTUM_NOMEM : DICTUM_OK;
+	} else {
+		result = rc == SQLITE_DONE
+		             ? failf(s, DICTUM_CONFLICT, "note %s is not signed", n->uid)
+		             : fail(s, rc);
+	}
+	sqlite3_reset(st);
+out:
+	return finish_tx(s, result);
+}
+
 int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
                   size_t *count)
 {

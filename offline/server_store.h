@@ -119,6 +119,12 @@ int srv_note_get(srv_store *s, int64_t org_id, const char *uid, struct srv_note 
  * n's version, seq and times are updated. */
 int srv_note_update(srv_store *s, struct srv_note *n, int expected_version);
 
+/* Appends section (a JSON object {key, title, text}) to the signed note n
+ * (looked up by id) as a new version: an addendum. DICTUM_CONFLICT when
+ * the note is not signed. On success n's sections, version, seq and
+ * times are those stored. */
+int srv_note_add_addendum(srv_store *s, struct srv_note *n, const char *section);
+
 struct srv_note_filter {
 	int64_t org_id;
 	const char *from;   /* created on or after (ISO date or time), or NULL */

@@ -230,10 +230,12 @@ void store_sync_ref_clear(struct store_sync_ref *r);
 
 enum store_apply_outcome {
 	STORE_APPLY_INSERTED, /* a note made elsewhere, now stored here as synced */
-	STORE_APPLY_UPDATED,  /* a synced draft replaced by the server's newer copy */
+	STORE_APPLY_UPDATED,  /* a synced note replaced by the server's newer copy
+	                         (a signed one only by a signed one: addenda) */
 	STORE_APPLY_SKIPPED,  /* nothing newer than what is here */
 	STORE_APPLY_KEPT,     /* local changes wait to be pushed, or the note is
-	                         signed here: the local copy stays untouched */
+	                         signed here and not on the server: the local
+	                         copy stays untouched */
 };
 /* Applies one pulled server note in one transaction. A note made
  * elsewhere gets a local patient (by the server's patient id), encounter

@@ -257,11 +257,14 @@ int store_sync_apply(store *s, const char *note_json, enum store_apply_outcome *
 	int result = check_server_note(s, note_json);
 	if (result)
 		return result;
-	sqlite3_stmt *st = store_stmt(s, "SELECT json_extract(?1, '$.version')");
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT json_extract(?1, '$.version'), json_extract(?1, '$.status') = 'signed'");
 	if (!st)
 		return DICTUM_INTERNAL;
 	store_bind_text(st, 1, note_json);
-	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	bool row = sqlite3_step(st) == SQLITE_ROW;
+	int version = row ? sqlite3_column_int(st, 0) : 0;
+	bool server_signed = row && sqlite3_column_int(st, 1) == 1;
 	sqlite3_reset(st);
 	if ((result = store_begin(s)))
 		return result;
@@ -278,7 +281,9 @@ int store_sync_apply(store *s, const char *note_json, enum store_apply_outcome *
 		goto fail;
 	} else if (version <= known) {
 		*outcome = STORE_APPLY_SKIPPED;
-	} else if (signed_here || strcmp(sync, "synced") != 0) {
+	} else if (strcmp(sync, "synced") != 0 || (signed_here && !server_signed)) {
+		/* A signed note changes on the server only by addenda (appended
+		 * sections), so a newer signed copy of a synced one is taken. */
 		*outcome = STORE_APPLY_KEPT;
 	} else {
 		if ((result = replace_with_server(s, id, note_json, "server")))

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SECTIONS    100
-#define MAX_FIELD_LEN   200
-#define MAX_SECTION_KEY 64
+#define MAX_SECTIONS     100
+#define MAX_FIELD_LEN    200
+#define MAX_SECTION_KEY  64
+#define MAX_ADDENDUM_LEN (256u << 10)
 
 static struct json_object *str_or_null(const char *s)
 {
@@ -667,6 +668,56 @@ void api_notes_patch(struct srv_req *rq, struct srv_resp *rs)
 	finish_change(rq, rs, &n, "note.update", "note.updated", 200);
 out:
 	free(sections);
+	srv_note_clear(&n);
+}
+
+void api_notes_addendum(struct srv_req *rq, struct srv_resp *rs)
+{
+	const char *id, *text, *author, *key, *title;
+	struct srv_note n = {0};
+	if (!note_id_param(rq, rs, &id) ||
+	    !opt_string(rq, rs, rq->json, "text", MAX_ADDENDUM_LEN, &text) ||
+	    !opt_string(rq, rs, rq->json, "author", MAX_FIELD_LEN, &author) ||
+	    !opt_string(rq, rs, rq->json, "key", MAX_SECTION_KEY, &key) ||
+	    !opt_string(rq, rs, rq->json, "title", MAX_FIELD_LEN, &title))
+		return;
+	if (str_blank(text)) {
+		api_error(rq, rs, 400, "missing_field",
+		          "'text' (the addendum) is required and must not be blank");
+		return;
+	}
+	int result = srv_store_begin(rq->db);
+	if (!result && (result = srv_note_get(rq->db, rq->key.org_id, id, &n)) == DICTUM_NOTFOUND) {
+		srv_store_rollback(rq->db);
+		not_found(rq, rs, "note", id);
+		return;
+	}
+	if (!result && !n.is_signed) {
+		srv_store_rollback(rq->db);
+		conflict(rq, rs, &n, "note_not_signed",
+		         "Only a signed note takes an addendum; change the draft with PATCH");
+		srv_note_clear(&n);
+		return;
+	}
+	char made_key[32], made_title[160], now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	snprintf(made_key, sizeof(made_key), "addendum_%d", n.version + 1);
+	snprintf(made_title, sizeof(made_title), "Addendum (%.10s %.5s, %s)", now, now + 11,
+	         author ? author : rq->key.uid);
+	struct json_object *sec = json_object_new_object();
+	json_object_object_add(sec, "key", json_object_new_string(key ? key : made_key));
+	json_object_object_add(sec, "title", json_object_new_string(title ? title : made_title));
+	json_object_object_add(sec, "text", json_object_new_string(text));
+	if (!result)
+		result = srv_note_add_addendum(
+		    rq->db, &n, json_object_to_json_string_ext(sec, JSON_C_TO_STRING_PLAIN));
+	json_object_put(sec);
+	if (result) {
+		srv_store_rollback(rq->db);
+		api_store_error(rq, rs, result);
+	} else {
+		finish_change(rq, rs, &n, "note.addendum", "note.updated", 201);
+	}
 	srv_note_clear(&n);
 }
 

@@ -18,6 +18,8 @@ const struct api_route api_routes[] = {
      api_notes_patch, NULL},
     {"POST", "/api/clinical/notes/{id}/export", SRV_SCOPE_NOTES_READ,
      API_JSON_BODY | API_IDEMPOTENT, api_notes_export, NULL},
+    {"POST", "/api/clinical/notes/{id}/addenda", SRV_SCOPE_NOTES_WRITE,
+     API_JSON_BODY | API_IDEMPOTENT, api_notes_addendum, NULL},
     {"POST", "/api/clinical/notes/generate", SRV_SCOPE_NOTES_WRITE, API_JSON_BODY | API_IDEMPOTENT,
      api_notes_generate, NULL},
     {"GET", "/api/clinical/notes/{id}/billing", SRV_SCOPE_NOTES_READ | SRV_SCOPE_CODES, 0,

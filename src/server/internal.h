@@ -151,6 +151,7 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_list(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_patch(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_export(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_addendum(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_list(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_get(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs);

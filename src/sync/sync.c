@@ -215,6 +215,35 @@ static char *row_body(const struct outbox_row *row, struct json_object *payload,
 	return text;
 }
 
+/* The body of an addendum row: the section the addendum added (key
+ * addendum_VERSION of the note's snapshot, else the last one), which the
+ * server appends to its signed copy. NULL when out of memory. */
+static char *addendum_body(struct json_object *payload)
+{
+	struct json_object *sections = member(payload, "sections"), *found = NULL;
+	struct json_object *v = member(payload, "version");
+	char want[32];
+	snprintf(want, sizeof(want), "addendum_%d", v ? json_object_get_int(v) : 0);
+	size_t n =
+	    json_object_is_type(sections, json_type_array) ? json_object_array_length(sections) : 0;
+	for (size_t i = 0; i < n && !found; i++) {
+		const char *key = member_str(json_object_array_get_idx(sections, i), "key");
+		if (key && strcmp(key, want) == 0)
+			found = json_object_array_get_idx(sections, i);
+	}
+	if (!found && n)
+		found = json_object_array_get_idx(sections, n - 1);
+	struct json_object *b = json_object_new_object();
+	if (!b)
+		return NULL;
+	copy_member(b, found, "key", NULL);
+	copy_member(b, found, "title", NULL);
+	copy_member(b, found, "text", NULL);
+	char *text = str_dup_or_null(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+	json_object_put(b);
+	return text;
+}
+
 /* Puts a row off with backoff. */
 static int retry_later(struct pass *p, const struct outbox_row *row, int extra, const char *error)
 {
@@ -268,6 +297,7 @@ static int push_row(struct pass *p, const struct outbox_row *row)
 	if (result)
 		return result;
 	bool create = strcmp(row->operation, "create") == 0;
+	bool addendum = strcmp(row->operation, "addendum") == 0;
 	if (strcmp(row->entity, "note") != 0 || !(payload = json_tokener_parse(row->payload)) ||
 	    !json_object_is_type(payload, json_type_object)) {
 		p->r->rejected++;
@@ -279,16 +309,18 @@ static int push_row(struct pass *p, const struct outbox_row *row)
 		result = retry_later(p, row, 0, "waiting for the server to have the note");
 		goto out;
 	}
-	if (!(body = row_body(row, payload, &ref, create))) {
+	if (!(body = addendum ? addendum_body(payload) : row_body(row, payload, &ref, create))) {
 		result = DICTUM_NOMEM;
 		goto out;
 	}
 	if (create)
 		str_copy(path, "/api/clinical/notes", sizeof(path));
 	else
-		snprintf(path, sizeof(path), "/api/clinical/notes/%.64s", ref.server_id);
-	result = request(p, create ? "POST" : "PATCH", path, create ? 0 : ref.server_version,
-	                 row->idempotency_key, body, &rs);
+		snprintf(path, sizeof(path), "/api/clinical/notes/%.64s%s", ref.server_id,
+		         addendum ? "/addenda" : "");
+	result =
+	    request(p, create || addendum ? "POST" : "PATCH", path,
+	            create || addendum ? 0 : ref.server_version, row->idempotency_key, body, &rs);
 	if (result)
 		goto out;
 	switch (rs.state) {

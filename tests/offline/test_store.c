@@ -204,6 +204,20 @@ static void test_addendum_keeps_signed_text(void **state)
 	assert_non_null(strstr(got.sections[2].title, ", dr)"));
 	assert_string_equal(got.sections[2].text, "X-ray reviewed: no fracture.");
 	note_clear(&got);
+	/* The outbox has create, sign, then the addendum as its own operation. */
+	struct outbox_row row = {0};
+	int64_t last = 0;
+	while (store_outbox_next(f->s, time_wall_ms(), &row) == DICTUM_OK) {
+		last = row.id;
+		if (strcmp(row.operation, "addendum") == 0)
+			break;
+		assert_int_equal(store_outbox_done(f->s, row.id, "note_1", 1), DICTUM_OK);
+		outbox_row_clear(&row);
+	}
+	assert_true(last > 0);
+	assert_string_equal(row.operation, "addendum");
+	assert_non_null(strstr(row.payload, "\"key\":\"addendum_3\""));
+	outbox_row_clear(&row);
 	struct note_summary *list = NULL;
 	size_t count = 0;
 	assert_int_equal(store_note_search(f->s, "fracture", 10, &list, &count), DICTUM_OK);

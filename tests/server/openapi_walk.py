@@ -121,6 +121,8 @@ def call_form(method, path, fields, files, headers):
 # Fixtures the walk needs: a draft note and a finished job.
 st, _, b = call("POST", "/api/clinical/notes", {"noteType": "clinicNote", "sections": [{"key": "cc", "title": "Chief Complaint", "text": "Cough."}]}, auth(JSON))
 note_id = json.loads(b)["id"]
+st, _, b = call("POST", "/api/clinical/notes", {"noteType": "clinicNote", "status": "signed", "sections": [{"key": "cc", "title": "Chief Complaint", "text": "Cough."}]}, auth(JSON))
+signed_note_id = json.loads(b)["id"]
 st, _, b = call("POST", "/api/clinical/notes/%s/export" % note_id, {}, auth(JSON))
 job_id = json.loads(b)["id"]
 st, _, b = call("POST", "/api/v1/pcr/icd10/text", {"text": "Hypertension."}, auth(JSON))
@@ -145,6 +147,7 @@ bodies = {
     ("post", "/api/clinical/notes/generate"): {"noteType": "progressNote", "text": "Cough for two days. Plan: rest."},
     ("patch", "/api/clinical/notes/{id}"): {"specialty": "family medicine"},
     ("post", "/api/clinical/notes/{id}/export"): {"format": "text"},
+    ("post", "/api/clinical/notes/{id}/addenda"): {"text": "Seen again: better.", "author": "Dr Who"},
     ("post", "/webhooks"): {"url": "http://127.0.0.1:9/x", "events": ["note.updated"]},
     ("post", "/api/v1/pcr/icd10/text"): {"text": "Type 2 diabetes mellitus."},
     ("post", "/api/v1/pcr/upload/text/"): {"user_input": "Cough for two days. Plan: rest.", "foo": "bar"},
@@ -153,6 +156,8 @@ documented = 0
 
 
 def ids_for(path):
+    if path.startswith("/api/clinical/notes/{id}/addenda"):
+        return signed_note_id, "note_000000000000000000000000"
     if path.startswith("/api/clinical/transcriptions/{id}"):
         return trn_id, "trn_000000000000000000000000"
     if path.startswith("/api/v1/pcr/{upload_id}"):

@@ -192,6 +192,23 @@ check "after an edit the pull returns just that note" test "$(jget 'len(d["data"
 req GET "/api/clinical/notes?updated_since=$sync_cursor&cursor=x" "${A[@]}"
 check "cursor and updated_since together are 400" test "$status" = 400
 
+# ---- addenda ----
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","status":"signed","signed_by":"Dr Who","sections":[{"key":"ap","title":"Plan","text":"Rest."}]}'
+NS=$(jget 'd["id"]')
+req POST /api/clinical/notes/$NS/addenda "${A[@]}" "${json_hdr[@]}" -H 'Idempotency-Key: add-1' -d '{"text":"Seen again: better.","author":"Dr Who"}'
+check "POST .../addenda on a signed note is 201, version 2, the addendum last" test "$status:$(jget 'd["version"]'):$(jget 'd["sections"][-1]["key"]'):$(jget 'd["sections"][-1]["text"]')" = "201:2:addendum_2:Seen again: better."
+check "... the signed section unchanged and the note still signed" test "$(jget 'd["sections"][0]["text"]'):$(jget 'd["status"]')" = "Rest.:signed"
+req POST /api/clinical/notes/$NS/addenda "${A[@]}" "${json_hdr[@]}" -H 'Idempotency-Key: add-1' -d '{"text":"Seen again: better.","author":"Dr Who"}'
+req GET /api/clinical/notes/$NS "${A[@]}"
+check "a retried addendum is added once" test "$(jget 'd["version"]'):$(jget 'len(d["sections"])')" = 2:2
+req POST /api/clinical/notes/$NS/addenda "${B[@]}" "${json_hdr[@]}" -d '{"text":"Not mine."}'
+check "another organisation's note is 404 for an addendum" test "$status" = 404
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","sections":[{"key":"ap","text":"Draft."}]}'
+req POST /api/clinical/notes/$(jget 'd["id"]')/addenda "${A[@]}" "${json_hdr[@]}" -d '{"text":"Too early."}'
+check "an addendum to a draft is 409 note_not_signed" test "$status:$(jget 'd["error"]["code"]')" = 409:note_not_signed
+req POST /api/clinical/notes/$NS/addenda "${A[@]}" "${json_hdr[@]}" -d '{"text":"   "}'
+check "a blank addendum is 400 missing_field" test "$status:$(jget 'd["error"]["code"]')" = 400:missing_field
+
 # ---- webhooks ----
 "$listener" "$tmp/hook.port" "$tmp/hooks.jsonl" &
 hook_pid=$!

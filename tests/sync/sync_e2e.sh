@@ -2,7 +2,7 @@
 # End to end sync between workstations (data directories with real SQLite
 # stores) and a real `dictum serve` on 127.0.0.1.
 # usage: sync_e2e.sh DICTUM SYNC_TOOL SCENARIO
-# scenarios: server_kill client_kill conflict rate_limit bad_server offline
+# scenarios: server_kill client_kill conflict rate_limit bad_server offline addendum
 # DICTUM_SYNC_TEST_NOTES sets how many notes the kill scenarios push (500;
 # the sanitizer build uses fewer).
 dictum=$1
@@ -290,8 +290,60 @@ scenario_offline() {
     "! grep -q -- '$key' '$tmp/out'"
 }
 
+# A signed note's addendum made offline reaches the server (POST .../addenda)
+# and the other workstation; the signed text stays as it was everywhere.
+scenario_addendum() {
+  seed ws1 2 || return 1
+  start_server "${fast_limits[@]}" || return 1
+  key=$(new_key acme) || return 1
+  local id uid signed_text
+  id=$(sql "$(ws_db ws1)" "SELECT id FROM notes ORDER BY id LIMIT 1")
+  uid=$(sql "$(ws_db ws1)" "SELECT uid FROM notes WHERE id = $id")
+  "$dictum" --data-dir "$tmp/ws1" notes sign "$id" >/dev/null && wsync ws1 >/dev/null || return 1
+  check "addendum: the server has the signed note" eq \
+    "$(sql "$db" "SELECT status || '/' || version FROM notes WHERE external_id = '$uid'")" signed/2
+  signed_text=$(sql "$db" "SELECT sections FROM notes WHERE external_id = '$uid'")
+  wsync ws2 >/dev/null || return 1
+  # offline: the server is down while the addendum is written
+  stop_server || return 1
+  echo "Potassium 4.1 on recheck." | "$dictum" --data-dir "$tmp/ws1" notes addendum "$id" - >/dev/null || return 1
+  check "addendum: queued as an addendum row" eq \
+    "$(sql "$(ws_db ws1)" "SELECT operation FROM outbox")" addendum
+  wsync ws1 >"$tmp/off.out"
+  check "addendum: offline keeps it queued" eq "$(outbox ws1)" 1
+  start_server "${fast_limits[@]}" || return 1
+  wsync ws1 --json >"$tmp/ws1.json"
+  check "addendum: back online it is pushed, no conflict" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pushed"] == 1 and d["conflicts"] == 0 and d["state"] == "ok", d' "$tmp/ws1.json"
+  check "addendum: the server's note has it as a new last section, version 3" eq \
+    "$(sql "$db" "SELECT version || '/' || json_extract(sections, '\$[#-1].text') || '/' || json_extract(sections, '\$[#-1].key') FROM notes WHERE external_id = '$uid'")" \
+    "3/Potassium 4.1 on recheck./addendum_3"
+  check "addendum: the signed sections are unchanged" python3 -c '
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+now = json.loads(c.execute("SELECT sections FROM notes WHERE external_id = ?", (sys.argv[2],)).fetchone()[0])
+assert now[:-1] == json.loads(sys.argv[3]), now' "$db" "$uid" "$signed_text"
+  check "addendum: the note is still signed on the server" eq \
+    "$(sql "$db" "SELECT status FROM notes WHERE external_id = '$uid'")" signed
+  check "addendum: everything synced on the workstation" sh -c \
+    "[ $(outbox ws1) = 0 ] && [ $(local_unsynced ws1) = 0 ]"
+  wsync ws1 --json >"$tmp/again.json"
+  check "addendum: a second sync sends nothing" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pushed"] == 0 and d["conflicts"] == 0, d' "$tmp/again.json"
+  check "addendum: the server holds it once" eq \
+    "$(sql "$db" "SELECT count(*) FROM audit WHERE action = 'note.addendum'")" 1
+  wsync ws2 >"$tmp/ws2.out"
+  check "addendum: the other workstation pulls it" sh -c \
+    "'$dictum' --data-dir '$tmp/ws2' notes show \$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT id FROM notes WHERE uid = ?\", (sys.argv[2],)).fetchone()[0])' '$(ws_db ws2)' '$uid') | grep -q 'Potassium 4.1 on recheck.'"
+  stop_server
+}
+
 case $scenario in
-server_kill | client_kill | conflict | rate_limit | bad_server | offline)
+server_kill | client_kill | conflict | rate_limit | bad_server | offline | addendum)
   "scenario_$scenario" || not_ok "$scenario: setup failed"
   ;;
 *)

@@ -123,6 +123,26 @@ static const char *const server_migrations[] = {
     /* 1 -> 2: a job may make a resource with its own typed id (trn_, upl_). */
     "ALTER TABLE jobs ADD COLUMN alias TEXT;\n"
     "CREATE UNIQUE INDEX jobs_alias ON jobs(alias) WHERE alias IS NOT NULL;\n",
+    /* 2 -> 3: resumable uploads of recordings and transcripts. */
+    "CREATE TABLE uploads(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  uid TEXT NOT NULL UNIQUE,\n"
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id),\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('recording','transcript')),\n"
+    "  filename TEXT,\n"
+    "  note_uid TEXT,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  sha256 TEXT NOT NULL,\n"
+    "  received INTEGER NOT NULL DEFAULT 0,\n"
+    "  bytes_in INTEGER NOT NULL DEFAULT 0,\n"
+    "  chunks INTEGER NOT NULL DEFAULT 0,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('open','complete')),\n"
+    "  path TEXT NOT NULL,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  updated_at TEXT NOT NULL,\n"
+    "  completed_at TEXT\n"
+    ");\n"
+    "CREATE INDEX uploads_note ON uploads(org_id, note_uid);\n",
 };
 
 int srv_schema_latest(void)

@@ -1599,3 +1599,130 @@ int srv_delivery_retry(srv_store *s, int64_t id, int64_t next_ms, const char *er
 out:
 	return finish_tx(s, result);
 }
+
+/* ---- resumable uploads ---- */
+
+void srv_upload_clear(struct srv_upload *u)
+{
+	free(u->filename);
+	free(u->note_uid);
+	free(u->path);
+	memset(u, 0, sizeof(*u));
+}
+
+int srv_upload_insert(srv_store *s, struct srv_upload *u)
+{
+	static const char sql[] =
+	    "INSERT INTO uploads(uid, org_id, kind, filename, note_uid, size, sha256, status, "
+	    "path, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?9)";
+	int result = make_uid(s, u->uid, "upl");
+	if (result)
+		return result;
+	char *path = NULL;
+	if (u->path && strstr(u->path, "%s")) {
+		size_t n = strlen(u->path) + strlen(u->uid) + 1;
+		if (!(path = malloc(n)))
+			return failf(s, DICTUM_NOMEM, "out of memory");
+		const char *at = strstr(u->path, "%s");
+		snprintf(path, n, "%.*s%s%s", (int)(at - u->path), u->path, u->uid, at + 2);
+		free(u->path);
+		u->path = path;
+	}
+	time_now_iso(u->created_at);
+	str_copy(u->updated_at, u->created_at, sizeof(u->updated_at));
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, u->uid);
+	sqlite3_bind_int64(st, 2, u->org_id);
+	bind_text(st, 3, u->kind);
+	bind_text(st, 4, u->filename);
+	bind_text(st, 5, u->note_uid);
+	sqlite3_bind_int64(st, 6, u->size);
+	bind_text(st, 7, u->sha256);
+	bind_text(st, 8, u->path);
+	bind_text(st, 9, u->created_at);
+	if ((result = step_done(s, st)))
+		return result;
+	u->id = sqlite3_last_insert_rowid(s->db);
+	return DICTUM_OK;
+}
+
+static int upload_row(sqlite3_stmt *st, void *elem)
+{
+	struct srv_upload *u = elem;
+	bool nomem = false;
+	u->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, u->uid, sizeof(u->uid));
+	u->org_id = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, u->kind, sizeof(u->kind));
+	u->filename = col_dup(st, 4, &nomem);
+	u->note_uid = col_dup(st, 5, &nomem);
+	u->size = sqlite3_column_int64(st, 6);
+	col_copy(st, 7, u->sha256, sizeof(u->sha256));
+	u->received = sqlite3_column_int64(st, 8);
+	u->bytes_in = sqlite3_column_int64(st, 9);
+	u->chunks = sqlite3_column_int64(st, 10);
+	u->complete = strcmp((const char *)sqlite3_column_text(st, 11), "complete") == 0;
+	u->path = col_dup(st, 12, &nomem);
+	col_copy(st, 13, u->created_at, sizeof(u->created_at));
+	col_copy(st, 14, u->updated_at, sizeof(u->updated_at));
+	col_copy(st, 15, u->completed_at, sizeof(u->completed_at));
+	return nomem ? DICTUM_NOMEM : DICTUM_OK;
+}
+
+int srv_upload_get(srv_store *s, int64_t org_id, const char *uid, struct srv_upload *out)
+{
+	static const char sql[] =
+	    "SELECT id, uid, org_id, kind, filename, note_uid, size, sha256, received, bytes_in, "
+	    "chunks, status, path, created_at, updated_at, completed_at FROM uploads "
+	    "WHERE uid = ?1 AND org_id = ?2";
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, uid);
+	sqlite3_bind_int64(st, 2, org_id);
+	int result = collect_one(s, st, out, sizeof(*out), upload_row);
+	if (result && result != DICTUM_NOTFOUND)
+		srv_upload_clear(out);
+	return result;
+}
+
+int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes)
+{
+	static const char sql[] =
+	    "UPDATE uploads SET received = received + ?3, bytes_in = bytes_in + ?3, "
+	    "chunks = chunks + 1, updated_at = ?4 WHERE id = ?1 AND received = ?2 AND "
+	    "status = 'open'";
+	char now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, nbytes);
+	bind_text(st, 4, now);
+	int result = step_done(s, st);
+	if (!result && sqlite3_changes(s->db) == 0)
+		result = failf(s, DICTUM_CONFLICT, "the upload moved on from offset %lld",
+		               (long long)from);
+	return result;
+}
+
+int srv_upload_finish(srv_store *s, int64_t id, bool complete)
+{
+	static const char done[] = "UPDATE uploads SET status = 'complete', completed_at = ?2, "
+	                           "updated_at = ?2 WHERE id = ?1";
+	static const char reset[] =
+	    "UPDATE uploads SET received = 0, updated_at = ?2 WHERE id = ?1";
+	char now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	sqlite3_stmt *st = stmt(s, complete ? done : reset);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, now);
+	return step_done(s, st);
+}

@@ -233,6 +233,39 @@ int srv_job_finish(srv_store *s, struct srv_job *j, enum srv_job_status status, 
  * how many. */
 int srv_job_requeue_stale(srv_store *s, size_t *count);
 
+/* ---- resumable uploads ---- */
+
+struct srv_upload {
+	int64_t id;
+	char uid[DICTUM_UID_LEN]; /* upl_... */
+	int64_t org_id;
+	char kind[16]; /* recording, transcript */
+	char *filename;
+	char *note_uid; /* the note it belongs to, or NULL */
+	int64_t size;
+	char sha256[65];
+	int64_t received; /* bytes stored, from 0: the offset of the next chunk */
+	int64_t bytes_in; /* chunk bytes accepted in all, resends included */
+	int64_t chunks;
+	bool complete;
+	char *path; /* where the bytes are */
+	char created_at[DICTUM_TIME_LEN];
+	char updated_at[DICTUM_TIME_LEN];
+	char completed_at[DICTUM_TIME_LEN]; /* "" while open */
+};
+void srv_upload_clear(struct srv_upload *u);
+/* Inserts u as open with nothing received (org_id, kind, size, sha256 and
+ * path required; path may hold "%s", replaced by the new uid). Sets uid,
+ * path and times. */
+int srv_upload_insert(srv_store *s, struct srv_upload *u);
+int srv_upload_get(srv_store *s, int64_t org_id, const char *uid, struct srv_upload *out);
+/* Records nbytes more stored at offset `from`: DICTUM_CONFLICT when the
+ * upload's offset is not `from` any more. */
+int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes);
+/* Marks it complete (all bytes, hash checked) or back to nothing received
+ * (the hash did not match). */
+int srv_upload_finish(srv_store *s, int64_t id, bool complete);
+
 /* ---- webhooks ---- */
 
 struct srv_webhook {

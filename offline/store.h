@@ -130,6 +130,24 @@ int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char
 /* Recordings in a state (or all with state < 0), newest first. */
 int store_recording_list(store *s, int state, struct recording **list, size_t *count);
 
+/* A finished recording the server does not have yet. */
+struct recording_upload {
+	int64_t id;
+	char uid[DICTUM_UID_LEN];
+	char *path;
+	char *upload_id;      /* the server's upl_ id once made, else NULL */
+	char *note_server_id; /* its encounter's note on the server, or NULL */
+};
+void recording_uploads_free(struct recording_upload **list, size_t count);
+/* Complete or recovered recordings not yet uploaded whose encounter has
+ * no note waiting to reach the server (a recording goes after its note),
+ * oldest first. */
+int store_recording_uploads_pending(store *s, struct recording_upload **list, size_t *count);
+/* Keeps the server's upload id of a recording (NULL forgets it). */
+int store_recording_set_upload(store *s, int64_t id, const char *upload_id);
+/* The server has every byte and checked them. */
+int store_recording_uploaded(store *s, int64_t id);
+
 /* Stores a transcript; segments_json is a JSON array (NULL for []). */
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
                          const char *text, const char *segments_json, int64_t *id_out);

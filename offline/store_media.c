@@ -115,6 +115,63 @@ int store_recording_list(store *s, int state, struct recording **list, size_t *c
 	return result;
 }
 
+void recording_uploads_free(struct recording_upload **list, size_t count)
+{
+	if (!list || !*list)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		free((*list)[i].path);
+		free((*list)[i].upload_id);
+		free((*list)[i].note_server_id);
+	}
+	free(*list);
+	*list = NULL;
+}
+
+static int upload_row(sqlite3_stmt *st, void *elem)
+{
+	struct recording_upload *r = elem;
+	r->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, r->uid, sizeof(r->uid));
+	r->path = store_col_dup(st, 2);
+	r->upload_id = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : store_col_dup(st, 3);
+	r->note_server_id = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : store_col_dup(st, 4);
+	bool nomem = !r->path || (sqlite3_column_type(st, 3) != SQLITE_NULL && !r->upload_id) ||
+	             (sqlite3_column_type(st, 4) != SQLITE_NULL && !r->note_server_id);
+	return nomem ? DICTUM_NOMEM : DICTUM_OK;
+}
+
+int store_recording_uploads_pending(store *s, struct recording_upload **list, size_t *count)
+{
+	static const char sql[] =
+	    "SELECT r.id, r.uid, r.path, r.upload_id, (SELECT n.server_id FROM notes n "
+	    "WHERE n.encounter_id = r.encounter_id ORDER BY n.id DESC LIMIT 1) FROM recordings r "
+	    "WHERE r.state IN ('complete','recovered') AND r.uploaded_at IS NULL AND NOT EXISTS "
+	    "(SELECT 1 FROM notes n WHERE n.encounter_id = r.encounter_id AND n.server_id IS NULL) "
+	    "ORDER BY r.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	int result = store_collect(s, st, (void **)list, count, sizeof(**list), upload_row);
+	if (result)
+		recording_uploads_free(list, *count);
+	return result;
+}
+
+int store_recording_set_upload(store *s, int64_t id, const char *upload_id)
+{
+	static const char sql[] = "UPDATE recordings SET upload_id = ?2 WHERE id = ?1";
+	return store_exec_id_text(s, sql, id, upload_id);
+}
+
+int store_recording_uploaded(store *s, int64_t id)
+{
+	static const char sql[] = "UPDATE recordings SET uploaded_at = ?2 WHERE id = ?1";
+	char now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	return store_exec_id_text(s, sql, id, now);
+}
+
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
                          const char *text, const char *segments_json, int64_t *id_out)
 {

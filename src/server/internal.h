@@ -24,7 +24,8 @@ struct tmpl_template;
 
 /* ---- multipart/form-data (form.c) ---- */
 
-#define SRV_FORM_MAX_FILES 16 /* file parts in one request */
+#define SRV_FORM_MAX_FILES 16                 /* file parts in one request */
+#define SRV_CHUNK_MAX      ((size_t)16 << 20) /* one chunk of a resumable upload */
 
 struct srv_form_field {
 	char *name;
@@ -90,6 +91,8 @@ struct srv_resp {
 	char etag[32];
 	char allow[64];
 	char content_type[32]; /* "" : application/json */
+	bool have_upload;      /* send Upload-Offset and Upload-Length */
+	int64_t upload_offset, upload_length;
 	bool replayed;
 	bool have_rate;
 	struct srv_rate_result rate;
@@ -102,6 +105,7 @@ enum {
 	API_IDEMPOTENT = 1 << 2, /* Idempotency-Key replays the response */
 	API_SEED001 = 1 << 3,    /* errors as seed 001's {"detail": ...} */
 	API_MULTIPART = 1 << 4,  /* a multipart/form-data body is required (files to disk) */
+	API_CHUNK = 1 << 5,      /* a raw body of up to SRV_CHUNK_MAX bytes (upload chunks) */
 };
 
 typedef void (*api_handler)(struct srv_req *rq, struct srv_resp *rs);
@@ -152,6 +156,9 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_patch(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_export(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_addendum(struct srv_req *rq, struct srv_resp *rs);
+void api_uploads_create(struct srv_req *rq, struct srv_resp *rs);
+void api_uploads_get(struct srv_req *rq, struct srv_resp *rs);
+void api_uploads_patch(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_list(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_get(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs);

@@ -508,7 +508,7 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 		goto out;
 	if (rq->too_large) {
 		api_error(rq, rs, 413, "payload_too_large", "The body is larger than %zu bytes",
-		          srv->cfg.max_body);
+		          rq->body.max);
 		goto out;
 	}
 	if ((rq->route->flags & API_JSON_BODY) && !parse_body(rq, rs))
@@ -569,6 +569,13 @@ static enum MHD_Result send_response(struct srv_req *rq, struct srv_resp *rs)
 	add_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
 	if (rs->replayed)
 		add_header(r, "Idempotent-Replayed", "true");
+	if (rs->have_upload) {
+		char v[32];
+		snprintf(v, sizeof(v), "%" PRId64, rs->upload_offset);
+		add_header(r, "Upload-Offset", v);
+		snprintf(v, sizeof(v), "%" PRId64, rs->upload_length);
+		add_header(r, "Upload-Length", v);
+	}
 	if (rs->have_rate) {
 		char v[32];
 		snprintf(v, sizeof(v), "%u", rs->rate.limit);
@@ -622,6 +629,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const struct api_route *route =
 		    api_route_find(method, url, NULL, &status, allow, sizeof(allow));
 		size_t limit = srv->cfg.max_body;
+		if (route && (route->flags & API_CHUNK) && limit < SRV_CHUNK_MAX) {
+			limit = SRV_CHUNK_MAX;
+			dynbuf_free(&rq->body);
+			dynbuf_init(&rq->body, limit);
+		}
 		if (route && (route->flags & API_MULTIPART) &&
 		    content_type_multipart(MHD_lookup_connection_value(
 		        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {

@@ -235,6 +235,21 @@ static void describe(struct sync_response *r, const struct sync_client *c, int c
 int sync_client_request(struct sync_client *c, const char *method, const char *path, int if_match,
                         const char *idempotency_key, const char *body, struct sync_response *out)
 {
+	struct sync_request rq = {.method = method,
+	                          .path = path,
+	                          .if_match = if_match,
+	                          .idempotency_key = idempotency_key,
+	                          .body = body,
+	                          .body_len = body ? strlen(body) : 0};
+	return sync_client_send(c, &rq, out);
+}
+
+int sync_client_send(struct sync_client *c, const struct sync_request *rq,
+                     struct sync_response *out)
+{
+	const char *method = rq->method, *path = rq->path, *idempotency_key = rq->idempotency_key;
+	const char *body = rq->body;
+	int if_match = rq->if_match;
 	memset(out, 0, sizeof(*out));
 	out->retry_after_ms = -1;
 	out->rate_limit = out->rate_remaining = -1;
@@ -251,14 +266,19 @@ int sync_client_request(struct sync_client *c, const char *method, const char *p
 	dynbuf_init(&resp, MAX_RESPONSE);
 	struct headers h = {0};
 	char *url = str_fmt2(c->url, path);
-	char extra[2][320];
+	char extra[3][320];
 	char curl_err[CURL_ERROR_SIZE] = "";
 	snprintf(extra[0], sizeof(extra[0]), "If-Match: \"%d\"", if_match);
 	snprintf(extra[1], sizeof(extra[1]), "Idempotency-Key: %.255s",
 	         idempotency_key ? idempotency_key : "");
-	const char *lines[] = {"Content-Type: application/json", "Accept: application/json",
-	                       c->auth, if_match > 0 ? extra[0] : NULL,
-	                       idempotency_key ? extra[1] : NULL};
+	snprintf(extra[2], sizeof(extra[2]), "Content-Type: %.200s",
+	         rq->content_type ? rq->content_type : "application/json");
+	const char *lines[] = {extra[2],
+	                       "Accept: application/json",
+	                       c->auth,
+	                       if_match > 0 ? extra[0] : NULL,
+	                       idempotency_key ? extra[1] : NULL,
+	                       rq->header};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		if (!lines[i] || (i == 0 && !body))
 			continue;
@@ -295,7 +315,7 @@ int sync_client_request(struct sync_client *c, const char *method, const char *p
 	curl_easy_setopt(k, CURLOPT_USERAGENT, "dictum-sync/" DICTUM_VERSION);
 	if (body) {
 		curl_easy_setopt(k, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 	} else if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(k, CURLOPT_HTTPGET, 1L);
 	}

@@ -65,4 +65,20 @@ unsigned long sync_client_requests(const struct sync_client *c);
 int sync_client_request(struct sync_client *c, const char *method, const char *path, int if_match,
                         const char *idempotency_key, const char *body, struct sync_response *out);
 
+/* The general form: any body (body_len bytes; NULL for none) with its
+ * content type (NULL: application/json) and one more header line (e.g.
+ * "Upload-Offset: 1048576", or NULL). */
+struct sync_request {
+	const char *method;
+	const char *path;
+	int if_match;
+	const char *idempotency_key;
+	const char *body;
+	size_t body_len;
+	const char *content_type;
+	const char *header;
+};
+int sync_client_send(struct sync_client *c, const struct sync_request *rq,
+                     struct sync_response *out);
+
 #endif

@@ -127,6 +127,10 @@ st, _, b = call("POST", "/api/clinical/notes/%s/export" % note_id, {}, auth(JSON
 job_id = json.loads(b)["id"]
 st, _, b = call("POST", "/api/v1/pcr/icd10/text", {"text": "Hypertension."}, auth(JSON))
 icd_job_id = json.loads(b)["job_id"]
+import hashlib
+CHUNK_FILE = b"abcdefgh"
+st, _, b = call("POST", "/api/clinical/uploads", {"size": len(CHUNK_FILE), "sha256": hashlib.sha256(CHUNK_FILE).hexdigest()}, auth(JSON))
+upl_id = json.loads(b)["id"]
 st, _, b = call("GET", "/api/v1/pcr/templates/community", None, auth())
 template_id = json.loads(b)["data"][0]["_id"]
 forms = {
@@ -148,6 +152,7 @@ bodies = {
     ("patch", "/api/clinical/notes/{id}"): {"specialty": "family medicine"},
     ("post", "/api/clinical/notes/{id}/export"): {"format": "text"},
     ("post", "/api/clinical/notes/{id}/addenda"): {"text": "Seen again: better.", "author": "Dr Who"},
+    ("post", "/api/clinical/uploads"): {"size": 10, "sha256": "0" * 64, "kind": "recording"},
     ("post", "/webhooks"): {"url": "http://127.0.0.1:9/x", "events": ["note.updated"]},
     ("post", "/api/v1/pcr/icd10/text"): {"text": "Type 2 diabetes mellitus."},
     ("post", "/api/v1/pcr/upload/text/"): {"user_input": "Cough for two days. Plan: rest.", "foo": "bar"},
@@ -156,6 +161,8 @@ documented = 0
 
 
 def ids_for(path):
+    if path.startswith("/api/clinical/uploads/{id}"):
+        return upl_id, "upl_000000000000000000000000"
     if path.startswith("/api/clinical/notes/{id}/addenda"):
         return signed_note_id, "note_000000000000000000000000"
     if path.startswith("/api/clinical/transcriptions/{id}"):
@@ -214,6 +221,27 @@ for path, item in spec["paths"].items():
             # A finished job cannot be cancelled: 409 is the documented answer.
             st, h, b = call("POST", url, None, headers)
             check_answer(op, name + " (finished job)", st, h, b, 409)
+        elif op.get("x-chunk"):
+            chunk = dict(auth({"Content-Type": "application/offset+octet-stream"}))
+            st, h, b = call("PATCH", url, None, dict(chunk, **{"Upload-Offset": "0"}), raw=CHUNK_FILE[:4])
+            check_answer(op, name, st, h, b, 200)
+            ok(h.get("Upload-Offset") == "4", name + ": Upload-Offset moves to 4")
+            st, h, b = call("PATCH", url, None, dict(chunk, **{"Upload-Offset": "0"}), raw=CHUNK_FILE[4:])
+            check_answer(op, name + " at a stale offset", st, h, b, 409)
+            ok(json.loads(b).get("offset") == 4, name + ": the 409 names the offset")
+            st, h, b = call("PATCH", url, None, chunk, raw=CHUNK_FILE[4:])
+            check_answer(op, name + " without Upload-Offset", st, h, b, 400)
+            st, h, b = call("PATCH", url, None, {"Content-Type": "application/offset+octet-stream", "Upload-Offset": "4"}, raw=CHUNK_FILE[4:])
+            check_answer(op, name + " without a key", st, h, b, 401)
+            st, h, b = call("PATCH", url, None, auth({"Content-Type": "application/json", "Upload-Offset": "4"}), raw=b"{}")
+            check_answer(op, name + " with a wrong content type", st, h, b, 415)
+            for bad, want in (("not-an-id", 400), (unknown_id, 404)):
+                st, h, b = call("PATCH", re.sub(r"\{[a-z_]+\}", bad, path), None, dict(chunk, **{"Upload-Offset": "4"}), raw=CHUNK_FILE[4:])
+                check_answer(op, name + " with id " + bad, st, h, b, want)
+            st, h, b = call("PATCH", url, None, dict(chunk, **{"Upload-Offset": "4"}), raw=CHUNK_FILE[4:])
+            check_answer(op, name + " (last chunk)", st, h, b, 200)
+            ok(json.loads(b).get("status") == "complete", name + ": the last chunk completes it")
+            continue
         elif op.get("x-multipart"):
             st, h, b = call_form(method.upper(), url, *forms[path], headers)
             good = sorted(c for c in op["responses"] if c.startswith("2"))[0]

@@ -2,7 +2,7 @@
 # End to end sync between workstations (data directories with real SQLite
 # stores) and a real `dictum serve` on 127.0.0.1.
 # usage: sync_e2e.sh DICTUM SYNC_TOOL SCENARIO
-# scenarios: server_kill client_kill conflict rate_limit bad_server offline addendum
+# scenarios: server_kill client_kill conflict rate_limit bad_server offline addendum upload
 # DICTUM_SYNC_TEST_NOTES sets how many notes the kill scenarios push (500;
 # the sanitizer build uses fewer).
 dictum=$1
@@ -342,8 +342,79 @@ assert d["pushed"] == 0 and d["conflicts"] == 0, d' "$tmp/again.json"
   stop_server
 }
 
+# A multi-MB recording uploads in 1 MiB chunks after its note; the server
+# is SIGKILLed in the middle of it, restarted, and the next sync resumes
+# from the server's offset: the server's file is byte-identical and no
+# byte it had stored was sent again.
+scenario_upload() {
+  command -v sox >/dev/null || { echo "sox missing: skip"; exit 77; }
+  seed ws1 1 || return 1
+  sox -n -r 16000 -c 1 -b 16 "$tmp/rec.wav" synth 400 whitenoise vol 0.3 || return 1
+  local size rec
+  size=$(stat -c %s "$tmp/rec.wav")
+  rec=$("$tool" recording "$(ws_db ws1)" "$tmp/rec.wav") || return 1
+  start_server "${fast_limits[@]}" || return 1
+  key=$(new_key acme) || return 1
+  # kill the server once it holds 3 MiB of the recording
+  DICTUM_SERVER=$base DICTUM_API_KEY=$key python3 -c '
+import os, signal, sqlite3, subprocess, sys, time
+db, victim, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+p = subprocess.Popen(sys.argv[4:], stdout=open(out, "w"), stderr=subprocess.STDOUT)
+c = sqlite3.connect(db, timeout=5)
+end = time.time() + 60
+while time.time() < end and p.poll() is None:
+    try:
+        r = c.execute("SELECT max(received) FROM uploads").fetchone()[0]
+        if r and r >= 3 << 20:
+            break
+    except sqlite3.Error:
+        pass
+    time.sleep(0.001)
+os.kill(victim, signal.SIGKILL)
+p.wait()
+' "$db" "$srv_pid" "$tmp/first.out" "$dictum" --data-dir "$tmp/ws1" sync --once
+  wait "$srv_pid" 2>/dev/null
+  srv_pid=
+  local at_kill
+  at_kill=$(sql "$db" "SELECT received FROM uploads")
+  check "upload: the server was killed part way ($at_kill of $size bytes)" \
+    sh -c "[ '$at_kill' -ge $((3 << 20)) ] && [ '$at_kill' -lt $size ]"
+  check "upload: the note went first" eq "$(sql "$db" "SELECT count(*) FROM notes")" 1
+  check "upload: the workstation keeps the server's upload id" eq \
+    "$(sql "$(ws_db ws1)" "SELECT upload_id = '$(sql "$db" "SELECT uid FROM uploads")' FROM recordings")" 1
+  start_server "${fast_limits[@]}" || return 1
+  wsync ws1 --json >"$tmp/second.json" 2>"$tmp/second.err"
+  check "upload: the next sync finishes it, resumed from the server's offset" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+at = int(sys.argv[2]); size = int(sys.argv[3])
+assert d["uploaded"] == 1 and d["uploads_resumed"] == 1 and d["uploads_left"] == 0, d
+assert d["upload_skipped_bytes"] >= at and d["upload_bytes"] == size - d["upload_skipped_bytes"], d' \
+    "$tmp/second.json" "$at_kill" "$size"
+  check "upload: progress is shown on standard error" grep -q "uploading $rec: .* of" "$tmp/second.err"
+  local file
+  file=$(sql "$db" "SELECT path FROM uploads")
+  check "upload: the server's file is byte-identical" cmp "$tmp/rec.wav" "$file"
+  check "upload: complete, checked, attached to the note" eq \
+    "$(sql "$db" "SELECT u.status || '/' || (u.note_uid = n.uid) || '/' || u.sha256 FROM uploads u, notes n")" \
+    "complete/1/$(sha256sum "$tmp/rec.wav" | cut -d' ' -f1)"
+  check "upload: no stored byte was sent twice (bytes in == size)" eq \
+    "$(sql "$db" "SELECT bytes_in FROM uploads")" "$size"
+  check "upload: in 1 MiB chunks" eq "$(sql "$db" "SELECT chunks FROM uploads")" \
+    "$(((size + (1 << 20) - 1) >> 20))"
+  check "upload: the workstation marks it uploaded" eq \
+    "$(sql "$(ws_db ws1)" "SELECT uploaded_at IS NOT NULL FROM recordings")" 1
+  wsync ws1 --json >"$tmp/third.json"
+  check "upload: a third sync sends nothing" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["uploaded"] == 0 and d["upload_bytes"] == 0 and d["uploads_left"] == 0, d' "$tmp/third.json"
+  check "upload: one upload on the server" eq "$(sql "$db" "SELECT count(*) FROM uploads")" 1
+  stop_server
+}
+
 case $scenario in
-server_kill | client_kill | conflict | rate_limit | bad_server | offline | addendum)
+server_kill | client_kill | conflict | rate_limit | bad_server | offline | addendum | upload)
   "scenario_$scenario" || not_ok "$scenario: setup failed"
   ;;
 *)

@@ -3,6 +3,8 @@
  *   sync_tool seed DB N [TYPE]       N notes for one new patient (batches of 100)
  *   sync_tool edit DB UID TEXT       the note's first section becomes TEXT
  *   sync_tool text DB UID            prints the note's first section
+ *   sync_tool recording DB PATH      registers PATH as a finished recording of
+ *                                    the encounter of the first note
  */
 #include "core/lib.h"
 #include "offline/store.h"
@@ -70,11 +72,29 @@ static int text(store *s, const char *uid)
 	return DICTUM_OK;
 }
 
+static int recording(store *s, const char *path)
+{
+	struct note_summary *list = NULL;
+	size_t count = 0;
+	struct note_filter f = {.limit = 1000, .status = -1};
+	int result = store_note_list(s, &f, &list, &count);
+	struct recording r = {.path = (char *)path, .sample_rate = 16000, .channels = 1};
+	if (!result && count)
+		r.encounter_id = list[count - 1].encounter_id;
+	note_summaries_free(&list, count);
+	if (!result && !(result = store_recording_begin(s, &r)))
+		result = store_recording_finish(s, r.id, 1000, NULL, RECORDING_COMPLETE);
+	if (!result)
+		printf("%s\n", r.uid);
+	return result;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr,
-		        "usage: sync_tool seed DB N [TYPE] | edit DB UID TEXT | text DB UID\n");
+		        "usage: sync_tool seed DB N [TYPE] | edit DB UID TEXT | text DB UID | "
+		        "recording DB PATH\n");
 		return 2;
 	}
 	store *s = NULL;
@@ -90,6 +110,8 @@ int main(int argc, char **argv)
 		result = edit(s, argv[3], argv[4]);
 	else if (strcmp(argv[1], "text") == 0)
 		result = text(s, argv[3]);
+	else if (strcmp(argv[1], "recording") == 0)
+		result = recording(s, argv[3]);
 	else
 		result = DICTUM_INVAL;
 	if (result)

@@ -54,6 +54,14 @@ int store_encounter_get(store *s, int64_t id, struct encounter *out);
 /* Newest first, with patient_name filled in. */
 int store_encounter_list(store *s, size_t limit, struct encounter **list, size_t *count);
 int store_encounter_set_status(store *s, int64_t id, enum encounter_status status);
+/* Where the encounter's speech recognition and note drafting run: "local"
+ * (this machine's engines) or "server" (dictum serve, falling back to
+ * local when it cannot be reached). DICTUM_INVAL for another value,
+ * DICTUM_NOTFOUND for no such encounter. */
+int store_encounter_set_engine(store *s, int64_t id, const char *engine);
+int store_encounter_engine(store *s, int64_t id, char out[8]);
+/* How many notes the encounter has. */
+int store_encounter_note_count(store *s, int64_t id, int64_t *count);
 
 /* ---- notes ---- */
 
@@ -147,6 +155,11 @@ int store_recording_uploads_pending(store *s, struct recording_upload **list, si
 int store_recording_set_upload(store *s, int64_t id, const char *upload_id);
 /* The server has every byte and checked them. */
 int store_recording_uploaded(store *s, int64_t id);
+
+/* Finished recordings of encounters whose engine is engine ("local" or
+ * "server") that no transcript was made from yet, oldest first. */
+int store_recordings_untranscribed(store *s, const char *engine, struct recording **list,
+                                   size_t *count);
 
 /* Stores a transcript; segments_json is a JSON array (NULL for []). */
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,

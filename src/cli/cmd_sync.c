@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/work.h"
 #include "core/lib.h"
 #include "sync/sync.h"
 
@@ -244,10 +245,33 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 		cli_fail("sync: %s; the outbox is intact", total.message);
 		goto out;
 	}
-	if (ctx->json)
-		cli_print_json(report_json(&total, sync_client_url(client)));
-	else
+	struct cli_work_report work = {0};
+	if (!sync_stop && cli_encounter_work(ctx, s, client, &work))
+		goto out;
+	if (work.notes_made && !sync_stop) {
+		/* the drafted notes go to the server in the same run */
+		if (sync_once(s, client, &opt, &pass) == DICTUM_OK)
+			add_report(&total, &pass);
+	}
+	if (ctx->json) {
+		struct json_object *o = report_json(&total, sync_client_url(client));
+		json_object_object_add(o, "drafted_by_server",
+		                       json_object_new_int64((int64_t)work.server));
+		json_object_object_add(o, "drafted_locally",
+		                       json_object_new_int64((int64_t)work.local));
+		json_object_object_add(o, "drafts_failed",
+		                       json_object_new_int64((int64_t)work.failed));
+		json_object_object_add(o, "notes_drafted",
+		                       json_object_new_int64((int64_t)work.notes_made));
+		cli_print_json(o);
+	} else {
 		print_report(&total, sync_client_url(client));
+		if (work.server || work.local || work.failed)
+			printf("recordings drafted: %zu by the server, %zu locally (server "
+			       "unreachable), "
+			       "%zu failed\n",
+			       work.server, work.local, work.failed);
+	}
 	status = sync_exit_status(&total, strict);
 	if (status && !ctx->json)
 		fprintf(stderr,

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "core/note_format.h"
 #include "notes/draft.h"
 #include "notes/tmpl.h"
 
@@ -326,7 +327,8 @@ static int run_audio_note(struct srv *srv, struct json_object *in, struct audio_
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "transcript", json_object_new_string(text));
 	json_object_object_add(o, "note", json_object_new_string(note));
-	json_object_object_add(o, "template_id", json_object_new_string(jstr(in, "template_id")));
+	json_object_object_add(o, "template_id",
+	                       json_object_get(json_object_object_get(in, "template_id")));
 	json_object_object_add(o, "note_type", json_object_new_string(type ? type : "clinicNote"));
 	json_object_object_add(o, "duration", dnum(t->duration));
 	json_object_object_add(o, "sections", sections);
@@ -845,7 +847,12 @@ void api_audio_notes_check(struct srv_req *rq, struct srv_resp *rs)
 	if (!check_audio(rq, rs, "file"))
 		return;
 	const char *tid = srv_form_value(rq->form, "template_id");
-	if (!srv_engines_template(rq->srv, tid)) {
+	const char *type = srv_form_value(rq->form, "noteType");
+	if (!tid && type && !note_type_valid(type)) {
+		api_error(rq, rs, 400, "invalid_note_type", "Unknown noteType %s", type);
+		return;
+	}
+	if (!(!tid && type) && !srv_engines_template(rq->srv, tid)) {
 		api_error(rq, rs, 400, "invalid_template",
 		          "Invalid template selection: template_id must name a community template");
 		return;
@@ -860,6 +867,8 @@ void api_audio_notes_submit(struct srv_req *rq, struct srv_resp *rs)
 	struct srv_form_file *f = srv_form_file(rq->form, "file");
 	const struct tmpl_template *t =
 	    srv_engines_template(rq->srv, srv_form_value(rq->form, "template_id"));
+	/* Dictum's own clients may name the note type instead of a template. */
+	const char *type = t && t->note_type ? t->note_type : srv_form_value(rq->form, "noteType");
 	const char *hook = srv_form_value(rq->form, "webhook_url");
 	if (hook && !*hook)
 		hook = NULL;
@@ -871,9 +880,8 @@ void api_audio_notes_submit(struct srv_req *rq, struct srv_resp *rs)
 	struct json_object *in = json_object_new_object();
 	json_object_object_add(in, "path", json_object_new_string(path));
 	json_object_object_add(in, "filename", json_object_new_string(f->filename));
-	json_object_object_add(in, "template_id", json_object_new_string(t->id));
-	json_object_object_add(in, "note_type",
-	                       json_object_new_string(t->note_type ? t->note_type : "clinicNote"));
+	json_object_object_add(in, "template_id", t ? json_object_new_string(t->id) : NULL);
+	json_object_object_add(in, "note_type", json_object_new_string(type ? type : "clinicNote"));
 	struct srv_job j;
 	if (!queue_job(rq, rs, "audio.note", NULL, in, hook, true, &j)) {
 		unlink(path);

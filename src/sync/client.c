@@ -262,6 +262,7 @@ int sync_client_send(struct sync_client *c, const struct sync_request *rq,
 	}
 	int result = DICTUM_OK;
 	struct curl_slist *hdrs = NULL;
+	curl_mime *mime = NULL;
 	struct dynbuf resp;
 	dynbuf_init(&resp, MAX_RESPONSE);
 	struct headers h = {0};
@@ -280,7 +281,7 @@ int sync_client_send(struct sync_client *c, const struct sync_request *rq,
 	                       idempotency_key ? extra[1] : NULL,
 	                       rq->header};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if (!lines[i] || (i == 0 && !body))
+		if (!lines[i] || (i == 0 && (!body || rq->form_file)))
 			continue;
 		struct curl_slist *n = curl_slist_append(hdrs, lines[i]);
 		if (!n) {
@@ -313,7 +314,23 @@ int sync_client_send(struct sync_client *c, const struct sync_request *rq,
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(k, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(k, CURLOPT_USERAGENT, "dictum-sync/" DICTUM_VERSION);
-	if (body) {
+	if (rq->form_file) {
+		curl_mimepart *part = (mime = curl_mime_init(k)) ? curl_mime_addpart(mime) : NULL;
+		if (!part || curl_mime_name(part, "file") != CURLE_OK ||
+		    curl_mime_filedata(part, rq->form_file) != CURLE_OK) {
+			result = DICTUM_NOMEM;
+			goto out;
+		}
+		for (const char *const *f = rq->form_fields; f && f[0] && f[1]; f += 2) {
+			if (!(part = curl_mime_addpart(mime)) ||
+			    curl_mime_name(part, f[0]) != CURLE_OK ||
+			    curl_mime_data(part, f[1], CURL_ZERO_TERMINATED) != CURLE_OK) {
+				result = DICTUM_NOMEM;
+				goto out;
+			}
+		}
+		curl_easy_setopt(k, CURLOPT_MIMEPOST, mime);
+	} else if (body) {
 		curl_easy_setopt(k, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 	} else if (strcmp(method, "GET") == 0) {
@@ -359,6 +376,7 @@ out:
 		snprintf(out->error, sizeof(out->error), "out of memory");
 	}
 	curl_slist_free_all(hdrs);
+	curl_mime_free(mime);
 	dynbuf_free(&resp);
 	free(url);
 	return result;

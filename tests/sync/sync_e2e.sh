@@ -3,6 +3,7 @@
 # stores) and a real `dictum serve` on 127.0.0.1.
 # usage: sync_e2e.sh DICTUM SYNC_TOOL SCENARIO
 # scenarios: server_kill client_kill conflict rate_limit bad_server offline addendum upload
+#   server_engine
 # DICTUM_SYNC_TEST_NOTES sets how many notes the kill scenarios push (500;
 # the sanitizer build uses fewer).
 dictum=$1
@@ -413,8 +414,74 @@ assert d["uploaded"] == 0 and d["upload_bytes"] == 0 and d["uploads_left"] == 0,
   stop_server
 }
 
+# Encounters set to the server's engines: dictum sync sends the recording
+# to the server, which transcribes it and drafts the note; both are stored
+# here and the note goes back up. With the server down, the local engines
+# do it. An encounter left on local engines is not touched by sync.
+scenario_server_engine() {
+  local model=/usr/share/pocketsphinx/model/en-us/en-us
+  if [ ! -d "$model" ] || ! command -v flite >/dev/null || ! command -v sox >/dev/null; then
+    echo "skip: needs pocketsphinx-en-us, flite and sox"
+    exit 77
+  fi
+  flite -voice slt -t "chief complaint cough for three days. the patient denies fever." -o "$tmp/raw.wav"
+  sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$tmp/a.wav" && cp "$tmp/a.wav" "$tmp/b.wav" &&
+    cp "$tmp/a.wav" "$tmp/c.wav" || return 1
+  mkdir -p "$tmp/ws1"
+  local e1 e2 e3 w1="$(ws_db ws1)"
+  e1=$("$tool" encounter "$w1" progressNote) && e2=$("$tool" encounter "$w1" clinicNote) &&
+    e3=$("$tool" encounter "$w1" clinicNote) || return 1
+  "$tool" recording "$w1" "$tmp/a.wav" "$e1" >/dev/null && "$tool" recording "$w1" "$tmp/b.wav" "$e2" >/dev/null &&
+    "$tool" recording "$w1" "$tmp/c.wav" "$e3" >/dev/null || return 1
+  check "engine: local by default" eq "$("$dictum" --data-dir "$tmp/ws1" encounters engine "$e1")" "encounter $e1: local"
+  "$dictum" --data-dir "$tmp/ws1" encounters engine "$e1" server >/dev/null
+  check "engine: set to server" eq "$("$dictum" --data-dir "$tmp/ws1" --json encounters engine "$e1" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["encounter"], d["engine"])')" "$e1 server"
+  check "engine: a bad value is refused with a reason" sh -c \
+    "! '$dictum' --data-dir '$tmp/ws1' encounters engine $e1 cloud 2>'$tmp/err' && grep -q 'local or server' '$tmp/err'"
+  check "engine: an unknown encounter is refused" sh -c "! '$dictum' --data-dir '$tmp/ws1' encounters engine 999 server 2>/dev/null"
+  start_server "${fast_limits[@]}" || return 1
+  key=$(new_key acme) || return 1
+  wsync ws1 --json >"$tmp/s1.json" 2>"$tmp/s1.err"
+  check "engine: the server drafted the server encounter's recording" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["drafted_by_server"] == 1 and d["drafted_locally"] == 0 and d["notes_drafted"] == 1, d' "$tmp/s1.json"
+  check "engine: the transcript is stored here, from the server" eq \
+    "$(sql "$w1" "SELECT engine || '/' || (text LIKE '%patient%') FROM transcripts WHERE encounter_id = $e1")" server/1
+  check "engine: the server ran the audio-note job" eq \
+    "$(sql "$db" "SELECT count(*) FROM jobs WHERE type = 'audio.note' AND status = 'completed'")" 1
+  check "engine: the note is drafted into the encounter in its type" eq \
+    "$(sql "$w1" "SELECT note_type || '/' || (body LIKE '%patient%') FROM notes WHERE encounter_id = $e1")" progressNote/1
+  check "engine: and pushed to the server in the same run" eq \
+    "$(sql "$w1" "SELECT sync_state FROM notes WHERE encounter_id = $e1")" synced
+  check "engine: local encounters are left alone" eq \
+    "$(sql "$w1" "SELECT count(*) FROM transcripts WHERE encounter_id IN ($e2, $e3)")" 0
+  # the server goes away: the local engines take over
+  stop_server
+  "$dictum" --data-dir "$tmp/ws1" encounters engine "$e2" server >/dev/null
+  wsync ws1 --json >"$tmp/s2.json" 2>"$tmp/s2.err"
+  check "engine: server unreachable: the local engines draft it" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["state"] == "offline" and d["drafted_locally"] == 1 and d["drafted_by_server"] == 0, d' "$tmp/s2.json"
+  check "engine: its transcript is the local engine's" eq \
+    "$(sql "$w1" "SELECT engine || '/' || (text LIKE '%patient%') FROM transcripts WHERE encounter_id = $e2")" sphinx/1
+  check "engine: and its note waits to be pushed" eq \
+    "$(sql "$w1" "SELECT sync_state FROM notes WHERE encounter_id = $e2")" queued
+  start_server "${fast_limits[@]}" || return 1
+  wsync ws1 --json >"$tmp/s3.json"
+  check "engine: back online the note goes up and nothing is drafted twice" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["drafted_by_server"] == 0 and d["drafted_locally"] == 0 and d["pushed"] >= 1, d' "$tmp/s3.json"
+  check "engine: one transcript per recording" eq \
+    "$(sql "$w1" "SELECT count(*) || '/' || count(DISTINCT recording_id) FROM transcripts")" 2/2
+  stop_server
+}
+
 case $scenario in
-server_kill | client_kill | conflict | rate_limit | bad_server | offline | addendum | upload)
+server_kill | client_kill | conflict | rate_limit | bad_server | offline | addendum | upload | server_engine)
   "scenario_$scenario" || not_ok "$scenario: setup failed"
   ;;
 *)

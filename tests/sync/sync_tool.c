@@ -3,8 +3,10 @@
  *   sync_tool seed DB N [TYPE]       N notes for one new patient (batches of 100)
  *   sync_tool edit DB UID TEXT       the note's first section becomes TEXT
  *   sync_tool text DB UID            prints the note's first section
- *   sync_tool recording DB PATH      registers PATH as a finished recording of
- *                                    the encounter of the first note
+ *   sync_tool recording DB PATH [ENC] registers PATH as a finished recording of
+ *                                    encounter ENC (default: the first note's)
+ *   sync_tool encounter DB TYPE      a new patient's encounter without a note;
+ *                                    prints its id
  */
 #include "core/lib.h"
 #include "offline/store.h"
@@ -72,7 +74,19 @@ static int text(store *s, const char *uid)
 	return DICTUM_OK;
 }
 
-static int recording(store *s, const char *path)
+static int encounter(store *s, const char *type)
+{
+	struct patient p = {.first_name = "Server", .last_name = "Engine"};
+	int result = store_patient_add(s, &p);
+	struct encounter e = {.patient_id = p.id, .note_type = (char *)type};
+	if (!result && !(result = store_encounter_add(s, &e)))
+		printf("%lld\n", (long long)e.id);
+	p.first_name = p.last_name = NULL;
+	patient_clear(&p);
+	return result;
+}
+
+static int recording(store *s, const char *path, int64_t enc)
 {
 	struct note_summary *list = NULL;
 	size_t count = 0;
@@ -81,6 +95,8 @@ static int recording(store *s, const char *path)
 	struct recording r = {.path = (char *)path, .sample_rate = 16000, .channels = 1};
 	if (!result && count)
 		r.encounter_id = list[count - 1].encounter_id;
+	if (enc)
+		r.encounter_id = enc;
 	note_summaries_free(&list, count);
 	if (!result && !(result = store_recording_begin(s, &r)))
 		result = store_recording_finish(s, r.id, 1000, NULL, RECORDING_COMPLETE);
@@ -111,7 +127,9 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[1], "text") == 0)
 		result = text(s, argv[3]);
 	else if (strcmp(argv[1], "recording") == 0)
-		result = recording(s, argv[3]);
+		result = recording(s, argv[3], argc > 4 ? atol(argv[4]) : 0);
+	else if (strcmp(argv[1], "encounter") == 0)
+		result = encounter(s, argv[3]);
 	else
 		result = DICTUM_INVAL;
 	if (result)

@@ -187,8 +187,27 @@ static int exec(srv_store *s, const char *sql)
 	return rc == SQLITE_OK ? DICTUM_OK : fail(s, rc);
 }
 
+int srv_store_read_begin(srv_store *s)
+{
+	if (s->depth || s->reading)
+		return DICTUM_OK;
+	int result = exec(s, "BEGIN");
+	s->reading = result == DICTUM_OK;
+	return result;
+}
+
+void srv_store_read_end(srv_store *s)
+{
+	if (s->reading && s->depth == 0 &&
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->reading = false;
+}
+
 int srv_store_begin(srv_store *s)
 {
+	if (s->depth == 0)
+		srv_store_read_end(s);
 	if (s->depth == 0 && s->write_lock)
 		pthread_mutex_lock(s->write_lock);
 	int result = exec(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");

@@ -39,6 +39,12 @@ int srv_store_begin(srv_store *s);
 int srv_store_commit(srv_store *s);
 int srv_store_rollback(srv_store *s);
 
+/* One read snapshot for the several queries of a request (fewer lock
+ * round trips than one per statement). srv_store_begin inside it ends it
+ * first. Outside a write transaction only; end it with read_end. */
+int srv_store_read_begin(srv_store *s);
+void srv_store_read_end(srv_store *s);
+
 /* The server's HMAC secret (32 random bytes made on first use and kept in
  * the database). */
 int srv_store_secret(srv_store *s, unsigned char out[32]);

@@ -13,6 +13,7 @@ struct srv_store {
 	char *path;
 	pthread_mutex_t *write_lock; /* shared by the handles of one process, or NULL */
 	int depth;                   /* transaction nesting */
+	bool reading;                /* inside srv_store_read_begin */
 	char errmsg[512];
 	struct {
 		const char *sql; /* keyed by the address of a string literal */

@@ -250,6 +250,31 @@ static void refuse_rate(struct srv_req *rq, struct srv_resp *rs)
 		          rs->rate.limit, rs->rate.retry_after);
 }
 
+/* The HMAC of a key, remembered per HTTP thread for the last few keys
+ * seen: the same clients call again and again. Only the hash is cached;
+ * whether the key is live is asked of the database every time. */
+static void key_hash_cached(const unsigned char secret[32], const char *key, char out[SRV_HEX_LEN])
+{
+	static _Thread_local struct {
+		char key[SRV_KEY_LEN];
+		char hash[SRV_HEX_LEN];
+	} cache[8];
+	static _Thread_local unsigned next;
+	size_t n = strlen(key);
+	for (size_t i = 0; n < SRV_KEY_LEN && i < 8; i++) {
+		if (cache[i].hash[0] && strcmp(cache[i].key, key) == 0) {
+			memcpy(out, cache[i].hash, SRV_HEX_LEN);
+			return;
+		}
+	}
+	srv_key_hash(secret, key, out);
+	if (n < SRV_KEY_LEN) {
+		memcpy(cache[next].key, key, n + 1);
+		memcpy(cache[next].hash, out, SRV_HEX_LEN);
+		next = (next + 1) % 8;
+	}
+}
+
 static bool authenticate(struct srv_req *rq, struct srv_resp *rs)
 {
 	const char *key = srv_key_from_headers(api_header(rq, MHD_HTTP_HEADER_AUTHORIZATION),
@@ -261,7 +286,7 @@ static bool authenticate(struct srv_req *rq, struct srv_resp *rs)
 		return false;
 	}
 	char hash[SRV_HEX_LEN];
-	srv_key_hash(rq->srv->secret, key, hash);
+	key_hash_cached(rq->srv->secret, key, hash);
 	int result = srv_key_find(rq->db, hash, &rq->key);
 	if (result == DICTUM_NOTFOUND) {
 		api_error(rq, rs, 401, "invalid_api_key",
@@ -469,6 +494,9 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	}
 	size_t slot = 0;
 	rq->db = pool_take(srv, &slot);
+	/* A read (GET): the key and the data from one snapshot. */
+	if (strcmp(rq->method, "GET") == 0)
+		srv_store_read_begin(rq->db);
 	if (rq->route->flags & API_NOAUTH) {
 		if (!limit_anonymous(rq, rs))
 			goto out;
@@ -535,6 +563,7 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	if (rq->kick_hooks)
 		srv_hooks_kick(srv->hooks);
 out:
+	srv_store_read_end(rq->db);
 	pool_give(srv, slot);
 	rq->db = NULL;
 }
@@ -789,7 +818,7 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		result = DICTUM_IO;

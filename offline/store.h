@@ -138,23 +138,27 @@ int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char
 /* Recordings in a state (or all with state < 0), newest first. */
 int store_recording_list(store *s, int state, struct recording **list, size_t *count);
 
-/* A finished recording the server does not have yet. */
-struct recording_upload {
-	int64_t id;
+/* A finished recording, or a transcript made here, that the server does
+ * not have yet. */
+struct media_upload {
+	int64_t id; /* of the recording or the transcript */
 	char uid[DICTUM_UID_LEN];
-	char *path;
+	bool transcript;      /* a transcript: text holds it, path is NULL */
+	char *path;           /* a recording's file */
+	char *text;           /* a transcript's text */
 	char *upload_id;      /* the server's upl_ id once made, else NULL */
 	char *note_server_id; /* its encounter's note on the server, or NULL */
 };
-void recording_uploads_free(struct recording_upload **list, size_t count);
-/* Complete or recovered recordings not yet uploaded whose encounter has
- * no note waiting to reach the server (a recording goes after its note),
- * oldest first. */
-int store_recording_uploads_pending(store *s, struct recording_upload **list, size_t *count);
-/* Keeps the server's upload id of a recording (NULL forgets it). */
-int store_recording_set_upload(store *s, int64_t id, const char *upload_id);
+void media_uploads_free(struct media_upload **list, size_t count);
+/* Complete or recovered recordings, then transcripts made here (not those
+ * that came from the server), not yet uploaded, whose encounter has no
+ * note waiting to reach the server (media go after their note), oldest
+ * first. */
+int store_uploads_pending(store *s, struct media_upload **list, size_t *count);
+/* Keeps the server's upload id of one (NULL forgets it). */
+int store_upload_set_id(store *s, const struct media_upload *m, const char *upload_id);
 /* The server has every byte and checked them. */
-int store_recording_uploaded(store *s, int64_t id);
+int store_upload_done(store *s, const struct media_upload *m);
 
 /* Finished recordings of encounters whose engine is engine ("local" or
  * "server") that no transcript was made from yet, oldest first. */

@@ -123,12 +123,13 @@ int store_recording_list(store *s, int state, struct recording **list, size_t *c
 	                       list, count);
 }
 
-void recording_uploads_free(struct recording_upload **list, size_t count)
+void media_uploads_free(struct media_upload **list, size_t count)
 {
 	if (!list || !*list)
 		return;
 	for (size_t i = 0; i < count; i++) {
 		free((*list)[i].path);
+		free((*list)[i].text);
 		free((*list)[i].upload_id);
 		free((*list)[i].note_server_id);
 	}
@@ -136,48 +137,63 @@ void recording_uploads_free(struct recording_upload **list, size_t count)
 	*list = NULL;
 }
 
-static int upload_row(sqlite3_stmt *st, void *elem)
+/* A text column that may be NULL: false when memory ran out. */
+static bool col_opt(sqlite3_stmt *st, int col, char **out)
 {
-	struct recording_upload *r = elem;
-	r->id = sqlite3_column_int64(st, 0);
-	store_col_copy(st, 1, r->uid, sizeof(r->uid));
-	r->path = store_col_dup(st, 2);
-	r->upload_id = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : store_col_dup(st, 3);
-	r->note_server_id = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : store_col_dup(st, 4);
-	bool nomem = !r->path || (sqlite3_column_type(st, 3) != SQLITE_NULL && !r->upload_id) ||
-	             (sqlite3_column_type(st, 4) != SQLITE_NULL && !r->note_server_id);
-	return nomem ? DICTUM_NOMEM : DICTUM_OK;
+	*out = sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : store_col_dup(st, col);
+	return *out || sqlite3_column_type(st, col) == SQLITE_NULL;
 }
 
-int store_recording_uploads_pending(store *s, struct recording_upload **list, size_t *count)
+/* id, uid, kind ('r' or 't'), path or text, upload_id, note server id */
+static int upload_row(sqlite3_stmt *st, void *elem)
 {
+	struct media_upload *m = elem;
+	m->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, m->uid, sizeof(m->uid));
+	m->transcript = sqlite3_column_text(st, 2)[0] == 't';
+	bool ok = col_opt(st, 3, m->transcript ? &m->text : &m->path) &&
+	          col_opt(st, 4, &m->upload_id) && col_opt(st, 5, &m->note_server_id);
+	return ok && (m->path || m->text) ? DICTUM_OK : DICTUM_NOMEM;
+}
+
+int store_uploads_pending(store *s, struct media_upload **list, size_t *count)
+{
+	/* Each medium with the server id of its encounter's note; none while
+	 * a note of the encounter is not on the server yet. */
 	static const char sql[] =
-	    "SELECT r.id, r.uid, r.path, r.upload_id, (SELECT n.server_id FROM notes n "
-	    "WHERE n.encounter_id = r.encounter_id ORDER BY n.id DESC LIMIT 1) FROM recordings r "
-	    "WHERE r.state IN ('complete','recovered') AND r.uploaded_at IS NULL AND NOT EXISTS "
-	    "(SELECT 1 FROM notes n WHERE n.encounter_id = r.encounter_id AND n.server_id IS NULL) "
-	    "ORDER BY r.id";
+	    "WITH media(id, uid, kind, data, upload_id, encounter_id) AS ("
+	    " SELECT id, uid, 'r', path, upload_id, encounter_id FROM recordings"
+	    " WHERE state IN ('complete','recovered') AND uploaded_at IS NULL"
+	    " UNION ALL"
+	    " SELECT id, uid, 't', text, upload_id, encounter_id FROM transcripts"
+	    " WHERE uploaded_at IS NULL AND engine <> 'server')"
+	    "SELECT m.id, m.uid, m.kind, m.data, m.upload_id, (SELECT n.server_id FROM notes n"
+	    " WHERE n.encounter_id = m.encounter_id ORDER BY n.id DESC LIMIT 1) FROM media m"
+	    " WHERE NOT EXISTS (SELECT 1 FROM notes n WHERE n.encounter_id = m.encounter_id"
+	    " AND n.server_id IS NULL) ORDER BY m.kind, m.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
 	int result = store_collect(s, st, (void **)list, count, sizeof(**list), upload_row);
 	if (result)
-		recording_uploads_free(list, *count);
+		media_uploads_free(list, *count);
 	return result;
 }
 
-int store_recording_set_upload(store *s, int64_t id, const char *upload_id)
+int store_upload_set_id(store *s, const struct media_upload *m, const char *upload_id)
 {
-	static const char sql[] = "UPDATE recordings SET upload_id = ?2 WHERE id = ?1";
-	return store_exec_id_text(s, sql, id, upload_id);
+	static const char rec[] = "UPDATE recordings SET upload_id = ?2 WHERE id = ?1";
+	static const char trn[] = "UPDATE transcripts SET upload_id = ?2 WHERE id = ?1";
+	return store_exec_id_text(s, m->transcript ? trn : rec, m->id, upload_id);
 }
 
-int store_recording_uploaded(store *s, int64_t id)
+int store_upload_done(store *s, const struct media_upload *m)
 {
-	static const char sql[] = "UPDATE recordings SET uploaded_at = ?2 WHERE id = ?1";
+	static const char rec[] = "UPDATE recordings SET uploaded_at = ?2 WHERE id = ?1";
+	static const char trn[] = "UPDATE transcripts SET uploaded_at = ?2 WHERE id = ?1";
 	char now[DICTUM_TIME_LEN];
 	time_now_iso(now);
-	return store_exec_id_text(s, sql, id, now);
+	return store_exec_id_text(s, m->transcript ? trn : rec, m->id, now);
 }
 
 int store_recordings_untranscribed(store *s, const char *engine, struct recording **list,

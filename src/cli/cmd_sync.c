@@ -68,7 +68,7 @@ static void print_report(const struct sync_report *r, const char *url)
 	       r->pushed, r->pulled, r->pulled_new, r->pulled_updated, r->kept_local, r->conflicts,
 	       r->after.outbox);
 	if (r->uploaded || r->upload_bytes || r->uploads_left)
-		printf("recordings uploaded %zu (%.1f MB sent, %zu resumed), left %zu\n",
+		printf("recordings and transcripts uploaded %zu (%.1f MB sent, %zu resumed), left %zu\n",
 		       r->uploaded, (double)r->upload_bytes / 1e6, r->uploads_resumed,
 		       r->uploads_left);
 	if (r->after.conflicts)

@@ -515,6 +515,33 @@ int sync_file_sha256(const char *path, int64_t *size, char sha[65])
 	return result;
 }
 
+/* The size and SHA-256 of what m uploads (a file, or a transcript's text). */
+static int media_facts(const struct media_upload *m, int64_t *size, char sha[65])
+{
+	if (!m->transcript)
+		return sync_file_sha256(m->path, size, sha);
+	size_t n = strlen(m->text);
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	if (EVP_Digest(m->text, n, d, &dn, EVP_sha256(), NULL) != 1)
+		return DICTUM_NOMEM;
+	for (unsigned i = 0; i < dn && i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	*size = (int64_t)n;
+	return DICTUM_OK;
+}
+
+/* Up to len bytes of m at offset into buf; fd is the open file of a recording. */
+static ssize_t media_read(const struct media_upload *m, int fd, unsigned char *buf, size_t len,
+                          int64_t offset)
+{
+	if (m->transcript) {
+		memcpy(buf, m->text + offset, len);
+		return (ssize_t)len;
+	}
+	return pread(fd, buf, len, (off_t)offset);
+}
+
 static bool str_eq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
@@ -540,8 +567,8 @@ static bool upload_answered(struct pass *p, struct sync_response *rs)
 
 /* The server's upload for r: the one it began (*offset its offset) or a
  * new one. Sets *id (malloc'ed) or stops the pass. */
-static int upload_open(struct pass *p, const struct recording_upload *r, int64_t size,
-                       const char *sha, char **id, int64_t *offset, bool *done)
+static int upload_open(struct pass *p, const struct media_upload *r, int64_t size, const char *sha,
+                       char **id, int64_t *offset, bool *done)
 {
 	struct sync_response rs = {0};
 	char path[160];
@@ -564,11 +591,17 @@ static int upload_open(struct pass *p, const struct recording_upload *r, int64_t
 		sync_response_clear(&rs); /* gone, or the file changed: a new upload */
 	}
 	struct json_object *b = json_object_new_object();
-	const char *base = strrchr(r->path, '/');
+	const char *base = r->path ? strrchr(r->path, '/') : NULL;
 	json_object_object_add(b, "size", json_object_new_int64(size));
 	json_object_object_add(b, "sha256", json_object_new_string(sha));
-	json_object_object_add(b, "kind", json_object_new_string("recording"));
-	json_object_object_add(b, "filename", json_object_new_string(base ? base + 1 : r->path));
+	char name[80];
+	snprintf(name, sizeof(name), "%s.txt", r->uid);
+	json_object_object_add(b, "kind",
+	                       json_object_new_string(r->transcript ? "transcript" : "recording"));
+	json_object_object_add(b, "filename",
+	                       json_object_new_string(r->transcript ? name
+	                                              : base        ? base + 1
+	                                                            : r->path));
 	json_object_object_add(
 	    b, "note_id", r->note_server_id ? json_object_new_string(r->note_server_id) : NULL);
 	char idem[128];
@@ -588,21 +621,22 @@ static int upload_open(struct pass *p, const struct recording_upload *r, int64_t
 	if (!(*id = strdup(made)))
 		result = DICTUM_NOMEM;
 	else
-		result = store_recording_set_upload(p->s, r->id, made);
+		result = store_upload_set_id(p->s, r, made);
 out:
 	sync_response_clear(&rs);
 	return result;
 }
 
-static int upload_one(struct pass *p, const struct recording_upload *r, unsigned char *chunk,
+static int upload_one(struct pass *p, const struct media_upload *r, unsigned char *chunk,
                       size_t chunk_len)
 {
 	int64_t size = 0, offset = 0;
 	char sha[65] = "", path[160], hdr[64], *id = NULL;
 	bool done = false;
-	int result = sync_file_sha256(r->path, &size, sha);
+	int result = media_facts(r, &size, sha);
 	if (result == DICTUM_NOTFOUND || (!result && size == 0)) {
-		log_warn("sync", "recording %s: %s is %s; not uploaded", r->uid, r->path,
+		log_warn("sync", "%s %s is %s; not uploaded",
+		         r->transcript ? "transcript" : "recording", r->uid,
 		         result ? "missing" : "empty");
 		return DICTUM_OK;
 	}
@@ -614,13 +648,13 @@ static int upload_one(struct pass *p, const struct recording_upload *r, unsigned
 		p->r->uploads_resumed++;
 		p->r->upload_skipped_bytes += offset;
 	}
-	int fd = done ? -1 : open(r->path, O_RDONLY | O_CLOEXEC);
+	int fd = done || r->transcript ? -1 : open(r->path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/api/clinical/uploads/%.64s", id);
-	while (!done && fd >= 0 && !p->stop && !cancelled(p)) {
-		ssize_t n =
-		    pread(fd, chunk,
-		          (size_t)(size - offset) < chunk_len ? (size_t)(size - offset) : chunk_len,
-		          (off_t)offset);
+	while (!done && (fd >= 0 || r->transcript) && !p->stop && !cancelled(p)) {
+		ssize_t n = media_read(r, fd, chunk,
+		                       (size_t)(size - offset) < chunk_len ? (size_t)(size - offset)
+		                                                           : chunk_len,
+		                       offset);
 		if (n <= 0) {
 			result = n < 0 && errno == EINTR ? DICTUM_OK : DICTUM_IO;
 			if (result)
@@ -661,7 +695,7 @@ static int upload_one(struct pass *p, const struct recording_upload *r, unsigned
 	}
 	if (fd >= 0)
 		close(fd);
-	if (!result && done && !(result = store_recording_uploaded(p->s, r->id)))
+	if (!result && done && !(result = store_upload_done(p->s, r)))
 		p->r->uploaded++;
 out:
 	free(id);
@@ -670,9 +704,9 @@ out:
 
 static int upload(struct pass *p)
 {
-	struct recording_upload *list = NULL;
+	struct media_upload *list = NULL;
 	size_t n = 0;
-	int result = store_recording_uploads_pending(p->s, &list, &n);
+	int result = store_uploads_pending(p->s, &list, &n);
 	size_t chunk_len = p->opt->chunk_bytes ? p->opt->chunk_bytes : UPLOAD_CHUNK_DEFAULT;
 	unsigned char *chunk = result || !n ? NULL : malloc(chunk_len);
 	if (!result && n && !chunk)
@@ -681,10 +715,10 @@ static int upload(struct pass *p)
 	for (; i < n && !result && !p->stop && !cancelled(p); i++)
 		result = upload_one(p, &list[i], chunk, chunk_len);
 	free(chunk);
-	recording_uploads_free(&list, n);
-	if (!result && !store_recording_uploads_pending(p->s, &list, &n)) {
+	media_uploads_free(&list, n);
+	if (!result && !store_uploads_pending(p->s, &list, &n)) {
 		p->r->uploads_left = n;
-		recording_uploads_free(&list, n);
+		media_uploads_free(&list, n);
 	}
 	return result;
 }

@@ -52,11 +52,11 @@ struct sync_report {
 	size_t rate_limited;            /* 429 answers met */
 	int64_t waited_ms;              /* time slept for rate limits */
 	unsigned long requests;         /* HTTP requests sent */
-	size_t uploaded;                /* recordings the server now has whole */
+	size_t uploaded;                /* recordings and transcripts the server now has whole */
 	size_t uploads_resumed;         /* ... of which continued a partial upload */
 	int64_t upload_bytes;           /* recording bytes sent in this pass */
 	int64_t upload_skipped_bytes;   /* bytes the server had already: not sent again */
-	size_t uploads_left;            /* finished recordings still to upload */
+	size_t uploads_left;            /* recordings and transcripts still to upload */
 	struct store_sync_counts after; /* the store after the pass */
 };
 

@@ -343,7 +343,8 @@ assert d["pushed"] == 0 and d["conflicts"] == 0, d' "$tmp/again.json"
   stop_server
 }
 
-# A multi-MB recording uploads in 1 MiB chunks after its note; the server
+# A multi-MB recording (and a transcript) upload in 1 MiB chunks after
+# their note; the server
 # is SIGKILLed in the middle of it, restarted, and the next sync resumes
 # from the server's offset: the server's file is byte-identical and no
 # byte it had stored was sent again.
@@ -354,6 +355,8 @@ scenario_upload() {
   local size rec
   size=$(stat -c %s "$tmp/rec.wav")
   rec=$("$tool" recording "$(ws_db ws1)" "$tmp/rec.wav") || return 1
+  local words="Chief complaint: cough for three days. Plan: rest."
+  "$tool" transcript "$(ws_db ws1)" "$words" || return 1
   start_server "${fast_limits[@]}" || return 1
   key=$(new_key acme) || return 1
   # kill the server once it holds 3 MiB of the recording
@@ -389,28 +392,33 @@ p.wait()
 import json, sys
 d = json.load(open(sys.argv[1]))
 at = int(sys.argv[2]); size = int(sys.argv[3])
-assert d["uploaded"] == 1 and d["uploads_resumed"] == 1 and d["uploads_left"] == 0, d
-assert d["upload_skipped_bytes"] >= at and d["upload_bytes"] == size - d["upload_skipped_bytes"], d' \
-    "$tmp/second.json" "$at_kill" "$size"
+assert d["uploaded"] == 2 and d["uploads_resumed"] == 1 and d["uploads_left"] == 0, d
+sent = size - d["upload_skipped_bytes"] + int(sys.argv[4])
+assert d["upload_skipped_bytes"] >= at and d["upload_bytes"] == sent, d' \
+    "$tmp/second.json" "$at_kill" "$size" "${#words}"
   check "upload: progress is shown on standard error" grep -q "uploading $rec: .* of" "$tmp/second.err"
   local file
-  file=$(sql "$db" "SELECT path FROM uploads")
+  file=$(sql "$db" "SELECT path FROM uploads WHERE kind = 'recording'")
   check "upload: the server's file is byte-identical" cmp "$tmp/rec.wav" "$file"
   check "upload: complete, checked, attached to the note" eq \
-    "$(sql "$db" "SELECT u.status || '/' || (u.note_uid = n.uid) || '/' || u.sha256 FROM uploads u, notes n")" \
+    "$(sql "$db" "SELECT u.status || '/' || (u.note_uid = n.uid) || '/' || u.sha256 FROM uploads u, notes n WHERE u.kind = 'recording'")" \
     "complete/1/$(sha256sum "$tmp/rec.wav" | cut -d' ' -f1)"
   check "upload: no stored byte was sent twice (bytes in == size)" eq \
-    "$(sql "$db" "SELECT bytes_in FROM uploads")" "$size"
-  check "upload: in 1 MiB chunks" eq "$(sql "$db" "SELECT chunks FROM uploads")" \
+    "$(sql "$db" "SELECT bytes_in FROM uploads WHERE kind = 'recording'")" "$size"
+  check "upload: in 1 MiB chunks" eq "$(sql "$db" "SELECT chunks FROM uploads WHERE kind = 'recording'")" \
     "$(((size + (1 << 20) - 1) >> 20))"
   check "upload: the workstation marks it uploaded" eq \
-    "$(sql "$(ws_db ws1)" "SELECT uploaded_at IS NOT NULL FROM recordings")" 1
+    "$(sql "$(ws_db ws1)" "SELECT (SELECT uploaded_at IS NOT NULL FROM recordings) + (SELECT uploaded_at IS NOT NULL FROM transcripts)")" 2
   wsync ws1 --json >"$tmp/third.json"
   check "upload: a third sync sends nothing" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["uploaded"] == 0 and d["upload_bytes"] == 0 and d["uploads_left"] == 0, d' "$tmp/third.json"
-  check "upload: one upload on the server" eq "$(sql "$db" "SELECT count(*) FROM uploads")" 1
+  check "upload: the transcript went too, complete and attached" eq \
+    "$(sql "$db" "SELECT u.status || '/' || (u.note_uid = n.uid) FROM uploads u, notes n WHERE u.kind = 'transcript'")" complete/1
+  check "upload: the server holds the transcript's text" eq \
+    "$(cat "$(sql "$db" "SELECT path FROM uploads WHERE kind = 'transcript'")")" "$words"
+  check "upload: one upload of each on the server" eq "$(sql "$db" "SELECT count(*) FROM uploads")" 2
   stop_server
 }
 

@@ -5,6 +5,8 @@
  *   sync_tool text DB UID            prints the note's first section
  *   sync_tool recording DB PATH [ENC] registers PATH as a finished recording of
  *                                    encounter ENC (default: the first note's)
+ *   sync_tool transcript DB TEXT     a transcript (engine "text") of the first
+ *                                    note's encounter
  *   sync_tool encounter DB TYPE      a new patient's encounter without a note;
  *                                    prints its id
  */
@@ -86,19 +88,30 @@ static int encounter(store *s, const char *type)
 	return result;
 }
 
-static int recording(store *s, const char *path, int64_t enc)
+static int64_t first_encounter(store *s)
 {
 	struct note_summary *list = NULL;
 	size_t count = 0;
 	struct note_filter f = {.limit = 1000, .status = -1};
-	int result = store_note_list(s, &f, &list, &count);
-	struct recording r = {.path = (char *)path, .sample_rate = 16000, .channels = 1};
-	if (!result && count)
-		r.encounter_id = list[count - 1].encounter_id;
-	if (enc)
-		r.encounter_id = enc;
+	int64_t id = store_note_list(s, &f, &list, &count) == DICTUM_OK && count
+	                 ? list[count - 1].encounter_id
+	                 : 0;
 	note_summaries_free(&list, count);
-	if (!result && !(result = store_recording_begin(s, &r)))
+	return id;
+}
+
+static int transcript(store *s, const char *text)
+{
+	int64_t id = 0;
+	return store_transcript_add(s, first_encounter(s), 0, "text", text, NULL, &id);
+}
+
+static int recording(store *s, const char *path, int64_t enc)
+{
+	struct recording r = {.path = (char *)path, .sample_rate = 16000, .channels = 1};
+	r.encounter_id = enc ? enc : first_encounter(s);
+	int result = store_recording_begin(s, &r);
+	if (!result)
 		result = store_recording_finish(s, r.id, 1000, NULL, RECORDING_COMPLETE);
 	if (!result)
 		printf("%s\n", r.uid);
@@ -128,6 +141,8 @@ int main(int argc, char **argv)
 		result = text(s, argv[3]);
 	else if (strcmp(argv[1], "recording") == 0)
 		result = recording(s, argv[3], argc > 4 ? atol(argv[4]) : 0);
+	else if (strcmp(argv[1], "transcript") == 0)
+		result = transcript(s, argv[3]);
 	else if (strcmp(argv[1], "encounter") == 0)
 		result = encounter(s, argv[3]);
 	else

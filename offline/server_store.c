@@ -187,19 +187,25 @@ static int exec(srv_store *s, const char *sql)
 	return rc == SQLITE_OK ? DICTUM_OK : fail(s, rc);
 }
 
+/* One statement through the statement cache (no parsing each time). */
+static int exec1(srv_store *s, const char *sql)
+{
+	sqlite3_stmt *st = stmt(s, sql);
+	return st ? step_done(s, st) : DICTUM_INTERNAL;
+}
+
 int srv_store_read_begin(srv_store *s)
 {
 	if (s->depth || s->reading)
 		return DICTUM_OK;
-	int result = exec(s, "BEGIN");
+	int result = exec1(s, "BEGIN");
 	s->reading = result == DICTUM_OK;
 	return result;
 }
 
 void srv_store_read_end(srv_store *s)
 {
-	if (s->reading && s->depth == 0 &&
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (s->reading && s->depth == 0 && exec1(s, "COMMIT") != DICTUM_OK)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->reading = false;
 }
@@ -210,7 +216,7 @@ int srv_store_begin(srv_store *s)
 		srv_store_read_end(s);
 	if (s->depth == 0 && s->write_lock)
 		pthread_mutex_lock(s->write_lock);
-	int result = exec(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
+	int result = exec1(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
 	if (!result)
 		s->depth++;
 	else if (s->depth == 0 && s->write_lock)
@@ -222,7 +228,7 @@ int srv_store_commit(srv_store *s)
 {
 	if (s->depth <= 0)
 		return failf(s, DICTUM_INTERNAL, "%s: commit outside a transaction", s->path);
-	int result = exec(s, s->depth > 1 ? "RELEASE nest" : "COMMIT");
+	int result = exec1(s, s->depth > 1 ? "RELEASE nest" : "COMMIT");
 	if (result) {
 		srv_store_rollback(s);
 		return result;

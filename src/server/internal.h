@@ -72,7 +72,9 @@ struct srv_req {
 	const char *url; /* path without the query */
 	struct dynbuf body;
 	bool too_large;
-	const struct api_route *route;
+	const struct api_route *route; /* NULL: route_status says 404 or 405 (allow) */
+	int route_status;
+	char allow[64];
 	struct srv_route_params params;
 	bool authed;
 	struct srv_key key; /* the caller, when authed */

@@ -479,9 +479,8 @@ static bool limit_anonymous(struct srv_req *rq, struct srv_resp *rs)
 static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv *srv = rq->srv;
-	int status = 404;
-	rq->route =
-	    api_route_find(rq->method, rq->url, &rq->params, &status, rs->allow, sizeof(rs->allow));
+	int status = rq->route_status;
+	str_copy(rs->allow, rq->allow, sizeof(rs->allow));
 	if (!rq->route) {
 		if (!limit_anonymous(rq, rs))
 			return;
@@ -653,10 +652,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (random_hex(hex, 12) == 0)
 			snprintf(rq->request_id, sizeof(rq->request_id), "req_%s", hex);
 		*con_cls = rq;
-		int status = 0;
-		char allow[8];
-		const struct api_route *route =
-		    api_route_find(method, url, NULL, &status, allow, sizeof(allow));
+		/* Routed once, here: the body's handling depends on the route. */
+		const struct api_route *route = rq->route = api_route_find(
+		    method, url, &rq->params, &rq->route_status, rq->allow, sizeof(rq->allow));
 		size_t limit = srv->cfg.max_body;
 		if (route && (route->flags & API_CHUNK) && limit < SRV_CHUNK_MAX) {
 			limit = SRV_CHUNK_MAX;

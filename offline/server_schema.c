@@ -143,6 +143,18 @@ static const char *const server_migrations[] = {
     "  completed_at TEXT\n"
     ");\n"
     "CREATE INDEX uploads_note ON uploads(org_id, note_uid);\n",
+    /* 3 -> 4: one audit row per request. A request that touched several
+     * notes (a list page) stores their ids as a JSON array in entities,
+     * with entity naming the collection; audit_entities answers "who read
+     * or changed this note, when" with one row per (request, note). */
+    "ALTER TABLE audit ADD COLUMN entities TEXT\n"
+    "  CHECK (entities IS NULL OR json_valid(entities));\n"
+    "CREATE VIEW audit_entities(audit_id, at, org_id, key_uid, action, entity, request_id) AS\n"
+    "  SELECT id, at, org_id, key_uid, action, entity, request_id FROM audit\n"
+    "  WHERE entities IS NULL\n"
+    "  UNION ALL\n"
+    "  SELECT a.id, a.at, a.org_id, a.key_uid, a.action, j.value, a.request_id\n"
+    "  FROM audit a, json_each(a.entities) j WHERE a.entities IS NOT NULL;\n",
 };
 
 int srv_schema_latest(void)

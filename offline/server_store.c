@@ -959,7 +959,7 @@ int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note
 int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count)
 {
 	static const char sql[] = "INSERT INTO audit(at, org_id, key_uid, action, entity, "
-	                          "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	                          "request_id, entities) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	int result = srv_store_begin(s);
 	if (result)
 		return result;
@@ -975,6 +975,7 @@ int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count)
 		bind_text(st, 4, rows[i].action);
 		bind_text(st, 5, rows[i].entity);
 		bind_text(st, 6, rows[i].request_id);
+		bind_text(st, 7, rows[i].entities);
 		result = step_done(s, st);
 	}
 	return finish_tx(s, result);

@@ -157,6 +157,10 @@ struct srv_audit_row {
 	char action[24]; /* note.read, note.create, note.update, note.export */
 	char entity[DICTUM_UID_LEN];
 	char request_id[DICTUM_UID_LEN];
+	/* A JSON array of the ids a request touched when there were several
+	 * (entity then names the collection, e.g. "notes"), or NULL. Not
+	 * owned by the row: whoever fills it frees it. */
+	char *entities;
 };
 /* Appends rows (one transaction for all). */
 int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count);

@@ -3,6 +3,7 @@
 # wrk, for GET /api/clinical/notes/:id and GET /api/clinical/notes, next to
 # a minimal libmicrohttpd responder measured in the same run.
 # usage: bench_server.sh DICTUM MHD_MINIMAL [SECONDS] [CONNECTIONS] [NOTES]
+# (BENCH_SERVER_AUDIO=0 leaves out the audio-to-note timing)
 set -euo pipefail
 dictum=$1
 minimal=$2
@@ -70,7 +71,9 @@ run "minimal libmicrohttpd responder (again)" "$minimal_base/"
 # Audio to note: a 60-second recording (flite speech, repeated and cut to
 # 60 s with sox) through POST /api/v1/pcr/audio/notes until the job is
 # completed: upload, decode, PocketSphinx, note drafting.
-if command -v flite >/dev/null && command -v sox >/dev/null &&
+if [ "${BENCH_SERVER_AUDIO:-1}" = 0 ]; then
+  echo "audio to note: skipped (BENCH_SERVER_AUDIO=0)"
+elif command -v flite >/dev/null && command -v sox >/dev/null &&
   [ -d /usr/share/pocketsphinx/model/en-us/en-us ]; then
   flite -voice slt -t "The patient is a sixty year old man with chest pain for two days. \
 He denies fever. Blood pressure is one forty over ninety. Plan: aspirin, an ECG and troponin." \

@@ -399,6 +399,33 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	srv_note_clear(&n);
 }
 
+/* One audit row for a list page: entity "notes", entities the JSON array
+ * of the ids shown. */
+static int audit_list_read(struct srv_req *rq, const struct srv_note *list, size_t n)
+{
+	struct srv_audit_row row;
+	api_audit_row(rq, "note.read", "notes", &row);
+	char *ids = malloc(n * (DICTUM_UID_LEN + 3) + 3), *p = ids;
+	if (!ids)
+		return DICTUM_NOMEM;
+	*p++ = '[';
+	for (size_t i = 0; i < n; i++) {
+		/* Note uids are a prefix and hex digits: nothing to escape. */
+		size_t len = strlen(list[i].uid);
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, list[i].uid, len);
+		p += len;
+		*p++ = '"';
+	}
+	*p++ = ']';
+	*p = '\0';
+	row.entities = ids;
+	srv_audit_push(rq->srv->audit, &row);
+	return DICTUM_OK;
+}
+
 static bool date_valid(const char *s)
 {
 	/* YYYY-MM-DD, optionally followed by a time. */
@@ -507,10 +534,9 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 			result = dynbuf_add(&d, ",", 1);
 		if (!result)
 			result = note_write(&d, &list[i]);
-		struct srv_audit_row row;
-		api_audit_row(rq, "note.read", list[i].uid, &row);
-		srv_audit_push(rq->srv->audit, &row);
 	}
+	if (!result && shown)
+		result = audit_list_read(rq, list, shown);
 	char next[SRV_CURSOR_LEN] = "";
 	if (f.after_seq >= 0)
 		srv_cursor_encode('s', shown ? list[shown - 1].seq : f.after_seq, next);

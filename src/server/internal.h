@@ -235,7 +235,8 @@ char *api_job_event_payload(const struct srv_job *j);
 
 struct srv_audit;
 int srv_audit_start(struct srv *srv, struct srv_audit **out);
-/* Queues a row (blocks briefly when the queue is full). */
+/* Queues a row (blocks briefly when the queue is full); takes ownership of
+ * row->entities (malloc'ed or NULL). */
 void srv_audit_push(struct srv_audit *a, const struct srv_audit_row *row);
 /* Writes what is queued and stops the thread. */
 void srv_audit_stop(struct srv_audit **a);

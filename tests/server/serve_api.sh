@@ -154,6 +154,8 @@ done
 check "cursor pagination walks 5 notes in 3 pages, newest first, no repeats" test "$pages:$(echo $seen)" = "3:n5 n4 n3 n2 n1"
 req GET "/api/clinical/notes?provider=dr%20p1&limit=100" "${A[@]}"
 check "filter by provider" test "$(jget 'len(d["data"])')" = 3
+list_rid=$(hdr X-Request-Id)
+list_ids=$(jget '",".join(n["id"] for n in d["data"])')
 req GET "/api/clinical/notes?patient_id=$P1&limit=100" "${A[@]}"
 check "filter by patient" test "$(jget 'len(d["data"])')" = 2 || cat "$tmp/body"
 req GET "/api/clinical/notes?status=signed" "${A[@]}"
@@ -389,6 +391,10 @@ check "SIGTERM stops the server cleanly" stop_server
 audit=$(sqlite3 "$db" "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit WHERE entity = '$N1' ORDER BY id)")
 check "the audit log has who created, read and changed the note" bash -c "grep -q '^note.create note.read' <<<'$audit' && grep -q 'note.update' <<<'$audit'"
 check "audit rows name the key" test "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE entity = '$N1' AND key_uid = '$KEY_ID'")" -gt 3
+check "a list page is one audit row (entity notes)" test "$(sqlite3 "$db" "SELECT count(*) || ':' || max(entity) FROM audit WHERE request_id = '$list_rid'")" = 1:notes
+check "... holding the ids it showed, in order" test "$(sqlite3 "$db" "SELECT group_concat(j.value, ',') FROM audit a, json_each(a.entities) j WHERE a.request_id = '$list_rid'")" = "$list_ids"
+check "audit_entities has a row per note read through a list" test "$(sqlite3 "$db" "SELECT count(*) FROM audit_entities WHERE request_id = '$list_rid' AND action = 'note.read' AND key_uid = '$KEY_ID'")" = 3
+check "... and the note's own reads and changes" test "$(sqlite3 "$db" "SELECT count(*) FROM audit_entities WHERE entity = '$N1'")" -gt "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE entity = '$N1'")"
 check "the export is audited" test "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE entity = '$N6' AND action = 'note.export'")" = 1
 check "the server log holds no note text" bash -c "! grep -q -e Palpitations -e Fall. '$tmp/serve.err'"
 finish

@@ -42,6 +42,20 @@ static struct json_object *note_json(const struct srv_note *n)
 	return o;
 }
 
+/* Writes v in decimal to out (at least 11 bytes, not terminated); returns
+ * the length. */
+static size_t fmt_uint(char *out, unsigned v)
+{
+	char tmp[12];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 /* A JSON string (or null for NULL and ""), escaped for JSON. */
 static int put_str(struct dynbuf *d, const char *s)
 {
@@ -56,7 +70,7 @@ static int put_str(struct dynbuf *d, const char *s)
 		if ((result = dynbuf_add(d, run, (size_t)(p - run))))
 			break;
 		if (c == '"' || c == '\\')
-			result = dynbuf_printf(d, "\\%c", c);
+			result = dynbuf_add(d, (const char[]){'\\', (char)c}, 2);
 		else if (c == '\n')
 			result = dynbuf_addstr(d, "\\n");
 		else
@@ -73,7 +87,10 @@ static int put_str(struct dynbuf *d, const char *s)
  * paths spend most of their time here). */
 static int note_write(struct dynbuf *d, const struct srv_note *n)
 {
-	int result = dynbuf_addstr(d, "{\"id\":");
+	/* The sections and room for the rest: one allocation, no moves. */
+	int result = dynbuf_reserve(d, (n->sections ? strlen(n->sections) : 2) + 640);
+	if (!result)
+		result = dynbuf_addstr(d, "{\"id\":");
 	if (!result)
 		result = put_str(d, n->uid);
 	if (!result)
@@ -83,17 +100,22 @@ static int note_write(struct dynbuf *d, const struct srv_note *n)
 	const struct {
 		const char *name;
 		const char *value;
-	} strings[] = {{"specialty", n->specialty},
-	               {"provider", n->provider},
-	               {"patient_id", n->patient_uid},
-	               {"external_id", n->external_id},
-	               {"status", n->is_signed ? "signed" : "draft"}};
+	} strings[] = {{",\"specialty\":", n->specialty},
+	               {",\"provider\":", n->provider},
+	               {",\"patient_id\":", n->patient_uid},
+	               {",\"external_id\":", n->external_id},
+	               {",\"status\":", n->is_signed ? "signed" : "draft"}};
 	for (size_t i = 0; !result && i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (!(result = dynbuf_printf(d, ",\"%s\":", strings[i].name)))
+		if (!(result = dynbuf_addstr(d, strings[i].name)))
 			result = put_str(d, strings[i].value);
 	}
+	char version[16];
 	if (!result)
-		result = dynbuf_printf(d, ",\"version\":%d,\"sections\":", n->version);
+		result = dynbuf_addstr(d, ",\"version\":");
+	if (!result)
+		result = dynbuf_add(d, version, fmt_uint(version, (unsigned)n->version));
+	if (!result)
+		result = dynbuf_addstr(d, ",\"sections\":");
 	if (!result)
 		result = dynbuf_addstr(d, n->sections ? n->sections : "[]");
 	if (!result)

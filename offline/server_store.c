@@ -64,6 +64,8 @@ int srv_store_schema_version(void)
 	return srv_schema_latest();
 }
 
+static void key_cache_drop(srv_store *s);
+
 static sqlite3_stmt *stmt(srv_store *s, const char *sql)
 {
 	size_t slot = ((uintptr_t)sql >> 3) % SRV_STMT_CACHE;
@@ -216,6 +218,8 @@ int srv_store_begin(srv_store *s)
 		srv_store_read_end(s);
 	if (s->depth == 0 && s->write_lock)
 		pthread_mutex_lock(s->write_lock);
+	/* data_version does not count this connection's own commits. */
+	s->key_version = -1;
 	int result = exec1(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
 	if (!result)
 		s->depth++;
@@ -352,6 +356,7 @@ int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **ou
 		return DICTUM_NOMEM;
 	}
 	s->write_lock = write_lock;
+	s->key_version = -1;
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		result = fail(s, rc);
@@ -411,6 +416,7 @@ void srv_store_close(srv_store **sp)
 	srv_store *s = *sp;
 	while (s->depth > 0)
 		srv_store_rollback(s);
+	key_cache_drop(s);
 	for (size_t i = 0; i < SRV_STMT_CACHE; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	if (s->db)
@@ -587,17 +593,62 @@ out:
 	return finish_tx(s, result);
 }
 
+static void key_cache_drop(srv_store *s)
+{
+	for (size_t i = 0; i < SRV_KEY_CACHE; i++) {
+		s->keys[i].hash[0] = '\0';
+		srv_key_clear(&s->keys[i].key);
+	}
+	s->key_version = -1;
+}
+
+static int key_copy(const struct srv_key *from, struct srv_key *to)
+{
+	*to = *from;
+	to->org_name = from->org_name ? strdup(from->org_name) : NULL;
+	to->scopes = from->scopes ? strdup(from->scopes) : NULL;
+	if ((from->org_name && !to->org_name) || (from->scopes && !to->scopes)) {
+		srv_key_clear(to);
+		return DICTUM_NOMEM;
+	}
+	return DICTUM_OK;
+}
+
+/* Every request looks its key up: PRAGMA data_version (which also starts
+ * the read snapshot) is far cheaper than the query, and changes when any
+ * other connection or process commits, so a revocation by `dictum keys
+ * revoke` is still seen by the next request. */
 int srv_key_find(srv_store *s, const char *hash_hex, struct srv_key *out)
 {
 	static const char sql[] =
 	    "SELECT " KEY_COLUMNS "WHERE k.hash = ?1 AND k.revoked_at IS NULL";
-	sqlite3_stmt *st = stmt(s, sql);
+	static const char version_sql[] = "PRAGMA data_version";
+	sqlite3_stmt *st = stmt(s, version_sql);
 	if (!st)
+		return DICTUM_INTERNAL;
+	int rc = sqlite3_step(st);
+	int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (version < 0 || version != s->key_version)
+		key_cache_drop(s);
+	for (size_t i = 0; version >= 0 && i < SRV_KEY_CACHE; i++)
+		if (strcmp(s->keys[i].hash, hash_hex) == 0)
+			return key_copy(&s->keys[i].key, out);
+	if (!(st = stmt(s, sql)))
 		return DICTUM_INTERNAL;
 	bind_text(st, 1, hash_hex);
 	int result = collect_one(s, st, out, sizeof(*out), key_row);
 	if (result && result != DICTUM_NOTFOUND)
 		srv_key_clear(out);
+	if (!result && version >= 0 && strlen(hash_hex) < sizeof(s->keys[0].hash)) {
+		size_t slot = s->keys_next++ % SRV_KEY_CACHE;
+		srv_key_clear(&s->keys[slot].key);
+		s->keys[slot].hash[0] = '\0';
+		if (key_copy(out, &s->keys[slot].key) == DICTUM_OK) {
+			str_copy(s->keys[slot].hash, hash_hex, sizeof(s->keys[slot].hash));
+			s->key_version = version;
+		}
+	}
 	return result;
 }
 

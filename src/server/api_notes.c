@@ -42,20 +42,6 @@ static struct json_object *note_json(const struct srv_note *n)
 	return o;
 }
 
-/* Writes v in decimal to out (at least 11 bytes, not terminated); returns
- * the length. */
-static size_t fmt_uint(char *out, unsigned v)
-{
-	char tmp[12];
-	size_t n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* A JSON string (or null for NULL and ""), escaped for JSON. */
 static int put_str(struct dynbuf *d, const char *s)
 {
@@ -109,11 +95,11 @@ static int note_write(struct dynbuf *d, const struct srv_note *n)
 		if (!(result = dynbuf_addstr(d, strings[i].name)))
 			result = put_str(d, strings[i].value);
 	}
-	char version[16];
+	char version[24];
 	if (!result)
 		result = dynbuf_addstr(d, ",\"version\":");
 	if (!result)
-		result = dynbuf_add(d, version, fmt_uint(version, (unsigned)n->version));
+		result = dynbuf_add(d, version, fmt_u64(version, (uint64_t)n->version));
 	if (!result)
 		result = dynbuf_addstr(d, ",\"sections\":");
 	if (!result)

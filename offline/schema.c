@@ -189,6 +189,15 @@ static const char *const migrations[] = {
     "  resolution TEXT CHECK (resolution IN ('local','server'))\n"
     ");\n"
     "CREATE INDEX note_conflicts_note ON note_conflicts(note_id);\n",
+    /* 3 -> 4: recordings and transcripts upload to the server (resumable: the server's
+     * upload id is kept until it has every byte), and each encounter says
+     * where its speech and note drafting run: here or on the server. */
+    "ALTER TABLE recordings ADD COLUMN upload_id TEXT;\n"
+    "ALTER TABLE recordings ADD COLUMN uploaded_at TEXT;\n"
+    "ALTER TABLE transcripts ADD COLUMN upload_id TEXT;\n"
+    "ALTER TABLE transcripts ADD COLUMN uploaded_at TEXT;\n"
+    "ALTER TABLE encounters ADD COLUMN engine TEXT NOT NULL DEFAULT 'local'\n"
+    "  CHECK (engine IN ('local','server'));\n",
 };
 
 int store_schema_latest(void)

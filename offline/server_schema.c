@@ -120,6 +120,41 @@ static const char *const server_migrations[] = {
     "  created_at TEXT NOT NULL\n"
     ");\n"
     "CREATE INDEX deliveries_due ON deliveries(status, next_attempt_ms);\n",
+    /* 1 -> 2: a job may make a resource with its own typed id (trn_, upl_). */
+    "ALTER TABLE jobs ADD COLUMN alias TEXT;\n"
+    "CREATE UNIQUE INDEX jobs_alias ON jobs(alias) WHERE alias IS NOT NULL;\n",
+    /* 2 -> 3: resumable uploads of recordings and transcripts. */
+    "CREATE TABLE uploads(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  uid TEXT NOT NULL UNIQUE,\n"
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id),\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('recording','transcript')),\n"
+    "  filename TEXT,\n"
+    "  note_uid TEXT,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  sha256 TEXT NOT NULL,\n"
+    "  received INTEGER NOT NULL DEFAULT 0,\n"
+    "  bytes_in INTEGER NOT NULL DEFAULT 0,\n"
+    "  chunks INTEGER NOT NULL DEFAULT 0,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('open','complete')),\n"
+    "  path TEXT NOT NULL,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  updated_at TEXT NOT NULL,\n"
+    "  completed_at TEXT\n"
+    ");\n"
+    "CREATE INDEX uploads_note ON uploads(org_id, note_uid);\n",
+    /* 3 -> 4: one audit row per request. A request that touched several
+     * notes (a list page) stores their ids as a JSON array in entities,
+     * with entity naming the collection; audit_entities answers "who read
+     * or changed this note, when" with one row per (request, note). */
+    "ALTER TABLE audit ADD COLUMN entities TEXT\n"
+    "  CHECK (entities IS NULL OR json_valid(entities));\n"
+    "CREATE VIEW audit_entities(audit_id, at, org_id, key_uid, action, entity, request_id) AS\n"
+    "  SELECT id, at, org_id, key_uid, action, entity, request_id FROM audit\n"
+    "  WHERE entities IS NULL\n"
+    "  UNION ALL\n"
+    "  SELECT a.id, a.at, a.org_id, a.key_uid, a.action, j.value, a.request_id\n"
+    "  FROM audit a, json_each(a.entities) j WHERE a.entities IS NOT NULL;\n",
 };
 
 int srv_schema_latest(void)

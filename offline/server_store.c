@@ -64,6 +64,8 @@ int srv_store_schema_version(void)
 	return srv_schema_latest();
 }
 
+static void key_cache_drop(srv_store *s);
+
 static sqlite3_stmt *stmt(srv_store *s, const char *sql)
 {
 	size_t slot = ((uintptr_t)sql >> 3) % SRV_STMT_CACHE;
@@ -187,11 +189,38 @@ static int exec(srv_store *s, const char *sql)
 	return rc == SQLITE_OK ? DICTUM_OK : fail(s, rc);
 }
 
+/* One statement through the statement cache (no parsing each time). */
+static int exec1(srv_store *s, const char *sql)
+{
+	sqlite3_stmt *st = stmt(s, sql);
+	return st ? step_done(s, st) : DICTUM_INTERNAL;
+}
+
+int srv_store_read_begin(srv_store *s)
+{
+	if (s->depth || s->reading)
+		return DICTUM_OK;
+	int result = exec1(s, "BEGIN");
+	s->reading = result == DICTUM_OK;
+	return result;
+}
+
+void srv_store_read_end(srv_store *s)
+{
+	if (s->reading && s->depth == 0 && exec1(s, "COMMIT") != DICTUM_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->reading = false;
+}
+
 int srv_store_begin(srv_store *s)
 {
+	if (s->depth == 0)
+		srv_store_read_end(s);
 	if (s->depth == 0 && s->write_lock)
 		pthread_mutex_lock(s->write_lock);
-	int result = exec(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
+	/* data_version does not count this connection's own commits. */
+	s->key_version = -1;
+	int result = exec1(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
 	if (!result)
 		s->depth++;
 	else if (s->depth == 0 && s->write_lock)
@@ -203,7 +232,7 @@ int srv_store_commit(srv_store *s)
 {
 	if (s->depth <= 0)
 		return failf(s, DICTUM_INTERNAL, "%s: commit outside a transaction", s->path);
-	int result = exec(s, s->depth > 1 ? "RELEASE nest" : "COMMIT");
+	int result = exec1(s, s->depth > 1 ? "RELEASE nest" : "COMMIT");
 	if (result) {
 		srv_store_rollback(s);
 		return result;
@@ -327,6 +356,7 @@ int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **ou
 		return DICTUM_NOMEM;
 	}
 	s->write_lock = write_lock;
+	s->key_version = -1;
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		result = fail(s, rc);
@@ -386,6 +416,7 @@ void srv_store_close(srv_store **sp)
 	srv_store *s = *sp;
 	while (s->depth > 0)
 		srv_store_rollback(s);
+	key_cache_drop(s);
 	for (size_t i = 0; i < SRV_STMT_CACHE; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	if (s->db)
@@ -562,17 +593,62 @@ out:
 	return finish_tx(s, result);
 }
 
+static void key_cache_drop(srv_store *s)
+{
+	for (size_t i = 0; i < SRV_KEY_CACHE; i++) {
+		s->keys[i].hash[0] = '\0';
+		srv_key_clear(&s->keys[i].key);
+	}
+	s->key_version = -1;
+}
+
+static int key_copy(const struct srv_key *from, struct srv_key *to)
+{
+	*to = *from;
+	to->org_name = from->org_name ? strdup(from->org_name) : NULL;
+	to->scopes = from->scopes ? strdup(from->scopes) : NULL;
+	if ((from->org_name && !to->org_name) || (from->scopes && !to->scopes)) {
+		srv_key_clear(to);
+		return DICTUM_NOMEM;
+	}
+	return DICTUM_OK;
+}
+
+/* Every request looks its key up: PRAGMA data_version (which also starts
+ * the read snapshot) is far cheaper than the query, and changes when any
+ * other connection or process commits, so a revocation by `dictum keys
+ * revoke` is still seen by the next request. */
 int srv_key_find(srv_store *s, const char *hash_hex, struct srv_key *out)
 {
 	static const char sql[] =
 	    "SELECT " KEY_COLUMNS "WHERE k.hash = ?1 AND k.revoked_at IS NULL";
-	sqlite3_stmt *st = stmt(s, sql);
+	static const char version_sql[] = "PRAGMA data_version";
+	sqlite3_stmt *st = stmt(s, version_sql);
 	if (!st)
+		return DICTUM_INTERNAL;
+	int rc = sqlite3_step(st);
+	int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (version < 0 || version != s->key_version)
+		key_cache_drop(s);
+	for (size_t i = 0; version >= 0 && i < SRV_KEY_CACHE; i++)
+		if (strcmp(s->keys[i].hash, hash_hex) == 0)
+			return key_copy(&s->keys[i].key, out);
+	if (!(st = stmt(s, sql)))
 		return DICTUM_INTERNAL;
 	bind_text(st, 1, hash_hex);
 	int result = collect_one(s, st, out, sizeof(*out), key_row);
 	if (result && result != DICTUM_NOTFOUND)
 		srv_key_clear(out);
+	if (!result && version >= 0 && strlen(hash_hex) < sizeof(s->keys[0].hash)) {
+		size_t slot = s->keys_next++ % SRV_KEY_CACHE;
+		srv_key_clear(&s->keys[slot].key);
+		s->keys[slot].hash[0] = '\0';
+		if (key_copy(out, &s->keys[slot].key) == DICTUM_OK) {
+			str_copy(s->keys[slot].hash, hash_hex, sizeof(s->keys[slot].hash));
+			s->key_version = version;
+		}
+	}
 	return result;
 }
 
@@ -857,6 +933,44 @@ out:
 	return finish_tx(s, result);
 }
 
+int srv_note_add_addendum(srv_store *s, struct srv_note *n, const char *section)
+{
+	static const char upd[] =
+	    "UPDATE notes SET sections = json_insert(sections, '$[#]', json(?2)), "
+	    "version = version + 1, seq = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'signed' "
+	    "RETURNING version, sections";
+	int result = srv_store_begin(s);
+	if (result)
+		return result;
+	if ((result = next_seq(s, &n->seq)))
+		goto out;
+	time_now_iso(n->updated_at);
+	sqlite3_stmt *st = stmt(s, upd);
+	if (!st) {
+		result = DICTUM_INTERNAL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, n->id);
+	bind_text(st, 2, section);
+	sqlite3_bind_int64(st, 3, n->seq);
+	bind_text(st, 4, n->updated_at);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		bool nomem = false;
+		n->version = sqlite3_column_int(st, 0);
+		free(n->sections);
+		n->sections = col_dup(st, 1, &nomem);
+		result = nomem ? DICTUM_NOMEM : DICTUM_OK;
+	} else {
+		result = rc == SQLITE_DONE
+		             ? failf(s, DICTUM_CONFLICT, "note %s is not signed", n->uid)
+		             : fail(s, rc);
+	}
+	sqlite3_reset(st);
+out:
+	return finish_tx(s, result);
+}
+
 int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
                   size_t *count)
 {
@@ -896,7 +1010,7 @@ int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note
 int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count)
 {
 	static const char sql[] = "INSERT INTO audit(at, org_id, key_uid, action, entity, "
-	                          "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	                          "request_id, entities) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	int result = srv_store_begin(s);
 	if (result)
 		return result;
@@ -912,6 +1026,7 @@ int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count)
 		bind_text(st, 4, rows[i].action);
 		bind_text(st, 5, rows[i].entity);
 		bind_text(st, 6, rows[i].request_id);
+		bind_text(st, 7, rows[i].entities);
 		result = step_done(s, st);
 	}
 	return finish_tx(s, result);
@@ -1039,7 +1154,7 @@ void srv_jobs_free(struct srv_job **list, size_t count)
 
 #define JOB_COLUMNS                                                                                \
 	"id, uid, org_id, type, status, progress, stage, input, result, error_code, "              \
-	"error_message, webhook_url, attempts, created_at, updated_at FROM jobs "
+	"error_message, webhook_url, attempts, created_at, updated_at, alias FROM jobs "
 
 static int job_row(sqlite3_stmt *st, void *elem)
 {
@@ -1061,6 +1176,7 @@ static int job_row(sqlite3_stmt *st, void *elem)
 	j->attempts = sqlite3_column_int(st, 12);
 	col_copy(st, 13, j->created_at, sizeof(j->created_at));
 	col_copy(st, 14, j->updated_at, sizeof(j->updated_at));
+	col_copy(st, 15, j->alias, sizeof(j->alias));
 	return nomem ? DICTUM_NOMEM : DICTUM_OK;
 }
 
@@ -1068,12 +1184,19 @@ int srv_job_insert(srv_store *s, struct srv_job *j)
 {
 	static const char sql[] =
 	    "INSERT INTO jobs(uid, org_id, type, status, progress, stage, input, webhook_url, "
-	    "created_at, updated_at) VALUES (?1, ?2, ?3, 'queued', 0, 'queued', ?4, ?5, ?6, ?6)";
+	    "created_at, updated_at, alias) VALUES (?1, ?2, ?3, 'queued', 0, 'queued', ?4, ?5, ?6, "
+	    "?6, ?7)";
 	int result = srv_store_begin(s);
 	if (result)
 		return result;
 	if ((result = make_uid(s, j->uid, "job")))
 		goto out;
+	if (j->alias[0] && !strchr(j->alias, '_')) {
+		char prefix[8];
+		str_copy(prefix, j->alias, sizeof(prefix));
+		if ((result = make_uid(s, j->alias, prefix)))
+			goto out;
+	}
 	time_now_iso(j->created_at);
 	str_copy(j->updated_at, j->created_at, sizeof(j->updated_at));
 	sqlite3_stmt *st = stmt(s, sql);
@@ -1087,6 +1210,7 @@ int srv_job_insert(srv_store *s, struct srv_job *j)
 	bind_text(st, 4, j->input);
 	bind_text(st, 5, j->webhook_url);
 	bind_text(st, 6, j->created_at);
+	bind_text(st, 7, j->alias[0] ? j->alias : NULL);
 	if (!(result = step_done(s, st))) {
 		j->id = sqlite3_last_insert_rowid(s->db);
 		j->status = SRV_JOB_QUEUED;
@@ -1095,18 +1219,30 @@ out:
 	return finish_tx(s, result);
 }
 
-int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out)
+static int job_get_where(srv_store *s, const char *sql, int64_t org_id, const char *id,
+                         struct srv_job *out)
 {
-	static const char sql[] = "SELECT " JOB_COLUMNS "WHERE uid = ?1 AND org_id = ?2";
 	sqlite3_stmt *st = stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
-	bind_text(st, 1, uid);
+	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, org_id);
 	int result = collect_one(s, st, out, sizeof(*out), job_row);
 	if (result && result != DICTUM_NOTFOUND)
 		srv_job_clear(out);
 	return result;
+}
+
+int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out)
+{
+	static const char sql[] = "SELECT " JOB_COLUMNS "WHERE uid = ?1 AND org_id = ?2";
+	return job_get_where(s, sql, org_id, uid, out);
+}
+
+int srv_job_get_alias(srv_store *s, int64_t org_id, const char *alias, struct srv_job *out)
+{
+	static const char sql[] = "SELECT " JOB_COLUMNS "WHERE alias = ?1 AND org_id = ?2";
+	return job_get_where(s, sql, org_id, alias, out);
 }
 
 int srv_job_list(srv_store *s, int64_t org_id, int status, int64_t before_id, size_t limit,
@@ -1539,4 +1675,131 @@ int srv_delivery_retry(srv_store *s, int64_t id, int64_t next_ms, const char *er
 	result = step_done(s, st);
 out:
 	return finish_tx(s, result);
+}
+
+/* ---- resumable uploads ---- */
+
+void srv_upload_clear(struct srv_upload *u)
+{
+	free(u->filename);
+	free(u->note_uid);
+	free(u->path);
+	memset(u, 0, sizeof(*u));
+}
+
+int srv_upload_insert(srv_store *s, struct srv_upload *u)
+{
+	static const char sql[] =
+	    "INSERT INTO uploads(uid, org_id, kind, filename, note_uid, size, sha256, status, "
+	    "path, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?9)";
+	int result = make_uid(s, u->uid, "upl");
+	if (result)
+		return result;
+	char *path = NULL;
+	if (u->path && strstr(u->path, "%s")) {
+		size_t n = strlen(u->path) + strlen(u->uid) + 1;
+		if (!(path = malloc(n)))
+			return failf(s, DICTUM_NOMEM, "out of memory");
+		const char *at = strstr(u->path, "%s");
+		snprintf(path, n, "%.*s%s%s", (int)(at - u->path), u->path, u->uid, at + 2);
+		free(u->path);
+		u->path = path;
+	}
+	time_now_iso(u->created_at);
+	str_copy(u->updated_at, u->created_at, sizeof(u->updated_at));
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, u->uid);
+	sqlite3_bind_int64(st, 2, u->org_id);
+	bind_text(st, 3, u->kind);
+	bind_text(st, 4, u->filename);
+	bind_text(st, 5, u->note_uid);
+	sqlite3_bind_int64(st, 6, u->size);
+	bind_text(st, 7, u->sha256);
+	bind_text(st, 8, u->path);
+	bind_text(st, 9, u->created_at);
+	if ((result = step_done(s, st)))
+		return result;
+	u->id = sqlite3_last_insert_rowid(s->db);
+	return DICTUM_OK;
+}
+
+static int upload_row(sqlite3_stmt *st, void *elem)
+{
+	struct srv_upload *u = elem;
+	bool nomem = false;
+	u->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, u->uid, sizeof(u->uid));
+	u->org_id = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, u->kind, sizeof(u->kind));
+	u->filename = col_dup(st, 4, &nomem);
+	u->note_uid = col_dup(st, 5, &nomem);
+	u->size = sqlite3_column_int64(st, 6);
+	col_copy(st, 7, u->sha256, sizeof(u->sha256));
+	u->received = sqlite3_column_int64(st, 8);
+	u->bytes_in = sqlite3_column_int64(st, 9);
+	u->chunks = sqlite3_column_int64(st, 10);
+	u->complete = strcmp((const char *)sqlite3_column_text(st, 11), "complete") == 0;
+	u->path = col_dup(st, 12, &nomem);
+	col_copy(st, 13, u->created_at, sizeof(u->created_at));
+	col_copy(st, 14, u->updated_at, sizeof(u->updated_at));
+	col_copy(st, 15, u->completed_at, sizeof(u->completed_at));
+	return nomem ? DICTUM_NOMEM : DICTUM_OK;
+}
+
+int srv_upload_get(srv_store *s, int64_t org_id, const char *uid, struct srv_upload *out)
+{
+	static const char sql[] =
+	    "SELECT id, uid, org_id, kind, filename, note_uid, size, sha256, received, bytes_in, "
+	    "chunks, status, path, created_at, updated_at, completed_at FROM uploads "
+	    "WHERE uid = ?1 AND org_id = ?2";
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, uid);
+	sqlite3_bind_int64(st, 2, org_id);
+	int result = collect_one(s, st, out, sizeof(*out), upload_row);
+	if (result && result != DICTUM_NOTFOUND)
+		srv_upload_clear(out);
+	return result;
+}
+
+int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes)
+{
+	static const char sql[] =
+	    "UPDATE uploads SET received = received + ?3, bytes_in = bytes_in + ?3, "
+	    "chunks = chunks + 1, updated_at = ?4 WHERE id = ?1 AND received = ?2 AND "
+	    "status = 'open'";
+	char now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, nbytes);
+	bind_text(st, 4, now);
+	int result = step_done(s, st);
+	if (!result && sqlite3_changes(s->db) == 0)
+		result = failf(s, DICTUM_CONFLICT, "the upload moved on from offset %lld",
+		               (long long)from);
+	return result;
+}
+
+int srv_upload_finish(srv_store *s, int64_t id, bool complete)
+{
+	static const char done[] = "UPDATE uploads SET status = 'complete', completed_at = ?2, "
+	                           "updated_at = ?2 WHERE id = ?1";
+	static const char reset[] =
+	    "UPDATE uploads SET received = 0, updated_at = ?2 WHERE id = ?1";
+	char now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	sqlite3_stmt *st = stmt(s, complete ? done : reset);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, now);
+	return step_done(s, st);
 }

@@ -39,6 +39,12 @@ int srv_store_begin(srv_store *s);
 int srv_store_commit(srv_store *s);
 int srv_store_rollback(srv_store *s);
 
+/* One read snapshot for the several queries of a request (fewer lock
+ * round trips than one per statement). srv_store_begin inside it ends it
+ * first. Outside a write transaction only; end it with read_end. */
+int srv_store_read_begin(srv_store *s);
+void srv_store_read_end(srv_store *s);
+
 /* The server's HMAC secret (32 random bytes made on first use and kept in
  * the database). */
 int srv_store_secret(srv_store *s, unsigned char out[32]);
@@ -119,6 +125,12 @@ int srv_note_get(srv_store *s, int64_t org_id, const char *uid, struct srv_note 
  * n's version, seq and times are updated. */
 int srv_note_update(srv_store *s, struct srv_note *n, int expected_version);
 
+/* Appends section (a JSON object {key, title, text}) to the signed note n
+ * (looked up by id) as a new version: an addendum. DICTUM_CONFLICT when
+ * the note is not signed. On success n's sections, version, seq and
+ * times are those stored. */
+int srv_note_add_addendum(srv_store *s, struct srv_note *n, const char *section);
+
 struct srv_note_filter {
 	int64_t org_id;
 	const char *from;   /* created on or after (ISO date or time), or NULL */
@@ -145,6 +157,10 @@ struct srv_audit_row {
 	char action[24]; /* note.read, note.create, note.update, note.export */
 	char entity[DICTUM_UID_LEN];
 	char request_id[DICTUM_UID_LEN];
+	/* A JSON array of the ids a request touched when there were several
+	 * (entity then names the collection, e.g. "notes"), or NULL. Not
+	 * owned by the row: whoever fills it frees it. */
+	char *entities;
 };
 /* Appends rows (one transaction for all). */
 int srv_audit_add(srv_store *s, const struct srv_audit_row *rows, size_t count);
@@ -197,6 +213,9 @@ struct srv_job {
 	int attempts;
 	char created_at[DICTUM_TIME_LEN];
 	char updated_at[DICTUM_TIME_LEN];
+	/* The typed id of the resource the job makes (trn_..., upl_...), ""
+	 * when none. On insert, a bare prefix ("trn") asks for a new one. */
+	char alias[DICTUM_UID_LEN];
 };
 void srv_job_clear(struct srv_job *j);
 void srv_jobs_free(struct srv_job **list, size_t count);
@@ -204,6 +223,8 @@ void srv_jobs_free(struct srv_job **list, size_t count);
 /* Inserts j as queued (org_id, type, input required); sets uid and times. */
 int srv_job_insert(srv_store *s, struct srv_job *j);
 int srv_job_get(srv_store *s, int64_t org_id, const char *uid, struct srv_job *out);
+/* The job of the organisation whose alias is alias; DICTUM_NOTFOUND otherwise. */
+int srv_job_get_alias(srv_store *s, int64_t org_id, const char *alias, struct srv_job *out);
 /* Newest first; ids below before_id (0: from the top); status < 0 any.
  * Returns up to limit + 1 rows. */
 int srv_job_list(srv_store *s, int64_t org_id, int status, int64_t before_id, size_t limit,
@@ -221,6 +242,39 @@ int srv_job_finish(srv_store *s, struct srv_job *j, enum srv_job_status status, 
 /* After a restart: jobs left processing go back to the queue. *count gets
  * how many. */
 int srv_job_requeue_stale(srv_store *s, size_t *count);
+
+/* ---- resumable uploads ---- */
+
+struct srv_upload {
+	int64_t id;
+	char uid[DICTUM_UID_LEN]; /* upl_... */
+	int64_t org_id;
+	char kind[16]; /* recording, transcript */
+	char *filename;
+	char *note_uid; /* the note it belongs to, or NULL */
+	int64_t size;
+	char sha256[65];
+	int64_t received; /* bytes stored, from 0: the offset of the next chunk */
+	int64_t bytes_in; /* chunk bytes accepted in all, resends included */
+	int64_t chunks;
+	bool complete;
+	char *path; /* where the bytes are */
+	char created_at[DICTUM_TIME_LEN];
+	char updated_at[DICTUM_TIME_LEN];
+	char completed_at[DICTUM_TIME_LEN]; /* "" while open */
+};
+void srv_upload_clear(struct srv_upload *u);
+/* Inserts u as open with nothing received (org_id, kind, size, sha256 and
+ * path required; path may hold "%s", replaced by the new uid). Sets uid,
+ * path and times. */
+int srv_upload_insert(srv_store *s, struct srv_upload *u);
+int srv_upload_get(srv_store *s, int64_t org_id, const char *uid, struct srv_upload *out);
+/* Records nbytes more stored at offset `from`: DICTUM_CONFLICT when the
+ * upload's offset is not `from` any more. */
+int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes);
+/* Marks it complete (all bytes, hash checked) or back to nothing received
+ * (the hash did not match). */
+int srv_upload_finish(srv_store *s, int64_t id, bool complete);
 
 /* ---- webhooks ---- */
 

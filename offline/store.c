@@ -122,6 +122,16 @@ int store_bind_text(sqlite3_stmt *st, int idx, const char *text)
 	            : sqlite3_bind_null(st, idx);
 }
 
+int store_exec_id_text(store *s, const char *sql, int64_t id, const char *text)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, text);
+	return store_step_done(s, st);
+}
+
 char *store_col_dup(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

@@ -54,6 +54,14 @@ int store_encounter_get(store *s, int64_t id, struct encounter *out);
 /* Newest first, with patient_name filled in. */
 int store_encounter_list(store *s, size_t limit, struct encounter **list, size_t *count);
 int store_encounter_set_status(store *s, int64_t id, enum encounter_status status);
+/* Where the encounter's speech recognition and note drafting run: "local"
+ * (this machine's engines) or "server" (dictum serve, falling back to
+ * local when it cannot be reached). DICTUM_INVAL for another value,
+ * DICTUM_NOTFOUND for no such encounter. */
+int store_encounter_set_engine(store *s, int64_t id, const char *engine);
+int store_encounter_engine(store *s, int64_t id, char out[8]);
+/* How many notes the encounter has. */
+int store_encounter_note_count(store *s, int64_t id, int64_t *count);
 
 /* ---- notes ---- */
 
@@ -129,6 +137,33 @@ int store_recording_finish(store *s, int64_t id, int64_t duration_ms, const char
                            enum recording_state state);
 /* Recordings in a state (or all with state < 0), newest first. */
 int store_recording_list(store *s, int state, struct recording **list, size_t *count);
+
+/* A finished recording, or a transcript made here, that the server does
+ * not have yet. */
+struct media_upload {
+	int64_t id; /* of the recording or the transcript */
+	char uid[DICTUM_UID_LEN];
+	bool transcript;      /* a transcript: text holds it, path is NULL */
+	char *path;           /* a recording's file */
+	char *text;           /* a transcript's text */
+	char *upload_id;      /* the server's upl_ id once made, else NULL */
+	char *note_server_id; /* its encounter's note on the server, or NULL */
+};
+void media_uploads_free(struct media_upload **list, size_t count);
+/* Complete or recovered recordings, then transcripts made here (not those
+ * that came from the server), not yet uploaded, whose encounter has no
+ * note waiting to reach the server (media go after their note), oldest
+ * first. */
+int store_uploads_pending(store *s, struct media_upload **list, size_t *count);
+/* Keeps the server's upload id of one (NULL forgets it). */
+int store_upload_set_id(store *s, const struct media_upload *m, const char *upload_id);
+/* The server has every byte and checked them. */
+int store_upload_done(store *s, const struct media_upload *m);
+
+/* Finished recordings of encounters whose engine is engine ("local" or
+ * "server") that no transcript was made from yet, oldest first. */
+int store_recordings_untranscribed(store *s, const char *engine, struct recording **list,
+                                   size_t *count);
 
 /* Stores a transcript; segments_json is a JSON array (NULL for []). */
 int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, const char *engine,
@@ -233,10 +268,12 @@ void store_sync_ref_clear(struct store_sync_ref *r);
 
 enum store_apply_outcome {
 	STORE_APPLY_INSERTED, /* a note made elsewhere, now stored here as synced */
-	STORE_APPLY_UPDATED,  /* a synced draft replaced by the server's newer copy */
+	STORE_APPLY_UPDATED,  /* a synced note replaced by the server's newer copy
+	                         (a signed one only by a signed one: addenda) */
 	STORE_APPLY_SKIPPED,  /* nothing newer than what is here */
 	STORE_APPLY_KEPT,     /* local changes wait to be pushed, or the note is
-	                         signed here: the local copy stays untouched */
+	                         signed here and not on the server: the local
+	                         copy stays untouched */
 };
 /* Applies one pulled server note in one transaction. A note made
  * elsewhere gets a local patient (by the server's patient id), encounter

@@ -35,6 +35,8 @@ int store_step_done(store *s, sqlite3_stmt *st);
 
 /* Binds text, or NULL for NULL. */
 int store_bind_text(sqlite3_stmt *st, int idx, const char *text);
+/* Runs one statement with ?1 = an id and ?2 = a text (either may be unused). */
+int store_exec_id_text(store *s, const char *sql, int64_t id, const char *text);
 /* A malloc'ed copy of a text column, NULL for NULL or out of memory. */
 char *store_col_dup(sqlite3_stmt *st, int col);
 /* Copies a text column into a fixed buffer ("" for NULL). */

@@ -98,20 +98,163 @@ static int recording_row(sqlite3_stmt *st, void *elem)
 	return r->path ? DICTUM_OK : DICTUM_NOMEM;
 }
 
+/* The recordings of a query with ?1 = text. */
+static int list_recordings(store *s, const char *sql, const char *text, struct recording **list,
+                           size_t *count)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	store_bind_text(st, 1, text);
+	int result = store_collect(s, st, (void **)list, count, sizeof(**list), recording_row);
+	if (result)
+		recordings_free(list, *count);
+	return result;
+}
+
 int store_recording_list(store *s, int state, struct recording **list, size_t *count)
 {
 	static const char sql[] =
 	    "SELECT id, uid, encounter_id, path, sha256, duration_ms, sample_rate, channels, "
 	    "state, created_at FROM recordings WHERE ?1 IS NULL OR state = ?1 "
 	    "ORDER BY created_at DESC, id DESC";
+	return list_recordings(s, sql,
+	                       state < 0 ? NULL : recording_state_name((enum recording_state)state),
+	                       list, count);
+}
+
+void media_uploads_free(struct media_upload **list, size_t count)
+{
+	if (!list || !*list)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		free((*list)[i].path);
+		free((*list)[i].text);
+		free((*list)[i].upload_id);
+		free((*list)[i].note_server_id);
+	}
+	free(*list);
+	*list = NULL;
+}
+
+/* A text column that may be NULL: false when memory ran out. */
+static bool col_opt(sqlite3_stmt *st, int col, char **out)
+{
+	*out = sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : store_col_dup(st, col);
+	return *out || sqlite3_column_type(st, col) == SQLITE_NULL;
+}
+
+/* id, uid, kind ('r' or 't'), path or text, upload_id, note server id */
+static int upload_row(sqlite3_stmt *st, void *elem)
+{
+	struct media_upload *m = elem;
+	m->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, m->uid, sizeof(m->uid));
+	m->transcript = sqlite3_column_text(st, 2)[0] == 't';
+	bool ok = col_opt(st, 3, m->transcript ? &m->text : &m->path) &&
+	          col_opt(st, 4, &m->upload_id) && col_opt(st, 5, &m->note_server_id);
+	return ok && (m->path || m->text) ? DICTUM_OK : DICTUM_NOMEM;
+}
+
+int store_uploads_pending(store *s, struct media_upload **list, size_t *count)
+{
+	/* Each medium with the server id of its encounter's note; none while
+	 * a note of the encounter is not on the server yet. */
+	static const char sql[] =
+	    "WITH media(id, uid, kind, data, upload_id, encounter_id) AS ("
+	    " SELECT id, uid, 'r', path, upload_id, encounter_id FROM recordings"
+	    " WHERE state IN ('complete','recovered') AND uploaded_at IS NULL"
+	    " UNION ALL"
+	    " SELECT id, uid, 't', text, upload_id, encounter_id FROM transcripts"
+	    " WHERE uploaded_at IS NULL AND engine <> 'server')"
+	    "SELECT m.id, m.uid, m.kind, m.data, m.upload_id, (SELECT n.server_id FROM notes n"
+	    " WHERE n.encounter_id = m.encounter_id ORDER BY n.id DESC LIMIT 1) FROM media m"
+	    " WHERE NOT EXISTS (SELECT 1 FROM notes n WHERE n.encounter_id = m.encounter_id"
+	    " AND n.server_id IS NULL) ORDER BY m.kind, m.id";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
-	store_bind_text(st, 1,
-	                state < 0 ? NULL : recording_state_name((enum recording_state)state));
-	int result = store_collect(s, st, (void **)list, count, sizeof(**list), recording_row);
+	int result = store_collect(s, st, (void **)list, count, sizeof(**list), upload_row);
 	if (result)
-		recordings_free(list, *count);
+		media_uploads_free(list, *count);
+	return result;
+}
+
+int store_upload_set_id(store *s, const struct media_upload *m, const char *upload_id)
+{
+	static const char rec[] = "UPDATE recordings SET upload_id = ?2 WHERE id = ?1";
+	static const char trn[] = "UPDATE transcripts SET upload_id = ?2 WHERE id = ?1";
+	return store_exec_id_text(s, m->transcript ? trn : rec, m->id, upload_id);
+}
+
+int store_upload_done(store *s, const struct media_upload *m)
+{
+	static const char rec[] = "UPDATE recordings SET uploaded_at = ?2 WHERE id = ?1";
+	static const char trn[] = "UPDATE transcripts SET uploaded_at = ?2 WHERE id = ?1";
+	char now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	return store_exec_id_text(s, m->transcript ? trn : rec, m->id, now);
+}
+
+int store_recordings_untranscribed(store *s, const char *engine, struct recording **list,
+                                   size_t *count)
+{
+	static const char sql[] =
+	    "SELECT r.id, r.uid, r.encounter_id, r.path, r.sha256, r.duration_ms, r.sample_rate, "
+	    "r.channels, r.state, r.created_at FROM recordings r JOIN encounters e ON "
+	    "e.id = r.encounter_id WHERE e.engine = ?1 AND r.state IN ('complete','recovered') "
+	    "AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.recording_id = r.id) ORDER BY "
+	    "r.id";
+	return list_recordings(s, sql, engine, list, count);
+}
+
+int store_encounter_set_engine(store *s, int64_t id, const char *engine)
+{
+	static const char sql[] = "UPDATE encounters SET engine = ?2 WHERE id = ?1";
+	if (!engine || (strcmp(engine, "local") != 0 && strcmp(engine, "server") != 0))
+		return store_failf(s, DICTUM_INVAL, "the engine is local or server, not %s",
+		                   engine ? engine : "nothing");
+	int result = store_exec_id_text(s, sql, id, engine);
+	if (!result && sqlite3_changes(s->db) == 0)
+		result =
+		    store_failf(s, DICTUM_NOTFOUND, "no encounter with id %lld", (long long)id);
+	return result;
+}
+
+static int id_value(store *s, const char *sql, int64_t id, sqlite3_int64 *num, char *text,
+                    size_t textlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st), result = DICTUM_OK;
+	if (rc == SQLITE_ROW) {
+		if (num)
+			*num = sqlite3_column_int64(st, 0);
+		if (text)
+			store_col_copy(st, 0, text, textlen);
+	} else {
+		result = rc == SQLITE_DONE ? store_failf(s, DICTUM_NOTFOUND,
+		                                         "no encounter with id %lld", (long long)id)
+		                           : store_fail(s, rc);
+	}
+	sqlite3_reset(st);
+	return result;
+}
+
+int store_encounter_engine(store *s, int64_t id, char out[8])
+{
+	static const char sql[] = "SELECT engine FROM encounters WHERE id = ?1";
+	return id_value(s, sql, id, NULL, out, 8);
+}
+
+int store_encounter_note_count(store *s, int64_t id, int64_t *count)
+{
+	static const char sql[] = "SELECT count(*) FROM notes WHERE encounter_id = ?1";
+	sqlite3_int64 n = 0;
+	int result = id_value(s, sql, id, &n, NULL, 0);
+	*count = n;
 	return result;
 }
 

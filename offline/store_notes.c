@@ -389,7 +389,7 @@ int store_note_addendum(store *s, int64_t id, int expected_version, const char *
 	store_bind_text(st, 5, n.updated_at);
 	if ((result = store_step_done(s, st)) ||
 	    (result = add_version(s, &n, author, "[\"addendum\"]")) ||
-	    (result = add_outbox(s, id, "update", version)) || (result = store_commit(s)))
+	    (result = add_outbox(s, id, "addendum", version)) || (result = store_commit(s)))
 		goto fail;
 	return DICTUM_OK;
 fail:

@@ -59,17 +59,6 @@ int store_sync_ref_get(store *s, int64_t note_id, struct store_sync_ref *out)
 	return result;
 }
 
-/* Runs one statement with ?1 = an id and ?2 = a text (either may be unused). */
-static int exec_id_text(store *s, const char *sql, int64_t id, const char *text)
-{
-	sqlite3_stmt *st = store_stmt(s, sql);
-	if (!st)
-		return DICTUM_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, text);
-	return store_step_done(s, st);
-}
-
 /* Replaces note ?1 with the server's copy ?2: fields, sections, body and a
  * version row; the note becomes synced and its outbox rows go. */
 static int replace_with_server(store *s, int64_t note_id, const char *json, const char *author)
@@ -105,14 +94,14 @@ static int replace_with_server(store *s, int64_t note_id, const char *json, cons
 	    "WHERE id = ?1)";
 	static const char drop[] = "DELETE FROM outbox WHERE entity = 'note' AND entity_id = ?1";
 	int result;
-	if ((result = exec_id_text(s, upd, note_id, json)) ||
-	    (result = exec_id_text(s, del_sec, note_id, json)) ||
-	    (result = exec_id_text(s, ins_sec, note_id, json)) ||
-	    (result = exec_id_text(s, body, note_id, json)) ||
-	    (result = exec_id_text(s, ver, note_id, author)) ||
-	    (result = exec_id_text(s, enc, note_id, json)))
+	if ((result = store_exec_id_text(s, upd, note_id, json)) ||
+	    (result = store_exec_id_text(s, del_sec, note_id, json)) ||
+	    (result = store_exec_id_text(s, ins_sec, note_id, json)) ||
+	    (result = store_exec_id_text(s, body, note_id, json)) ||
+	    (result = store_exec_id_text(s, ver, note_id, author)) ||
+	    (result = store_exec_id_text(s, enc, note_id, json)))
 		return result;
-	return exec_id_text(s, drop, note_id, json);
+	return store_exec_id_text(s, drop, note_id, json);
 }
 
 /* Finds the local note of a server note: by server id, else by the uid the
@@ -257,11 +246,14 @@ int store_sync_apply(store *s, const char *note_json, enum store_apply_outcome *
 	int result = check_server_note(s, note_json);
 	if (result)
 		return result;
-	sqlite3_stmt *st = store_stmt(s, "SELECT json_extract(?1, '$.version')");
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT json_extract(?1, '$.version'), json_extract(?1, '$.status') = 'signed'");
 	if (!st)
 		return DICTUM_INTERNAL;
 	store_bind_text(st, 1, note_json);
-	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	bool row = sqlite3_step(st) == SQLITE_ROW;
+	int version = row ? sqlite3_column_int(st, 0) : 0;
+	bool server_signed = row && sqlite3_column_int(st, 1) == 1;
 	sqlite3_reset(st);
 	if ((result = store_begin(s)))
 		return result;
@@ -278,7 +270,9 @@ int store_sync_apply(store *s, const char *note_json, enum store_apply_outcome *
 		goto fail;
 	} else if (version <= known) {
 		*outcome = STORE_APPLY_SKIPPED;
-	} else if (signed_here || strcmp(sync, "synced") != 0) {
+	} else if (strcmp(sync, "synced") != 0 || (signed_here && !server_signed)) {
+		/* A signed note changes on the server only by addenda (appended
+		 * sections), so a newer signed copy of a synced one is taken. */
 		*outcome = STORE_APPLY_KEPT;
 	} else {
 		if ((result = replace_with_server(s, id, note_json, "server")))
@@ -309,11 +303,11 @@ int store_sync_conflict_add(store *s, int64_t note_id, const char *server_note_j
 		return result;
 	if ((result = store_begin(s)))
 		return result;
-	if ((result = exec_id_text(s, del, note_id, NULL)) ||
-	    (result = exec_id_text(s, ins, note_id, server_note_json)) ||
-	    (result = exec_id_text(s, note, note_id, NULL)) ||
-	    (result = exec_id_text(s, enc, note_id, NULL)) ||
-	    (result = exec_id_text(s, drop, note_id, NULL)))
+	if ((result = store_exec_id_text(s, del, note_id, NULL)) ||
+	    (result = store_exec_id_text(s, ins, note_id, server_note_json)) ||
+	    (result = store_exec_id_text(s, note, note_id, NULL)) ||
+	    (result = store_exec_id_text(s, enc, note_id, NULL)) ||
+	    (result = store_exec_id_text(s, drop, note_id, NULL)))
 		goto fail;
 	return store_commit(s);
 fail:
@@ -391,9 +385,9 @@ static int queue_keep_local(store *s, int64_t note_id, int server_version)
 	sqlite3_bind_int(st, 2, server_version);
 	int result = store_step_done(s, st);
 	if (!result)
-		result = exec_id_text(s, enc, note_id, NULL);
+		result = store_exec_id_text(s, enc, note_id, NULL);
 	if (!result)
-		result = exec_id_text(s, ins, note_id, key);
+		result = store_exec_id_text(s, ins, note_id, key);
 	return result;
 }
 
@@ -448,7 +442,7 @@ int store_sync_conflict_resolve(store *s, int64_t conflict_id, enum store_resolu
 		result = replace_with_server(s, note_id, json, author ? author : "server");
 	free(json);
 	if (!result)
-		result = exec_id_text(s, done, conflict_id,
+		result = store_exec_id_text(s, done, conflict_id,
 		                      how == STORE_KEEP_LOCAL ? "local" : "server");
 	if (result)
 		goto fail;

@@ -3,6 +3,7 @@
 # wrk, for GET /api/clinical/notes/:id and GET /api/clinical/notes, next to
 # a minimal libmicrohttpd responder measured in the same run.
 # usage: bench_server.sh DICTUM MHD_MINIMAL [SECONDS] [CONNECTIONS] [NOTES]
+# (BENCH_SERVER_AUDIO=0 leaves out the audio-to-note timing)
 set -euo pipefail
 dictum=$1
 minimal=$2
@@ -66,3 +67,44 @@ run "GET /api/clinical/notes/:id" "$base/api/clinical/notes/$note" -H "X-API-KEY
 run "GET /api/clinical/notes?limit=20" "$base/api/clinical/notes?limit=20" -H "X-API-KEY: $key"
 run "GET /health (no key, no database)" "$base/health"
 run "minimal libmicrohttpd responder (again)" "$minimal_base/"
+
+# Audio to note: a 60-second recording (flite speech, repeated and cut to
+# 60 s with sox) through POST /api/v1/pcr/audio/notes until the job is
+# completed: upload, decode, PocketSphinx, note drafting.
+if [ "${BENCH_SERVER_AUDIO:-1}" = 0 ]; then
+  echo "audio to note: skipped (BENCH_SERVER_AUDIO=0)"
+elif command -v flite >/dev/null && command -v sox >/dev/null &&
+  [ -d /usr/share/pocketsphinx/model/en-us/en-us ]; then
+  flite -voice slt -t "The patient is a sixty year old man with chest pain for two days. \
+He denies fever. Blood pressure is one forty over ninety. Plan: aspirin, an ECG and troponin." \
+    -o "$tmp/speech.wav"
+  sox "$tmp/speech.wav" -r 16000 -c 1 -b 16 "$tmp/one.wav"
+  reps=$(python3 -c 'import sys,wave; w=wave.open(sys.argv[1]); print(int(60*w.getframerate()/w.getnframes())+1)' "$tmp/one.wav")
+  sox $(for _ in $(seq 1 "$reps"); do printf '%s ' "$tmp/one.wav"; done) "$tmp/long.wav"
+  sox "$tmp/long.wav" "$tmp/sixty.wav" trim 0 60
+  python3 - "$base" "$key" "$tmp/sixty.wav" <<'PY'
+import json, subprocess, sys, time, urllib.request
+base, key, path = sys.argv[1:4]
+tpl = json.load(urllib.request.urlopen(urllib.request.Request(
+    base + "/api/v1/pcr/templates/community", headers={"X-API-KEY": key})))["data"][0]["_id"]
+for run in (1, 2):  # the first run also loads the speech model
+    t0 = time.monotonic()
+    out = subprocess.run(["curl", "-s", "-H", "X-API-KEY: " + key, "-F", "file=@" + path,
+                          "-F", "template_id=" + tpl, base + "/api/v1/pcr/audio/notes"],
+                         capture_output=True, check=True).stdout
+    job = json.loads(out)["job_id"]
+    t_accepted = time.monotonic() - t0
+    while True:
+        d = json.load(urllib.request.urlopen(urllib.request.Request(
+            base + "/api/v1/pcr/audio/notes/" + job, headers={"X-API-KEY": key})))
+        if d["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.05)
+    total = time.monotonic() - t0
+    print("POST /api/v1/pcr/audio/notes, 60 s WAV, run %d: 202 after %.2f s, %s after %.2f s "
+          "(%d transcript words, %d note characters)" % (run, t_accepted, d["status"], total,
+          len(d.get("transcript", "").split()), len(d.get("note", ""))))
+PY
+else
+  echo "audio to note: skipped (needs flite, sox and pocketsphinx-en-us)"
+fi

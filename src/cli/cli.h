@@ -55,6 +55,7 @@ bool cli_parse_id(const char *s, int64_t *out);
 int cmd_patients(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_notes(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_db(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_encounters(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_workstation(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_devices(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/work.h"
 #include "core/lib.h"
 #include "sync/sync.h"
 
@@ -45,12 +46,18 @@ static struct json_object *report_json(const struct sync_report *r, const char *
 	    {"notes_synced", r->after.synced},
 	    {"notes_queued", r->after.queued},
 	    {"notes_conflict", r->after.conflict},
+	    {"uploaded", r->uploaded},
+	    {"uploads_resumed", r->uploads_resumed},
+	    {"uploads_left", r->uploads_left},
 	};
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		json_object_object_add(o, counts[i].name,
 		                       json_object_new_int64((int64_t)counts[i].value));
 	json_object_object_add(o, "requests", json_object_new_int64((int64_t)r->requests));
 	json_object_object_add(o, "waited_ms", json_object_new_int64(r->waited_ms));
+	json_object_object_add(o, "upload_bytes", json_object_new_int64(r->upload_bytes));
+	json_object_object_add(o, "upload_skipped_bytes",
+	                       json_object_new_int64(r->upload_skipped_bytes));
 	return o;
 }
 
@@ -60,6 +67,10 @@ static void print_report(const struct sync_report *r, const char *url)
 	       "left queued %zu\n",
 	       r->pushed, r->pulled, r->pulled_new, r->pulled_updated, r->kept_local, r->conflicts,
 	       r->after.outbox);
+	if (r->uploaded || r->upload_bytes || r->uploads_left)
+		printf("recordings and transcripts uploaded %zu (%.1f MB sent, %zu resumed), left %zu\n",
+		       r->uploaded, (double)r->upload_bytes / 1e6, r->uploads_resumed,
+		       r->uploads_left);
 	if (r->after.conflicts)
 		printf("%zu unresolved conflict(s): dictum sync conflicts\n", r->after.conflicts);
 	if (r->rate_limited || r->waited_ms)
@@ -72,18 +83,34 @@ static void print_report(const struct sync_report *r, const char *url)
 		printf("%s: %s\n", sync_net_state_name(r->state), r->message[0] ? r->message : url);
 }
 
+/* Upload progress on standard error, every tenth of a recording. */
+static void on_progress(void *arg, const char *uid, int64_t done, int64_t total)
+{
+	int *last = arg;
+	int tenth = total > 0 ? (int)(done * 10 / total) : 10;
+	if (tenth == *last)
+		return;
+	*last = tenth == 10 ? -1 : tenth;
+	fprintf(stderr, "dictum: uploading %s: %.1f of %.1f MB\n", uid, (double)done / 1e6,
+	        (double)total / 1e6);
+}
+
 /* Adds b's counts to a (a keeps b's final state and store counts). */
 static void add_report(struct sync_report *a, const struct sync_report *b)
 {
-	size_t *fa[] = {&a->pushed,         &a->pulled,     &a->pulled_new,
-	                &a->pulled_updated, &a->kept_local, &a->conflicts,
-	                &a->rejected,       &a->retried,    &a->rate_limited};
-	const size_t *fb[] = {&b->pushed,         &b->pulled,     &b->pulled_new,
-	                      &b->pulled_updated, &b->kept_local, &b->conflicts,
-	                      &b->rejected,       &b->retried,    &b->rate_limited};
+	size_t *fa[] = {&a->pushed,       &a->pulled,    &a->pulled_new,     &a->pulled_updated,
+	                &a->kept_local,   &a->conflicts, &a->rejected,       &a->retried,
+	                &a->rate_limited, &a->uploaded,  &a->uploads_resumed};
+	const size_t *fb[] = {&b->pushed,         &b->pulled,         &b->pulled_new,
+	                      &b->pulled_updated, &b->kept_local,     &b->conflicts,
+	                      &b->rejected,       &b->retried,        &b->rate_limited,
+	                      &b->uploaded,       &b->uploads_resumed};
 	for (size_t i = 0; i < sizeof(fa) / sizeof(fa[0]); i++)
 		*fa[i] += *fb[i];
 	a->waited_ms += b->waited_ms;
+	a->upload_bytes += b->upload_bytes;
+	a->upload_skipped_bytes += b->upload_skipped_bytes;
+	a->uploads_left = b->uploads_left;
 	a->requests += b->requests;
 	if (!(b->state == SYNC_NET_OK && a->state == SYNC_NET_CONFLICT))
 		a->state = b->state;
@@ -157,7 +184,9 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	bool once = false, strict = false;
-	struct sync_options opt = {.cancel = &sync_stop};
+	int last_tenth = -1;
+	struct sync_options opt = {
+	    .cancel = &sync_stop, .progress = on_progress, .progress_arg = &last_tenth};
 	store *s = NULL;
 	struct sync_client *client = NULL;
 	int status = 1, c;
@@ -216,10 +245,33 @@ int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 		cli_fail("sync: %s; the outbox is intact", total.message);
 		goto out;
 	}
-	if (ctx->json)
-		cli_print_json(report_json(&total, sync_client_url(client)));
-	else
+	struct cli_work_report work = {0};
+	if (!sync_stop && cli_encounter_work(ctx, s, client, &work))
+		goto out;
+	if (work.notes_made && !sync_stop) {
+		/* the drafted notes go to the server in the same run */
+		if (sync_once(s, client, &opt, &pass) == DICTUM_OK)
+			add_report(&total, &pass);
+	}
+	if (ctx->json) {
+		struct json_object *o = report_json(&total, sync_client_url(client));
+		json_object_object_add(o, "drafted_by_server",
+		                       json_object_new_int64((int64_t)work.server));
+		json_object_object_add(o, "drafted_locally",
+		                       json_object_new_int64((int64_t)work.local));
+		json_object_object_add(o, "drafts_failed",
+		                       json_object_new_int64((int64_t)work.failed));
+		json_object_object_add(o, "notes_drafted",
+		                       json_object_new_int64((int64_t)work.notes_made));
+		cli_print_json(o);
+	} else {
 		print_report(&total, sync_client_url(client));
+		if (work.server || work.local || work.failed)
+			printf("recordings drafted: %zu by the server, %zu locally (server "
+			       "unreachable), "
+			       "%zu failed\n",
+			       work.server, work.local, work.failed);
+	}
 	status = sync_exit_status(&total, strict);
 	if (status && !ctx->json)
 		fprintf(stderr,

@@ -11,6 +11,10 @@ const struct cli_command cli_commands[] = {
      "export ID [--format text|markdown|json] [-o FILE] | search QUERY | "
      "add --patient ID --type T FILE|- | sign ID | addendum ID FILE|-",
      "browse, search, export and sign notes in the offline store", cmd_notes},
+    {"encounters", "engine ID [local|server]",
+     "where an encounter's recordings are transcribed and drafted: here, or on the server "
+     "(by dictum sync, falling back to local when it is unreachable)",
+     cmd_encounters},
     {"db", "check", "check the store: integrity, schema version, row counts", cmd_db},
     {"workstation", "", "open the ncurses workstation (the default with no command)",
      cmd_workstation},
@@ -20,8 +24,7 @@ const struct cli_command cli_commands[] = {
      "[--fallback DEVICE]",
      "record from a microphone to a crash-safe WAV (Ctrl-C stops, SIGUSR1 pauses/resumes)",
      cmd_record},
-    {"recover", "", "repair recordings cut off by a crash and mark them recovered",
-     cmd_recover},
+    {"recover", "", "repair recordings cut off by a crash and mark them recovered", cmd_recover},
     {"serve", "[--listen HOST:PORT] [--db FILE]",
      "run the clinical REST API server (stops on SIGINT/SIGTERM)", cmd_serve},
     {"keys",
@@ -29,8 +32,7 @@ const struct cli_command cli_commands[] = {
      "list [--db FILE] | revoke ID [--db FILE]",
      "create, list and revoke the server's API keys", cmd_keys},
     {"transcribe", "[--engine sphinx|http] [--dictation] [--json] FILE|-",
-     "transcribe an audio file (--dictation: sections and spoken punctuation)",
-     cmd_transcribe},
+     "transcribe an audio file (--dictation: sections and spoken punctuation)", cmd_transcribe},
     {"note",
      "--type TYPE [--specialty S] [--mode dictation|ambient] [--format text|markdown] "
      "[--json] [--save [--patient ID]] FILE|-",
@@ -47,8 +49,7 @@ const struct cli_command cli_commands[] = {
     {"sync",
      "[--once] [--strict] [--no-pull] [--max-wait SECONDS] | conflicts | "
      "resolve ID --keep-local|--keep-server",
-     "push the outbox to the server and pull its changes; offline is not an error",
-     cmd_sync},
+     "push the outbox to the server and pull its changes; offline is not an error", cmd_sync},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

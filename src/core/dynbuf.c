@@ -46,6 +46,11 @@ static int reserve(struct dynbuf *d, size_t extra)
 	return DICTUM_OK;
 }
 
+int dynbuf_reserve(struct dynbuf *d, size_t extra)
+{
+	return reserve(d, extra);
+}
+
 int dynbuf_add(struct dynbuf *d, const void *data, size_t len)
 {
 	int result = reserve(d, len);

@@ -19,6 +19,8 @@ void dynbuf_reset(struct dynbuf *d);
 /* These return DICTUM_OK, DICTUM_NOMEM, or DICTUM_FULL when max would be
  * exceeded; on failure the buffer holds what it held before. */
 int dynbuf_add(struct dynbuf *d, const void *data, size_t len);
+/* Makes room for extra more bytes, so that adding them does not move it. */
+int dynbuf_reserve(struct dynbuf *d, size_t extra);
 int dynbuf_addstr(struct dynbuf *d, const char *s);
 int dynbuf_printf(struct dynbuf *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The contents ("" when empty); owned by the buffer. */

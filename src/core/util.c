@@ -288,6 +288,19 @@ int64_t time_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
 int random_hex(char *out, size_t nbytes)
 {
 	unsigned char raw[64];

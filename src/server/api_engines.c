@@ -3,7 +3,6 @@
 #include "core/log.h"
 #include "core/note_format.h"
 #include "core/util.h"
-#include "core/util.h"
 #include "coding/coding.h"
 #include "notes/draft.h"
 #include "offline/store.h"
@@ -68,6 +67,42 @@ void srv_engines_close(struct srv *srv)
 	srv->engines = NULL;
 }
 
+const struct note_engine *srv_engines_notes(struct srv *srv)
+{
+	return srv->engines && srv->engines->have_notes ? &srv->engines->notes : NULL;
+}
+
+const struct tmpl_template *srv_engines_template(struct srv *srv, const char *id)
+{
+	struct srv_engines *e = srv->engines;
+	for (size_t i = 0; id && e && e->have_templates && i < e->templates.count; i++)
+		if (!e->templates.items[i].user && strcmp(e->templates.items[i].id, id) == 0)
+			return &e->templates.items[i];
+	return NULL;
+}
+
+/* notes/generate with a transcription id: its text becomes "text". */
+static void generate_from_transcription(struct srv_req *rq, struct srv_resp *rs, const char *id)
+{
+	char *text = NULL;
+	int result = srv_id_valid("trn", id) ? api_transcription_text(rq, id, &text) : DICTUM_INVAL;
+	if (result == DICTUM_INVAL)
+		api_error(rq, rs, 400, "invalid_id", "Invalid transcriptionId format");
+	else if (result == DICTUM_NOTFOUND)
+		api_error(rq, rs, 404, "not_found", "No transcription %s", id);
+	else if (result == DICTUM_BUSY)
+		api_error(rq, rs, 409, "transcription_not_ready",
+		          "Transcription %s has not completed; poll it and try again", id);
+	else if (result)
+		api_store_error(rq, rs, result);
+	if (result)
+		return;
+	json_object_object_del(rq->json, "transcriptionId");
+	json_object_object_add(rq->json, "text", json_object_new_string(text));
+	free(text);
+	api_notes_generate(rq, rs);
+}
+
 void api_notes_generate(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv_engines *e = rq->srv->engines;
@@ -78,9 +113,16 @@ void api_notes_generate(struct srv_req *rq, struct srv_resp *rs)
 	json_object_object_get_ex(rq->json, "specialty", &spec);
 	const char *t =
 	    json_object_is_type(text, json_type_string) ? json_object_get_string(text) : NULL;
+	struct json_object *trn = NULL;
+	json_object_object_get_ex(rq->json, "transcriptionId", &trn);
+	if (!text && json_object_is_type(trn, json_type_string)) {
+		generate_from_transcription(rq, rs, json_object_get_string(trn));
+		return;
+	}
 	if (str_blank(t)) {
 		api_error(rq, rs, 400, "missing_field",
-		          "'text' (the transcript) is required and must not be blank");
+		          "'text' (the transcript) or 'transcriptionId' is required and must not "
+		          "be blank");
 		return;
 	}
 	if (!json_object_is_type(type, json_type_string) ||
@@ -250,8 +292,7 @@ void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs)
 	const char *h = NULL;
 	if (hook && !json_object_is_type(hook, json_type_null)) {
 		h = json_object_is_type(hook, json_type_string) ? json_object_get_string(hook) : "";
-		if (strlen(h) > 2000 ||
-		    (strncmp(h, "http://", 7) != 0 && strncmp(h, "https://", 8) != 0)) {
+		if (!api_webhook_url_ok(h)) {
 			api_error(rq, rs, 400, "invalid_webhook_url",
 			          "webhook_url must be an http(s) URL");
 			return;
@@ -271,25 +312,13 @@ void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs)
 	j.webhook_url = str_dup_or_null(h);
 	json_object_put(in);
 	int result = !j.type || !j.input || (h && !j.webhook_url) ? DICTUM_NOMEM : DICTUM_OK;
-	char *payload = NULL;
 	if (!result)
-		result = srv_store_begin(rq->db);
-	if (!result && !(result = srv_job_insert(rq->db, &j)) && h) {
-		payload = api_job_event_payload(&j);
-		result = payload ? srv_delivery_add(rq->db, j.org_id, h, "queued", payload)
-		                 : DICTUM_NOMEM;
-		free(payload);
-	}
-	if (!result)
-		result = srv_store_commit(rq->db);
+		result = api_job_submit(rq, &j, true);
 	if (result) {
-		srv_store_rollback(rq->db);
 		api_store_error(rq, rs, result);
 		srv_job_clear(&j);
 		return;
 	}
-	rq->kick_jobs = true;
-	rq->kick_hooks = h != NULL;
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
 	json_object_object_add(o, "status", json_object_new_string("queued"));
@@ -434,8 +463,7 @@ void api_upload_text(struct srv_req *rq, struct srv_resp *rs)
 	                    ? json_object_get_string(hook)
 	                    : NULL;
 	if ((hook && !json_object_is_type(hook, json_type_null) && !h) ||
-	    (h && (strlen(h) > 2000 ||
-	           (strncmp(h, "http://", 7) != 0 && strncmp(h, "https://", 8) != 0)))) {
+	    (h && !api_webhook_url_ok(h))) {
 		api_error(rq, rs, 400, "invalid_webhook_url", "webhook_url must be an http(s) URL");
 		return;
 	}
@@ -451,16 +479,9 @@ void api_upload_text(struct srv_req *rq, struct srv_resp *rs)
 		          "Summarization service is not configured");
 		return;
 	}
-	struct note_draft d = {0};
-	struct dynbuf text;
-	dynbuf_init(&text, 64u << 20);
-	int result = note_draft(&e->notes, t, note_type, NULL, NOTE_MODE_DICTATION, &d);
-	for (size_t i = 0; !result && i < d.note.nsections; i++)
-		result = dynbuf_printf(&text, "%s%s:\n%s\n", i ? "\n" : "",
-		                       d.note.sections[i].title, d.note.sections[i].text);
-	note_draft_clear(&d);
+	char *summary = NULL;
+	int result = srv_draft_text(rq->srv, t, note_type, &summary, NULL);
 	if (result) {
-		dynbuf_free(&text);
 		api_error(rq, rs, 500, "internal_error", "Summarization failed");
 		return;
 	}
@@ -472,8 +493,8 @@ void api_upload_text(struct srv_req *rq, struct srv_resp *rs)
 		    strcmp(k, "webhook_url") != 0 && strcmp(k, "noteType") != 0)
 			json_object_object_add(meta, k, json_object_get(v));
 	}
-	json_object_object_add(o, "response", json_object_new_string(dynbuf_str(&text)));
-	dynbuf_free(&text);
+	json_object_object_add(o, "response", json_object_new_string(summary));
+	free(summary);
 	json_object_object_add(o, "webhook_url", h ? json_object_new_string(h) : NULL);
 	json_object_object_add(o, "extra_information", json_object_get(extra));
 	json_object_object_add(o, "metadata", meta);

@@ -50,6 +50,10 @@ char *api_job_event_payload(const struct srv_job *j)
 	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j->status)));
 	json_object_object_add(o, "created_at", json_object_new_string(j->created_at));
 	json_object_object_add(o, "updated_at", json_object_new_string(j->updated_at));
+	if (strncmp(j->alias, "upl_", 4) == 0)
+		json_object_object_add(o, "upload_id", json_object_new_string(j->alias));
+	else if (strncmp(j->alias, "trn_", 4) == 0)
+		json_object_object_add(o, "transcription_id", json_object_new_string(j->alias));
 	/* Seed 001's payloads carry the outcome's fields at the top level. */
 	struct json_object *result =
 	    j->status == SRV_JOB_COMPLETED && j->result ? json_tokener_parse(j->result) : NULL;

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SECTIONS    100
-#define MAX_FIELD_LEN   200
-#define MAX_SECTION_KEY 64
+#define MAX_SECTIONS     100
+#define MAX_FIELD_LEN    200
+#define MAX_SECTION_KEY  64
+#define MAX_ADDENDUM_LEN (256u << 10)
 
 static struct json_object *str_or_null(const char *s)
 {
@@ -55,7 +56,7 @@ static int put_str(struct dynbuf *d, const char *s)
 		if ((result = dynbuf_add(d, run, (size_t)(p - run))))
 			break;
 		if (c == '"' || c == '\\')
-			result = dynbuf_printf(d, "\\%c", c);
+			result = dynbuf_add(d, (const char[]){'\\', (char)c}, 2);
 		else if (c == '\n')
 			result = dynbuf_addstr(d, "\\n");
 		else
@@ -72,7 +73,10 @@ static int put_str(struct dynbuf *d, const char *s)
  * paths spend most of their time here). */
 static int note_write(struct dynbuf *d, const struct srv_note *n)
 {
-	int result = dynbuf_addstr(d, "{\"id\":");
+	/* The sections and room for the rest: one allocation, no moves. */
+	int result = dynbuf_reserve(d, (n->sections ? strlen(n->sections) : 2) + 640);
+	if (!result)
+		result = dynbuf_addstr(d, "{\"id\":");
 	if (!result)
 		result = put_str(d, n->uid);
 	if (!result)
@@ -82,17 +86,22 @@ static int note_write(struct dynbuf *d, const struct srv_note *n)
 	const struct {
 		const char *name;
 		const char *value;
-	} strings[] = {{"specialty", n->specialty},
-	               {"provider", n->provider},
-	               {"patient_id", n->patient_uid},
-	               {"external_id", n->external_id},
-	               {"status", n->is_signed ? "signed" : "draft"}};
+	} strings[] = {{",\"specialty\":", n->specialty},
+	               {",\"provider\":", n->provider},
+	               {",\"patient_id\":", n->patient_uid},
+	               {",\"external_id\":", n->external_id},
+	               {",\"status\":", n->is_signed ? "signed" : "draft"}};
 	for (size_t i = 0; !result && i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (!(result = dynbuf_printf(d, ",\"%s\":", strings[i].name)))
+		if (!(result = dynbuf_addstr(d, strings[i].name)))
 			result = put_str(d, strings[i].value);
 	}
+	char version[24];
 	if (!result)
-		result = dynbuf_printf(d, ",\"version\":%d,\"sections\":", n->version);
+		result = dynbuf_addstr(d, ",\"version\":");
+	if (!result)
+		result = dynbuf_add(d, version, fmt_u64(version, (uint64_t)n->version));
+	if (!result)
+		result = dynbuf_addstr(d, ",\"sections\":");
 	if (!result)
 		result = dynbuf_addstr(d, n->sections ? n->sections : "[]");
 	if (!result)
@@ -398,6 +407,33 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	srv_note_clear(&n);
 }
 
+/* One audit row for a list page: entity "notes", entities the JSON array
+ * of the ids shown. */
+static int audit_list_read(struct srv_req *rq, const struct srv_note *list, size_t n)
+{
+	struct srv_audit_row row;
+	api_audit_row(rq, "note.read", "notes", &row);
+	char *ids = malloc(n * (DICTUM_UID_LEN + 3) + 3), *p = ids;
+	if (!ids)
+		return DICTUM_NOMEM;
+	*p++ = '[';
+	for (size_t i = 0; i < n; i++) {
+		/* Note uids are a prefix and hex digits: nothing to escape. */
+		size_t len = strlen(list[i].uid);
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, list[i].uid, len);
+		p += len;
+		*p++ = '"';
+	}
+	*p++ = ']';
+	*p = '\0';
+	row.entities = ids;
+	srv_audit_push(rq->srv->audit, &row);
+	return DICTUM_OK;
+}
+
 static bool date_valid(const char *s)
 {
 	/* YYYY-MM-DD, optionally followed by a time. */
@@ -506,10 +542,9 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 			result = dynbuf_add(&d, ",", 1);
 		if (!result)
 			result = note_write(&d, &list[i]);
-		struct srv_audit_row row;
-		api_audit_row(rq, "note.read", list[i].uid, &row);
-		srv_audit_push(rq->srv->audit, &row);
 	}
+	if (!result && shown)
+		result = audit_list_read(rq, list, shown);
 	char next[SRV_CURSOR_LEN] = "";
 	if (f.after_seq >= 0)
 		srv_cursor_encode('s', shown ? list[shown - 1].seq : f.after_seq, next);
@@ -667,6 +702,56 @@ void api_notes_patch(struct srv_req *rq, struct srv_resp *rs)
 	finish_change(rq, rs, &n, "note.update", "note.updated", 200);
 out:
 	free(sections);
+	srv_note_clear(&n);
+}
+
+void api_notes_addendum(struct srv_req *rq, struct srv_resp *rs)
+{
+	const char *id, *text, *author, *key, *title;
+	struct srv_note n = {0};
+	if (!note_id_param(rq, rs, &id) ||
+	    !opt_string(rq, rs, rq->json, "text", MAX_ADDENDUM_LEN, &text) ||
+	    !opt_string(rq, rs, rq->json, "author", MAX_FIELD_LEN, &author) ||
+	    !opt_string(rq, rs, rq->json, "key", MAX_SECTION_KEY, &key) ||
+	    !opt_string(rq, rs, rq->json, "title", MAX_FIELD_LEN, &title))
+		return;
+	if (str_blank(text)) {
+		api_error(rq, rs, 400, "missing_field",
+		          "'text' (the addendum) is required and must not be blank");
+		return;
+	}
+	int result = srv_store_begin(rq->db);
+	if (!result && (result = srv_note_get(rq->db, rq->key.org_id, id, &n)) == DICTUM_NOTFOUND) {
+		srv_store_rollback(rq->db);
+		not_found(rq, rs, "note", id);
+		return;
+	}
+	if (!result && !n.is_signed) {
+		srv_store_rollback(rq->db);
+		conflict(rq, rs, &n, "note_not_signed",
+		         "Only a signed note takes an addendum; change the draft with PATCH");
+		srv_note_clear(&n);
+		return;
+	}
+	char made_key[32], made_title[160], now[DICTUM_TIME_LEN];
+	time_now_iso(now);
+	snprintf(made_key, sizeof(made_key), "addendum_%d", n.version + 1);
+	snprintf(made_title, sizeof(made_title), "Addendum (%.10s %.5s, %s)", now, now + 11,
+	         author ? author : rq->key.uid);
+	struct json_object *sec = json_object_new_object();
+	json_object_object_add(sec, "key", json_object_new_string(key ? key : made_key));
+	json_object_object_add(sec, "title", json_object_new_string(title ? title : made_title));
+	json_object_object_add(sec, "text", json_object_new_string(text));
+	if (!result)
+		result = srv_note_add_addendum(
+		    rq->db, &n, json_object_to_json_string_ext(sec, JSON_C_TO_STRING_PLAIN));
+	json_object_put(sec);
+	if (result) {
+		srv_store_rollback(rq->db);
+		api_store_error(rq, rs, result);
+	} else {
+		finish_change(rq, rs, &n, "note.addendum", "note.updated", 201);
+	}
 	srv_note_clear(&n);
 }
 

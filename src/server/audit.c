@@ -8,11 +8,15 @@
 #include <time.h>
 
 /* Reads are audited through a queue so that a GET does not wait for a
- * database write; a writer thread stores the queued rows in batches
- * within a fraction of a second (and all of them on stop). Changes are
- * audited in their own transaction instead (api_notes.c). */
-#define AUDIT_QUEUE 16384
-#define AUDIT_BATCH 2048
+ * database write: a writer thread stores what is queued in one transaction
+ * at least every AUDIT_FLUSH_MS (sooner when AUDIT_WAKE rows are waiting),
+ * and everything on stop. A crash can therefore lose the last <= 50 ms of
+ * READ audit rows, never those of changes: a change writes its audit row in
+ * its own transaction (api_notes.c, api_uploads.c, jobs.c). */
+#define AUDIT_QUEUE    16384
+#define AUDIT_BATCH    2048
+#define AUDIT_WAKE     1024
+#define AUDIT_FLUSH_MS 50
 
 struct srv_audit {
 	struct srv *srv;
@@ -21,49 +25,65 @@ struct srv_audit {
 	pthread_cond_t wake;
 	pthread_cond_t space;
 	struct srv_audit_row *rows;
+	struct srv_audit_row *batch; /* the writer's */
 	size_t head, count;
 	bool stop;
 	srv_store *db;
 };
 
+static void rows_free_entities(struct srv_audit_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].entities);
+		rows[i].entities = NULL;
+	}
+}
+
 static void *writer(void *arg)
 {
 	struct srv_audit *a = arg;
-	struct srv_audit_row *batch = malloc(AUDIT_BATCH * sizeof(*batch));
+	struct srv_audit_row *batch = a->batch;
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
-		while (!a->count && !a->stop)
-			pthread_cond_wait(&a->wake, &a->lock);
+		struct timespec due;
+		clock_gettime(CLOCK_REALTIME, &due);
+		due.tv_nsec += AUDIT_FLUSH_MS * 1000 * 1000;
+		if (due.tv_nsec >= 1000 * 1000 * 1000) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		while (a->count < AUDIT_WAKE && !a->stop &&
+		       pthread_cond_timedwait(&a->wake, &a->lock, &due) != ETIMEDOUT)
+			;
 		if (!a->count && a->stop)
 			break;
+		if (!a->count)
+			continue;
 		size_t n = 0;
-		while (batch && n < AUDIT_BATCH && a->count) {
+		while (n < AUDIT_BATCH && a->count) {
 			batch[n++] = a->rows[a->head];
 			a->head = (a->head + 1) % AUDIT_QUEUE;
 			a->count--;
 		}
 		pthread_cond_broadcast(&a->space);
 		pthread_mutex_unlock(&a->lock);
-		int result = batch ? srv_audit_add(a->db, batch, n) : DICTUM_NOMEM;
-		if (result)
+		if (srv_audit_add(a->db, batch, n))
 			log_error("server", "audit: %zu rows not written: %s", n,
 			          srv_store_errmsg(a->db));
-		/* A short pause after a small batch lets rows gather; a full
-		 * batch means the queue is busy, so go on at once. */
-		struct timespec pause = {0, 5 * 1000 * 1000};
-		if (!a->stop && n < AUDIT_BATCH / 8)
-			nanosleep(&pause, NULL);
+		rows_free_entities(batch, n);
 		pthread_mutex_lock(&a->lock);
 	}
 	pthread_mutex_unlock(&a->lock);
-	free(batch);
 	return NULL;
 }
 
 int srv_audit_start(struct srv *srv, struct srv_audit **out)
 {
 	struct srv_audit *a = calloc(1, sizeof(*a));
-	if (!a || !(a->rows = calloc(AUDIT_QUEUE, sizeof(*a->rows)))) {
+	if (!a || !(a->rows = calloc(AUDIT_QUEUE, sizeof(*a->rows))) ||
+	    !(a->batch = malloc(AUDIT_BATCH * sizeof(*a->batch)))) {
+		if (a)
+			free(a->rows);
 		free(a);
 		return DICTUM_NOMEM;
 	}
@@ -77,6 +97,7 @@ int srv_audit_start(struct srv *srv, struct srv_audit **out)
 	if (result) {
 		srv_store_close(&a->db);
 		free(a->rows);
+		free(a->batch);
 		free(a);
 		return result;
 	}
@@ -91,9 +112,10 @@ void srv_audit_push(struct srv_audit *a, const struct srv_audit_row *row)
 		pthread_cond_wait(&a->space, &a->lock);
 	if (a->count < AUDIT_QUEUE) {
 		a->rows[(a->head + a->count) % AUDIT_QUEUE] = *row;
-		a->count++;
-		pthread_cond_signal(&a->wake);
-	}
+		if (++a->count == AUDIT_WAKE)
+			pthread_cond_signal(&a->wake);
+	} else
+		free(row->entities);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -108,11 +130,14 @@ void srv_audit_stop(struct srv_audit **ap)
 	pthread_cond_broadcast(&a->space);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	for (size_t i = 0; i < a->count; i++)
+		free(a->rows[(a->head + i) % AUDIT_QUEUE].entities);
 	srv_store_close(&a->db);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->wake);
 	pthread_cond_destroy(&a->space);
 	free(a->rows);
+	free(a->batch);
 	free(a);
 	*ap = NULL;
 }

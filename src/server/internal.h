@@ -17,7 +17,53 @@
 #include <stdbool.h>
 
 struct json_object;
+struct note_engine;
 struct srv;
+struct srv_form;
+struct tmpl_template;
+
+/* ---- multipart/form-data (form.c) ---- */
+
+#define SRV_FORM_MAX_FILES 16                 /* file parts in one request */
+#define SRV_CHUNK_MAX      ((size_t)16 << 20) /* one chunk of a resumable upload */
+
+struct srv_form_field {
+	char *name;
+	char *value; /* NUL-terminated, len bytes */
+	size_t len;
+};
+
+struct srv_form_file {
+	char *field;        /* the form field's name */
+	char *filename;     /* as the client named it */
+	char *content_type; /* as the client declared it, or NULL */
+	char path[1200]; /* the temporary file; a handler keeping it renames it and clears this */
+	size_t size;
+	int fd; /* internal: -1 once closed */
+};
+
+/* Starts parsing the body of conn (multipart/form-data) as it arrives:
+ * files go to temporary files in dir (which must outlive the form), at
+ * most max_bytes of them in all. DICTUM_OK or DICTUM_NOMEM; a body that
+ * cannot be multipart is reported by srv_form_state. */
+int srv_form_new(struct MHD_Connection *conn, const char *dir, size_t max_bytes,
+                 struct srv_form **out);
+void srv_form_feed(struct srv_form *f, const char *data, size_t size);
+/* After the last byte: flushes, closes the files, makes the digest. */
+void srv_form_end(struct srv_form *f);
+/* DICTUM_OK, DICTUM_FULL (over max_bytes), DICTUM_INVAL (malformed, with
+ * a reason), DICTUM_IO (cannot write the files). */
+int srv_form_state(const struct srv_form *f, const char **reason);
+/* SHA-256 (hex) of every part's name, file name and bytes. */
+const char *srv_form_digest(const struct srv_form *f);
+/* The first text field called name, or NULL. */
+const char *srv_form_value(const struct srv_form *f, const char *name);
+const struct srv_form_field *srv_form_fields(const struct srv_form *f, size_t *count);
+struct srv_form_file *srv_form_files(struct srv_form *f, size_t *count);
+/* The first file part of field, or NULL. */
+struct srv_form_file *srv_form_file(struct srv_form *f, const char *field);
+/* Deletes the temporary files still named and frees; *f becomes NULL. */
+void srv_form_free(struct srv_form **f);
 
 struct srv_req {
 	struct srv *srv;
@@ -26,12 +72,15 @@ struct srv_req {
 	const char *url; /* path without the query */
 	struct dynbuf body;
 	bool too_large;
-	const struct api_route *route;
+	const struct api_route *route; /* NULL: route_status says 404 or 405 (allow) */
+	int route_status;
+	char allow[64];
 	struct srv_route_params params;
 	bool authed;
 	struct srv_key key; /* the caller, when authed */
 	srv_store *db;
 	struct json_object *json; /* the parsed body of a JSON route */
+	struct srv_form *form;    /* the parsed body of a multipart route */
 	char request_id[DICTUM_UID_LEN];
 	bool kick_jobs;  /* a job was queued: wake the workers after commit */
 	bool kick_hooks; /* a delivery was queued */
@@ -43,6 +92,9 @@ struct srv_resp {
 	char location[160];
 	char etag[32];
 	char allow[64];
+	char content_type[32]; /* "" : application/json */
+	bool have_upload;      /* send Upload-Offset and Upload-Length */
+	int64_t upload_offset, upload_length;
 	bool replayed;
 	bool have_rate;
 	struct srv_rate_result rate;
@@ -54,6 +106,8 @@ enum {
 	API_JSON_BODY = 1 << 1,  /* a JSON object body is required */
 	API_IDEMPOTENT = 1 << 2, /* Idempotency-Key replays the response */
 	API_SEED001 = 1 << 3,    /* errors as seed 001's {"detail": ...} */
+	API_MULTIPART = 1 << 4,  /* a multipart/form-data body is required (files to disk) */
+	API_CHUNK = 1 << 5,      /* a raw body of up to SRV_CHUNK_MAX bytes (upload chunks) */
 };
 
 typedef void (*api_handler)(struct srv_req *rq, struct srv_resp *rs);
@@ -64,6 +118,9 @@ struct api_route {
 	unsigned scope; /* enum srv_scope mask needed, 0: any key */
 	unsigned flags;
 	api_handler handler;
+	/* Runs first, outside the idempotency transaction (slow checks such
+	 * as decoding an upload); an error response it sets ends the request. */
+	api_handler check;
 };
 extern const struct api_route api_routes[];
 extern const size_t api_route_count;
@@ -100,6 +157,10 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_list(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_patch(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_export(struct srv_req *rq, struct srv_resp *rs);
+void api_notes_addendum(struct srv_req *rq, struct srv_resp *rs);
+void api_uploads_create(struct srv_req *rq, struct srv_resp *rs);
+void api_uploads_get(struct srv_req *rq, struct srv_resp *rs);
+void api_uploads_patch(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_list(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_get(struct srv_req *rq, struct srv_resp *rs);
 void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs);
@@ -112,6 +173,46 @@ void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs);
 void api_icd10_get(struct srv_req *rq, struct srv_resp *rs);
 void api_notes_billing(struct srv_req *rq, struct srv_resp *rs);
 void api_upload_text(struct srv_req *rq, struct srv_resp *rs);
+void api_transcribe_check(struct srv_req *rq, struct srv_resp *rs);
+void api_transcribe_submit(struct srv_req *rq, struct srv_resp *rs);
+void api_transcription_get(struct srv_req *rq, struct srv_resp *rs);
+void api_pcr_upload_check(struct srv_req *rq, struct srv_resp *rs);
+void api_pcr_upload(struct srv_req *rq, struct srv_resp *rs);
+void api_pcr_upload_get(struct srv_req *rq, struct srv_resp *rs);
+void api_audio_notes_check(struct srv_req *rq, struct srv_resp *rs);
+void api_audio_notes_submit(struct srv_req *rq, struct srv_resp *rs);
+void api_audio_notes_get(struct srv_req *rq, struct srv_resp *rs);
+void api_openai_transcriptions(struct srv_req *rq, struct srv_resp *rs);
+
+/* Queues j (its "queued" webhook too when queued_event and j has a
+ * webhook_url) in one transaction and marks the workers to be woken.
+ * Returns DICTUM_OK or the store's status. */
+int api_job_submit(struct srv_req *rq, struct srv_job *j, bool queued_event);
+/* An http(s) URL of at most 2,000 bytes. */
+bool api_webhook_url_ok(const char *url);
+/* The text of the caller's completed transcription id: DICTUM_OK with
+ * *text (malloc'ed), DICTUM_NOTFOUND, DICTUM_BUSY (not completed). */
+int api_transcription_text(struct srv_req *rq, const char *id, char **text);
+/* Drafts a note of note_type from transcript: *text gets the sections as
+ * "Title:\ntext" paragraphs (malloc'ed), *sections (when not NULL) the
+ * [{key, title, text}] array. DICTUM_NOTFOUND when the note engine is
+ * missing or the type unknown, DICTUM_NOMEM. */
+int srv_draft_text(struct srv *srv, const char *transcript, const char *note_type, char **text,
+                   struct json_object **sections);
+
+/* ---- speech (api_audio.c): engines made on first use, shared ---- */
+
+struct srv_asr;
+int srv_asr_open(struct srv *srv);
+void srv_asr_close(struct srv *srv);
+/* Job kinds on audio: type is "transcribe", "audio.note" or "pcr.upload".
+ * On success *result_json gets the job's result (malloc'ed); otherwise
+ * error_code/error_message say why. Returns DICTUM_OK or DICTUM_NOMEM. */
+int srv_audio_job(struct srv *srv, const char *type, struct json_object *input, char **result_json,
+                  char *error_code, size_t codelen, char *error_message, size_t msglen);
+/* The note engine and the template catalogue (api_engines.c), or NULL. */
+const struct note_engine *srv_engines_notes(struct srv *srv);
+const struct tmpl_template *srv_engines_template(struct srv *srv, const char *id);
 
 /* ---- engines (api_engines.c): loaded once; missing ones answer 503 ---- */
 
@@ -134,7 +235,8 @@ char *api_job_event_payload(const struct srv_job *j);
 
 struct srv_audit;
 int srv_audit_start(struct srv *srv, struct srv_audit **out);
-/* Queues a row (blocks briefly when the queue is full). */
+/* Queues a row (blocks briefly when the queue is full); takes ownership of
+ * row->entities (malloc'ed or NULL). */
 void srv_audit_push(struct srv_audit *a, const struct srv_audit_row *row);
 /* Writes what is queued and stops the thread. */
 void srv_audit_stop(struct srv_audit **a);
@@ -178,6 +280,8 @@ struct srv {
 	struct srv_jobs *jobs;
 	struct srv_hooks *hooks;
 	struct srv_engines *engines;
+	struct srv_asr *asr;
+	char files_dir[1200]; /* DB.files: uploads and recordings */
 	atomic_bool stopping;
 };
 

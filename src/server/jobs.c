@@ -151,6 +151,17 @@ static int run_icd10(struct job_ctx *ctx, struct json_object *input, struct job_
 	                         sizeof(out->error_message));
 }
 
+static int run_audio(struct job_ctx *ctx, struct json_object *input, struct job_outcome *out)
+{
+	if (!pace(ctx, 0, 10, "transcribing")) {
+		out->interrupted = true;
+		return DICTUM_OK;
+	}
+	return srv_audio_job(ctx->srv, ctx->job->type, input, &out->result, out->error_code,
+	                     sizeof(out->error_code), out->error_message,
+	                     sizeof(out->error_message));
+}
+
 static const struct {
 	const char *type;
 	job_run run;
@@ -158,6 +169,9 @@ static const struct {
 } job_kinds[] = {
     {"note.export", run_export, "note.exported"},
     {"icd10.text", run_icd10, NULL},
+    {"transcribe", run_audio, NULL},
+    {"audio.note", run_audio, NULL},
+    {"pcr.upload", run_audio, NULL},
 };
 
 bool srv_job_type_known(const char *type)

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 
 #define IDEM_TTL_MS (24LL * 3600 * 1000)
 
@@ -25,6 +27,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->threads = 4;
 	cfg->workers = 2;
 	cfg->max_body = 1u << 20;
+	cfg->max_upload = 100u << 20;
 	cfg->conn_limit = 512;
 	cfg->conn_timeout_s = 15;
 	cfg->team = (struct srv_limits){100, 10000};
@@ -67,7 +70,7 @@ static int set_uint(const char *text, unsigned *out)
 
 int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, size_t badlen)
 {
-	unsigned max_body = (unsigned)cfg->max_body;
+	unsigned max_body = (unsigned)cfg->max_body, max_upload = (unsigned)cfg->max_upload;
 	const struct {
 		const char *key;
 		unsigned *dst;
@@ -77,6 +80,7 @@ int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, 
 	    {"rate_enterprise_minute", &cfg->enterprise.per_minute},
 	    {"rate_anon_minute", &cfg->anonymous.per_minute},
 	    {"max_body", &max_body},
+	    {"max_upload", &max_upload},
 	    {"threads", &cfg->threads},
 	    {"workers", &cfg->workers},
 	    {"conn_timeout", &cfg->conn_timeout_s},
@@ -101,6 +105,7 @@ int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, 
 		}
 	}
 	cfg->max_body = max_body;
+	cfg->max_upload = max_upload;
 	if (cfg->threads == 0 || cfg->threads > 64) {
 		snprintf(bad, badlen, "threads (1..64)");
 		return DICTUM_INVAL;
@@ -246,6 +251,31 @@ static void refuse_rate(struct srv_req *rq, struct srv_resp *rs)
 		          rs->rate.limit, rs->rate.retry_after);
 }
 
+/* The HMAC of a key, remembered per HTTP thread for the last few keys
+ * seen: the same clients call again and again. Only the hash is cached;
+ * whether the key is live is asked of the database every time. */
+static void key_hash_cached(const unsigned char secret[32], const char *key, char out[SRV_HEX_LEN])
+{
+	static _Thread_local struct {
+		char key[SRV_KEY_LEN];
+		char hash[SRV_HEX_LEN];
+	} cache[8];
+	static _Thread_local unsigned next;
+	size_t n = strlen(key);
+	for (size_t i = 0; n < SRV_KEY_LEN && i < 8; i++) {
+		if (cache[i].hash[0] && strcmp(cache[i].key, key) == 0) {
+			memcpy(out, cache[i].hash, SRV_HEX_LEN);
+			return;
+		}
+	}
+	srv_key_hash(secret, key, out);
+	if (n < SRV_KEY_LEN) {
+		memcpy(cache[next].key, key, n + 1);
+		memcpy(cache[next].hash, out, SRV_HEX_LEN);
+		next = (next + 1) % 8;
+	}
+}
+
 static bool authenticate(struct srv_req *rq, struct srv_resp *rs)
 {
 	const char *key = srv_key_from_headers(api_header(rq, MHD_HTTP_HEADER_AUTHORIZATION),
@@ -257,7 +287,7 @@ static bool authenticate(struct srv_req *rq, struct srv_resp *rs)
 		return false;
 	}
 	char hash[SRV_HEX_LEN];
-	srv_key_hash(rq->srv->secret, key, hash);
+	key_hash_cached(rq->srv->secret, key, hash);
 	int result = srv_key_find(rq->db, hash, &rq->key);
 	if (result == DICTUM_NOTFOUND) {
 		api_error(rq, rs, 401, "invalid_api_key",
@@ -321,6 +351,41 @@ static bool parse_body(struct srv_req *rq, struct srv_resp *rs)
 	return true;
 }
 
+static bool content_type_multipart(const char *ct)
+{
+	return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+/* The state of a multipart body: too large, malformed, or not multipart. */
+static bool check_form(struct srv_req *rq, struct srv_resp *rs)
+{
+	const char *why = "";
+	int state = !rq->form       ? DICTUM_UNSUPPORTED
+	            : rq->too_large ? DICTUM_FULL
+	                            : srv_form_state(rq->form, &why);
+	bool seed001 = rq->route->flags & API_SEED001;
+	switch (state) {
+	case DICTUM_OK:
+		return true;
+	case DICTUM_FULL:
+		api_error(rq, rs, seed001 ? 400 : 413, "payload_too_large",
+		          "File too large: uploads are limited to %zu bytes",
+		          rq->srv->cfg.max_upload);
+		return false;
+	case DICTUM_INVAL:
+		api_error(rq, rs, 400, "invalid_multipart", "The form is not valid: %s", why);
+		return false;
+	case DICTUM_IO:
+		api_error(rq, rs, 500, "internal_error", "Cannot store the upload (request %s)",
+		          rq->request_id);
+		return false;
+	default:
+		api_error(rq, rs, 415, "unsupported_media_type",
+		          "Send the body as multipart/form-data");
+		return false;
+	}
+}
+
 static bool idem_key_valid(const char *k)
 {
 	size_t n = strlen(k);
@@ -338,8 +403,10 @@ static bool idem_key_valid(const char *k)
 static void run_idempotent(struct srv_req *rq, struct srv_resp *rs, const char *idem)
 {
 	char fp[SRV_HEX_LEN];
-	const char *parts[] = {rq->method, rq->url, dynbuf_str(&rq->body)};
-	size_t lens[] = {strlen(rq->method), strlen(rq->url), rq->body.len};
+	const char *body = rq->form ? srv_form_digest(rq->form) : dynbuf_str(&rq->body);
+	const char *parts[] = {rq->method, rq->url, body};
+	size_t lens[] = {strlen(rq->method), strlen(rq->url),
+	                 rq->form ? strlen(body) : rq->body.len};
 	srv_sha256_parts_hex(parts, lens, 3, fp);
 	int result = srv_store_begin(rq->db);
 	if (result) {
@@ -413,9 +480,8 @@ static bool limit_anonymous(struct srv_req *rq, struct srv_resp *rs)
 static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv *srv = rq->srv;
-	int status = 404;
-	rq->route =
-	    api_route_find(rq->method, rq->url, &rq->params, &status, rs->allow, sizeof(rs->allow));
+	int status = rq->route_status;
+	str_copy(rs->allow, rq->allow, sizeof(rs->allow));
 	if (!rq->route) {
 		if (!limit_anonymous(rq, rs))
 			return;
@@ -428,6 +494,9 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	}
 	size_t slot = 0;
 	rq->db = pool_take(srv, &slot);
+	/* A read (GET): the key and the data from one snapshot. */
+	if (strcmp(rq->method, "GET") == 0)
+		srv_store_read_begin(rq->db);
 	if (rq->route->flags & API_NOAUTH) {
 		if (!limit_anonymous(rq, rs))
 			goto out;
@@ -463,13 +532,20 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 			goto out;
 		}
 	}
+	if ((rq->route->flags & API_MULTIPART) && !check_form(rq, rs))
+		goto out;
 	if (rq->too_large) {
 		api_error(rq, rs, 413, "payload_too_large", "The body is larger than %zu bytes",
-		          srv->cfg.max_body);
+		          rq->body.max);
 		goto out;
 	}
 	if ((rq->route->flags & API_JSON_BODY) && !parse_body(rq, rs))
 		goto out;
+	if (rq->route->check) {
+		rq->route->check(rq, rs);
+		if (rs->status)
+			goto out;
+	}
 	const char *idem = (rq->route->flags & API_IDEMPOTENT) && rq->authed
 	                       ? api_header(rq, "Idempotency-Key")
 	                       : NULL;
@@ -487,6 +563,7 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	if (rq->kick_hooks)
 		srv_hooks_kick(srv->hooks);
 out:
+	srv_store_read_end(rq->db);
 	pool_give(srv, slot);
 	rq->db = NULL;
 }
@@ -512,7 +589,8 @@ static enum MHD_Result send_response(struct srv_req *rq, struct srv_resp *rs)
 		return MHD_NO;
 	rs->body = NULL;
 	if (len)
-		add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		           rs->content_type[0] ? rs->content_type : "application/json");
 	add_header(r, "X-Request-Id", rq->request_id);
 	add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	add_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
@@ -520,13 +598,20 @@ static enum MHD_Result send_response(struct srv_req *rq, struct srv_resp *rs)
 	add_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
 	if (rs->replayed)
 		add_header(r, "Idempotent-Replayed", "true");
+	if (rs->have_upload) {
+		char v[32];
+		snprintf(v, sizeof(v), "%" PRId64, rs->upload_offset);
+		add_header(r, "Upload-Offset", v);
+		snprintf(v, sizeof(v), "%" PRId64, rs->upload_length);
+		add_header(r, "Upload-Length", v);
+	}
 	if (rs->have_rate) {
 		char v[32];
-		snprintf(v, sizeof(v), "%u", rs->rate.limit);
+		fmt_u64(v, rs->rate.limit);
 		add_header(r, "X-RateLimit-Limit", v);
-		snprintf(v, sizeof(v), "%u", rs->rate.remaining);
+		fmt_u64(v, rs->rate.remaining);
 		add_header(r, "X-RateLimit-Remaining", v);
-		snprintf(v, sizeof(v), "%" PRId64, rs->rate.reset_s);
+		fmt_u64(v, rs->rate.reset_s > 0 ? (uint64_t)rs->rate.reset_s : 0);
 		add_header(r, "X-RateLimit-Reset", v);
 		if (!rs->rate.allowed) {
 			snprintf(v, sizeof(v), "%" PRId64, rs->rate.retry_after);
@@ -544,8 +629,32 @@ static void req_free(struct srv_req *rq)
 		return;
 	dynbuf_free(&rq->body);
 	json_object_put(rq->json);
+	srv_form_free(&rq->form);
 	srv_key_clear(&rq->key);
 	free(rq);
+}
+
+/* "req_" and 24 random hex digits. The random bytes come from getrandom
+ * in blocks per thread: one system call every 40 requests, not each. */
+static void request_id(char out[DICTUM_UID_LEN])
+{
+	static _Thread_local unsigned char pool[480];
+	static _Thread_local size_t used = sizeof(pool);
+	static const char hex[] = "0123456789abcdef";
+	out[0] = '\0';
+	if (used + 12 > sizeof(pool)) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool))
+			return;
+		used = 0;
+	}
+	memcpy(out, "req_", 4);
+	for (size_t i = 0; i < 12; i++) {
+		out[4 + 2 * i] = hex[pool[used + i] >> 4];
+		out[5 + 2 * i] = hex[pool[used + i] & 15];
+	}
+	out[28] = '\0';
+	explicit_bzero(pool + used, 12);
+	used += 12;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -563,22 +672,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->method = method;
 		rq->url = url;
 		dynbuf_init(&rq->body, srv->cfg.max_body);
-		char hex[25];
-		if (random_hex(hex, 12) == 0)
-			snprintf(rq->request_id, sizeof(rq->request_id), "req_%s", hex);
+		request_id(rq->request_id);
 		*con_cls = rq;
+		/* Routed once, here: the body's handling depends on the route. */
+		const struct api_route *route = rq->route = api_route_find(
+		    method, url, &rq->params, &rq->route_status, rq->allow, sizeof(rq->allow));
+		size_t limit = srv->cfg.max_body;
+		if (route && (route->flags & API_CHUNK) && limit < SRV_CHUNK_MAX) {
+			limit = SRV_CHUNK_MAX;
+			dynbuf_free(&rq->body);
+			dynbuf_init(&rq->body, limit);
+		}
+		if (route && (route->flags & API_MULTIPART) &&
+		    content_type_multipart(MHD_lookup_connection_value(
+		        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+			if (srv_form_new(conn, srv->files_dir, srv->cfg.max_upload, &rq->form))
+				return MHD_NO;
+			/* The parts' headers and boundaries come on top of the files. */
+			limit = srv->cfg.max_upload + srv->cfg.max_body;
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body)
+		if (cl && strtoull(cl, NULL, 10) > limit)
 			rq->too_large = true;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!rq->too_large && dynbuf_add(&rq->body, upload_data, *upload_data_size))
+		if (rq->form && !rq->too_large)
+			srv_form_feed(rq->form, upload_data, *upload_data_size);
+		else if (!rq->too_large && dynbuf_add(&rq->body, upload_data, *upload_data_size))
 			rq->too_large = true;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (rq->form)
+		srv_form_end(rq->form);
 	struct srv_resp rs = {0};
 	dispatch(rq, &rs);
 	enum MHD_Result ret = send_response(rq, &rs);
@@ -644,6 +772,7 @@ static void close_all(struct srv *srv)
 	srv_hooks_stop(&srv->hooks);
 	srv_audit_stop(&srv->audit);
 	srv_engines_close(srv);
+	srv_asr_close(srv);
 	for (size_t i = 0; srv->pool && i < srv->npool; i++)
 		srv_store_close(&srv->pool[i]);
 	free(srv->pool);
@@ -683,7 +812,14 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((result = srv_engines_open(srv)) || (result = srv_audit_start(srv, &srv->audit)) ||
+	snprintf(srv->files_dir, sizeof(srv->files_dir), "%s.files", cfg->db_path);
+	if (mkdir(srv->files_dir, 0700) != 0 && errno != EEXIST) {
+		result = DICTUM_IO;
+		snprintf(err, errlen, "cannot create %s: %s", srv->files_dir, strerror(errno));
+		goto out;
+	}
+	if ((result = srv_engines_open(srv)) || (result = srv_asr_open(srv)) ||
+	    (result = srv_audit_start(srv, &srv->audit)) ||
 	    (result = srv_hooks_start(srv, &srv->hooks)) ||
 	    (result = srv_jobs_start(srv, &srv->jobs))) {
 		snprintf(err, errlen, "cannot start the worker threads: %s",
@@ -702,7 +838,7 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		result = DICTUM_IO;

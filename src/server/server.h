@@ -18,6 +18,7 @@ struct srv_config {
 	unsigned threads;        /* HTTP threads */
 	unsigned workers;        /* job workers; 0 leaves jobs queued */
 	size_t max_body;         /* bytes; larger bodies get 413 */
+	size_t max_upload;       /* bytes of files in a multipart body (audio uploads) */
 	unsigned conn_limit;     /* simultaneous connections */
 	unsigned conn_timeout_s; /* an idle or stalled connection is closed after this */
 	struct srv_limits team, enterprise, anonymous;
@@ -32,7 +33,7 @@ struct srv_config {
 void srv_config_defaults(struct srv_config *cfg);
 /* Applies [server] keys of config.ini, then DICTUM_SERVE_* environment
  * variables (RATE_TEAM_MINUTE, RATE_TEAM_DAY, RATE_ENTERPRISE_MINUTE,
- * RATE_ANON_MINUTE, MAX_BODY, THREADS, WORKERS, CONN_TIMEOUT,
+ * RATE_ANON_MINUTE, MAX_BODY, MAX_UPLOAD, THREADS, WORKERS, CONN_TIMEOUT,
  * WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF_MS, JOB_DELAY_MS). Returns DICTUM_OK
  * or DICTUM_INVAL with the offending name in bad. */
 int srv_config_apply(struct srv_config *cfg, const struct config *c, char *bad, size_t badlen);

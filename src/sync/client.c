@@ -235,6 +235,21 @@ static void describe(struct sync_response *r, const struct sync_client *c, int c
 int sync_client_request(struct sync_client *c, const char *method, const char *path, int if_match,
                         const char *idempotency_key, const char *body, struct sync_response *out)
 {
+	struct sync_request rq = {.method = method,
+	                          .path = path,
+	                          .if_match = if_match,
+	                          .idempotency_key = idempotency_key,
+	                          .body = body,
+	                          .body_len = body ? strlen(body) : 0};
+	return sync_client_send(c, &rq, out);
+}
+
+int sync_client_send(struct sync_client *c, const struct sync_request *rq,
+                     struct sync_response *out)
+{
+	const char *method = rq->method, *path = rq->path, *idempotency_key = rq->idempotency_key;
+	const char *body = rq->body;
+	int if_match = rq->if_match;
 	memset(out, 0, sizeof(*out));
 	out->retry_after_ms = -1;
 	out->rate_limit = out->rate_remaining = -1;
@@ -247,20 +262,26 @@ int sync_client_request(struct sync_client *c, const char *method, const char *p
 	}
 	int result = DICTUM_OK;
 	struct curl_slist *hdrs = NULL;
+	curl_mime *mime = NULL;
 	struct dynbuf resp;
 	dynbuf_init(&resp, MAX_RESPONSE);
 	struct headers h = {0};
 	char *url = str_fmt2(c->url, path);
-	char extra[2][320];
+	char extra[3][320];
 	char curl_err[CURL_ERROR_SIZE] = "";
 	snprintf(extra[0], sizeof(extra[0]), "If-Match: \"%d\"", if_match);
 	snprintf(extra[1], sizeof(extra[1]), "Idempotency-Key: %.255s",
 	         idempotency_key ? idempotency_key : "");
-	const char *lines[] = {"Content-Type: application/json", "Accept: application/json",
-	                       c->auth, if_match > 0 ? extra[0] : NULL,
-	                       idempotency_key ? extra[1] : NULL};
+	snprintf(extra[2], sizeof(extra[2]), "Content-Type: %.200s",
+	         rq->content_type ? rq->content_type : "application/json");
+	const char *lines[] = {extra[2],
+	                       "Accept: application/json",
+	                       c->auth,
+	                       if_match > 0 ? extra[0] : NULL,
+	                       idempotency_key ? extra[1] : NULL,
+	                       rq->header};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if (!lines[i] || (i == 0 && !body))
+		if (!lines[i] || (i == 0 && (!body || rq->form_file)))
 			continue;
 		struct curl_slist *n = curl_slist_append(hdrs, lines[i]);
 		if (!n) {
@@ -293,9 +314,25 @@ int sync_client_request(struct sync_client *c, const char *method, const char *p
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(k, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(k, CURLOPT_USERAGENT, "dictum-sync/" DICTUM_VERSION);
-	if (body) {
+	if (rq->form_file) {
+		curl_mimepart *part = (mime = curl_mime_init(k)) ? curl_mime_addpart(mime) : NULL;
+		if (!part || curl_mime_name(part, "file") != CURLE_OK ||
+		    curl_mime_filedata(part, rq->form_file) != CURLE_OK) {
+			result = DICTUM_NOMEM;
+			goto out;
+		}
+		for (const char *const *f = rq->form_fields; f && f[0] && f[1]; f += 2) {
+			if (!(part = curl_mime_addpart(mime)) ||
+			    curl_mime_name(part, f[0]) != CURLE_OK ||
+			    curl_mime_data(part, f[1], CURL_ZERO_TERMINATED) != CURLE_OK) {
+				result = DICTUM_NOMEM;
+				goto out;
+			}
+		}
+		curl_easy_setopt(k, CURLOPT_MIMEPOST, mime);
+	} else if (body) {
 		curl_easy_setopt(k, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 	} else if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(k, CURLOPT_HTTPGET, 1L);
 	}
@@ -339,6 +376,7 @@ out:
 		snprintf(out->error, sizeof(out->error), "out of memory");
 	}
 	curl_slist_free_all(hdrs);
+	curl_mime_free(mime);
 	dynbuf_free(&resp);
 	free(url);
 	return result;

@@ -65,4 +65,24 @@ unsigned long sync_client_requests(const struct sync_client *c);
 int sync_client_request(struct sync_client *c, const char *method, const char *path, int if_match,
                         const char *idempotency_key, const char *body, struct sync_response *out);
 
+/* The general form: any body (body_len bytes; NULL for none) with its
+ * content type (NULL: application/json) and one more header line (e.g.
+ * "Upload-Offset: 1048576", or NULL), or a form with a file. */
+struct sync_request {
+	const char *method;
+	const char *path;
+	int if_match;
+	const char *idempotency_key;
+	const char *body;
+	size_t body_len;
+	const char *content_type;
+	const char *header;
+	/* A multipart/form-data body instead: the file at form_file as the
+	 * part "file", and the NULL-terminated name, value pairs of form_fields. */
+	const char *form_file;
+	const char *const *form_fields;
+};
+int sync_client_send(struct sync_client *c, const struct sync_request *rq,
+                     struct sync_response *out);
+
 #endif

@@ -3,7 +3,11 @@
 #include "core/log.h"
 #include "core/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +219,35 @@ static char *row_body(const struct outbox_row *row, struct json_object *payload,
 	return text;
 }
 
+/* The body of an addendum row: the section the addendum added (key
+ * addendum_VERSION of the note's snapshot, else the last one), which the
+ * server appends to its signed copy. NULL when out of memory. */
+static char *addendum_body(struct json_object *payload)
+{
+	struct json_object *sections = member(payload, "sections"), *found = NULL;
+	struct json_object *v = member(payload, "version");
+	char want[32];
+	snprintf(want, sizeof(want), "addendum_%d", v ? json_object_get_int(v) : 0);
+	size_t n =
+	    json_object_is_type(sections, json_type_array) ? json_object_array_length(sections) : 0;
+	for (size_t i = 0; i < n && !found; i++) {
+		const char *key = member_str(json_object_array_get_idx(sections, i), "key");
+		if (key && strcmp(key, want) == 0)
+			found = json_object_array_get_idx(sections, i);
+	}
+	if (!found && n)
+		found = json_object_array_get_idx(sections, n - 1);
+	struct json_object *b = json_object_new_object();
+	if (!b)
+		return NULL;
+	copy_member(b, found, "key", NULL);
+	copy_member(b, found, "title", NULL);
+	copy_member(b, found, "text", NULL);
+	char *text = str_dup_or_null(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+	json_object_put(b);
+	return text;
+}
+
 /* Puts a row off with backoff. */
 static int retry_later(struct pass *p, const struct outbox_row *row, int extra, const char *error)
 {
@@ -268,6 +301,7 @@ static int push_row(struct pass *p, const struct outbox_row *row)
 	if (result)
 		return result;
 	bool create = strcmp(row->operation, "create") == 0;
+	bool addendum = strcmp(row->operation, "addendum") == 0;
 	if (strcmp(row->entity, "note") != 0 || !(payload = json_tokener_parse(row->payload)) ||
 	    !json_object_is_type(payload, json_type_object)) {
 		p->r->rejected++;
@@ -279,16 +313,18 @@ static int push_row(struct pass *p, const struct outbox_row *row)
 		result = retry_later(p, row, 0, "waiting for the server to have the note");
 		goto out;
 	}
-	if (!(body = row_body(row, payload, &ref, create))) {
+	if (!(body = addendum ? addendum_body(payload) : row_body(row, payload, &ref, create))) {
 		result = DICTUM_NOMEM;
 		goto out;
 	}
 	if (create)
 		str_copy(path, "/api/clinical/notes", sizeof(path));
 	else
-		snprintf(path, sizeof(path), "/api/clinical/notes/%.64s", ref.server_id);
-	result = request(p, create ? "POST" : "PATCH", path, create ? 0 : ref.server_version,
-	                 row->idempotency_key, body, &rs);
+		snprintf(path, sizeof(path), "/api/clinical/notes/%.64s%s", ref.server_id,
+		         addendum ? "/addenda" : "");
+	result =
+	    request(p, create || addendum ? "POST" : "PATCH", path,
+	            create || addendum ? 0 : ref.server_version, row->idempotency_key, body, &rs);
 	if (result)
 		goto out;
 	switch (rs.state) {
@@ -445,6 +481,248 @@ static int pull(struct pass *p)
 	return result;
 }
 
+/* ---- recordings: resumable uploads after their note ---- */
+
+#define UPLOAD_CHUNK_DEFAULT ((size_t)1 << 20)
+
+int sync_file_sha256(const char *path, int64_t *size, char sha[65])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? DICTUM_NOTFOUND : DICTUM_IO;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int result =
+	    md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? DICTUM_OK : DICTUM_NOMEM;
+	unsigned char buf[1 << 15];
+	*size = 0;
+	for (ssize_t n; !result && (n = read(fd, buf, sizeof(buf))) != 0;) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			result = DICTUM_IO;
+			break;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		*size += n;
+	}
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	if (!result && EVP_DigestFinal_ex(md, d, &dn) == 1)
+		for (unsigned i = 0; i < dn && i < 32; i++)
+			snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return result;
+}
+
+/* The size and SHA-256 of what m uploads (a file, or a transcript's text). */
+static int media_facts(const struct media_upload *m, int64_t *size, char sha[65])
+{
+	if (!m->transcript)
+		return sync_file_sha256(m->path, size, sha);
+	size_t n = strlen(m->text);
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	if (EVP_Digest(m->text, n, d, &dn, EVP_sha256(), NULL) != 1)
+		return DICTUM_NOMEM;
+	for (unsigned i = 0; i < dn && i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	*size = (int64_t)n;
+	return DICTUM_OK;
+}
+
+/* Up to len bytes of m at offset into buf; fd is the open file of a recording. */
+static ssize_t media_read(const struct media_upload *m, int fd, unsigned char *buf, size_t len,
+                          int64_t offset)
+{
+	if (m->transcript) {
+		memcpy(buf, m->text + offset, len);
+		return (ssize_t)len;
+	}
+	return pread(fd, buf, len, (off_t)offset);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static int64_t member_int(struct json_object *o, const char *name, int64_t def)
+{
+	struct json_object *v = member(o, name);
+	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : def;
+}
+
+/* A transfer that did not give an answer the upload can use: stop the
+ * pass (offline, server error) with its state. */
+static bool upload_answered(struct pass *p, struct sync_response *rs)
+{
+	if (rs->status >= 200 && rs->status < 500 && rs->json)
+		return true;
+	note_state(p, rs->state == SYNC_NET_OK ? SYNC_NET_BAD_RESPONSE : rs->state,
+	           rs->error[0] ? rs->error : "the upload got no usable answer");
+	p->stop = true;
+	return false;
+}
+
+/* The server's upload for r: the one it began (*offset its offset) or a
+ * new one. Sets *id (malloc'ed) or stops the pass. */
+static int upload_open(struct pass *p, const struct media_upload *r, int64_t size, const char *sha,
+                       char **id, int64_t *offset, bool *done)
+{
+	struct sync_response rs = {0};
+	char path[160];
+	int result = DICTUM_OK;
+	*offset = 0;
+	if (r->upload_id) {
+		snprintf(path, sizeof(path), "/api/clinical/uploads/%.64s", r->upload_id);
+		if ((result = request(p, "GET", path, 0, NULL, NULL, &rs)) ||
+		    !upload_answered(p, &rs))
+			goto out;
+		const char *hash = member_str(rs.json, "sha256");
+		if (rs.status == 200 && hash && strcmp(hash, sha) == 0 &&
+		    member_int(rs.json, "size", -1) == size) {
+			*offset = member_int(rs.json, "offset", 0);
+			*done = str_eq(member_str(rs.json, "status"), "complete");
+			*id = str_dup_or_null(r->upload_id);
+			result = *id ? DICTUM_OK : DICTUM_NOMEM;
+			goto out;
+		}
+		sync_response_clear(&rs); /* gone, or the file changed: a new upload */
+	}
+	struct json_object *b = json_object_new_object();
+	const char *base = r->path ? strrchr(r->path, '/') : NULL;
+	json_object_object_add(b, "size", json_object_new_int64(size));
+	json_object_object_add(b, "sha256", json_object_new_string(sha));
+	char name[80];
+	snprintf(name, sizeof(name), "%s.txt", r->uid);
+	json_object_object_add(b, "kind",
+	                       json_object_new_string(r->transcript ? "transcript" : "recording"));
+	json_object_object_add(b, "filename",
+	                       json_object_new_string(r->transcript ? name
+	                                              : base        ? base + 1
+	                                                            : r->path));
+	json_object_object_add(
+	    b, "note_id", r->note_server_id ? json_object_new_string(r->note_server_id) : NULL);
+	char idem[128];
+	snprintf(idem, sizeof(idem), "upload-%s-%.16s", r->uid, sha);
+	result = request(p, "POST", "/api/clinical/uploads", 0, idem,
+	                 json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN), &rs);
+	json_object_put(b);
+	if (result || !upload_answered(p, &rs))
+		goto out;
+	const char *made = member_str(rs.json, "id");
+	if (rs.status != 201 || !made) {
+		p->r->rejected++;
+		note_state(p, SYNC_NET_REJECTED, rs.error[0] ? rs.error : "the upload was refused");
+		p->stop = rs.status == 401 || rs.status == 403;
+		goto out;
+	}
+	if (!(*id = strdup(made)))
+		result = DICTUM_NOMEM;
+	else
+		result = store_upload_set_id(p->s, r, made);
+out:
+	sync_response_clear(&rs);
+	return result;
+}
+
+static int upload_one(struct pass *p, const struct media_upload *r, unsigned char *chunk,
+                      size_t chunk_len)
+{
+	int64_t size = 0, offset = 0;
+	char sha[65] = "", path[160], hdr[64], *id = NULL;
+	bool done = false;
+	int result = media_facts(r, &size, sha);
+	if (result == DICTUM_NOTFOUND || (!result && size == 0)) {
+		log_warn("sync", "%s %s is %s; not uploaded",
+		         r->transcript ? "transcript" : "recording", r->uid,
+		         result ? "missing" : "empty");
+		return DICTUM_OK;
+	}
+	if (result)
+		return result == DICTUM_IO ? DICTUM_OK : result;
+	if ((result = upload_open(p, r, size, sha, &id, &offset, &done)) || !id)
+		goto out;
+	if (offset > 0 && !done) {
+		p->r->uploads_resumed++;
+		p->r->upload_skipped_bytes += offset;
+	}
+	int fd = done || r->transcript ? -1 : open(r->path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/api/clinical/uploads/%.64s", id);
+	while (!done && (fd >= 0 || r->transcript) && !p->stop && !cancelled(p)) {
+		ssize_t n = media_read(r, fd, chunk,
+		                       (size_t)(size - offset) < chunk_len ? (size_t)(size - offset)
+		                                                           : chunk_len,
+		                       offset);
+		if (n <= 0) {
+			result = n < 0 && errno == EINTR ? DICTUM_OK : DICTUM_IO;
+			if (result)
+				break;
+			continue;
+		}
+		snprintf(hdr, sizeof(hdr), "Upload-Offset: %" PRId64, offset);
+		struct sync_request rq = {.method = "PATCH",
+		                          .path = path,
+		                          .body = (const char *)chunk,
+		                          .body_len = (size_t)n,
+		                          .content_type = "application/offset+octet-stream",
+		                          .header = hdr};
+		struct sync_response rs = {0};
+		if ((result = sync_client_send(p->c, &rq, &rs))) {
+			sync_response_clear(&rs);
+			break;
+		}
+		pace(p, &rs);
+		if (upload_answered(p, &rs)) {
+			if (rs.status == 200) {
+				p->r->upload_bytes += n;
+				offset = member_int(rs.json, "offset", offset + n);
+			} else if (rs.status == 409 && member(rs.json, "offset")) {
+				offset = member_int(rs.json, "offset", offset); /* resume there */
+			} else if (rs.status == 409) {
+				done = true; /* upload_complete */
+			} else {
+				p->r->rejected++;
+				note_state(p, SYNC_NET_REJECTED, rs.error);
+				p->stop = true;
+			}
+			done = done || str_eq(member_str(rs.json, "status"), "complete");
+			if (p->opt->progress)
+				p->opt->progress(p->opt->progress_arg, r->uid, offset, size);
+		}
+		sync_response_clear(&rs);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!result && done && !(result = store_upload_done(p->s, r)))
+		p->r->uploaded++;
+out:
+	free(id);
+	return result;
+}
+
+static int upload(struct pass *p)
+{
+	struct media_upload *list = NULL;
+	size_t n = 0;
+	int result = store_uploads_pending(p->s, &list, &n);
+	size_t chunk_len = p->opt->chunk_bytes ? p->opt->chunk_bytes : UPLOAD_CHUNK_DEFAULT;
+	unsigned char *chunk = result || !n ? NULL : malloc(chunk_len);
+	if (!result && n && !chunk)
+		result = DICTUM_NOMEM;
+	size_t i = 0;
+	for (; i < n && !result && !p->stop && !cancelled(p); i++)
+		result = upload_one(p, &list[i], chunk, chunk_len);
+	free(chunk);
+	media_uploads_free(&list, n);
+	if (!result && !store_uploads_pending(p->s, &list, &n)) {
+		p->r->uploads_left = n;
+		media_uploads_free(&list, n);
+	}
+	return result;
+}
+
 int sync_once(store *s, struct sync_client *c, const struct sync_options *opt,
               struct sync_report *report)
 {
@@ -454,6 +732,8 @@ int sync_once(store *s, struct sync_client *c, const struct sync_options *opt,
 	p.rng = time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
 	unsigned long before = sync_client_requests(c);
 	int result = push(&p);
+	if (!result && !p.stop)
+		result = upload(&p);
 	if (!result && !p.stop && !p.opt->no_pull)
 		result = pull(&p);
 	report->requests = sync_client_requests(c) - before;

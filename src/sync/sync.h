@@ -32,6 +32,10 @@ struct sync_options {
 	volatile sig_atomic_t *cancel; /* when it becomes non-zero the pass stops soon */
 	uint32_t (*random)(void *arg); /* jitter source; NULL: xorshift seeded by clock and pid */
 	void *random_arg;
+	size_t chunk_bytes; /* recording upload chunk; 0: 1 MiB */
+	/* Called after each chunk of a recording upload; may be NULL. */
+	void (*progress)(void *arg, const char *recording_uid, int64_t done, int64_t total);
+	void *progress_arg;
 };
 
 struct sync_report {
@@ -48,6 +52,11 @@ struct sync_report {
 	size_t rate_limited;            /* 429 answers met */
 	int64_t waited_ms;              /* time slept for rate limits */
 	unsigned long requests;         /* HTTP requests sent */
+	size_t uploaded;                /* recordings and transcripts the server now has whole */
+	size_t uploads_resumed;         /* ... of which continued a partial upload */
+	int64_t upload_bytes;           /* recording bytes sent in this pass */
+	int64_t upload_skipped_bytes;   /* bytes the server had already: not sent again */
+	size_t uploads_left;            /* recordings and transcripts still to upload */
 	struct store_sync_counts after; /* the store after the pass */
 };
 
@@ -56,6 +65,10 @@ struct sync_report {
  * reason in report->message; the outbox is as it was). */
 int sync_once(store *s, struct sync_client *c, const struct sync_options *opt,
               struct sync_report *report);
+
+/* The size and SHA-256 (lowercase hex) of a file, as uploads declare
+ * them. DICTUM_OK, DICTUM_NOTFOUND, DICTUM_IO or DICTUM_NOMEM. */
+int sync_file_sha256(const char *path, int64_t *size, char out[65]);
 
 /* The exit status a command should use for a pass: 0 for ok, offline,
  * rate_limited and conflict (normal outcomes), 1 otherwise; with strict,

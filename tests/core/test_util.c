@@ -37,6 +37,13 @@ static void test_strings(void **state)
 	assert_int_equal(random_hex(hex, 16), 0);
 	assert_int_equal(strlen(hex), 32);
 	assert_int_equal(strspn(hex, "0123456789abcdef"), 32);
+	char num[21];
+	assert_int_equal(fmt_u64(num, 0), 1);
+	assert_string_equal(num, "0");
+	assert_int_equal(fmt_u64(num, 1000), 4);
+	assert_string_equal(num, "1000");
+	assert_int_equal(fmt_u64(num, UINT64_MAX), 20);
+	assert_string_equal(num, "18446744073709551615");
 	char now[32];
 	time_now_iso(now);
 	assert_int_equal(strlen(now), 24);

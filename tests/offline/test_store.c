@@ -181,6 +181,46 @@ static void test_signed_note_is_read_only(void **state)
 	note_clear(&n);
 }
 
+/* Each encounter says where its recordings are transcribed and drafted. */
+static void test_encounter_engine(void **state)
+{
+	struct fixture *f = *state;
+	struct note n;
+	make_note(f, &n, "Cough.", "Rest.");
+	assert_int_equal(store_note_save(f->s, &n, "x"), DICTUM_OK);
+	char engine[8] = "";
+	assert_int_equal(store_encounter_engine(f->s, n.encounter_id, engine), DICTUM_OK);
+	assert_string_equal(engine, "local");
+	assert_int_equal(store_encounter_set_engine(f->s, n.encounter_id, "cloud"), DICTUM_INVAL);
+	assert_int_equal(store_encounter_set_engine(f->s, 9999, "server"), DICTUM_NOTFOUND);
+	assert_int_equal(store_encounter_set_engine(f->s, n.encounter_id, "server"), DICTUM_OK);
+	assert_int_equal(store_encounter_engine(f->s, n.encounter_id, engine), DICTUM_OK);
+	assert_string_equal(engine, "server");
+	struct recording r = {
+	    .encounter_id = n.encounter_id, .path = "/tmp/x.wav", .sample_rate = 16000};
+	assert_int_equal(store_recording_begin(f->s, &r), DICTUM_OK);
+	struct recording *list = NULL;
+	size_t count = 0;
+	assert_int_equal(store_recordings_untranscribed(f->s, "server", &list, &count), DICTUM_OK);
+	assert_int_equal(count, 0); /* still recording */
+	assert_int_equal(store_recording_finish(f->s, r.id, 1000, NULL, RECORDING_COMPLETE),
+	                 DICTUM_OK);
+	assert_int_equal(store_recordings_untranscribed(f->s, "server", &list, &count), DICTUM_OK);
+	assert_int_equal(count, 1);
+	recordings_free(&list, count);
+	assert_int_equal(store_recordings_untranscribed(f->s, "local", &list, &count), DICTUM_OK);
+	assert_int_equal(count, 0);
+	int64_t tid = 0, notes = 0;
+	assert_int_equal(
+	    store_transcript_add(f->s, n.encounter_id, r.id, "server", "Cough.", NULL, &tid),
+	    DICTUM_OK);
+	assert_int_equal(store_recordings_untranscribed(f->s, "server", &list, &count), DICTUM_OK);
+	assert_int_equal(count, 0);
+	assert_int_equal(store_encounter_note_count(f->s, n.encounter_id, &notes), DICTUM_OK);
+	assert_int_equal(notes, 1);
+	note_clear(&n);
+}
+
 static void test_addendum_keeps_signed_text(void **state)
 {
 	struct fixture *f = *state;
@@ -204,6 +244,20 @@ static void test_addendum_keeps_signed_text(void **state)
 	assert_non_null(strstr(got.sections[2].title, ", dr)"));
 	assert_string_equal(got.sections[2].text, "X-ray reviewed: no fracture.");
 	note_clear(&got);
+	/* The outbox has create, sign, then the addendum as its own operation. */
+	struct outbox_row row = {0};
+	int64_t last = 0;
+	while (store_outbox_next(f->s, time_wall_ms(), &row) == DICTUM_OK) {
+		last = row.id;
+		if (strcmp(row.operation, "addendum") == 0)
+			break;
+		assert_int_equal(store_outbox_done(f->s, row.id, "note_1", 1), DICTUM_OK);
+		outbox_row_clear(&row);
+	}
+	assert_true(last > 0);
+	assert_string_equal(row.operation, "addendum");
+	assert_non_null(strstr(row.payload, "\"key\":\"addendum_3\""));
+	outbox_row_clear(&row);
 	struct note_summary *list = NULL;
 	size_t count = 0;
 	assert_int_equal(store_note_search(f->s, "fracture", 10, &list, &count), DICTUM_OK);
@@ -470,6 +524,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_note_roundtrip_and_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stale_edit_is_a_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_signed_note_is_read_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_encounter_engine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_addendum_keeps_signed_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_pages_newest_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_follows_edits, setup, teardown),

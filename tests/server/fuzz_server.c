@@ -148,10 +148,59 @@ static const char *const junk[] = {
     "?limit=1e9",
     "note_",
     "job_zz",
+    "--fz\r\n",
+    "--fz--\r\n",
+    "Content-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n",
+    "Content-Disposition: form-data; name=\"\"; filename=\r\n",
+    "Content-Type: multipart/form-data; boundary=\r\n",
+    "RIFF\xff\xff\xff\x7fWAVEfmt ",
+    "; filename*=UTF-8''%ff",
 };
+
+/* Multipart routes and parts (audio uploads): fields, a file part holding
+ * a WAV header that claims more than it holds, and the closing boundary. */
+static const char *const form_paths[] = {
+    "/api/clinical/transcribe",
+    "/api/v1/pcr/upload/",
+    "/api/v1/pcr/audio/notes",
+    "/v1/audio/transcriptions",
+};
+static const char *const form_parts[] = {
+    "--fz\r\nContent-Disposition: form-data; name=\"template_id\"\r\n\r\n"
+    "64d1c7a0e3b5f10000000001\r\n",
+    "--fz\r\nContent-Disposition: form-data; name=\"response_format\"\r\n\r\nverbose_json\r\n",
+    "--fz\r\nContent-Disposition: form-data; name=\"first_name\"\r\n\r\nTony\r\n",
+    "--fz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+    "Content-Type: audio/wav\r\n\r\nRIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00"
+    "\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x00\x10\x00\x00\x01\x02\x03\x04\r\n",
+    "--fz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"n.txt\"\r\n"
+    "Content-Type: text/plain\r\n\r\nCough for 3 days.\r\n",
+};
+
+static size_t build_form(char *out, size_t cap)
+{
+	char body[4096];
+	size_t bl = 0;
+	int parts = 1 + (int)(rnd() % 4);
+	for (int i = 0; i < parts; i++)
+		bl += (size_t)snprintf(
+		    body + bl, sizeof(body) - bl, "%s",
+		    form_parts[rnd() % (sizeof(form_parts) / sizeof(form_parts[0]))]);
+	bl += (size_t)snprintf(body + bl, sizeof(body) - bl, "--fz--\r\n");
+	int n = snprintf(out, cap,
+	                 "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-KEY: %s\r\n"
+	                 "Content-Type: multipart/form-data; boundary=fz\r\n"
+	                 "Idempotency-Key: fuzz-%u\r\nConnection: close\r\n"
+	                 "Content-Length: %zu\r\n\r\n%s",
+	                 form_paths[rnd() % (sizeof(form_paths) / sizeof(form_paths[0]))], key,
+	                 rnd() % 64, bl, body);
+	return (size_t)n;
+}
 
 static size_t build(char *out, size_t cap)
 {
+	if (rnd() % 3 == 0)
+		return build_form(out, cap);
 	const char *body = bodies[rnd() % (sizeof(bodies) / sizeof(bodies[0]))];
 	int with_body = rnd() % 4 != 0;
 	int n = snprintf(out, cap,

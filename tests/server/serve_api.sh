@@ -154,6 +154,8 @@ done
 check "cursor pagination walks 5 notes in 3 pages, newest first, no repeats" test "$pages:$(echo $seen)" = "3:n5 n4 n3 n2 n1"
 req GET "/api/clinical/notes?provider=dr%20p1&limit=100" "${A[@]}"
 check "filter by provider" test "$(jget 'len(d["data"])')" = 3
+list_rid=$(hdr X-Request-Id)
+list_ids=$(jget '",".join(n["id"] for n in d["data"])')
 req GET "/api/clinical/notes?patient_id=$P1&limit=100" "${A[@]}"
 check "filter by patient" test "$(jget 'len(d["data"])')" = 2 || cat "$tmp/body"
 req GET "/api/clinical/notes?status=signed" "${A[@]}"
@@ -191,6 +193,23 @@ req GET "/api/clinical/notes?updated_since=$sync_cursor" "${A[@]}"
 check "after an edit the pull returns just that note" test "$(jget 'len(d["data"])'):$(jget 'd["data"][0]["id"]'):$(jget 'd["data"][0]["version"]')" = "1:$N5:2"
 req GET "/api/clinical/notes?updated_since=$sync_cursor&cursor=x" "${A[@]}"
 check "cursor and updated_since together are 400" test "$status" = 400
+
+# ---- addenda ----
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","status":"signed","signed_by":"Dr Who","sections":[{"key":"ap","title":"Plan","text":"Rest."}]}'
+NS=$(jget 'd["id"]')
+req POST /api/clinical/notes/$NS/addenda "${A[@]}" "${json_hdr[@]}" -H 'Idempotency-Key: add-1' -d '{"text":"Seen again: better.","author":"Dr Who"}'
+check "POST .../addenda on a signed note is 201, version 2, the addendum last" test "$status:$(jget 'd["version"]'):$(jget 'd["sections"][-1]["key"]'):$(jget 'd["sections"][-1]["text"]')" = "201:2:addendum_2:Seen again: better."
+check "... the signed section unchanged and the note still signed" test "$(jget 'd["sections"][0]["text"]'):$(jget 'd["status"]')" = "Rest.:signed"
+req POST /api/clinical/notes/$NS/addenda "${A[@]}" "${json_hdr[@]}" -H 'Idempotency-Key: add-1' -d '{"text":"Seen again: better.","author":"Dr Who"}'
+req GET /api/clinical/notes/$NS "${A[@]}"
+check "a retried addendum is added once" test "$(jget 'd["version"]'):$(jget 'len(d["sections"])')" = 2:2
+req POST /api/clinical/notes/$NS/addenda "${B[@]}" "${json_hdr[@]}" -d '{"text":"Not mine."}'
+check "another organisation's note is 404 for an addendum" test "$status" = 404
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","sections":[{"key":"ap","text":"Draft."}]}'
+req POST /api/clinical/notes/$(jget 'd["id"]')/addenda "${A[@]}" "${json_hdr[@]}" -d '{"text":"Too early."}'
+check "an addendum to a draft is 409 note_not_signed" test "$status:$(jget 'd["error"]["code"]')" = 409:note_not_signed
+req POST /api/clinical/notes/$NS/addenda "${A[@]}" "${json_hdr[@]}" -d '{"text":"   "}'
+check "a blank addendum is 400 missing_field" test "$status:$(jget 'd["error"]["code"]')" = 400:missing_field
 
 # ---- webhooks ----
 "$listener" "$tmp/hook.port" "$tmp/hooks.jsonl" &
@@ -372,6 +391,10 @@ check "SIGTERM stops the server cleanly" stop_server
 audit=$(sqlite3 "$db" "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit WHERE entity = '$N1' ORDER BY id)")
 check "the audit log has who created, read and changed the note" bash -c "grep -q '^note.create note.read' <<<'$audit' && grep -q 'note.update' <<<'$audit'"
 check "audit rows name the key" test "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE entity = '$N1' AND key_uid = '$KEY_ID'")" -gt 3
+check "a list page is one audit row (entity notes)" test "$(sqlite3 "$db" "SELECT count(*) || ':' || max(entity) FROM audit WHERE request_id = '$list_rid'")" = 1:notes
+check "... holding the ids it showed, in order" test "$(sqlite3 "$db" "SELECT group_concat(j.value, ',') FROM audit a, json_each(a.entities) j WHERE a.request_id = '$list_rid'")" = "$list_ids"
+check "audit_entities has a row per note read through a list" test "$(sqlite3 "$db" "SELECT count(*) FROM audit_entities WHERE request_id = '$list_rid' AND action = 'note.read' AND key_uid = '$KEY_ID'")" = 3
+check "... and the note's own reads and changes" test "$(sqlite3 "$db" "SELECT count(*) FROM audit_entities WHERE entity = '$N1'")" -gt "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE entity = '$N1'")"
 check "the export is audited" test "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE entity = '$N6' AND action = 'note.export'")" = 1
 check "the server log holds no note text" bash -c "! grep -q -e Palpitations -e Fall. '$tmp/serve.err'"
 finish

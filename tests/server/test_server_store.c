@@ -91,6 +91,45 @@ static void test_keys(void **state)
 	srv_key_clear(&k2);
 }
 
+/* The key lookup is cached per handle; a revocation through another
+ * connection (dictum keys revoke) must still be seen by the next lookup,
+ * inside a read snapshot as the server takes one per GET, and so must one
+ * by this handle. */
+static void test_key_cache_sees_revocation(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_key k, found, k2;
+	make_org_key(f->s, "acme", &k);
+	make_org_key(f->s, "globex", &k2);
+	char hash[65], hash2[65];
+	snprintf(hash, sizeof(hash), "%064d", 4);
+	memcpy(hash, "acme", 4);
+	snprintf(hash2, sizeof(hash2), "%064d", 6);
+	memcpy(hash2, "globex", 6);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(srv_key_find(f->s, hash, &found), DICTUM_OK);
+		assert_string_equal(found.uid, k.uid);
+		assert_string_equal(found.org_name, "acme");
+		assert_string_equal(found.scopes, "notes:read");
+		srv_key_clear(&found);
+	}
+	srv_store *other = NULL;
+	char err[512];
+	assert_int_equal(srv_store_open(f->path, NULL, &other, err, sizeof(err)), DICTUM_OK);
+	assert_int_equal(srv_key_revoke(other, k.uid), DICTUM_OK);
+	assert_int_equal(srv_store_read_begin(f->s), DICTUM_OK);
+	assert_int_equal(srv_key_find(f->s, hash, &found), DICTUM_NOTFOUND);
+	srv_store_read_end(f->s);
+	assert_int_equal(srv_key_find(f->s, hash2, &found), DICTUM_OK);
+	assert_string_equal(found.uid, k2.uid);
+	srv_key_clear(&found);
+	assert_int_equal(srv_key_revoke(f->s, k2.uid), DICTUM_OK);
+	assert_int_equal(srv_key_find(f->s, hash2, &found), DICTUM_NOTFOUND);
+	srv_store_close(&other);
+	srv_key_clear(&k);
+	srv_key_clear(&k2);
+}
+
 static void test_notes(void **state)
 {
 	struct fixture *f = *state;
@@ -287,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_file_mode_and_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_cache_sees_revocation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),

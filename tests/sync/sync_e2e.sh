@@ -2,7 +2,8 @@
 # End to end sync between workstations (data directories with real SQLite
 # stores) and a real `dictum serve` on 127.0.0.1.
 # usage: sync_e2e.sh DICTUM SYNC_TOOL SCENARIO
-# scenarios: server_kill client_kill conflict rate_limit bad_server offline
+# scenarios: server_kill client_kill conflict rate_limit bad_server offline addendum upload
+#   server_engine
 # DICTUM_SYNC_TEST_NOTES sets how many notes the kill scenarios push (500;
 # the sanitizer build uses fewer).
 dictum=$1
@@ -290,8 +291,205 @@ scenario_offline() {
     "! grep -q -- '$key' '$tmp/out'"
 }
 
+# A signed note's addendum made offline reaches the server (POST .../addenda)
+# and the other workstation; the signed text stays as it was everywhere.
+scenario_addendum() {
+  seed ws1 2 || return 1
+  start_server "${fast_limits[@]}" || return 1
+  key=$(new_key acme) || return 1
+  local id uid signed_text
+  id=$(sql "$(ws_db ws1)" "SELECT id FROM notes ORDER BY id LIMIT 1")
+  uid=$(sql "$(ws_db ws1)" "SELECT uid FROM notes WHERE id = $id")
+  "$dictum" --data-dir "$tmp/ws1" notes sign "$id" >/dev/null && wsync ws1 >/dev/null || return 1
+  check "addendum: the server has the signed note" eq \
+    "$(sql "$db" "SELECT status || '/' || version FROM notes WHERE external_id = '$uid'")" signed/2
+  signed_text=$(sql "$db" "SELECT sections FROM notes WHERE external_id = '$uid'")
+  wsync ws2 >/dev/null || return 1
+  # offline: the server is down while the addendum is written
+  stop_server || return 1
+  echo "Potassium 4.1 on recheck." | "$dictum" --data-dir "$tmp/ws1" notes addendum "$id" - >/dev/null || return 1
+  check "addendum: queued as an addendum row" eq \
+    "$(sql "$(ws_db ws1)" "SELECT operation FROM outbox")" addendum
+  wsync ws1 >"$tmp/off.out"
+  check "addendum: offline keeps it queued" eq "$(outbox ws1)" 1
+  start_server "${fast_limits[@]}" || return 1
+  wsync ws1 --json >"$tmp/ws1.json"
+  check "addendum: back online it is pushed, no conflict" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pushed"] == 1 and d["conflicts"] == 0 and d["state"] == "ok", d' "$tmp/ws1.json"
+  check "addendum: the server's note has it as a new last section, version 3" eq \
+    "$(sql "$db" "SELECT version || '/' || json_extract(sections, '\$[#-1].text') || '/' || json_extract(sections, '\$[#-1].key') FROM notes WHERE external_id = '$uid'")" \
+    "3/Potassium 4.1 on recheck./addendum_3"
+  check "addendum: the signed sections are unchanged" python3 -c '
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+now = json.loads(c.execute("SELECT sections FROM notes WHERE external_id = ?", (sys.argv[2],)).fetchone()[0])
+assert now[:-1] == json.loads(sys.argv[3]), now' "$db" "$uid" "$signed_text"
+  check "addendum: the note is still signed on the server" eq \
+    "$(sql "$db" "SELECT status FROM notes WHERE external_id = '$uid'")" signed
+  check "addendum: everything synced on the workstation" sh -c \
+    "[ $(outbox ws1) = 0 ] && [ $(local_unsynced ws1) = 0 ]"
+  wsync ws1 --json >"$tmp/again.json"
+  check "addendum: a second sync sends nothing" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pushed"] == 0 and d["conflicts"] == 0, d' "$tmp/again.json"
+  check "addendum: the server holds it once" eq \
+    "$(sql "$db" "SELECT count(*) FROM audit WHERE action = 'note.addendum'")" 1
+  wsync ws2 >"$tmp/ws2.out"
+  check "addendum: the other workstation pulls it" sh -c \
+    "'$dictum' --data-dir '$tmp/ws2' notes show \$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT id FROM notes WHERE uid = ?\", (sys.argv[2],)).fetchone()[0])' '$(ws_db ws2)' '$uid') | grep -q 'Potassium 4.1 on recheck.'"
+  stop_server
+}
+
+# A multi-MB recording (and a transcript) upload in 1 MiB chunks after
+# their note; the server
+# is SIGKILLed in the middle of it, restarted, and the next sync resumes
+# from the server's offset: the server's file is byte-identical and no
+# byte it had stored was sent again.
+scenario_upload() {
+  command -v sox >/dev/null || { echo "sox missing: skip"; exit 77; }
+  seed ws1 1 || return 1
+  sox -n -r 16000 -c 1 -b 16 "$tmp/rec.wav" synth 400 whitenoise vol 0.3 || return 1
+  local size rec
+  size=$(stat -c %s "$tmp/rec.wav")
+  rec=$("$tool" recording "$(ws_db ws1)" "$tmp/rec.wav") || return 1
+  local words="Chief complaint: cough for three days. Plan: rest."
+  "$tool" transcript "$(ws_db ws1)" "$words" || return 1
+  start_server "${fast_limits[@]}" || return 1
+  key=$(new_key acme) || return 1
+  # kill the server once it holds 3 MiB of the recording
+  DICTUM_SERVER=$base DICTUM_API_KEY=$key python3 -c '
+import os, signal, sqlite3, subprocess, sys, time
+db, victim, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+p = subprocess.Popen(sys.argv[4:], stdout=open(out, "w"), stderr=subprocess.STDOUT)
+c = sqlite3.connect(db, timeout=5)
+end = time.time() + 60
+while time.time() < end and p.poll() is None:
+    try:
+        r = c.execute("SELECT max(received) FROM uploads").fetchone()[0]
+        if r and r >= 3 << 20:
+            break
+    except sqlite3.Error:
+        pass
+    time.sleep(0.001)
+os.kill(victim, signal.SIGKILL)
+p.wait()
+' "$db" "$srv_pid" "$tmp/first.out" "$dictum" --data-dir "$tmp/ws1" sync --once
+  wait "$srv_pid" 2>/dev/null
+  srv_pid=
+  local at_kill
+  at_kill=$(sql "$db" "SELECT received FROM uploads")
+  check "upload: the server was killed part way ($at_kill of $size bytes)" \
+    sh -c "[ '$at_kill' -ge $((3 << 20)) ] && [ '$at_kill' -lt $size ]"
+  check "upload: the note went first" eq "$(sql "$db" "SELECT count(*) FROM notes")" 1
+  check "upload: the workstation keeps the server's upload id" eq \
+    "$(sql "$(ws_db ws1)" "SELECT upload_id = '$(sql "$db" "SELECT uid FROM uploads")' FROM recordings")" 1
+  start_server "${fast_limits[@]}" || return 1
+  wsync ws1 --json >"$tmp/second.json" 2>"$tmp/second.err"
+  check "upload: the next sync finishes it, resumed from the server's offset" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+at = int(sys.argv[2]); size = int(sys.argv[3])
+assert d["uploaded"] == 2 and d["uploads_resumed"] == 1 and d["uploads_left"] == 0, d
+sent = size - d["upload_skipped_bytes"] + int(sys.argv[4])
+assert d["upload_skipped_bytes"] >= at and d["upload_bytes"] == sent, d' \
+    "$tmp/second.json" "$at_kill" "$size" "${#words}"
+  check "upload: progress is shown on standard error" grep -q "uploading $rec: .* of" "$tmp/second.err"
+  local file
+  file=$(sql "$db" "SELECT path FROM uploads WHERE kind = 'recording'")
+  check "upload: the server's file is byte-identical" cmp "$tmp/rec.wav" "$file"
+  check "upload: complete, checked, attached to the note" eq \
+    "$(sql "$db" "SELECT u.status || '/' || (u.note_uid = n.uid) || '/' || u.sha256 FROM uploads u, notes n WHERE u.kind = 'recording'")" \
+    "complete/1/$(sha256sum "$tmp/rec.wav" | cut -d' ' -f1)"
+  check "upload: no stored byte was sent twice (bytes in == size)" eq \
+    "$(sql "$db" "SELECT bytes_in FROM uploads WHERE kind = 'recording'")" "$size"
+  check "upload: in 1 MiB chunks" eq "$(sql "$db" "SELECT chunks FROM uploads WHERE kind = 'recording'")" \
+    "$(((size + (1 << 20) - 1) >> 20))"
+  check "upload: the workstation marks it uploaded" eq \
+    "$(sql "$(ws_db ws1)" "SELECT (SELECT uploaded_at IS NOT NULL FROM recordings) + (SELECT uploaded_at IS NOT NULL FROM transcripts)")" 2
+  wsync ws1 --json >"$tmp/third.json"
+  check "upload: a third sync sends nothing" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["uploaded"] == 0 and d["upload_bytes"] == 0 and d["uploads_left"] == 0, d' "$tmp/third.json"
+  check "upload: the transcript went too, complete and attached" eq \
+    "$(sql "$db" "SELECT u.status || '/' || (u.note_uid = n.uid) FROM uploads u, notes n WHERE u.kind = 'transcript'")" complete/1
+  check "upload: the server holds the transcript's text" eq \
+    "$(cat "$(sql "$db" "SELECT path FROM uploads WHERE kind = 'transcript'")")" "$words"
+  check "upload: one upload of each on the server" eq "$(sql "$db" "SELECT count(*) FROM uploads")" 2
+  stop_server
+}
+
+# Encounters set to the server's engines: dictum sync sends the recording
+# to the server, which transcribes it and drafts the note; both are stored
+# here and the note goes back up. With the server down, the local engines
+# do it. An encounter left on local engines is not touched by sync.
+scenario_server_engine() {
+  local model=/usr/share/pocketsphinx/model/en-us/en-us
+  if [ ! -d "$model" ] || ! command -v flite >/dev/null || ! command -v sox >/dev/null; then
+    echo "skip: needs pocketsphinx-en-us, flite and sox"
+    exit 77
+  fi
+  flite -voice slt -t "chief complaint cough for three days. the patient denies fever." -o "$tmp/raw.wav"
+  sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$tmp/a.wav" && cp "$tmp/a.wav" "$tmp/b.wav" &&
+    cp "$tmp/a.wav" "$tmp/c.wav" || return 1
+  mkdir -p "$tmp/ws1"
+  local e1 e2 e3 w1="$(ws_db ws1)"
+  e1=$("$tool" encounter "$w1" progressNote) && e2=$("$tool" encounter "$w1" clinicNote) &&
+    e3=$("$tool" encounter "$w1" clinicNote) || return 1
+  "$tool" recording "$w1" "$tmp/a.wav" "$e1" >/dev/null && "$tool" recording "$w1" "$tmp/b.wav" "$e2" >/dev/null &&
+    "$tool" recording "$w1" "$tmp/c.wav" "$e3" >/dev/null || return 1
+  check "engine: local by default" eq "$("$dictum" --data-dir "$tmp/ws1" encounters engine "$e1")" "encounter $e1: local"
+  "$dictum" --data-dir "$tmp/ws1" encounters engine "$e1" server >/dev/null
+  check "engine: set to server" eq "$("$dictum" --data-dir "$tmp/ws1" --json encounters engine "$e1" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["encounter"], d["engine"])')" "$e1 server"
+  check "engine: a bad value is refused with a reason" sh -c \
+    "! '$dictum' --data-dir '$tmp/ws1' encounters engine $e1 cloud 2>'$tmp/err' && grep -q 'local or server' '$tmp/err'"
+  check "engine: an unknown encounter is refused" sh -c "! '$dictum' --data-dir '$tmp/ws1' encounters engine 999 server 2>/dev/null"
+  start_server "${fast_limits[@]}" || return 1
+  key=$(new_key acme) || return 1
+  wsync ws1 --json >"$tmp/s1.json" 2>"$tmp/s1.err"
+  check "engine: the server drafted the server encounter's recording" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["drafted_by_server"] == 1 and d["drafted_locally"] == 0 and d["notes_drafted"] == 1, d' "$tmp/s1.json"
+  check "engine: the transcript is stored here, from the server" eq \
+    "$(sql "$w1" "SELECT engine || '/' || (text LIKE '%patient%') FROM transcripts WHERE encounter_id = $e1")" server/1
+  check "engine: the server ran the audio-note job" eq \
+    "$(sql "$db" "SELECT count(*) FROM jobs WHERE type = 'audio.note' AND status = 'completed'")" 1
+  check "engine: the note is drafted into the encounter in its type" eq \
+    "$(sql "$w1" "SELECT note_type || '/' || (body LIKE '%patient%') FROM notes WHERE encounter_id = $e1")" progressNote/1
+  check "engine: and pushed to the server in the same run" eq \
+    "$(sql "$w1" "SELECT sync_state FROM notes WHERE encounter_id = $e1")" synced
+  check "engine: local encounters are left alone" eq \
+    "$(sql "$w1" "SELECT count(*) FROM transcripts WHERE encounter_id IN ($e2, $e3)")" 0
+  # the server goes away: the local engines take over
+  stop_server
+  "$dictum" --data-dir "$tmp/ws1" encounters engine "$e2" server >/dev/null
+  wsync ws1 --json >"$tmp/s2.json" 2>"$tmp/s2.err"
+  check "engine: server unreachable: the local engines draft it" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["state"] == "offline" and d["drafted_locally"] == 1 and d["drafted_by_server"] == 0, d' "$tmp/s2.json"
+  check "engine: its transcript is the local engine's" eq \
+    "$(sql "$w1" "SELECT engine || '/' || (text LIKE '%patient%') FROM transcripts WHERE encounter_id = $e2")" sphinx/1
+  check "engine: and its note waits to be pushed" eq \
+    "$(sql "$w1" "SELECT sync_state FROM notes WHERE encounter_id = $e2")" queued
+  start_server "${fast_limits[@]}" || return 1
+  wsync ws1 --json >"$tmp/s3.json"
+  check "engine: back online the note goes up and nothing is drafted twice" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["drafted_by_server"] == 0 and d["drafted_locally"] == 0 and d["pushed"] >= 1, d' "$tmp/s3.json"
+  check "engine: one transcript per recording" eq \
+    "$(sql "$w1" "SELECT count(*) || '/' || count(DISTINCT recording_id) FROM transcripts")" 2/2
+  stop_server
+}
+
 case $scenario in
-server_kill | client_kill | conflict | rate_limit | bad_server | offline)
+server_kill | client_kill | conflict | rate_limit | bad_server | offline | addendum | upload | server_engine)
   "scenario_$scenario" || not_ok "$scenario: setup failed"
   ;;
 *)

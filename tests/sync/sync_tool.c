@@ -3,6 +3,12 @@
  *   sync_tool seed DB N [TYPE]       N notes for one new patient (batches of 100)
  *   sync_tool edit DB UID TEXT       the note's first section becomes TEXT
  *   sync_tool text DB UID            prints the note's first section
+ *   sync_tool recording DB PATH [ENC] registers PATH as a finished recording of
+ *                                    encounter ENC (default: the first note's)
+ *   sync_tool transcript DB TEXT     a transcript (engine "text") of the first
+ *                                    note's encounter
+ *   sync_tool encounter DB TYPE      a new patient's encounter without a note;
+ *                                    prints its id
  */
 #include "core/lib.h"
 #include "offline/store.h"
@@ -70,11 +76,54 @@ static int text(store *s, const char *uid)
 	return DICTUM_OK;
 }
 
+static int encounter(store *s, const char *type)
+{
+	struct patient p = {.first_name = "Server", .last_name = "Engine"};
+	int result = store_patient_add(s, &p);
+	struct encounter e = {.patient_id = p.id, .note_type = (char *)type};
+	if (!result && !(result = store_encounter_add(s, &e)))
+		printf("%lld\n", (long long)e.id);
+	p.first_name = p.last_name = NULL;
+	patient_clear(&p);
+	return result;
+}
+
+static int64_t first_encounter(store *s)
+{
+	struct note_summary *list = NULL;
+	size_t count = 0;
+	struct note_filter f = {.limit = 1000, .status = -1};
+	int64_t id = store_note_list(s, &f, &list, &count) == DICTUM_OK && count
+	                 ? list[count - 1].encounter_id
+	                 : 0;
+	note_summaries_free(&list, count);
+	return id;
+}
+
+static int transcript(store *s, const char *text)
+{
+	int64_t id = 0;
+	return store_transcript_add(s, first_encounter(s), 0, "text", text, NULL, &id);
+}
+
+static int recording(store *s, const char *path, int64_t enc)
+{
+	struct recording r = {.path = (char *)path, .sample_rate = 16000, .channels = 1};
+	r.encounter_id = enc ? enc : first_encounter(s);
+	int result = store_recording_begin(s, &r);
+	if (!result)
+		result = store_recording_finish(s, r.id, 1000, NULL, RECORDING_COMPLETE);
+	if (!result)
+		printf("%s\n", r.uid);
+	return result;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr,
-		        "usage: sync_tool seed DB N [TYPE] | edit DB UID TEXT | text DB UID\n");
+		        "usage: sync_tool seed DB N [TYPE] | edit DB UID TEXT | text DB UID | "
+		        "recording DB PATH\n");
 		return 2;
 	}
 	store *s = NULL;
@@ -90,6 +139,12 @@ int main(int argc, char **argv)
 		result = edit(s, argv[3], argv[4]);
 	else if (strcmp(argv[1], "text") == 0)
 		result = text(s, argv[3]);
+	else if (strcmp(argv[1], "recording") == 0)
+		result = recording(s, argv[3], argc > 4 ? atol(argv[4]) : 0);
+	else if (strcmp(argv[1], "transcript") == 0)
+		result = transcript(s, argv[3]);
+	else if (strcmp(argv[1], "encounter") == 0)
+		result = encounter(s, argv[3]);
 	else
 		result = DICTUM_INVAL;
 	if (result)

@@ -185,14 +185,20 @@ static void conflict_keep_local_and_server(void **state)
 	free(j);
 }
 
-static void signed_never_overwritten(void **state)
+static void sign_here(struct fixture *f, int64_t id)
 {
-	struct fixture *f = *state;
-	int64_t id = synced_note(f, "signed text", 1);
 	struct note n;
 	first_text(f->s, id, &n);
 	assert_int_equal(store_note_sign(f->s, id, n.version, "dr"), DICTUM_OK);
 	note_clear(&n);
+}
+
+static void signed_never_overwritten(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = synced_note(f, "signed text", 1);
+	sign_here(f, id);
+	struct note n;
 	enum store_apply_outcome how;
 	char *j = server_note(5, "draft", "server edit");
 	assert_int_equal(store_sync_apply(f->s, j, &how), DICTUM_OK);
@@ -222,6 +228,35 @@ static void signed_never_overwritten(void **state)
 	free(j);
 }
 
+/* A signed, synced note takes the server's newer signed copy (an addendum
+ * made elsewhere) but never a draft. */
+static void signed_synced_takes_addenda(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = synced_note(f, "signed text", 1);
+	sign_here(f, id);
+	struct note n;
+	struct outbox_row row;
+	assert_int_equal(store_outbox_next(f->s, INT64_MAX, &row), DICTUM_OK);
+	assert_string_equal(row.operation, "sign");
+	assert_int_equal(store_outbox_done(f->s, row.id, "note_000000000000000000000001", 2),
+	                 DICTUM_OK);
+	outbox_row_clear(&row);
+	enum store_apply_outcome how;
+	char *j = server_note(3, "draft", "a draft over a signed note");
+	assert_int_equal(store_sync_apply(f->s, j, &how), DICTUM_OK);
+	assert_int_equal(how, STORE_APPLY_KEPT);
+	free(j);
+	j = server_note(3, "signed", "signed text plus an addendum");
+	assert_int_equal(store_sync_apply(f->s, j, &how), DICTUM_OK);
+	assert_int_equal(how, STORE_APPLY_UPDATED);
+	assert_string_equal(first_text(f->s, id, &n), "signed text plus an addendum");
+	assert_int_equal(n.status, NOTE_SIGNED);
+	assert_int_equal(n.version, 3);
+	note_clear(&n);
+	free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +264,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(local_changes_and_signed_notes_kept, setup, teardown),
 	    cmocka_unit_test_setup_teardown(conflict_keep_local_and_server, setup, teardown),
 	    cmocka_unit_test_setup_teardown(signed_never_overwritten, setup, teardown),
+	    cmocka_unit_test_setup_teardown(signed_synced_takes_addenda, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"lexicon", NULL, "", "medical lexicon (default: data/asr/medical.dic)"},
     {"domain_lm", NULL, "", "dictation language model (default: data/asr/dictation.lm)"},
     {"domain_weight", NULL, "0.5", "weight of the dictation model against the stock one"},
+    {"user_lm", NULL, "", "the user's model from dictum asr adapt (default: DATA_DIR/asr/user.lm)"},
+    {"user_weight", NULL, "0.3", "weight of the user's model against the other two"},
     {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
     {"lw", "-lw", "6.5", "language model weight"},
     {"wip", "-wip", "0.65", "word insertion penalty"},

@@ -31,6 +31,9 @@ const struct cli_command cli_commands[] = {
     {"transcribe", "[--engine sphinx|http] [--dictation] [--json] FILE|-",
      "transcribe an audio file (--dictation: sections and spoken punctuation)",
      cmd_transcribe},
+    {"asr", "adapt --corpus FILE...",
+     "learn the words and phrasing of your own notes (a language model used from then on)",
+     cmd_asr},
     {"note",
      "--type TYPE [--specialty S] [--mode dictation|ambient] [--format text|markdown] "
      "[--json] [--save [--patient ID]] FILE|-",

@@ -423,6 +423,21 @@ cleanup:
 	return result;
 }
 
+/* The end of the run of n-grams that share g[i]'s context; *total gets
+ * their counts, *types how many they are. */
+static size_t context_end(const struct ngram *g, size_t n, size_t i, double *total,
+                          double *types)
+{
+	uint64_t ctx = g[i].key >> WORD_BITS;
+	size_t j = i;
+	*total = *types = 0;
+	for (; j < n && g[j].key >> WORD_BITS == ctx; j++) {
+		*total += g[j].count;
+		*types += 1;
+	}
+	return j;
+}
+
 static int estimate(struct model *m)
 {
 	struct ngram *raw2 = NULL;
@@ -453,11 +468,8 @@ static int estimate(struct model *m)
 	struct ngram *g2 = m->g[1];
 	for (size_t i = 0, j; i < m->n[1]; i = j) {
 		uint64_t v = g2[i].key >> WORD_BITS;
-		double t = 0, types = 0;
-		for (j = i; j < m->n[1] && g2[j].key >> WORD_BITS == v; j++) {
-			t += g2[j].count;
-			types++;
-		}
+		double t, types;
+		j = context_end(g2, m->n[1], i, &t, &types);
 		for (size_t k = i; k < j; k++)
 			g2[k].prob = ((g2[k].count - d2 > 0 ? g2[k].count - d2 : 0) +
 			              d2 * types * m->uni_prob[g2[k].key & WORD_MASK]) /
@@ -469,11 +481,8 @@ static int estimate(struct model *m)
 	struct ngram *g3 = m->g[2];
 	for (size_t i = 0, j; i < m->n[2]; i = j) {
 		uint64_t ctx = g3[i].key >> WORD_BITS;
-		double t = 0, types = 0;
-		for (j = i; j < m->n[2] && g3[j].key >> WORD_BITS == ctx; j++) {
-			t += g3[j].count;
-			types++;
-		}
+		double t, types;
+		j = context_end(g3, m->n[2], i, &t, &types);
 		for (size_t k = i; k < j; k++) {
 			uint64_t vw = g3[k].key & ((UINT64_C(1) << (2 * WORD_BITS)) - 1);
 			uint64_t v = vw >> WORD_BITS, w = vw & WORD_MASK;

@@ -221,7 +221,7 @@ def main():
             except ValueError as e:
                 print("asr_lexicon: %s: %s" % (word, e), file=sys.stderr)
                 continue
-        if not abbrev:
+        if not abbrev and word not in stock:
             alt = " ".join(flite(word))
             if alt and alt not in prons and all(p in CMU for p in alt.split()):
                 prons = prons + [alt]

@@ -232,8 +232,10 @@ def main():
         for pron in entries[word]:
             have += 1
             lines.append("%s %s" % (word if have == 1 else "%s(%d)" % (word, have), pron))
-    with open(OUT, "w", encoding="utf-8") as f:
+    # Atomically: a running recogniser never reads half a file.
+    with open(OUT + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+    os.replace(OUT + ".tmp", OUT)
     print("asr_lexicon: %d words, %d pronunciations -> %s" % (len(entries), len(lines), OUT),
           file=sys.stderr)
     sys.exit(1 if check(OUT) else 0)

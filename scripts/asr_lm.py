@@ -577,7 +577,8 @@ def main():
         with open(args.corpus, "w", encoding="utf-8") as f:
             f.write("\n".join(sents) + "\n")
     model = kneser_ney(sents)
-    write_arpa(model, args.out)
+    write_arpa(model, args.out + ".tmp")
+    os.replace(args.out + ".tmp", args.out)
     print("asr_lm: %d sentences, %d/%d/%d n-grams -> %s" % (
         len(sents), len(model[1]), len(model[2]), len(model[3]), args.out), file=sys.stderr)
 

@@ -8,7 +8,10 @@ research corpus is read, so nothing derived from one ships). Pronunciations:
   - data/asr/lexicon/checked.dic: checked by hand, used as written;
   - an all-capital token (EKG): its letters, from the LETTERS table;
   - anything else: espeak-ng's IPA (en-us) mapped to the CMU phone set by
-    the IPA table below.
+    the IPA table below, and, as an alternate where it differs, flite's
+    letter-to-sound rules (CMU's own G2P, trained on the CMU dictionary;
+    its phone set is the CMU one in lower case, see FLITE); checked words
+    get flite's form too, as a variant.
 Words already in the stock dictionary are skipped, except abbreviations,
 which get their spelled-out pronunciation as an alternate (ace(2)).
 
@@ -82,6 +85,28 @@ def ipa_to_cmu(ipa):
             continue
         out.append(p)
     return out
+
+
+# flite's phones that are not CMU phones as written.
+FLITE = {"ax": "AH", "axr": "ER", "el": "AH L", "em": "AH M", "en": "AH N", "nx": "N",
+         "pau": ""}
+
+
+def flite_to_cmu(phones):
+    out = []
+    for p in phones.split():
+        out.extend((FLITE[p] if p in FLITE else p.upper()).split())
+    return out
+
+
+def flite(word):
+    """flite's pronunciation of word as CMU phones; [] when flite is absent."""
+    try:
+        r = subprocess.run(["flite", "-t", word, "-ps", "-o", "none"], capture_output=True,
+                           text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return flite_to_cmu(r.stdout)
 
 
 def espeak(word):
@@ -196,6 +221,10 @@ def main():
             except ValueError as e:
                 print("asr_lexicon: %s: %s" % (word, e), file=sys.stderr)
                 continue
+        if not abbrev and word not in stock:
+            alt = " ".join(flite(word))
+            if alt and alt not in prons and all(p in CMU for p in alt.split()):
+                prons = prons + [alt]
         entries[word] = prons
     lines = []
     for word in sorted(entries):
@@ -203,8 +232,10 @@ def main():
         for pron in entries[word]:
             have += 1
             lines.append("%s %s" % (word if have == 1 else "%s(%d)" % (word, have), pron))
-    with open(OUT, "w", encoding="utf-8") as f:
+    # Atomically: a running recogniser never reads half a file.
+    with open(OUT + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+    os.replace(OUT + ".tmp", OUT)
     print("asr_lexicon: %d words, %d pronunciations -> %s" % (len(entries), len(lines), OUT),
           file=sys.stderr)
     sys.exit(1 if check(OUT) else 0)

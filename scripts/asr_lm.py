@@ -141,7 +141,42 @@ ekg today|echocardiogram|stress test|colonoscopy|ice and elevation|rest|
 warm compresses|continue current medications|discussed risks and benefits|
 patient agrees with the plan|return precautions given|flu vaccine today|
 wound care instructions given|sutures out in {n} days|daily emollients|
-pulmonary rehabilitation referral|therapy referral|sleep hygiene""".replace("\n", "").split("|")
+pulmonary rehabilitation referral|therapy referral|sleep hygiene|
+admit to the medical floor|admit to telemetry|admit to the intensive care unit|discharge home|
+refer to {spec}|may repeat in {n} hours|take with food|take before breakfast|keep a symptom diary|
+keep a headache diary|avoid late meals|increase fluids|daily weights|strain the urine|
+elevate the leg|elevate the head of the bed|saline rinses|outpatient rehabilitation|
+recheck labs in {n} months|recheck a complete blood count in {n} weeks|recheck in {n} days|
+return in {n} weeks|return to clinic in {n} months|call if no improvement|
+follow up with {spec} in {n} weeks|{spec} follow up in {n} weeks|
+continue home medications|hold {drug}|stop {drug}|continue {drug}|
+counseled on diet and exercise|handout given|questions answered""".replace("\n", "").split("|")
+
+HPI_MORE = """{he} reports {complaint}|{he} notes {complaint}|{he} has {complaint}|
+{he} complains of {complaint}|{his} {complaint} is worse with {worse}|
+{complaint} is better with {better}|{drug} does not help|{drug} has not helped|
+{he} tried {drug} without relief|no {complaint} comma no {complaint}|
+{he} denies {complaint} and {complaint}|symptoms started {duration} ago|
+{he} was seen in the emergency department {duration} ago|
+{complaint} since this morning|{complaint} since last night|
+{he} had {history} before|no fever comma no chills|no chest pain comma no shortness of breath|
+{he} is tolerating {drug} well|{he} stopped {drug} because of {complaint}|
+{he} takes {drug} as prescribed|{his} symptoms are improving|{his} symptoms are worse""".replace(
+    "\n", "").split("|")
+
+WORSE = ["activity", "stairs", "walking", "exertion", "lying flat", "eating", "coughing",
+         "movement", "standing", "bending", "at night", "cold weather"]
+BETTER = ["rest", "ice", "heat", "ibuprofen", "acetaminophen", "sitting up", "antacids"]
+
+TESTS = ["chest x ray", "ekg", "ultrasound", "ct scan", "mri", "urinalysis", "echocardiogram",
+         "x ray of the right knee", "x ray of the left wrist", "ct scan of the abdomen",
+         "rapid strep test", "flu swab", "pregnancy test"]
+TEST_RESULTS = ["no acute findings", "right lower lobe consolidation", "left lower lobe pneumonia",
+                "a small effusion", "normal sinus rhythm", "atrial fibrillation",
+                "sinus tachycardia", "no fracture", "a nondisplaced fracture", "gallstones",
+                "a four millimeter stone", "mild degenerative changes",
+                "positive for leukocytes and nitrites", "negative", "positive",
+                "an ejection fraction of forty percent", "microscopic hematuria"]
 
 SPECIALTIES = ["cardiology", "dermatology", "gastroenterology", "neurology", "nephrology",
                "urology", "endocrinology", "orthopedics", "pulmonology", "rheumatology",
@@ -237,7 +272,8 @@ class Dictation:
     def fill(self, template):
         r = self.r
         return template.format(n=say(r.choice([1, 2, 3, 4, 6, 8, 10, 12])),
-                               spec=self.pick(SPECIALTIES), part=self.pick(PARTS))
+                               spec=self.pick(SPECIALTIES), part=self.pick(PARTS),
+                               drug=self.pick(self.drugs))
 
     def sentence_end(self):
         return " " + ("period" if self.r.random() < 0.92 else "period new paragraph")
@@ -263,6 +299,11 @@ class Dictation:
             out.append("no %s" % self.pick(COMPLAINTS))
         if r.random() < 0.3:
             out.append("%s pain is %s out of ten" % (his, say(r.randint(1, 10))))
+        for _ in range(r.randint(0, 3)):
+            out.append(self.pick(HPI_MORE).format(
+                he=he, his=his, complaint=self.pick(COMPLAINTS), worse=self.pick(WORSE),
+                better=self.pick(BETTER), drug=self.pick(self.drugs),
+                duration=self.pick(DURATIONS), history=self.pick(HISTORY)))
         return out
 
     def exam(self):
@@ -272,8 +313,14 @@ class Dictation:
         if v:
             out.append("vital signs colon " + " comma ".join(v))
         for _ in range(r.randint(1, 4)):
-            if r.random() < 0.5:
+            x = r.random()
+            if x < 0.4:
                 out.append("%s colon %s" % (self.pick(EXAM_AREAS), self.pick(FINDINGS)))
+            elif x < 0.55:
+                out.append("%s with %s comma %s" % (self.pick(EXAM_AREAS), self.pick(FINDINGS),
+                                                    self.pick(FINDINGS)))
+            elif x < 0.7:
+                out.append("%s shows %s" % (self.pick(TESTS), self.pick(TEST_RESULTS)))
             else:
                 out.append(self.pick(FINDINGS))
         return out
@@ -287,7 +334,10 @@ class Dictation:
             if r.random() < 0.5:
                 items.append(self.pick(["stable", "controlled", "not at goal", "at goal",
                                         "worsening", "improved", "new diagnosis",
-                                        "uncontrolled", "resolved"]))
+                                        "uncontrolled", "resolved", "improving",
+                                        "well controlled", "rate controlled", "acute",
+                                        "chronic", "mild", "moderate", "severe",
+                                        "likely viral", "suspected", "under replaced"]))
             lead = "number %s " % say(i + 1) if r.random() < 0.2 else ""
             out.append(lead + " comma ".join(items))
             act = r.random()
@@ -351,6 +401,8 @@ class Dictation:
                         self.pick(COMPLAINTS)]
             elif h == "results":
                 body = [" comma ".join(self.lab() for _ in range(r.randint(1, 3)))]
+                if r.random() < 0.4:
+                    body.append("%s shows %s" % (self.pick(TESTS), self.pick(TEST_RESULTS)))
             elif h == "medications":
                 body = [" comma ".join(self.dose() for _ in range(r.randint(1, 3)))]
             elif h == "allergies":
@@ -525,7 +577,8 @@ def main():
         with open(args.corpus, "w", encoding="utf-8") as f:
             f.write("\n".join(sents) + "\n")
     model = kneser_ney(sents)
-    write_arpa(model, args.out)
+    write_arpa(model, args.out + ".tmp")
+    os.replace(args.out + ".tmp", args.out)
     print("asr_lm: %d sentences, %d/%d/%d n-grams -> %s" % (
         len(sents), len(model[1]), len(model[2]), len(model[3]), args.out), file=sys.stderr)
 

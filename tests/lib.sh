@@ -17,3 +17,14 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+# For the speech tests: skips (exit 77) unless the en-us speech model, flite
+# and sox are installed; then gives the test its own config and data homes.
+need_speech() {
+  if [ ! -d /usr/share/pocketsphinx/model/en-us/en-us ] || ! command -v flite >/dev/null ||
+    ! command -v sox >/dev/null; then
+    echo "skip: needs pocketsphinx-en-us, flite and sox (scripts/install-deps.sh)"
+    exit 77
+  fi
+  export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
+  mkdir -p "$XDG_CONFIG_HOME/dictum"
+}

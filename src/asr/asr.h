@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #define ASR_SAMPLE_RATE 16000
+/* The user's language model (`dictum asr adapt`), under the data directory. */
+#define ASR_USER_LM "asr/user.lm"
 
 struct asr_word {
 	char *text;   /* owned by the transcript */

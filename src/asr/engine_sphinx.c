@@ -1,3 +1,4 @@
+#include "asr/asr.h"
 #include "asr/asr_engine.h"
 #include "asr/sphinx_params.h"
 #include "core/lib.h"
@@ -103,46 +104,82 @@ static int load_lexicon(ps_decoder_t *ps, const char *path, char *err, size_t er
 	return DICTUM_OK;
 }
 
-/* The stock model, interpolated with our domain model when it is there. */
+/* The user's model from `dictum asr adapt`: [asr.sphinx] user_lm, else
+ * DATA_DIR/asr/user.lm; "" when there is none. */
+static const char *user_lm_path(const struct config *cfg, char *buf, size_t size)
+{
+	const char *set = asr_sphinx_param(cfg, "user_lm");
+	if (set[0])
+		return path_exists(set) ? set : "";
+	struct dictum_paths p;
+	if (paths_resolve(&p, cfg, NULL) != DICTUM_OK)
+		return "";
+	snprintf(buf, size, "%s/" ASR_USER_LM, p.data_dir);
+	return path_exists(buf) ? buf : "";
+}
+
+/* The stock model, interpolated with our domain model and the user's model
+ * when they are there. */
 static int load_lm(struct sphinx *s, const struct config *cfg, char *err, size_t errlen)
 {
-	char buf[1100];
+	int result = DICTUM_OK;
+	char buf[1100], ubuf[1100];
 	logmath_t *lmath = ps_get_logmath(s->ps);
-	const char *stock_path = asr_sphinx_param(cfg, "lm");
-	const char *domain_path =
-	    data_file(asr_sphinx_param(cfg, "domain_lm"), "dictation.lm", buf, sizeof(buf));
-	double weight = atof(asr_sphinx_param(cfg, "domain_weight"));
-	ngram_model_t *stock = ngram_model_read(s->cfg, stock_path, NGRAM_AUTO, lmath);
-	if (!stock) {
-		snprintf(err, errlen, "cannot read the language model %s", stock_path);
-		return DICTUM_NOTFOUND;
-	}
-	ngram_model_t *lm = stock;
-	if (domain_path[0] && weight > 0 && weight < 1) {
-		ngram_model_t *domain = ngram_model_read(s->cfg, domain_path, NGRAM_AUTO, lmath);
-		if (!domain) {
-			ngram_model_free(stock);
-			snprintf(err, errlen, "cannot read the language model %s", domain_path);
-			return DICTUM_NOTFOUND;
+	const char *paths[3] = {
+	    asr_sphinx_param(cfg, "lm"),
+	    data_file(asr_sphinx_param(cfg, "domain_lm"), "dictation.lm", buf, sizeof(buf)),
+	    user_lm_path(cfg, ubuf, sizeof(ubuf)),
+	};
+	double dw = atof(asr_sphinx_param(cfg, "domain_weight"));
+	double uw = atof(asr_sphinx_param(cfg, "user_weight"));
+	if (!(dw > 0 && dw < 1))
+		paths[1] = "";
+	if (!(uw > 0 && uw < 1))
+		paths[2] = "";
+	ngram_model_t *models[3] = {NULL, NULL, NULL};
+	char *names[3] = {"stock", "dictum", "user"};
+	float32 weights[3];
+	int n = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!paths[i][0])
+			continue;
+		models[n] = ngram_model_read(s->cfg, paths[i], NGRAM_AUTO, lmath);
+		if (!models[n]) {
+			snprintf(err, errlen, "cannot read the language model %s", paths[i]);
+			result = DICTUM_NOTFOUND;
+			goto cleanup;
 		}
-		ngram_model_t *models[2] = {stock, domain};
-		char *names[2] = {"stock", "dictum"};
-		float32 weights[2] = {(float32)(1 - weight), (float32)weight};
-		lm = ngram_model_set_init(s->cfg, models, names, weights, 2);
-		ngram_model_free(stock);
-		ngram_model_free(domain);
+		names[n] = names[i];
+		weights[n] = i == 0 ? 1 : (float32)(i == 1 ? dw : uw);
+		n++;
+	}
+	/* The user's share first, the rest split between stock and dictation. */
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], "user") != 0)
+			weights[i] = (float32)((paths[2][0] ? 1 - uw : 1) *
+			                       (paths[1][0] ? (i == 0 ? 1 - dw : dw) : 1));
+	ngram_model_t *lm = models[0];
+	if (n > 1) {
+		lm = ngram_model_set_init(s->cfg, models, names, weights, n);
 		if (!lm) {
 			snprintf(err, errlen, "cannot interpolate the language models");
-			return DICTUM_INTERNAL;
+			result = DICTUM_INTERNAL;
+			goto cleanup;
 		}
+	} else {
+		models[0] = NULL;
 	}
 	int rv = ps_set_lm(s->ps, "dictum", lm);
 	ngram_model_free(lm);
 	if (rv < 0 || ps_set_search(s->ps, "dictum") < 0) {
 		snprintf(err, errlen, "cannot start the language model search");
-		return DICTUM_INTERNAL;
+		result = DICTUM_INTERNAL;
 	}
-	return DICTUM_OK;
+cleanup:
+	for (int i = 0; i < 3; i++)
+		if (models[i])
+			ngram_model_free(models[i]);
+	return result;
 }
 
 static void sphinx_destroy(void *state)

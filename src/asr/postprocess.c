@@ -625,10 +625,24 @@ static bool pp_at_boundary(const struct pp_ctx *c)
 	       (it->kind == PP_PUNCT && it->terminator);
 }
 
+/* Whether a command of two or more words ends just before word i ("scratch
+ * that period": "that" is the command's, not an article of "period"). */
+static bool pp_after_command(const struct pp_ctx *c, size_t i)
+{
+	for (size_t t = 0; t < PP_LEN(pp_commands); t++) {
+		size_t words = 1;
+		for (const char *p = pp_commands[t].phrase; *p; p++)
+			words += *p == ' ';
+		if (words >= 2 && i >= words && pp_match(c, i - words, pp_commands[t].phrase) == words)
+			return true;
+	}
+	return false;
+}
+
 static bool pp_command_applies(const struct pp_ctx *c, size_t i, size_t k,
                                const struct pp_command *cmd)
 {
-	if (i > 0 && pp_in_list(pp_word(c, i - 1), cmd->not_after))
+	if (i > 0 && pp_in_list(pp_word(c, i - 1), cmd->not_after) && !pp_after_command(c, i))
 		return false;
 	return !pp_in_list(pp_word(c, i + k), cmd->not_before);
 }
@@ -1005,6 +1019,10 @@ static int pp_try_command(struct pp_ctx *c, size_t i, size_t *used)
 		return DICTUM_OK;
 	switch (cmd->kind) {
 	case PP_CMD_PUNCT:
+		/* A full stop with no sentence to end (after "scratch that", a
+		 * header, a break or another full stop) is dropped. */
+		if (cmd->terminator && pp_at_boundary(c))
+			break;
 		result = pp_push(c, PP_PUNCT, cmd->text, i, i + k - 1, &it);
 		if (!result) {
 			it->space = cmd->space;

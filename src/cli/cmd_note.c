@@ -236,9 +236,11 @@ out:
 }
 
 /* Transcribes audio (already read into data when it came on standard
- * input) into *text, malloc'ed. Returns 0, or non-zero with err set. */
+ * input) into *text, malloc'ed, and *rec, the recogniser's transcript.
+ * Returns 0, or non-zero with err set. */
 static int transcribe_input(struct cli_ctx *ctx, const char *path, const char *data, size_t len,
-                            char **text, char *err, size_t errlen)
+                            char **text, struct asr_transcript **rec, char *err,
+                            size_t errlen)
 {
 	char tmp[4096] = "";
 	int result = 0;
@@ -260,7 +262,7 @@ static int transcribe_input(struct cli_ctx *ctx, const char *path, const char *d
 	if ((result = cli_transcribe_file(ctx, path, NULL, &t, err, errlen)))
 		goto out;
 	*text = asr_transcript_text(t);
-	asr_transcript_free(&t);
+	*rec = t;
 	if (!*text) {
 		snprintf(err, errlen, "out of memory");
 		result = DICTUM_NOMEM;
@@ -345,9 +347,11 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 	struct note_draft d = {0};
 	char err[512] = "";
 	bool engine_loaded = false;
+	struct asr_transcript *rec = NULL;
 	if (audio || is_audio(argv[optind], input, len)) {
 		/* Audio is transcribed first by the local speech engine. */
-		if (transcribe_input(ctx, argv[optind], input, len, &text, err, sizeof(err))) {
+		if (transcribe_input(ctx, argv[optind], input, len, &text, &rec, err,
+		                     sizeof(err))) {
 			status = cli_fail("note: %s", err);
 			goto out;
 		}
@@ -389,7 +393,12 @@ int cmd_note(struct cli_ctx *ctx, int argc, char **argv)
 	if (save && (status = save_draft(ctx, &d, patient, transcript, segments, &note_id)))
 		goto out;
 	if (json) {
-		cli_print_json(draft_json(&d, (enum note_mode)mode, note_id, transcript));
+		struct json_object *o = draft_json(&d, (enum note_mode)mode, note_id, transcript);
+		/* What the recogniser heard, its unsure words marked for review. */
+		if (rec)
+			json_object_object_add(o, "recognized",
+			                       cli_transcript_json(rec, asr_low_confidence(&ctx->config)));
+		cli_print_json(o);
 	} else if (save) {
 		/* The saved note is read back with `dictum notes show ID`. */
 		printf("%lld\n", (long long)note_id);
@@ -425,5 +434,6 @@ out:
 	free(text);
 	free(segments);
 	free(spoken);
+	asr_transcript_free(&rec);
 	return status;
 }

@@ -150,6 +150,25 @@ static struct json_object *segments_json(const struct asr_transcript *t, double 
 	return arr;
 }
 
+struct json_object *cli_transcript_json(const struct asr_transcript *t, double low)
+{
+	char *text = asr_transcript_text(t);
+	if (!text)
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "engine", json_object_new_string(t->engine));
+	if (t->fell_back) {
+		json_object_object_add(o, "fell_back", json_object_new_boolean(1));
+		json_object_object_add(o, "fallback_reason", json_object_new_string(t->note));
+	}
+	json_object_object_add(o, "duration", dnum(t->duration));
+	json_object_object_add(o, "low_confidence_below", dnum(low));
+	json_object_object_add(o, "text", json_object_new_string(text));
+	json_object_object_add(o, "segments", segments_json(t, low));
+	free(text);
+	return o;
+}
+
 /* Sections with the byte spans of their text that came from an uncertain word. */
 static struct json_object *dictation_json(const struct dictation_result *r,
                                           const struct asr_word **words, size_t nwords, double low)
@@ -198,22 +217,11 @@ static int print_result(struct cli_ctx *ctx, const struct asr_transcript *t, boo
 	if (dictation && (result = run_dictation(t, &dr, &words, &nwords)) != DICTUM_OK)
 		goto cleanup;
 	if (ctx->json) {
-		text = asr_transcript_text(t);
-		if (!text) {
+		struct json_object *o = cli_transcript_json(t, low);
+		if (!o) {
 			result = DICTUM_NOMEM;
 			goto cleanup;
 		}
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "engine", json_object_new_string(t->engine));
-		if (t->fell_back) {
-			json_object_object_add(o, "fell_back", json_object_new_boolean(1));
-			json_object_object_add(o, "fallback_reason",
-			                       json_object_new_string(t->note));
-		}
-		json_object_object_add(o, "duration", dnum(t->duration));
-		json_object_object_add(o, "low_confidence_below", dnum(low));
-		json_object_object_add(o, "text", json_object_new_string(text));
-		json_object_object_add(o, "segments", segments_json(t, low));
 		if (dr)
 			json_object_object_add(o, "dictation",
 			                       dictation_json(dr, words, nwords, low));
@@ -248,6 +256,12 @@ int cli_transcribe_file(struct cli_ctx *ctx, const char *path, const char *engin
 			snprintf(err, errlen, "%s: cannot decode the audio", path);
 		goto cleanup;
 	}
+	/* The user's model (dictum asr adapt) of the data directory in use. */
+	char user_lm[1200];
+	snprintf(user_lm, sizeof(user_lm), "%s/" ASR_USER_LM, ctx->paths.data_dir);
+	if (!config_get(&ctx->config, "asr.sphinx", "user_lm", NULL) && path_exists(user_lm) &&
+	    (result = config_set(&ctx->config, "asr.sphinx", "user_lm", user_lm)) != DICTUM_OK)
+		goto cleanup;
 	if ((result = asr_engine_create(engine, &ctx->config, &e, err, errlen)) != DICTUM_OK)
 		goto cleanup;
 	if ((result = asr_transcribe_pcm(e, pcm, n, out)) != DICTUM_OK) {

@@ -187,6 +187,12 @@ static void test_scratch_that(void **state)
 	    {"he takes lisinopril forty milligrams once a day new paragraph scratch that he takes "
 	     "metformin five hundred milligrams twice a day period",
 	     "He takes metformin 500 mg twice a day."},
+	    /* the full stop said after "scratch that" ends nothing: dropped */
+	    {"fever period keep a diary period scratch that period return in six weeks period",
+	     "Fever. Return in 6 weeks."},
+	    {"cough period scratch that period", ""},
+	    {"fever period delete that period new paragraph rest period", "Rest."},
+	    {"fever period period", "Fever."},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -3,13 +3,7 @@
 # recording, JSON segments with low-confidence marks, and one-line errors.
 source "$(dirname "$0")/../lib.sh"
 dictum=$1
-model=/usr/share/pocketsphinx/model/en-us/en-us
-if [ ! -d "$model" ] || ! command -v flite >/dev/null || ! command -v sox >/dev/null; then
-  echo "skip: needs pocketsphinx-en-us, flite and sox (scripts/install-deps.sh)"
-  exit 77
-fi
-export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
-mkdir -p "$XDG_CONFIG_HOME/dictum"
+need_speech
 
 flite -voice slt -t "chief complaint colon cough for three days period" -o "$tmp/raw.wav"
 sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$tmp/clip.wav"

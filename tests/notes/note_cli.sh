@@ -83,6 +83,22 @@ if command -v flite >/dev/null && [ -d /usr/share/pocketsphinx/model/en-us ]; th
   check "no command word is left in the note" bash -c "! grep -qiw 'colon\|period' <<<\"\$1\"" _ "$out"
   out=$("$dictum" note --type clinicNote - <"$tmp/dictated.wav")
   check "a recording on standard input works too" grep -qi 'cough' <<<"$out"
+  "$dictum" note --type clinicNote --json "$tmp/dictated.wav" >"$tmp/dictated.json"
+  check "json of a recording: what was heard, unsure words marked" python3 - "$tmp/dictated.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+r = o["recognized"]
+words = [w for s in r["segments"] for w in s["words"]]
+assert r["engine"] == "sphinx" and "complaint" in r["text"].split(), r["text"]
+assert [w["word"] for w in words] == r["text"].split()
+for w in words:
+    assert 0 <= w["confidence"] <= 1
+    assert w["low_confidence"] == (w["confidence"] < r["low_confidence_below"])
+assert not any(w in ("colon", "period") for s in o["sections"] for w in s["text"].lower().split())
+PY
+  "$dictum" note --type clinicNote --json "$tmp/visit.txt" >"$tmp/typed.json"
+  check "json of a transcript has no recognized part" python3 -c "
+import json; assert 'recognized' not in json.load(open('$tmp/typed.json'))"
 else
   echo "skip: audio note checks need flite and pocketsphinx-en-us (scripts/install-deps.sh)"
 fi

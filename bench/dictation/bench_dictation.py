@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""bench/dictation: dictation end to end, Dictum against stock PocketSphinx.
+
+For each dictation (a WAV, its note type, key terms and the exact words
+spoken) runs, in the same run:
+  dictum:    dictum note --mode dictation --type TYPE --json FILE.wav
+             (the recogniser's words come back in "recognized")
+  stock:     pocketsphinx_continuous -infile FILE.wav, then its words
+             through dictum note --mode dictation --type TYPE
+  reference: the exact words spoken through dictum note (a perfect
+             recogniser: what the note engine alone makes of them)
+and prints per set: word error rate against reference_norm (spoken
+punctuation words count as words), key-term recall of the transcript,
+key-term recall of the note, literal command words left in the notes,
+CPU seconds per audio second and wall seconds from file to note.
+Then the seconds from the end of the audio to the finished note while
+streaming: bench_dictation_latency --realtime on a dictation of about 60 s.
+
+Sets:
+  shared    ../shared/data/dictation (10 dictations, voices slt and kal16)
+  own-dev   bench/dictation/dictations.tsv rows marked dev, synthesised
+            with flite voices slt, kal16 (the voices we tune with)
+  own-held  rows marked heldout, synthesised with flite voices awb, rms
+            (texts and voices never used while tuning)
+Synthesised WAVs are cached in --cache (default $XDG_CACHE_HOME/dictum/
+bench-dictation), never in the repository.
+
+usage: bench_dictation.py DICTUM LATENCY_TOOL [--data DIR] [--sets shared,own-dev,own-held]
+                          [--no-latency] [--cache DIR] [--show]
+"""
+import argparse
+import collections
+import csv
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "bench", "asr"))
+from bench_asr import edits, norm, run_measured  # noqa: E402
+
+OWN = os.path.join(HERE, "dictations.tsv")
+VOICES = {"own-dev": ("slt", "kal16"), "own-held": ("awb", "rms")}
+LATENCY_ID = "long-ed"
+
+# Spoken commands that must never reach a note as words (longest first).
+COMMANDS = sorted("""period|full stop|comma|colon|semicolon|semi colon|question mark|
+exclamation point|exclamation mark|open paren|close paren|open parenthesis|
+close parenthesis|new line|next line|new paragraph|next paragraph|scratch that|
+delete that|strike that|next section""".replace("\n", "").split("|"),
+                  key=lambda p: -len(p.split()))
+
+
+def note_words(text):
+    text = text.lower().replace("-", " ")
+    return re.sub(r"[^a-z0-9' ]+", " ", text).split()
+
+
+def command_words(text):
+    """Command phrases left in a note, each counted once at its longest."""
+    words = note_words(text)
+    n, i = 0, 0
+    while i < len(words):
+        for p in COMMANDS:
+            k = p.split()
+            if words[i:i + len(k)] == k:
+                n += 1
+                i += len(k)
+                break
+        else:
+            i += 1
+    return n
+
+
+def has_term(words, term):
+    t = " %s " % " ".join(note_words(term))
+    return t in " %s " % " ".join(words)
+
+
+def synthesise(text, voice, cache):
+    key = hashlib.sha1(("%s\n%s" % (voice, text)).encode()).hexdigest()[:16]
+    out = os.path.join(cache, "%s-%s.wav" % (key, voice))
+    if not os.path.exists(out):
+        os.makedirs(cache, exist_ok=True)
+        raw = out + ".raw.wav"
+        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", raw], check=True)
+        subprocess.run(["sox", raw, "-r", "16000", "-c", "1", "-b", "16", "-e",
+                        "signed-integer", out], check=True)
+        os.unlink(raw)
+    return out
+
+
+def sox_duration(path):
+    out = subprocess.run(["soxi", "-D", path], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def shared_rows(data):
+    folder = os.path.join(data, "dictation")
+    with open(os.path.join(folder, "transcripts.tsv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    for r in rows:
+        r["wav"] = os.path.join(folder, r["wav"])
+    return rows
+
+
+def own_texts():
+    with open(OWN, encoding="utf-8") as f:
+        return list(csv.DictReader((l for l in f if not l.startswith("#")), delimiter="\t"))
+
+
+def own_rows(set_name, cache):
+    split = {"own-dev": "dev", "own-held": "heldout"}[set_name]
+    rows = []
+    for t in (t for t in own_texts() if t["split"] == split):
+        for v in VOICES[set_name]:
+            wav = synthesise(t["text"], v, cache)
+            rows.append({"utt_id": "%s-%s" % (t["id"], v), "wav": wav, "voice": v,
+                         "duration_s": "%.2f" % sox_duration(wav),
+                         "note_type": t["note_type"], "key_terms": t["key_terms"],
+                         "reference_norm": " ".join(norm(t["text"]))})
+    return rows
+
+
+def note_of(dictum, note_type, text):
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write(text + "\n")
+    try:
+        out = subprocess.run([dictum, "note", "--mode", "dictation", "--type", note_type,
+                              "--json", f.name], capture_output=True, text=True)
+    finally:
+        os.unlink(f.name)
+    if out.returncode != 0:
+        return {"sections": []}
+    return json.loads(out.stdout)
+
+
+def note_text(note):
+    return "\n".join(s["title"] + "\n" + s["text"] for s in note["sections"])
+
+
+def run_set(dictum, rows, title, show):
+    stats = {e: collections.Counter() for e in ("dictum", "stock", "reference")}
+    for row in rows:
+        ref = norm(row["reference_norm"])
+        dur = float(row["duration_s"])
+        terms = [t for t in row["key_terms"].split(";") if t]
+        for engine in stats:
+            t0 = time.monotonic()
+            if engine == "dictum":
+                out, cpu, _ = run_measured([dictum, "note", "--mode", "dictation", "--type",
+                                            row["note_type"], "--json", row["wav"]])
+                note = json.loads(out)
+                hyp = norm(note["recognized"]["text"])
+            elif engine == "stock":
+                out, cpu, _ = run_measured(["pocketsphinx_continuous", "-infile", row["wav"],
+                                            "-logfn", "/dev/null"])
+                hyp = norm(out)
+                note = note_of(dictum, row["note_type"], " ".join(hyp))
+            else:
+                cpu = 0
+                hyp = ref
+                note = note_of(dictum, row["note_type"], " ".join(ref))
+            wall = time.monotonic() - t0
+            text = note_text(note)
+            s = stats[engine]
+            s["err"] += edits(ref, hyp)
+            s["words"] += len(ref)
+            s["terms"] += len(terms)
+            s["t_hits"] += sum(has_term(hyp, t) for t in terms)
+            s["n_hits"] += sum(has_term(note_words(text), t) for t in terms)
+            s["commands"] += command_words(text)
+            s["cpu"] += cpu
+            s["wall"] += wall
+            s["audio"] += dur
+            s["files"] += 1
+            if show and engine != "reference":
+                missed = [t for t in terms if not has_term(note_words(text), t)]
+                print("  %-16s %-6s %4d/%-4d missed: %s" % (
+                    row["utt_id"], engine, edits(ref, hyp), len(ref), ", ".join(missed)))
+                if engine == "dictum":
+                    print("      " + " ".join(hyp))
+    print("\n%s (%d files, %.0f s of audio, %d reference words, %d key terms)" % (
+        title, len(rows), stats["dictum"]["audio"], stats["dictum"]["words"],
+        stats["dictum"]["terms"]))
+    print("  %-9s %6s %15s %11s %14s %13s %16s" % (
+        "engine", "WER", "terms (words)", "terms (note)", "commands left",
+        "CPU s/audio s", "file to note s"))
+    for name, s in stats.items():
+        print("  %-9s %5.1f%% %14.1f%% %11.1f%% %14d %13s %16s" % (
+            name, 100.0 * s["err"] / s["words"], 100.0 * s["t_hits"] / s["terms"],
+            100.0 * s["n_hits"] / s["terms"], s["commands"],
+            "%.3f" % (s["cpu"] / s["audio"]) if name != "reference" else "-",
+            "%.2f" % (s["wall"] / s["files"]) if name != "reference" else "-"))
+
+
+def latency(tool, cache):
+    rows = [r for r in own_texts() if r["id"] == LATENCY_ID]
+    if not rows:
+        return
+    wavs = [synthesise(rows[0]["text"], v, cache) for v in VOICES["own-held"]]
+    out = subprocess.run([tool, "--realtime", rows[0]["note_type"]] + wavs,
+                         capture_output=True, text=True, check=True).stdout
+    print("\nstreaming, dictum only (bench_dictation_latency --realtime: audio fed at the "
+          "pace it is spoken, engines loaded before)")
+    print("  %8s %18s %22s  %s" % ("audio s", "CPU s/audio s", "end of audio to note s",
+                                    "file"))
+    for line in out.splitlines():
+        a, c, l, p = line.split("\t")
+        print("  %8s %18s %22s  %s" % (a, c, l, os.path.basename(p)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dictum")
+    ap.add_argument("latency_tool")
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--sets", default="shared,own-dev,own-held")
+    ap.add_argument("--cache", default=os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dictum",
+        "bench-dictation"))
+    ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument("--show", action="store_true", help="per-file errors and hypotheses")
+    args = ap.parse_args()
+    data = os.path.abspath(args.data)
+    if "holdout" in data.split(os.sep):
+        sys.exit("bench_dictation: refusing a holdout folder")
+    print("bench/dictation: %s vs stock pocketsphinx_continuous, same run" % args.dictum)
+    for name in args.sets.split(","):
+        if name == "shared":
+            if not os.path.exists(os.path.join(data, "dictation", "transcripts.tsv")):
+                print("\nskip: %s absent" % os.path.join(data, "dictation"))
+                continue
+            run_set(args.dictum, shared_rows(data),
+                    "shared: ../shared/data/dictation (voices slt, kal16)", args.show)
+        elif name in VOICES:
+            run_set(args.dictum, own_rows(name, args.cache),
+                    "%s: bench/dictation/dictations.tsv, flite voices %s" % (
+                        name, ", ".join(VOICES[name])), args.show)
+        else:
+            sys.exit("bench_dictation: unknown set %s" % name)
+    if not args.no_latency:
+        latency(args.latency_tool, args.cache)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+/* Seconds from the end of a dictation's audio to the finished note.
+ *
+ * usage: bench_dictation_latency [--realtime] TYPE FILE.wav...
+ *
+ * Loads the speech engine (with the user's config.ini, as `dictum note`
+ * does) and the note engine once, before any audio, as the workstation does.
+ * Then, per file: feeds the audio in 0.1 s pieces (with --realtime, each
+ * piece no earlier than its time in the recording, as a microphone delivers
+ * it), and from the moment the last piece has been fed times what is left:
+ * asr_finish, the dictation post-processing and note_draft of TYPE. Prints
+ * one line per file: audio seconds, CPU seconds spent while feeding per
+ * audio second, seconds after the end of the audio, the file. */
+#include "asr/asr.h"
+#include "asr/postprocess.h"
+#include "audio/decode.h"
+#include "core/lib.h"
+#include "notes/draft.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PIECE (ASR_SAMPLE_RATE / 10)
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(uint64_t t_ns)
+{
+	uint64_t now = time_mono_ns();
+	if (t_ns <= now)
+		return;
+	struct timespec ts = {(time_t)((t_ns - now) / 1000000000u),
+	                      (long)((t_ns - now) % 1000000000u)};
+	nanosleep(&ts, NULL);
+}
+
+/* The chain after the last sample: transcript, spoken commands, note. */
+static int finish_note(struct asr_engine *asr, const struct note_engine *notes, const char *type)
+{
+	struct asr_transcript *t = NULL;
+	struct dictation_result *r = NULL;
+	struct note_draft d = {0};
+	char *raw = NULL, *text = NULL;
+	int result = asr_finish(asr, &t);
+	if (result != DICTUM_OK)
+		goto cleanup;
+	raw = asr_transcript_text(t);
+	if (!raw) {
+		result = DICTUM_NOMEM;
+		goto cleanup;
+	}
+	if ((result = dictation_process(raw, &r)) != DICTUM_OK ||
+	    (result = dictation_render(r, &text)) != DICTUM_OK)
+		goto cleanup;
+	result = note_draft(notes, text, type, NULL, NOTE_MODE_DICTATION, &d);
+cleanup:
+	note_draft_clear(&d);
+	dictation_result_free(&r);
+	asr_transcript_free(&t);
+	free(raw);
+	free(text);
+	return result;
+}
+
+static int run_file(struct asr_engine *asr, const struct note_engine *notes, const char *type,
+                    const char *path, bool realtime)
+{
+	int16_t *pcm = NULL;
+	size_t n = 0;
+	char err[512] = "";
+	int result = audio_decode_file(path, (size_t)1 << 30, &pcm, &n, err, sizeof(err));
+	if (result != DICTUM_OK) {
+		fprintf(stderr, "bench_dictation_latency: %s: %s\n", path, err);
+		goto cleanup;
+	}
+	if ((result = asr_start(asr)) != DICTUM_OK)
+		goto cleanup;
+	uint64_t t0 = time_mono_ns();
+	double c0 = cpu_seconds();
+	for (size_t at = 0; at < n && result == DICTUM_OK; at += PIECE) {
+		size_t len = n - at < PIECE ? n - at : PIECE;
+		/* A microphone hands over a piece once all of it has been spoken. */
+		if (realtime)
+			sleep_until(t0 + (uint64_t)((at + len) * (1000000000.0 / ASR_SAMPLE_RATE)));
+		result = asr_feed(asr, pcm + at, len);
+	}
+	double feed_cpu = cpu_seconds() - c0;
+	uint64_t t_end = time_mono_ns();
+	if (result == DICTUM_OK)
+		result = finish_note(asr, notes, type);
+	uint64_t t_note = time_mono_ns();
+	if (result != DICTUM_OK) {
+		fprintf(stderr, "bench_dictation_latency: %s: %s\n", path, dictum_strerror(result));
+		goto cleanup;
+	}
+	double audio = (double)n / ASR_SAMPLE_RATE;
+	printf("%.2f\t%.3f\t%.3f\t%s\n", audio, feed_cpu / audio, (double)(t_note - t_end) / 1e9,
+	       path);
+	fflush(stdout);
+cleanup:
+	free(pcm);
+	return result;
+}
+
+int main(int argc, char **argv)
+{
+	int first = 1;
+	bool realtime = false;
+	if (argc > 1 && strcmp(argv[1], "--realtime") == 0) {
+		realtime = true;
+		first++;
+	}
+	if (argc - first < 2) {
+		fprintf(stderr, "usage: bench_dictation_latency [--realtime] TYPE FILE.wav...\n");
+		return 2;
+	}
+	const char *type = argv[first++];
+	struct config cfg = {0};
+	char path[1100], err[512] = "";
+	int bad_line = 0;
+	if (paths_config_file(path, sizeof(path)) == DICTUM_OK &&
+	    config_load(&cfg, path, &bad_line) == DICTUM_INVAL) {
+		fprintf(stderr, "bench_dictation_latency: %s: line %d is not valid\n", path,
+		        bad_line);
+		return 1;
+	}
+	struct asr_engine *asr = NULL;
+	struct note_engine notes;
+	int status = 1;
+	if (asr_engine_create("sphinx", &cfg, &asr, err, sizeof(err)) != DICTUM_OK) {
+		fprintf(stderr, "bench_dictation_latency: %s\n", err);
+		goto out_cfg;
+	}
+	if (note_engine_load(&notes, NULL, err, sizeof(err)) != DICTUM_OK) {
+		fprintf(stderr, "bench_dictation_latency: %s\n", err);
+		goto out_asr;
+	}
+	status = 0;
+	for (int i = first; i < argc && !status; i++)
+		status = run_file(asr, &notes, type, argv[i], realtime) != DICTUM_OK;
+	note_engine_clear(&notes);
+out_asr:
+	asr_engine_free(&asr);
+out_cfg:
+	config_free(&cfg);
+	return status;
+}

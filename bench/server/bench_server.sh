@@ -3,7 +3,8 @@
 # wrk, for GET /api/clinical/notes/:id and GET /api/clinical/notes, next to
 # a minimal libmicrohttpd responder measured in the same run.
 # usage: bench_server.sh DICTUM MHD_MINIMAL [SECONDS] [CONNECTIONS] [NOTES]
-# (BENCH_SERVER_AUDIO=0 leaves out the audio-to-note timing)
+# (BENCH_SERVER_AUDIO=0 leaves out the audio-to-note timing; BENCH_SERVER_THREADS
+# sets the libmicrohttpd thread pool of both servers, 4 by default)
 set -euo pipefail
 dictum=$1
 minimal=$2
@@ -19,12 +20,14 @@ export HOME=$tmp DICTUM_DATA_DIR=$tmp
 key=$("$dictum" --json keys create --db "$tmp/server.db" --org bench --plan enterprise |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 
-DICTUM_SERVE_RATE_ENTERPRISE_MINUTE=4000000000 DICTUM_SERVE_RATE_ANON_MINUTE=4000000000 "$dictum" serve --listen 127.0.0.1:0 \
+threads=${BENCH_SERVER_THREADS:-4}
+DICTUM_SERVE_THREADS=$threads DICTUM_SERVE_RATE_ENTERPRISE_MINUTE=4000000000 \
+  DICTUM_SERVE_RATE_ANON_MINUTE=4000000000 "$dictum" serve --listen 127.0.0.1:0 \
   --db "$tmp/server.db" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q '^listening' "$tmp/serve.out" 2>/dev/null && break; sleep 0.05; done
 base=$(sed -n 's/^listening on //p' "$tmp/serve.out")
-"$minimal" 4 >"$tmp/minimal.port" &
+"$minimal" "$threads" >"$tmp/minimal.port" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$tmp/minimal.port" ] && break; sleep 0.05; done
 minimal_base=http://127.0.0.1:$(cat "$tmp/minimal.port")
@@ -60,7 +63,7 @@ run() { # run NAME URL [wrk args]: prints a row
   printf '%-44s %12s %10s %10s %8s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
 }
 
-echo "wrk -t2 -c$conns -d${secs}s on 127.0.0.1, $(nproc) cores, $notes notes in the store"
+echo "wrk -t2 -c$conns -d${secs}s on 127.0.0.1, $(nproc) cores, $threads server threads, $notes notes in the store"
 printf '%-44s %12s %10s %10s %8s\n' endpoint requests/s p50 p99 non-2xx
 run "minimal libmicrohttpd responder" "$minimal_base/"
 run "GET /api/clinical/notes/:id" "$base/api/clinical/notes/$note" -H "X-API-KEY: $key"

@@ -4,6 +4,7 @@
 #include "offline/store.h"
 #include "offline/store_icd10.h"
 #include "ui/editor.h"
+#include "ui/player.h"
 #include "ui/recorder.h"
 #include "ui/syncer.h"
 #include "ui/theme.h"
@@ -15,9 +16,12 @@
 #include <locale.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <ctype.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,6 +108,14 @@ struct ws {
 	int64_t flags_note;
 	struct ui_flag *flags;
 	size_t nflags;
+	/* The sentence cursor (-1: none), the open note's transcript segments
+	 * and the player of a span of its recording. */
+	int sent;
+	struct ui_span *spans;
+	size_t nspans;
+	const char *hl_from, *hl_to; /* the selected sentence while drawing */
+	int hl_line;                 /* its first line in the note, -1 if not drawn */
+	struct ui_player *player;
 	/* The conflict view: the server's copy of the open note. */
 	int64_t conflict_id;
 	struct note conflict_server;
@@ -137,6 +149,9 @@ static int act_sync(struct ws *w);
 static int act_compare(struct ws *w);
 static int act_keep_local(struct ws *w);
 static int act_keep_server(struct ws *w);
+static int act_next_sentence(struct ws *w);
+static int act_prev_sentence(struct ws *w);
+static int act_play(struct ws *w);
 static int submit(struct ws *w, struct ui_request *req);
 
 /* Opens the bottom line for an answer. */
@@ -181,6 +196,12 @@ static const struct action {
     {"compare", {'m', 0, 0}, "A note in conflict: local beside the server's copy", act_compare},
     {"keep-local", {'<', 0, 0}, "In a conflict: keep the local note (pushed)", act_keep_local},
     {"keep-server", {'>', 0, 0}, "In a conflict: take the server's copy", act_keep_server},
+    {"next-sentence",
+     {']', 0, 0},
+     "Next sentence, with the transcript span it came from",
+     act_next_sentence},
+    {"prev-sentence", {'[', 0, 0}, "Select the previous sentence", act_prev_sentence},
+    {"play", {'p', 0, 0}, "Play the selected sentence's audio; again: stop", act_play},
     {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
@@ -367,6 +388,11 @@ static int apply_results(struct ws *w)
 				w->flags_note = r.note_id;
 				r.flags = NULL;
 				r.nflags = 0;
+				ui_spans_free(&w->spans, w->nspans);
+				w->spans = r.spans;
+				w->nspans = r.nspans;
+				r.spans = NULL;
+				r.nspans = 0;
 			}
 		} else if (r.kind == UI_JOB_CONFLICT) {
 			note_clear(&w->note);
@@ -420,6 +446,7 @@ static int apply_results(struct ws *w)
 			w->note_patient = r.patient;
 			r.patient = NULL;
 			w->scroll = 0;
+			w->sent = -1;
 			w->view = VIEW_NOTE;
 			w->message[0] = '\0';
 			request_codes(w);
@@ -481,6 +508,195 @@ static void draw_list(struct ws *w)
 	}
 }
 
+/* The terminal cells of the UTF-8 bytes from a to b (one per character). */
+static int cells(const char *a, const char *b)
+{
+	int n = 0;
+	for (; a < b; a++)
+		n += ((unsigned char)*a & 0xC0) != 0x80;
+	return n;
+}
+
+/* The n-th sentence of the note (0-based): its section and bytes. A
+ * sentence ends after . ? or ! before a space, or at a line end. */
+static bool note_sentence(const struct note *nt, int n, size_t *sec, const char **from,
+                          const char **to)
+{
+	for (size_t i = 0; i < nt->nsections; i++) {
+		const char *p = nt->sections[i].text;
+		while (*p) {
+			while (*p && isspace((unsigned char)*p))
+				p++;
+			if (!*p)
+				break;
+			const char *e = p;
+			while (*e && *e != '\n' &&
+			       !(strchr(".?!", *e) && (!e[1] || isspace((unsigned char)e[1]))))
+				e++;
+			if (*e && *e != '\n')
+				e++;
+			if (n-- == 0) {
+				*sec = i;
+				*from = p;
+				*to = e;
+				return true;
+			}
+			p = e;
+		}
+	}
+	return false;
+}
+
+/* True when the word of len bytes is one of text's words (letters and
+ * digits, any case). */
+static bool has_word(const char *text, const char *word, size_t len)
+{
+	for (const char *p = text; *p;) {
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		const char *e = p;
+		while (*e && isalnum((unsigned char)*e))
+			e++;
+		if ((size_t)(e - p) == len && strncasecmp(p, word, len) == 0)
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+/* How many of the words from..to are in the segment's text. */
+static int overlap(const char *from, const char *to, const char *segment, int *nwords)
+{
+	int hits = 0;
+	*nwords = 0;
+	for (const char *p = from; p < to;) {
+		while (p < to && !isalnum((unsigned char)*p))
+			p++;
+		const char *e = p;
+		while (e < to && isalnum((unsigned char)*e))
+			e++;
+		if (e > p) {
+			++*nwords;
+			hits += has_word(segment, p, (size_t)(e - p));
+		}
+		p = e;
+	}
+	return hits;
+}
+
+static const char *span_wav(const struct ui_span *sp)
+{
+	return sp->wav ? sp->wav : "";
+}
+
+/* Over transcript words with their own times: the run of words of one
+ * recording that best matches the sentence (each word said in the sentence
+ * +2, each other word -1; the highest sum, as Kadane's maximum subarray).
+ * False when the run holds under a third of the sentence's words. */
+static bool word_window(const struct ws *w, const char *from, const char *to, size_t *first,
+                        size_t *last)
+{
+	char *sentence = xasprintf("%.*s", (int)(to - from), from);
+	int nwords = 0, sum = 0, best = 0, hits = 0, best_hits = 0;
+	overlap(from, to, "", &nwords);
+	size_t start = 0;
+	for (size_t i = 0; i < w->nspans; i++) {
+		const struct ui_span *sp = &w->spans[i];
+		if (!sp->word || (i > start && strcmp(span_wav(sp), span_wav(&w->spans[i - 1])))) {
+			sum = hits = 0; /* runs stay inside one recording's words */
+			start = i;
+			if (!sp->word)
+				continue;
+		}
+		bool said = has_word(sentence, sp->text, strlen(sp->text));
+		if (sum <= 0) {
+			sum = hits = 0;
+			start = i;
+		}
+		sum += said ? 2 : -1;
+		hits += said;
+		if (sum > best) {
+			best = sum;
+			best_hits = hits;
+			*first = start;
+			*last = i;
+		}
+	}
+	free(sentence);
+	return best_hits > 0 && best_hits * 3 >= nwords;
+}
+
+/* The transcript segments the selected sentence came from: the one that
+ * shares most of its words, with its neighbours in the same recording that
+ * share at least half as many. Returns false when none shares enough. */
+static bool sentence_span(const struct ws *w, size_t *first, size_t *last)
+{
+	size_t sec;
+	const char *from, *to;
+	if (w->sent < 0 || !w->nspans || !note_sentence(&w->note, w->sent, &sec, &from, &to))
+		return false;
+	if (word_window(w, from, to, first, last))
+		return true;
+	int best = 0, nwords = 0;
+	int *score = xcalloc(w->nspans, sizeof(*score));
+	size_t at = 0;
+	for (size_t i = 0; i < w->nspans; i++) {
+		score[i] = overlap(from, to, w->spans[i].text, &nwords);
+		if (score[i] > best) {
+			best = score[i];
+			at = i;
+		}
+	}
+	bool found = best > 0 && best * 3 >= nwords;
+	size_t a = at, b = at;
+	const char *wav = w->spans[at].wav ? w->spans[at].wav : "";
+	while (found && a > 0 && score[a - 1] * 2 >= best &&
+	       strcmp(w->spans[a - 1].wav ? w->spans[a - 1].wav : "", wav) == 0)
+		a--;
+	while (found && b + 1 < w->nspans && score[b + 1] * 2 >= best &&
+	       strcmp(w->spans[b + 1].wav ? w->spans[b + 1].wav : "", wav) == 0)
+		b++;
+	free(score);
+	*first = a;
+	*last = b;
+	return found;
+}
+
+static void clock_text(double secs, char *out, size_t size)
+{
+	int tenths = (int)(secs * 10 + 0.5);
+	snprintf(out, size, "%d:%02d.%d", tenths / 600, tenths / 10 % 60, tenths % 10);
+}
+
+static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
+                        enum theme_slot slot);
+
+/* The pane under the note: the selected sentence's transcript span. */
+static void draw_span(struct ws *w, int y)
+{
+	size_t a, b;
+	char line[1024];
+	if (!sentence_span(w, &a, &b)) {
+		snprintf(line, sizeof(line), "Transcript: %s",
+		         w->nspans ? "no segment of the transcript matches this sentence"
+		                   : "this note has no transcript");
+	} else {
+		char t0[16], t1[16];
+		clock_text(w->spans[a].start, t0, sizeof(t0));
+		clock_text(w->spans[b].end, t1, sizeof(t1));
+		size_t used = (size_t)snprintf(line, sizeof(line), "Heard %s-%s%s:", t0, t1,
+		                               w->spans[a].wav ? " (p plays)" : " (no recording)");
+		for (size_t i = a; i <= b && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, " %s",
+			                         w->spans[i].text);
+	}
+	mvhline(y, 0, ACS_HLINE, COLS);
+	const char *from = w->hl_from;
+	w->hl_from = NULL; /* the pane shows no highlight */
+	draw_wrapped(w, y + 1, y + 1, y + 3, line, SLOT_dim);
+	w->hl_from = from;
+}
+
 /* Wraps text into a column of width cells at x, returning the number of
  * lines drawn (or that would be drawn, when y is out of the visible range). */
 static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int bottom,
@@ -508,6 +724,15 @@ static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int b
 				attron(a);
 				mvaddnstr(row, x, p, (int)take);
 				attroff(a);
+			}
+			if (w->hl_from && w->hl_from < p + take && w->hl_to > p) {
+				const char *hb = w->hl_from > p ? w->hl_from : p;
+				const char *he = w->hl_to < p + take ? w->hl_to : p + take;
+				if (w->hl_line < 0)
+					w->hl_line = row + w->scroll;
+				if (row >= top && row < bottom)
+					mvchgat(row, x + cells(p, hb), cells(hb, he), a | A_REVERSE,
+					        w->color ? (short)(slot + 1) : 0, NULL);
 			}
 			lines++;
 			p += take;
@@ -606,9 +831,37 @@ static void draw_conflict(struct ws *w)
 		w->scroll--;
 }
 
+static void draw_note_body(struct ws *w);
+
 static void draw_note(struct ws *w)
 {
-	int top = 1, bottom = LINES - 2, y = top - w->scroll;
+	size_t sec;
+	w->hl_from = w->hl_to = NULL;
+	w->hl_line = -1;
+	if (w->sent >= 0 && !note_sentence(&w->note, w->sent, &sec, &w->hl_from, &w->hl_to))
+		w->sent = -1;
+	draw_note_body(w);
+	if (w->sent >= 0) {
+		/* Keep the selected sentence on the screen. */
+		int top = 1, bottom = LINES - 5, row = w->hl_line - w->scroll;
+		int old = w->scroll;
+		if (w->hl_line >= 0 && row < top + 1)
+			w->scroll = w->hl_line - top - 1 > 0 ? w->hl_line - top - 1 : 0;
+		else if (w->hl_line >= 0 && row >= bottom)
+			w->scroll += row - bottom + 1;
+		if (w->scroll != old) {
+			move(1, 0);
+			clrtobot();
+			draw_note_body(w);
+		}
+		draw_span(w, LINES - 5);
+	}
+	w->hl_from = w->hl_to = NULL;
+}
+
+static void draw_note_body(struct ws *w)
+{
+	int top = 1, bottom = w->sent >= 0 ? LINES - 5 : LINES - 2, y = top - w->scroll;
 	char head[512];
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
 	         w->note.note_type, note_status_name(w->note.status), w->note.version);
@@ -918,8 +1171,8 @@ static void status_text(const struct ws *w, char *out, size_t size)
 		snprintf(queue + used, sizeof(queue) - used, " | %zu conflict(s)",
 		         sy->counts.conflicts);
 	}
-	snprintf(out, size, " %s%s%s%s | speech: %s | %zu notes | ? help  q quit", rec, net, queue,
-	         synced,
+	snprintf(out, size, " %s%s%s%s%s | speech: %s | %zu notes | ? help  q quit",
+	         w->player ? "PLAY | " : "", rec, net, queue, synced,
 	         st->engine_ready      ? st->engine
 	         : st->engine_error[0] ? "none"
 	                               : "loading",
@@ -1062,6 +1315,62 @@ static int act_open(struct ws *w)
 	struct ui_request req = {.kind = UI_JOB_OPEN, .note_id = w->notes[w->sel].id};
 	ui_worker_submit(w->worker, &req);
 	set_message(w, false, "Opening note %lld...", (long long)req.note_id);
+	return REDRAW;
+}
+
+/* Moves the sentence cursor by delta (from none: to the first). */
+static int move_sentence(struct ws *w, int delta)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	size_t sec;
+	const char *a, *b;
+	int to = w->sent < 0 ? 0 : w->sent + delta;
+	if (to < 0 || !note_sentence(&w->note, to, &sec, &a, &b)) {
+		if (w->sent < 0)
+			set_message(w, false, "This note has no text yet.");
+		return REDRAW;
+	}
+	w->sent = to;
+	return REDRAW;
+}
+
+static int act_next_sentence(struct ws *w)
+{
+	return move_sentence(w, 1);
+}
+
+static int act_prev_sentence(struct ws *w)
+{
+	return move_sentence(w, -1);
+}
+
+/* Plays the selected sentence's span of the recording, or stops. */
+static int act_play(struct ws *w)
+{
+	if (w->player) {
+		ui_player_stop(&w->player);
+		set_message(w, false, "Playback stopped.");
+		return REDRAW;
+	}
+	size_t a, b;
+	if (w->view != VIEW_NOTE || w->sent < 0) {
+		set_message(w, true, "Select a sentence first (] and [).");
+		return REDRAW;
+	}
+	if (!sentence_span(w, &a, &b) || !w->spans[a].wav) {
+		set_message(w, true, "No recorded audio for this sentence.");
+		return REDRAW;
+	}
+	char err[320], t0[16], t1[16];
+	if (ui_player_start(&w->player, w->spans[a].wav, w->spans[a].start, w->spans[b].end, err,
+	                    sizeof(err)) != DICTUM_OK) {
+		set_message(w, true, "Cannot play: %s", err);
+		return REDRAW;
+	}
+	clock_text(w->spans[a].start, t0, sizeof(t0));
+	clock_text(w->spans[b].end, t1, sizeof(t1));
+	set_message(w, false, "Playing %s-%s of the recording; p stops.", t0, t1);
 	return REDRAW;
 }
 
@@ -1726,9 +2035,14 @@ static int run_loop(struct ws *w, struct latency_log *lat)
 		                        {.fd = w->wake_fd, .events = POLLIN},
 		                        {.fd = w->rec_fd, .events = POLLIN},
 		                        {.fd = w->sync_fd, .events = POLLIN}};
-		int rc = poll(pfd, 4, 1000);
+		int rc = poll(pfd, 4, w->player ? 200 : 1000);
 		if (rc < 0 && errno != EINTR)
 			return 1;
+		if (w->player && !ui_player_running(w->player)) {
+			ui_player_stop(&w->player);
+			set_message(w, false, "Playback finished.");
+			flags |= REDRAW;
+		}
 		if (rc == 0)
 			continue;
 		if (rc > 0 && (pfd[0].revents & POLLIN))
@@ -1755,7 +2069,7 @@ static int run_loop(struct ws *w, struct latency_log *lat)
 
 int workstation_run(const struct dictum_paths *paths, const struct config *config)
 {
-	struct ws w = {.paths = paths, .view = VIEW_LIST};
+	struct ws w = {.paths = paths, .view = VIEW_LIST, .sent = -1};
 	str_copy(w.backend, config_get(config, "audio", "backend", ""), sizeof(w.backend));
 	str_copy(w.device, config_get(config, "audio", "device", ""), sizeof(w.device));
 	int rc = mkdir_p(paths->data_dir, 0700);
@@ -1848,6 +2162,8 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	icd10_rows_free(&w.rows, w.nrows);
 	note_clear(&w.conflict_server);
 	free(w.flags);
+	ui_player_stop(&w.player);
+	ui_spans_free(&w.spans, w.nspans);
 	free(w.live_final);
 	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);

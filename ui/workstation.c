@@ -7,6 +7,7 @@
 #include "ui/player.h"
 #include "ui/recorder.h"
 #include "ui/syncer.h"
+#include "ui/textedit.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
@@ -42,6 +43,7 @@ enum view {
 	VIEW_CODES,     /* the ICD-10 and billing panels of the open note */
 	VIEW_CODE_PICK, /* rows of the code table found by a search */
 	VIEW_CONFLICT,  /* the open note beside the server's copy */
+	VIEW_EDIT,      /* the open note in the built-in editor */
 };
 
 /* What the bottom line is reading, if anything. */
@@ -116,6 +118,11 @@ struct ws {
 	const char *hl_from, *hl_to; /* the selected sentence while drawing */
 	int hl_line;                 /* its first line in the note, -1 if not drawn */
 	struct ui_player *player;
+	/* The built-in editor: its text and the first screen row shown. */
+	struct textedit edit;
+	size_t edit_top;
+	int64_t edit_note; /* the note and version the edit started from */
+	int edit_version;
 	/* The conflict view: the server's copy of the open note. */
 	int64_t conflict_id;
 	struct note conflict_server;
@@ -152,7 +159,9 @@ static int act_keep_server(struct ws *w);
 static int act_next_sentence(struct ws *w);
 static int act_prev_sentence(struct ws *w);
 static int act_play(struct ws *w);
+static int act_inline_edit(struct ws *w);
 static int submit(struct ws *w, struct ui_request *req);
+static void draft_file(struct ws *w, const char *what);
 
 /* Opens the bottom line for an answer. */
 static int ask(struct ws *w, enum prompt kind)
@@ -182,6 +191,7 @@ static const struct action {
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
     {"new", {'n', 0, 0}, "New encounter: patient, then note type", act_new},
+    {"edit-here", {'i', 0, 0}, "Edit the note here (built-in editor with undo)", act_inline_edit},
     {"edit", {'e', 0, 0}, "Edit the note in $EDITOR ('# Title' starts a section)", act_edit},
     {"sign", {'S', 0, 0}, "Sign the note (asks first; then it is read-only)", act_sign},
     {"addendum", {'a', 0, 0}, "Add an addendum to a signed note (in $EDITOR)", act_addendum},
@@ -424,7 +434,8 @@ static int apply_results(struct ws *w)
 			memset(&r.note, 0, sizeof(r.note));
 			w->note_patient = r.patient;
 			r.patient = NULL;
-			w->view = VIEW_NOTE;
+			if (w->view != VIEW_EDIT) /* an edit in progress stays open */
+				w->view = VIEW_NOTE;
 			set_message(w, false, "%s (version %d).", done[r.kind], w->note.version);
 			request_codes(w);
 			ui_syncer_nudge(w->syncer);
@@ -1179,6 +1190,86 @@ static void status_text(const struct ws *w, char *out, size_t size)
 	         w->nnotes);
 }
 
+/* The editor's text is drawn cut into rows of the screen's width. */
+static int edit_width(void)
+{
+	return COLS > 2 ? COLS - 1 : 1;
+}
+
+/* The screen rows line i takes, and the row and column of byte col in it. */
+static size_t edit_rows(const char *line, size_t col, size_t *row, size_t *x)
+{
+	size_t cells = 0, at = 0, width = (size_t)edit_width();
+	for (size_t i = 0; line[i]; i++) {
+		if (i == col)
+			at = cells;
+		cells += ((unsigned char)line[i] & 0xC0) != 0x80;
+	}
+	if (col >= strlen(line))
+		at = cells;
+	if (row) {
+		*row = at / width;
+		*x = at % width;
+	}
+	return cells / width + 1;
+}
+
+/* The cursor's row counted from the text's first screen row. */
+static size_t edit_cursor_row(const struct ws *w, size_t *x)
+{
+	size_t row = 0, in_line;
+	for (size_t i = 0; i < w->edit.row; i++)
+		row += edit_rows(w->edit.lines[i], 0, NULL, NULL);
+	edit_rows(w->edit.lines[w->edit.row], w->edit.col, &in_line, x);
+	return row + in_line;
+}
+
+static int edit_height(void)
+{
+	return LINES - 4 > 1 ? LINES - 4 : 1;
+}
+
+static void draw_edit(struct ws *w)
+{
+	mvaddnstr(1, 0,
+	          "Ctrl-S save  Esc cancel  Ctrl-Z undo  Ctrl-K delete line  (# Title: section)",
+	          COLS);
+	mvchgat(1, 0, -1, slot_attr(w, SLOT_dim), w->color ? (short)(SLOT_dim + 1) : 0, NULL);
+	size_t x, cur = edit_cursor_row(w, &x), height = (size_t)edit_height();
+	if (cur < w->edit_top)
+		w->edit_top = cur;
+	if (cur >= w->edit_top + height)
+		w->edit_top = cur - height + 1;
+	size_t row = 0, width = (size_t)edit_width();
+	for (size_t i = 0; i < w->edit.nlines && row < w->edit_top + height; i++) {
+		const char *p = w->edit.lines[i];
+		bool heading = p[0] == '#';
+		do {
+			size_t take = 0, cells = 0;
+			while (p[take] && cells < width) {
+				take++;
+				while (((unsigned char)p[take] & 0xC0) == 0x80)
+					take++;
+				cells++;
+			}
+			if (row >= w->edit_top) {
+				attr_t a = slot_attr(w, heading ? SLOT_heading : SLOT_normal);
+				attron(a);
+				mvaddnstr(2 + (int)(row - w->edit_top), 0, p, (int)take);
+				attroff(a);
+			}
+			row++;
+			p += take;
+		} while (*p);
+	}
+}
+
+static void edit_cursor(struct ws *w)
+{
+	size_t x, cur = edit_cursor_row(w, &x);
+	move(2 + (int)(cur - w->edit_top), (int)x);
+}
+
 static void draw(struct ws *w)
 {
 	erase();
@@ -1191,6 +1282,7 @@ static void draw(struct ws *w)
 	         : w->view == VIEW_CODES     ? "Codes and billing"
 	         : w->view == VIEW_CODE_PICK ? "Add a code"
 	         : w->view == VIEW_CONFLICT  ? "Conflict: local and server"
+	         : w->view == VIEW_EDIT      ? "Editing the note"
 	                                     : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
@@ -1220,6 +1312,9 @@ static void draw(struct ws *w)
 	case VIEW_CONFLICT:
 		draw_conflict(w);
 		break;
+	case VIEW_EDIT:
+		draw_edit(w);
+		break;
 	}
 	char status[512];
 	status_text(w, status, sizeof(status));
@@ -1230,13 +1325,15 @@ static void draw(struct ws *w)
 		mvprintw(LINES - 1, 0, "%s%s", prompt_labels[w->prompt], w->input);
 		curs_set(1);
 	} else {
-		curs_set(0);
+		curs_set(w->view == VIEW_EDIT);
 		if (w->message[0]) {
 			attr_t a = slot_attr(w, w->message_is_error ? SLOT_error : SLOT_normal);
 			attron(a);
 			mvaddnstr(LINES - 1, 0, w->message, COLS);
 			attroff(a);
 		}
+		if (w->view == VIEW_EDIT)
+			edit_cursor(w);
 	}
 	refresh();
 }
@@ -1315,6 +1412,164 @@ static int act_open(struct ws *w)
 	struct ui_request req = {.kind = UI_JOB_OPEN, .note_id = w->notes[w->sel].id};
 	ui_worker_submit(w->worker, &req);
 	set_message(w, false, "Opening note %lld...", (long long)req.note_id);
+	return REDRAW;
+}
+
+/* True (and says so) when the open note is signed: read-only. */
+static bool refuse_signed(struct ws *w)
+{
+	if (w->note.status != NOTE_SIGNED)
+		return false;
+	set_message(w, true, "This note is signed and read-only; press a to add an addendum.");
+	return true;
+}
+
+static void edit_leave(struct ws *w)
+{
+	textedit_clear(&w->edit);
+	w->edit_top = 0;
+	w->view = VIEW_NOTE;
+	noraw();
+	cbreak();
+}
+
+/* Opens the note in the built-in editor (raw keys: Ctrl-Z and Ctrl-S are
+ * the editor's, not the terminal's). */
+static int act_inline_edit(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (refuse_signed(w))
+		return REDRAW;
+	char *text = editor_note_text(&w->note);
+	if (!text || textedit_load(&w->edit, text) != DICTUM_OK) {
+		free(text);
+		set_message(w, true, "Out of memory; the note is unchanged.");
+		return REDRAW;
+	}
+	free(text);
+	w->edit_top = 0;
+	w->edit_note = w->note.id;
+	w->edit_version = w->note.version;
+	w->view = VIEW_EDIT;
+	raw();
+	set_message(w, false, "Editing version %d.", w->note.version);
+	return REDRAW;
+}
+
+/* Saves the edit as a new version, based on the version it started from
+ * (the store refuses it if the note changed meanwhile). The text is kept
+ * in a draft file until the save succeeds. */
+static int edit_save(struct ws *w)
+{
+	if (!w->edit.changed) {
+		edit_leave(w);
+		set_message(w, false, "No change to save.");
+		return REDRAW;
+	}
+	char *text = textedit_text(&w->edit);
+	struct ui_request req = {.kind = UI_JOB_SAVE};
+	draft_file(w, "edit");
+	if (!text || editor_write_text(w->draft_path, text) != 0 ||
+	    editor_note_from_text(text, &w->note, &req.note) != DICTUM_OK) {
+		free(text);
+		w->draft_path[0] = '\0';
+		set_message(w, true,
+		            "Cannot save: out of memory or the draft folder is not writable");
+		return REDRAW;
+	}
+	free(text);
+	/* Based on the version the edit started from, whatever came in since:
+	 * the store refuses it when the note has changed meanwhile. */
+	req.note.id = w->edit_note;
+	req.note.version = w->edit_version;
+	edit_leave(w);
+	set_message(w, false, "Saving...");
+	return submit(w, &req);
+}
+
+/* Reads the rest of a UTF-8 character whose first byte is lead. */
+static size_t utf8_rest(int lead, char *buf)
+{
+	size_t n = 1;
+	buf[0] = (char)lead;
+	size_t want = (lead & 0xE0) == 0xC0   ? 2
+	              : (lead & 0xF0) == 0xE0 ? 3
+	              : (lead & 0xF8) == 0xF0 ? 4
+	                                      : 1;
+	while (n < want) {
+		int k = getch();
+		if (k == ERR || (k & 0xC0) != 0x80)
+			break;
+		buf[n++] = (char)k;
+	}
+	return n;
+}
+
+static int edit_key(struct ws *w, int key)
+{
+	struct textedit *e = &w->edit;
+	int result = DICTUM_OK;
+	w->message[0] = '\0';
+	switch (key) {
+	case 19: /* Ctrl-S */
+		return edit_save(w);
+	case 27: /* Esc */
+	case 3:  /* Ctrl-C */
+		edit_leave(w);
+		set_message(w, false, "Edit cancelled; the note is unchanged.");
+		return REDRAW;
+	case 26: /* Ctrl-Z */
+	case 21: /* Ctrl-U */
+		if (!textedit_undo(e))
+			set_message(w, false, "Nothing to undo.");
+		return REDRAW;
+	case 11: /* Ctrl-K */
+		result = textedit_delete_line(e);
+		break;
+	case KEY_LEFT:
+		textedit_left(e);
+		break;
+	case KEY_RIGHT:
+		textedit_right(e);
+		break;
+	case KEY_UP:
+		textedit_up(e);
+		break;
+	case KEY_DOWN:
+		textedit_down(e);
+		break;
+	case KEY_HOME:
+	case 1: /* Ctrl-A */
+		textedit_home(e);
+		break;
+	case KEY_END:
+	case 5: /* Ctrl-E */
+		textedit_end(e);
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		result = textedit_backspace(e);
+		break;
+	case KEY_DC:
+		result = textedit_delete(e);
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		result = textedit_newline(e);
+		break;
+	default:
+		if (key == '\t' || (key >= 32 && key < 256)) {
+			char buf[4];
+			size_t n = key >= 128 ? utf8_rest(key, buf) : (buf[0] = (char)key, 1);
+			result = textedit_insert(e, buf, n);
+		}
+		break;
+	}
+	if (result)
+		set_message(w, true, "Out of memory; that change was not made.");
 	return REDRAW;
 }
 
@@ -1740,11 +1995,8 @@ static int act_edit(struct ws *w)
 		return merge(w);
 	if (w->view != VIEW_NOTE)
 		return HANDLED;
-	if (w->note.status == NOTE_SIGNED) {
-		set_message(w, true,
-		            "This note is signed and read-only; press a to add an addendum.");
+	if (refuse_signed(w))
 		return REDRAW;
-	}
 	draft_file(w, "edit");
 	if (!path_exists(w->draft_path) && editor_write_note(w->draft_path, &w->note) != 0) {
 		set_message(w, true, "cannot write %s", w->draft_path);
@@ -1986,6 +2238,8 @@ static int dispatch(struct ws *w, int key)
 		return devices_key(w, key);
 	if (w->view == VIEW_CODE_PICK)
 		return code_pick_key(w, key);
+	if (w->view == VIEW_EDIT)
+		return edit_key(w, key);
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		for (int k = 0; k < 3; k++)
 			if (actions[i].keys[k] && actions[i].keys[k] == key) {
@@ -2163,6 +2417,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	note_clear(&w.conflict_server);
 	free(w.flags);
 	ui_player_stop(&w.player);
+	textedit_clear(&w.edit);
 	ui_spans_free(&w.spans, w.nspans);
 	free(w.live_final);
 	free(w.live_pending);

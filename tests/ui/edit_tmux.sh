@@ -2,7 +2,8 @@
 # The built-in editor (tmux): i opens the note in place; typing, Enter,
 # Backspace, Ctrl-K and cursor keys edit it; Ctrl-Z undoes change after
 # change; Ctrl-S saves a new version (checked in the store with dictum
-# notes show); Esc cancels without a change; a signed note is read-only;
+# notes show); Esc cancels without a change; a save over a note changed
+# elsewhere is refused and the edit kept; a signed note is read-only;
 # the editor works at 80x24.
 dictum=$1
 . "$(dirname "$0")/../lib.sh"
@@ -67,10 +68,19 @@ check "Esc cancels" wait_for "Edit cancelled; the note is unchanged."
 check "the text is back as stored" gone "junk"
 check "the store still has version 2" bash -c "'$dictum' --data-dir '$data' --json notes show 1 | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"version\"] == 2'"
 
-t send-keys -t dictum 'S'
-check "signing asks" wait_for "Sign this note?"
-t send-keys -t dictum 'y' Enter
-check "signed" wait_for "Signed; the note is now read-only (version 3)."
+# Signed elsewhere while edited here: the save (based on version 2) is
+# refused and the edit is kept in a draft file.
+t send-keys -t dictum 'i' Down End ' Late.'
+check "an edit begins" wait_for "Cough for two days Late."
+"$dictum" --data-dir "$data" notes sign 1 >/dev/null
+t send-keys -t dictum C-s
+check "the save over a note changed meanwhile is refused" wait_for "Not saved;"
+check "and says where the edit is kept" wait_for "edit kept in drafts/note_"
+check "the kept file holds the edit" bash -c "grep -rq 'Cough for two days Late.' '$data/drafts'"
+check "the store has the signed version 3, without the edit" bash -c "'$dictum' --data-dir '$data' --json notes show 1 | python3 -c 'import json,sys; n=json.load(sys.stdin); assert n[\"version\"] == 3 and n[\"status\"] == \"signed\" and \"Late\" not in str(n[\"sections\"]), n'"
+rm -rf "$data/drafts"
+t send-keys -t dictum 'q' Enter
+check "the note opens again, signed" wait_for "signed v3"
 t send-keys -t dictum 'i'
 check "a signed note cannot be edited here" wait_for "signed and read-only"
 check "the editor did not open" bash -c "! tmux -S '$sock' capture-pane -p -t dictum | grep -q 'Ctrl-S save'"

@@ -690,7 +690,7 @@ static void draw_span(struct ws *w, int y)
 	if (!sentence_span(w, &a, &b)) {
 		snprintf(line, sizeof(line), "Transcript: %s",
 		         w->nspans ? "no segment of the transcript matches this sentence"
-		                   : "this note has no transcript");
+		                   : "no timed transcript for this note");
 	} else {
 		char t0[16], t1[16];
 		clock_text(w->spans[a].start, t0, sizeof(t0));

@@ -171,6 +171,14 @@ int store_transcript_add(store *s, int64_t encounter_id, int64_t recording_id, c
 /* All transcripts of an encounter, oldest first, joined by newlines, into
  * *text_out (malloc'ed). DICTUM_NOTFOUND when it has none. */
 int store_transcript_for_encounter(store *s, int64_t encounter_id, char **text_out);
+/* Calls each(ctx, segments_json, wav_path) for every transcript of an
+ * encounter, oldest first; wav_path is NULL when the transcript has no
+ * recording. Stops at the first nonzero return of each and returns it;
+ * else DICTUM_OK (also when there is none) or a store error. */
+int store_transcript_segments(store *s, int64_t encounter_id,
+                              int (*each)(void *ctx, const char *segments_json,
+                                          const char *wav_path),
+                              void *ctx);
 /* The transcript text of an id; *text_out is malloc'ed. */
 int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_out);
 

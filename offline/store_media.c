@@ -306,6 +306,28 @@ int store_transcript_for_encounter(store *s, int64_t encounter_id, char **text_o
 	return result;
 }
 
+int store_transcript_segments(store *s, int64_t encounter_id,
+                              int (*each)(void *ctx, const char *segments_json,
+                                          const char *wav_path),
+                              void *ctx)
+{
+	static const char sql[] = "SELECT t.segments, r.path FROM transcripts t LEFT JOIN "
+	                          "recordings r ON r.id = t.recording_id WHERE t.encounter_id = "
+	                          "?1 ORDER BY t.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, encounter_id);
+	int rc, result = DICTUM_OK;
+	while (!result && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		result = each(ctx, (const char *)sqlite3_column_text(st, 0),
+		              (const char *)sqlite3_column_text(st, 1));
+	if (!result && rc != SQLITE_DONE)
+		result = store_fail(s, rc);
+	sqlite3_reset(st);
+	return result;
+}
+
 int store_transcript_get(store *s, int64_t id, char **text_out, char **segments_out)
 {
 	static const char sql[] = "SELECT text, segments FROM transcripts WHERE id = ?1";

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int editor_write_note(const char *path, const struct note *n)
+char *editor_note_text(const struct note *n)
 {
 	struct dynbuf d;
 	dynbuf_init(&d, 64u << 20);
@@ -18,8 +18,16 @@ int editor_write_note(const char *path, const struct note *n)
 	for (size_t i = 0; !result && i < n->nsections; i++)
 		result = dynbuf_printf(&d, "%s# %s\n%s\n", i ? "\n" : "", n->sections[i].title,
 		                       n->sections[i].text);
-	result = result ? -ENOMEM : file_write_atomic(path, d.buf ? d.buf : "", d.len, 0600);
+	char *text = result ? NULL : strdup(d.buf ? d.buf : "");
 	dynbuf_free(&d);
+	return text;
+}
+
+int editor_write_note(const char *path, const struct note *n)
+{
+	char *text = editor_note_text(n);
+	int result = text ? file_write_atomic(path, text, strlen(text), 0600) : -ENOMEM;
+	free(text);
 	return result;
 }
 
@@ -33,10 +41,16 @@ int editor_read_note(const char *path, const struct note *orig, struct note *out
 	char *text = NULL;
 	if (file_read_all(path, 64u << 20, &text, NULL) != 0)
 		return DICTUM_IO;
+	int result = editor_note_from_text(text, orig, out);
+	free(text);
+	return result;
+}
+
+int editor_note_from_text(const char *text, const struct note *orig, struct note *out)
+{
 	int result = note_copy_identity(out, orig);
 	if (!result)
 		result = note_parse_sections(out, text);
-	free(text);
 	for (size_t i = 0; !result && i < out->nsections; i++) {
 		for (size_t k = 0; k < orig->nsections; k++) {
 			if (strcasecmp(out->sections[i].title, orig->sections[k].title) != 0)

@@ -7,6 +7,12 @@
 
 #include "core/types.h"
 
+/* The note's sections as one malloc'ed markdown text ('# Title' lines
+ * open sections); NULL when out of memory. */
+char *editor_note_text(const struct note *n);
+/* Reads text back into *out as editor_read_note does a file. Returns
+ * DICTUM_OK or DICTUM_NOMEM. */
+int editor_note_from_text(const char *text, const struct note *orig, struct note *out);
 /* Writes the note's sections to path (mode 0600; it holds patient text).
  * Returns 0 or -errno. */
 int editor_write_note(const char *path, const struct note *n);

@@ -337,6 +337,19 @@ static struct json_object *segments_json(const struct asr_transcript *t)
 		json_object_object_add(o, "text", json_object_new_string(sg->text));
 		json_object_object_add(o, "start", json_object_new_double(sg->start));
 		json_object_object_add(o, "end", json_object_new_double(sg->end));
+		/* Word times let the note view find a sentence's span of audio. */
+		struct json_object *words = sg->n_words ? json_object_new_array() : NULL;
+		for (size_t k = 0; words && k < sg->n_words; k++) {
+			struct json_object *wd = json_object_new_object();
+			json_object_object_add(wd, "text",
+			                       json_object_new_string(sg->words[k].text));
+			json_object_object_add(wd, "start",
+			                       json_object_new_double(sg->words[k].start));
+			json_object_object_add(wd, "end", json_object_new_double(sg->words[k].end));
+			json_object_array_add(words, wd);
+		}
+		if (words)
+			json_object_object_add(o, "words", words);
 		json_object_array_add(arr, o);
 	}
 	return arr;

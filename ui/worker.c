@@ -49,6 +49,7 @@ void ui_result_clear(struct ui_result *r)
 	icd10_rows_free(&r->rows, r->nrows);
 	note_clear(&r->server_note);
 	free(r->flags);
+	ui_spans_free(&r->spans, r->nspans);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -238,6 +239,66 @@ static void add_flag(void *ctx, unsigned kind, const char *term, size_t len)
 	r->nflags++;
 }
 
+void ui_spans_free(struct ui_span **spans, size_t n)
+{
+	for (size_t i = 0; *spans && i < n; i++) {
+		free((*spans)[i].text);
+		free((*spans)[i].wav);
+	}
+	free(*spans);
+	*spans = NULL;
+}
+
+static int add_span_list(struct ui_result *r, struct json_object *arr, const char *wav, bool words);
+
+/* Adds one transcript's segments (a JSON array) to r->spans: a segment
+ * with word times as its words. */
+static int add_spans(void *ctx, const char *segments_json, const char *wav)
+{
+	struct json_object *arr = json_tokener_parse(segments_json ? segments_json : "[]");
+	int result = add_span_list(ctx, arr, wav, false);
+	json_object_put(arr);
+	return result;
+}
+
+static int add_span_list(struct ui_result *r, struct json_object *arr, const char *wav, bool words)
+{
+	int result = DICTUM_OK;
+	size_t n =
+	    arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+	for (size_t i = 0; !result && i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *v;
+		if (!words && json_object_object_get_ex(o, "words", &v) &&
+		    json_object_is_type(v, json_type_array) && json_object_array_length(v)) {
+			result = add_span_list(r, v, wav, true);
+			continue;
+		}
+		const char *text =
+		    json_object_object_get_ex(o, "text", &v) ? json_object_get_string(v) : NULL;
+		if (!text)
+			continue;
+		struct ui_span *grown = realloc(r->spans, (r->nspans + 1) * sizeof(*grown));
+		if (!grown) {
+			result = DICTUM_NOMEM;
+			break;
+		}
+		r->spans = grown;
+		struct ui_span *sp = &r->spans[r->nspans];
+		*sp = (struct ui_span){
+		    .text = strdup(text),
+		    .start =
+		        json_object_object_get_ex(o, "start", &v) ? json_object_get_double(v) : 0,
+		    .end = json_object_object_get_ex(o, "end", &v) ? json_object_get_double(v) : 0,
+		    .wav = wav ? strdup(wav) : NULL,
+		    .word = words,
+		};
+		r->nspans++;
+		if (!sp->text || (wav && !sp->wav))
+			result = DICTUM_NOMEM;
+	}
+	return result;
+}
+
 /* The faithfulness check of the note against its encounter's transcripts
  * (the note engine is loaded on first use). */
 static int flag_note(store *s, struct note_engine **ne, int64_t id, struct ui_result *r)
@@ -265,6 +326,7 @@ static int flag_note(store *s, struct note_engine **ne, int64_t id, struct ui_re
 	}
 	for (size_t i = 0; i < n.nsections; i++)
 		note_unsupported(*ne, transcript, n.sections[i].text, add_flag, r);
+	result = store_transcript_segments(s, n.encounter_id, add_spans, r);
 out:
 	r->note_id = id;
 	free(transcript);

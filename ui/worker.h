@@ -46,6 +46,14 @@ struct ui_flag {
 	char term[64];
 };
 
+/* A transcript segment with its times and the recording it is in. */
+struct ui_span {
+	char *text;
+	double start, end; /* seconds from the start of the recording */
+	char *wav;         /* the recording's path; NULL when none */
+	bool word;         /* one word of a segment that kept its word times */
+};
+
 struct ui_request {
 	enum ui_job kind;
 	char query[128];
@@ -88,6 +96,9 @@ struct ui_result {
 	struct ui_flag *flags;
 	size_t nflags;
 	bool has_transcript;
+	/* FLAGS also: the transcripts' segments, in time order per recording. */
+	struct ui_span *spans;
+	size_t nspans;
 	/* CONFLICT: the local note is in note, the server's copy here. */
 	int64_t conflict_id;
 	struct note server_note;
@@ -111,6 +122,7 @@ bool ui_worker_take(struct ui_worker *w, struct ui_result *out);
  * sets *w to NULL. */
 void ui_worker_stop(struct ui_worker **w);
 void ui_result_clear(struct ui_result *r);
+void ui_spans_free(struct ui_span **spans, size_t n);
 void ui_request_clear(struct ui_request *r);
 
 #endif

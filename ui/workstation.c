@@ -4,8 +4,10 @@
 #include "offline/store.h"
 #include "offline/store_icd10.h"
 #include "ui/editor.h"
+#include "ui/player.h"
 #include "ui/recorder.h"
 #include "ui/syncer.h"
+#include "ui/textedit.h"
 #include "ui/theme.h"
 #include "ui/worker.h"
 
@@ -15,9 +17,12 @@
 #include <locale.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <ctype.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +43,7 @@ enum view {
 	VIEW_CODES,     /* the ICD-10 and billing panels of the open note */
 	VIEW_CODE_PICK, /* rows of the code table found by a search */
 	VIEW_CONFLICT,  /* the open note beside the server's copy */
+	VIEW_EDIT,      /* the open note in the built-in editor */
 };
 
 /* What the bottom line is reading, if anything. */
@@ -104,6 +110,19 @@ struct ws {
 	int64_t flags_note;
 	struct ui_flag *flags;
 	size_t nflags;
+	/* The sentence cursor (-1: none), the open note's transcript segments
+	 * and the player of a span of its recording. */
+	int sent;
+	struct ui_span *spans;
+	size_t nspans;
+	const char *hl_from, *hl_to; /* the selected sentence while drawing */
+	int hl_line;                 /* its first line in the note, -1 if not drawn */
+	struct ui_player *player;
+	/* The built-in editor: its text and the first screen row shown. */
+	struct textedit edit;
+	size_t edit_top;
+	int64_t edit_note; /* the note and version the edit started from */
+	int edit_version;
 	/* The conflict view: the server's copy of the open note. */
 	int64_t conflict_id;
 	struct note conflict_server;
@@ -137,7 +156,12 @@ static int act_sync(struct ws *w);
 static int act_compare(struct ws *w);
 static int act_keep_local(struct ws *w);
 static int act_keep_server(struct ws *w);
+static int act_next_sentence(struct ws *w);
+static int act_prev_sentence(struct ws *w);
+static int act_play(struct ws *w);
+static int act_inline_edit(struct ws *w);
 static int submit(struct ws *w, struct ui_request *req);
+static void draft_file(struct ws *w, const char *what);
 
 /* Opens the bottom line for an answer. */
 static int ask(struct ws *w, enum prompt kind)
@@ -167,6 +191,7 @@ static const struct action {
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
     {"new", {'n', 0, 0}, "New encounter: patient, then note type", act_new},
+    {"edit-here", {'i', 0, 0}, "Edit the note here (built-in editor with undo)", act_inline_edit},
     {"edit", {'e', 0, 0}, "Edit the note in $EDITOR ('# Title' starts a section)", act_edit},
     {"sign", {'S', 0, 0}, "Sign the note (asks first; then it is read-only)", act_sign},
     {"addendum", {'a', 0, 0}, "Add an addendum to a signed note (in $EDITOR)", act_addendum},
@@ -181,6 +206,12 @@ static const struct action {
     {"compare", {'m', 0, 0}, "A note in conflict: local beside the server's copy", act_compare},
     {"keep-local", {'<', 0, 0}, "In a conflict: keep the local note (pushed)", act_keep_local},
     {"keep-server", {'>', 0, 0}, "In a conflict: take the server's copy", act_keep_server},
+    {"next-sentence",
+     {']', 0, 0},
+     "Next sentence, with the transcript span it came from",
+     act_next_sentence},
+    {"prev-sentence", {'[', 0, 0}, "Select the previous sentence", act_prev_sentence},
+    {"play", {'p', 0, 0}, "Play the selected sentence's audio; again: stop", act_play},
     {"theme", {'t', 0, 0}, "Next theme (dark, light, high-contrast, colour-blind)", act_theme},
 };
 
@@ -367,6 +398,11 @@ static int apply_results(struct ws *w)
 				w->flags_note = r.note_id;
 				r.flags = NULL;
 				r.nflags = 0;
+				ui_spans_free(&w->spans, w->nspans);
+				w->spans = r.spans;
+				w->nspans = r.nspans;
+				r.spans = NULL;
+				r.nspans = 0;
 			}
 		} else if (r.kind == UI_JOB_CONFLICT) {
 			note_clear(&w->note);
@@ -398,7 +434,8 @@ static int apply_results(struct ws *w)
 			memset(&r.note, 0, sizeof(r.note));
 			w->note_patient = r.patient;
 			r.patient = NULL;
-			w->view = VIEW_NOTE;
+			if (w->view != VIEW_EDIT) /* an edit in progress stays open */
+				w->view = VIEW_NOTE;
 			set_message(w, false, "%s (version %d).", done[r.kind], w->note.version);
 			request_codes(w);
 			ui_syncer_nudge(w->syncer);
@@ -420,6 +457,7 @@ static int apply_results(struct ws *w)
 			w->note_patient = r.patient;
 			r.patient = NULL;
 			w->scroll = 0;
+			w->sent = -1;
 			w->view = VIEW_NOTE;
 			w->message[0] = '\0';
 			request_codes(w);
@@ -481,6 +519,195 @@ static void draw_list(struct ws *w)
 	}
 }
 
+/* The terminal cells of the UTF-8 bytes from a to b (one per character). */
+static int cells(const char *a, const char *b)
+{
+	int n = 0;
+	for (; a < b; a++)
+		n += ((unsigned char)*a & 0xC0) != 0x80;
+	return n;
+}
+
+/* The n-th sentence of the note (0-based): its section and bytes. A
+ * sentence ends after . ? or ! before a space, or at a line end. */
+static bool note_sentence(const struct note *nt, int n, size_t *sec, const char **from,
+                          const char **to)
+{
+	for (size_t i = 0; i < nt->nsections; i++) {
+		const char *p = nt->sections[i].text;
+		while (*p) {
+			while (*p && isspace((unsigned char)*p))
+				p++;
+			if (!*p)
+				break;
+			const char *e = p;
+			while (*e && *e != '\n' &&
+			       !(strchr(".?!", *e) && (!e[1] || isspace((unsigned char)e[1]))))
+				e++;
+			if (*e && *e != '\n')
+				e++;
+			if (n-- == 0) {
+				*sec = i;
+				*from = p;
+				*to = e;
+				return true;
+			}
+			p = e;
+		}
+	}
+	return false;
+}
+
+/* True when the word of len bytes is one of text's words (letters and
+ * digits, any case). */
+static bool has_word(const char *text, const char *word, size_t len)
+{
+	for (const char *p = text; *p;) {
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		const char *e = p;
+		while (*e && isalnum((unsigned char)*e))
+			e++;
+		if ((size_t)(e - p) == len && strncasecmp(p, word, len) == 0)
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+/* How many of the words from..to are in the segment's text. */
+static int overlap(const char *from, const char *to, const char *segment, int *nwords)
+{
+	int hits = 0;
+	*nwords = 0;
+	for (const char *p = from; p < to;) {
+		while (p < to && !isalnum((unsigned char)*p))
+			p++;
+		const char *e = p;
+		while (e < to && isalnum((unsigned char)*e))
+			e++;
+		if (e > p) {
+			++*nwords;
+			hits += has_word(segment, p, (size_t)(e - p));
+		}
+		p = e;
+	}
+	return hits;
+}
+
+static const char *span_wav(const struct ui_span *sp)
+{
+	return sp->wav ? sp->wav : "";
+}
+
+/* Over transcript words with their own times: the run of words of one
+ * recording that best matches the sentence (each word said in the sentence
+ * +2, each other word -1; the highest sum, as Kadane's maximum subarray).
+ * False when the run holds under a third of the sentence's words. */
+static bool word_window(const struct ws *w, const char *from, const char *to, size_t *first,
+                        size_t *last)
+{
+	char *sentence = xasprintf("%.*s", (int)(to - from), from);
+	int nwords = 0, sum = 0, best = 0, hits = 0, best_hits = 0;
+	overlap(from, to, "", &nwords);
+	size_t start = 0;
+	for (size_t i = 0; i < w->nspans; i++) {
+		const struct ui_span *sp = &w->spans[i];
+		if (!sp->word || (i > start && strcmp(span_wav(sp), span_wav(&w->spans[i - 1])))) {
+			sum = hits = 0; /* runs stay inside one recording's words */
+			start = i;
+			if (!sp->word)
+				continue;
+		}
+		bool said = has_word(sentence, sp->text, strlen(sp->text));
+		if (sum <= 0) {
+			sum = hits = 0;
+			start = i;
+		}
+		sum += said ? 2 : -1;
+		hits += said;
+		if (sum > best) {
+			best = sum;
+			best_hits = hits;
+			*first = start;
+			*last = i;
+		}
+	}
+	free(sentence);
+	return best_hits > 0 && best_hits * 3 >= nwords;
+}
+
+/* The transcript segments the selected sentence came from: the one that
+ * shares most of its words, with its neighbours in the same recording that
+ * share at least half as many. Returns false when none shares enough. */
+static bool sentence_span(const struct ws *w, size_t *first, size_t *last)
+{
+	size_t sec;
+	const char *from, *to;
+	if (w->sent < 0 || !w->nspans || !note_sentence(&w->note, w->sent, &sec, &from, &to))
+		return false;
+	if (word_window(w, from, to, first, last))
+		return true;
+	int best = 0, nwords = 0;
+	int *score = xcalloc(w->nspans, sizeof(*score));
+	size_t at = 0;
+	for (size_t i = 0; i < w->nspans; i++) {
+		score[i] = overlap(from, to, w->spans[i].text, &nwords);
+		if (score[i] > best) {
+			best = score[i];
+			at = i;
+		}
+	}
+	bool found = best > 0 && best * 3 >= nwords;
+	size_t a = at, b = at;
+	const char *wav = w->spans[at].wav ? w->spans[at].wav : "";
+	while (found && a > 0 && score[a - 1] * 2 >= best &&
+	       strcmp(w->spans[a - 1].wav ? w->spans[a - 1].wav : "", wav) == 0)
+		a--;
+	while (found && b + 1 < w->nspans && score[b + 1] * 2 >= best &&
+	       strcmp(w->spans[b + 1].wav ? w->spans[b + 1].wav : "", wav) == 0)
+		b++;
+	free(score);
+	*first = a;
+	*last = b;
+	return found;
+}
+
+static void clock_text(double secs, char *out, size_t size)
+{
+	int tenths = (int)(secs * 10 + 0.5);
+	snprintf(out, size, "%d:%02d.%d", tenths / 600, tenths / 10 % 60, tenths % 10);
+}
+
+static int draw_wrapped(struct ws *w, int y, int top, int bottom, const char *text,
+                        enum theme_slot slot);
+
+/* The pane under the note: the selected sentence's transcript span. */
+static void draw_span(struct ws *w, int y)
+{
+	size_t a, b;
+	char line[1024];
+	if (!sentence_span(w, &a, &b)) {
+		snprintf(line, sizeof(line), "Transcript: %s",
+		         w->nspans ? "no segment of the transcript matches this sentence"
+		                   : "no timed transcript for this note");
+	} else {
+		char t0[16], t1[16];
+		clock_text(w->spans[a].start, t0, sizeof(t0));
+		clock_text(w->spans[b].end, t1, sizeof(t1));
+		size_t used = (size_t)snprintf(line, sizeof(line), "Heard %s-%s%s:", t0, t1,
+		                               w->spans[a].wav ? " (p plays)" : " (no recording)");
+		for (size_t i = a; i <= b && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, " %s",
+			                         w->spans[i].text);
+	}
+	mvhline(y, 0, ACS_HLINE, COLS);
+	const char *from = w->hl_from;
+	w->hl_from = NULL; /* the pane shows no highlight */
+	draw_wrapped(w, y + 1, y + 1, y + 3, line, SLOT_dim);
+	w->hl_from = from;
+}
+
 /* Wraps text into a column of width cells at x, returning the number of
  * lines drawn (or that would be drawn, when y is out of the visible range). */
 static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int bottom,
@@ -508,6 +735,15 @@ static int draw_wrapped_at(struct ws *w, int y, int x, int width, int top, int b
 				attron(a);
 				mvaddnstr(row, x, p, (int)take);
 				attroff(a);
+			}
+			if (w->hl_from && w->hl_from < p + take && w->hl_to > p) {
+				const char *hb = w->hl_from > p ? w->hl_from : p;
+				const char *he = w->hl_to < p + take ? w->hl_to : p + take;
+				if (w->hl_line < 0)
+					w->hl_line = row + w->scroll;
+				if (row >= top && row < bottom)
+					mvchgat(row, x + cells(p, hb), cells(hb, he), a | A_REVERSE,
+					        w->color ? (short)(slot + 1) : 0, NULL);
 			}
 			lines++;
 			p += take;
@@ -606,9 +842,37 @@ static void draw_conflict(struct ws *w)
 		w->scroll--;
 }
 
+static void draw_note_body(struct ws *w);
+
 static void draw_note(struct ws *w)
 {
-	int top = 1, bottom = LINES - 2, y = top - w->scroll;
+	size_t sec;
+	w->hl_from = w->hl_to = NULL;
+	w->hl_line = -1;
+	if (w->sent >= 0 && !note_sentence(&w->note, w->sent, &sec, &w->hl_from, &w->hl_to))
+		w->sent = -1;
+	draw_note_body(w);
+	if (w->sent >= 0) {
+		/* Keep the selected sentence on the screen. */
+		int top = 1, bottom = LINES - 5, row = w->hl_line - w->scroll;
+		int old = w->scroll;
+		if (w->hl_line >= 0 && row < top + 1)
+			w->scroll = w->hl_line - top - 1 > 0 ? w->hl_line - top - 1 : 0;
+		else if (w->hl_line >= 0 && row >= bottom)
+			w->scroll += row - bottom + 1;
+		if (w->scroll != old) {
+			move(1, 0);
+			clrtobot();
+			draw_note_body(w);
+		}
+		draw_span(w, LINES - 5);
+	}
+	w->hl_from = w->hl_to = NULL;
+}
+
+static void draw_note_body(struct ws *w)
+{
+	int top = 1, bottom = w->sent >= 0 ? LINES - 5 : LINES - 2, y = top - w->scroll;
 	char head[512];
 	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
 	         w->note.note_type, note_status_name(w->note.status), w->note.version);
@@ -918,12 +1182,92 @@ static void status_text(const struct ws *w, char *out, size_t size)
 		snprintf(queue + used, sizeof(queue) - used, " | %zu conflict(s)",
 		         sy->counts.conflicts);
 	}
-	snprintf(out, size, " %s%s%s%s | speech: %s | %zu notes | ? help  q quit", rec, net, queue,
-	         synced,
+	snprintf(out, size, " %s%s%s%s%s | speech: %s | %zu notes | ? help  q quit",
+	         w->player ? "PLAY | " : "", rec, net, queue, synced,
 	         st->engine_ready      ? st->engine
 	         : st->engine_error[0] ? "none"
 	                               : "loading",
 	         w->nnotes);
+}
+
+/* The editor's text is drawn cut into rows of the screen's width. */
+static int edit_width(void)
+{
+	return COLS > 2 ? COLS - 1 : 1;
+}
+
+/* The screen rows line i takes, and the row and column of byte col in it. */
+static size_t edit_rows(const char *line, size_t col, size_t *row, size_t *x)
+{
+	size_t cells = 0, at = 0, width = (size_t)edit_width();
+	for (size_t i = 0; line[i]; i++) {
+		if (i == col)
+			at = cells;
+		cells += ((unsigned char)line[i] & 0xC0) != 0x80;
+	}
+	if (col >= strlen(line))
+		at = cells;
+	if (row) {
+		*row = at / width;
+		*x = at % width;
+	}
+	return cells / width + 1;
+}
+
+/* The cursor's row counted from the text's first screen row. */
+static size_t edit_cursor_row(const struct ws *w, size_t *x)
+{
+	size_t row = 0, in_line;
+	for (size_t i = 0; i < w->edit.row; i++)
+		row += edit_rows(w->edit.lines[i], 0, NULL, NULL);
+	edit_rows(w->edit.lines[w->edit.row], w->edit.col, &in_line, x);
+	return row + in_line;
+}
+
+static int edit_height(void)
+{
+	return LINES - 4 > 1 ? LINES - 4 : 1;
+}
+
+static void draw_edit(struct ws *w)
+{
+	mvaddnstr(1, 0,
+	          "Ctrl-S save  Esc cancel  Ctrl-Z undo  Ctrl-K delete line  (# Title: section)",
+	          COLS);
+	mvchgat(1, 0, -1, slot_attr(w, SLOT_dim), w->color ? (short)(SLOT_dim + 1) : 0, NULL);
+	size_t x, cur = edit_cursor_row(w, &x), height = (size_t)edit_height();
+	if (cur < w->edit_top)
+		w->edit_top = cur;
+	if (cur >= w->edit_top + height)
+		w->edit_top = cur - height + 1;
+	size_t row = 0, width = (size_t)edit_width();
+	for (size_t i = 0; i < w->edit.nlines && row < w->edit_top + height; i++) {
+		const char *p = w->edit.lines[i];
+		bool heading = p[0] == '#';
+		do {
+			size_t take = 0, cells = 0;
+			while (p[take] && cells < width) {
+				take++;
+				while (((unsigned char)p[take] & 0xC0) == 0x80)
+					take++;
+				cells++;
+			}
+			if (row >= w->edit_top) {
+				attr_t a = slot_attr(w, heading ? SLOT_heading : SLOT_normal);
+				attron(a);
+				mvaddnstr(2 + (int)(row - w->edit_top), 0, p, (int)take);
+				attroff(a);
+			}
+			row++;
+			p += take;
+		} while (*p);
+	}
+}
+
+static void edit_cursor(struct ws *w)
+{
+	size_t x, cur = edit_cursor_row(w, &x);
+	move(2 + (int)(cur - w->edit_top), (int)x);
 }
 
 static void draw(struct ws *w)
@@ -938,6 +1282,7 @@ static void draw(struct ws *w)
 	         : w->view == VIEW_CODES     ? "Codes and billing"
 	         : w->view == VIEW_CODE_PICK ? "Add a code"
 	         : w->view == VIEW_CONFLICT  ? "Conflict: local and server"
+	         : w->view == VIEW_EDIT      ? "Editing the note"
 	                                     : "Notes",
 	         w->query[0] && w->view == VIEW_LIST ? "   search: " : "",
 	         w->view == VIEW_LIST ? w->query : "");
@@ -967,6 +1312,9 @@ static void draw(struct ws *w)
 	case VIEW_CONFLICT:
 		draw_conflict(w);
 		break;
+	case VIEW_EDIT:
+		draw_edit(w);
+		break;
 	}
 	char status[512];
 	status_text(w, status, sizeof(status));
@@ -977,13 +1325,15 @@ static void draw(struct ws *w)
 		mvprintw(LINES - 1, 0, "%s%s", prompt_labels[w->prompt], w->input);
 		curs_set(1);
 	} else {
-		curs_set(0);
+		curs_set(w->view == VIEW_EDIT);
 		if (w->message[0]) {
 			attr_t a = slot_attr(w, w->message_is_error ? SLOT_error : SLOT_normal);
 			attron(a);
 			mvaddnstr(LINES - 1, 0, w->message, COLS);
 			attroff(a);
 		}
+		if (w->view == VIEW_EDIT)
+			edit_cursor(w);
 	}
 	refresh();
 }
@@ -1062,6 +1412,220 @@ static int act_open(struct ws *w)
 	struct ui_request req = {.kind = UI_JOB_OPEN, .note_id = w->notes[w->sel].id};
 	ui_worker_submit(w->worker, &req);
 	set_message(w, false, "Opening note %lld...", (long long)req.note_id);
+	return REDRAW;
+}
+
+/* True (and says so) when the open note is signed: read-only. */
+static bool refuse_signed(struct ws *w)
+{
+	if (w->note.status != NOTE_SIGNED)
+		return false;
+	set_message(w, true, "This note is signed and read-only; press a to add an addendum.");
+	return true;
+}
+
+static void edit_leave(struct ws *w)
+{
+	textedit_clear(&w->edit);
+	w->edit_top = 0;
+	w->view = VIEW_NOTE;
+	noraw();
+	cbreak();
+}
+
+/* Opens the note in the built-in editor (raw keys: Ctrl-Z and Ctrl-S are
+ * the editor's, not the terminal's). */
+static int act_inline_edit(struct ws *w)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	if (refuse_signed(w))
+		return REDRAW;
+	char *text = editor_note_text(&w->note);
+	if (!text || textedit_load(&w->edit, text) != DICTUM_OK) {
+		free(text);
+		set_message(w, true, "Out of memory; the note is unchanged.");
+		return REDRAW;
+	}
+	free(text);
+	w->edit_top = 0;
+	w->edit_note = w->note.id;
+	w->edit_version = w->note.version;
+	w->view = VIEW_EDIT;
+	raw();
+	set_message(w, false, "Editing version %d.", w->note.version);
+	return REDRAW;
+}
+
+/* Saves the edit as a new version, based on the version it started from
+ * (the store refuses it if the note changed meanwhile). The text is kept
+ * in a draft file until the save succeeds. */
+static int edit_save(struct ws *w)
+{
+	if (!w->edit.changed) {
+		edit_leave(w);
+		set_message(w, false, "No change to save.");
+		return REDRAW;
+	}
+	char *text = textedit_text(&w->edit);
+	struct ui_request req = {.kind = UI_JOB_SAVE};
+	draft_file(w, "edit");
+	if (!text || editor_write_text(w->draft_path, text) != 0 ||
+	    editor_note_from_text(text, &w->note, &req.note) != DICTUM_OK) {
+		free(text);
+		w->draft_path[0] = '\0';
+		set_message(w, true,
+		            "Cannot save: out of memory or the draft folder is not writable");
+		return REDRAW;
+	}
+	free(text);
+	/* Based on the version the edit started from, whatever came in since:
+	 * the store refuses it when the note has changed meanwhile. */
+	req.note.id = w->edit_note;
+	req.note.version = w->edit_version;
+	edit_leave(w);
+	set_message(w, false, "Saving...");
+	return submit(w, &req);
+}
+
+/* Reads the rest of a UTF-8 character whose first byte is lead. */
+static size_t utf8_rest(int lead, char *buf)
+{
+	size_t n = 1;
+	buf[0] = (char)lead;
+	size_t want = (lead & 0xE0) == 0xC0   ? 2
+	              : (lead & 0xF0) == 0xE0 ? 3
+	              : (lead & 0xF8) == 0xF0 ? 4
+	                                      : 1;
+	while (n < want) {
+		int k = getch();
+		if (k == ERR || (k & 0xC0) != 0x80)
+			break;
+		buf[n++] = (char)k;
+	}
+	return n;
+}
+
+static int edit_key(struct ws *w, int key)
+{
+	struct textedit *e = &w->edit;
+	int result = DICTUM_OK;
+	w->message[0] = '\0';
+	switch (key) {
+	case 19: /* Ctrl-S */
+		return edit_save(w);
+	case 27: /* Esc */
+	case 3:  /* Ctrl-C */
+		edit_leave(w);
+		set_message(w, false, "Edit cancelled; the note is unchanged.");
+		return REDRAW;
+	case 26: /* Ctrl-Z */
+	case 21: /* Ctrl-U */
+		if (!textedit_undo(e))
+			set_message(w, false, "Nothing to undo.");
+		return REDRAW;
+	case 11: /* Ctrl-K */
+		result = textedit_delete_line(e);
+		break;
+	case KEY_LEFT:
+		textedit_left(e);
+		break;
+	case KEY_RIGHT:
+		textedit_right(e);
+		break;
+	case KEY_UP:
+		textedit_up(e);
+		break;
+	case KEY_DOWN:
+		textedit_down(e);
+		break;
+	case KEY_HOME:
+	case 1: /* Ctrl-A */
+		textedit_home(e);
+		break;
+	case KEY_END:
+	case 5: /* Ctrl-E */
+		textedit_end(e);
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		result = textedit_backspace(e);
+		break;
+	case KEY_DC:
+		result = textedit_delete(e);
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		result = textedit_newline(e);
+		break;
+	default:
+		if (key == '\t' || (key >= 32 && key < 256)) {
+			char buf[4];
+			size_t n = key >= 128 ? utf8_rest(key, buf) : (buf[0] = (char)key, 1);
+			result = textedit_insert(e, buf, n);
+		}
+		break;
+	}
+	if (result)
+		set_message(w, true, "Out of memory; that change was not made.");
+	return REDRAW;
+}
+
+/* Moves the sentence cursor by delta (from none: to the first). */
+static int move_sentence(struct ws *w, int delta)
+{
+	if (w->view != VIEW_NOTE)
+		return HANDLED;
+	size_t sec;
+	const char *a, *b;
+	int to = w->sent < 0 ? 0 : w->sent + delta;
+	if (to < 0 || !note_sentence(&w->note, to, &sec, &a, &b)) {
+		if (w->sent < 0)
+			set_message(w, false, "This note has no text yet.");
+		return REDRAW;
+	}
+	w->sent = to;
+	return REDRAW;
+}
+
+static int act_next_sentence(struct ws *w)
+{
+	return move_sentence(w, 1);
+}
+
+static int act_prev_sentence(struct ws *w)
+{
+	return move_sentence(w, -1);
+}
+
+/* Plays the selected sentence's span of the recording, or stops. */
+static int act_play(struct ws *w)
+{
+	if (w->player) {
+		ui_player_stop(&w->player);
+		set_message(w, false, "Playback stopped.");
+		return REDRAW;
+	}
+	size_t a, b;
+	if (w->view != VIEW_NOTE || w->sent < 0) {
+		set_message(w, true, "Select a sentence first (] and [).");
+		return REDRAW;
+	}
+	if (!sentence_span(w, &a, &b) || !w->spans[a].wav) {
+		set_message(w, true, "No recorded audio for this sentence.");
+		return REDRAW;
+	}
+	char err[320], t0[16], t1[16];
+	if (ui_player_start(&w->player, w->spans[a].wav, w->spans[a].start, w->spans[b].end, err,
+	                    sizeof(err)) != DICTUM_OK) {
+		set_message(w, true, "Cannot play: %s", err);
+		return REDRAW;
+	}
+	clock_text(w->spans[a].start, t0, sizeof(t0));
+	clock_text(w->spans[b].end, t1, sizeof(t1));
+	set_message(w, false, "Playing %s-%s of the recording; p stops.", t0, t1);
 	return REDRAW;
 }
 
@@ -1431,11 +1995,8 @@ static int act_edit(struct ws *w)
 		return merge(w);
 	if (w->view != VIEW_NOTE)
 		return HANDLED;
-	if (w->note.status == NOTE_SIGNED) {
-		set_message(w, true,
-		            "This note is signed and read-only; press a to add an addendum.");
+	if (refuse_signed(w))
 		return REDRAW;
-	}
 	draft_file(w, "edit");
 	if (!path_exists(w->draft_path) && editor_write_note(w->draft_path, &w->note) != 0) {
 		set_message(w, true, "cannot write %s", w->draft_path);
@@ -1677,6 +2238,8 @@ static int dispatch(struct ws *w, int key)
 		return devices_key(w, key);
 	if (w->view == VIEW_CODE_PICK)
 		return code_pick_key(w, key);
+	if (w->view == VIEW_EDIT)
+		return edit_key(w, key);
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		for (int k = 0; k < 3; k++)
 			if (actions[i].keys[k] && actions[i].keys[k] == key) {
@@ -1726,9 +2289,14 @@ static int run_loop(struct ws *w, struct latency_log *lat)
 		                        {.fd = w->wake_fd, .events = POLLIN},
 		                        {.fd = w->rec_fd, .events = POLLIN},
 		                        {.fd = w->sync_fd, .events = POLLIN}};
-		int rc = poll(pfd, 4, 1000);
+		int rc = poll(pfd, 4, w->player ? 200 : 1000);
 		if (rc < 0 && errno != EINTR)
 			return 1;
+		if (w->player && !ui_player_running(w->player)) {
+			ui_player_stop(&w->player);
+			set_message(w, false, "Playback finished.");
+			flags |= REDRAW;
+		}
 		if (rc == 0)
 			continue;
 		if (rc > 0 && (pfd[0].revents & POLLIN))
@@ -1755,7 +2323,7 @@ static int run_loop(struct ws *w, struct latency_log *lat)
 
 int workstation_run(const struct dictum_paths *paths, const struct config *config)
 {
-	struct ws w = {.paths = paths, .view = VIEW_LIST};
+	struct ws w = {.paths = paths, .view = VIEW_LIST, .sent = -1};
 	str_copy(w.backend, config_get(config, "audio", "backend", ""), sizeof(w.backend));
 	str_copy(w.device, config_get(config, "audio", "device", ""), sizeof(w.device));
 	int rc = mkdir_p(paths->data_dir, 0700);
@@ -1848,6 +2416,9 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	icd10_rows_free(&w.rows, w.nrows);
 	note_clear(&w.conflict_server);
 	free(w.flags);
+	ui_player_stop(&w.player);
+	textedit_clear(&w.edit);
+	ui_spans_free(&w.spans, w.nspans);
 	free(w.live_final);
 	free(w.live_pending);
 	note_summaries_free(&w.notes, w.nnotes);

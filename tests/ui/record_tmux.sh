@@ -18,18 +18,7 @@ trap 'tmux -S "$tmp/tmux.sock" kill-server 2>/dev/null; pulse_teardown; rm -rf "
 # Dictation with spoken punctuation and section cues: the shared data set's
 # clip, else the same words from flite.
 clip=$tmp/dictation.wav
-shared=${DICTUM_SOURCE:-.}/../shared/data/dictation/wav/d02-slt.wav
-[ -f "$shared" ] || shared=/work/shared/data/dictation/wav/d02-slt.wav
-if [ -f "$shared" ]; then
-  sox "$shared" -r 16000 "$clip"
-elif command -v flite >/dev/null; then
-  flite -t "chief complaint colon ear pain period history of present illness colon six year \
-old boy with two days of left ear pain and fever period new paragraph assessment and plan colon \
-acute otitis media of the left ear period" -o "$tmp/flite.wav" && sox "$tmp/flite.wav" -r 16000 "$clip"
-else
-  echo "SKIP: no dictation to play (neither shared/data/dictation nor flite)"
-  exit 77
-fi
+dictation_clip "$clip"
 sox -n -r 48000 -c 2 "$tmp/loud.wav" synth 1.5 square 300 vol 1.0
 
 export HOME=$tmp/home XDG_DATA_HOME= XDG_CONFIG_HOME= DICTUM_DATA_DIR= USER=dr_test

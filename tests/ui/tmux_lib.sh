@@ -36,3 +36,20 @@ pick_row() {
   for _ in $(seq $((row - 3))); do t send-keys -t dictum Down; done
   t send-keys -t dictum Enter
 }
+# dictation_clip OUT: dictation with spoken punctuation and section cues at
+# 16 kHz: the shared data set's clip, else the same words from flite (needs
+# sox; exits 77 when there is neither).
+dictation_clip() {
+  local shared=${DICTUM_SOURCE:-.}/../shared/data/dictation/wav/d02-slt.wav
+  [ -f "$shared" ] || shared=/work/shared/data/dictation/wav/d02-slt.wav
+  if [ -f "$shared" ]; then
+    sox "$shared" -r 16000 "$1"
+  elif command -v flite >/dev/null; then
+    flite -t "chief complaint colon ear pain period history of present illness colon six year \
+old boy with two days of left ear pain and fever period new paragraph assessment and plan colon \
+acute otitis media of the left ear period" -o "$tmp/flite.wav" && sox "$tmp/flite.wav" -r 16000 "$1"
+  else
+    echo "SKIP: no dictation to play (neither shared/data/dictation nor flite)"
+    exit 77
+  fi
+}

@@ -124,7 +124,11 @@ static int create_encounter(store *s, struct ui_request *req, int64_t *note_id, 
 	}
 	struct encounter e = {.patient_id = patient, .note_type = strdup(req->note_type)};
 	struct note n = {.note_type = strdup(req->note_type)};
-	if (!e.note_type || !n.note_type) {
+	if (req->specialty[0]) {
+		e.specialty = strdup(req->specialty);
+		n.specialty = strdup(req->specialty);
+	}
+	if (!e.note_type || !n.note_type || (req->specialty[0] && (!e.specialty || !n.specialty))) {
 		result = DICTUM_NOMEM;
 	} else if (!(result = store_encounter_add(s, &e))) {
 		n.encounter_id = e.id;

@@ -60,6 +60,7 @@ struct ui_request {
 	int64_t note_id;
 	int version;
 	char note_type[64];
+	char specialty[64]; /* CREATE: "" for none */
 	struct note note; /* owned by the request once submitted */
 	char *text;       /* owned by the request once submitted */
 	char author[64];

@@ -47,11 +47,12 @@ enum view {
 };
 
 /* What the bottom line is reading, if anything. */
-enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SIGN, PROMPT_CODE };
+enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SPECIALTY, PROMPT_SIGN, PROMPT_CODE };
 
 static const char *const prompt_labels[] = {
     [PROMPT_SEARCH] = "Search: ",
     [PROMPT_PATIENT] = "New encounter, patient (Last, First): ",
+    [PROMPT_SPECIALTY] = "Specialty (Enter for none): ",
     [PROMPT_SIGN] = "Sign this note? It becomes read-only. Type y to sign: ",
     [PROMPT_CODE] = "Add an ICD-10-CM code; search the table (words or a code): ",
 };
@@ -71,6 +72,7 @@ struct ws {
 	enum prompt prompt;
 	char input[128];
 	char new_patient[128]; /* the patient of the encounter being created */
+	char new_type[64];     /* ... and its note type, while the specialty is asked */
 	size_t pick_sel;       /* the note type picker's highlighted row */
 	char draft_path[1200]; /* the $EDITOR file of an edit not yet saved */
 	struct note note;
@@ -190,7 +192,7 @@ static const struct action {
     {"back", {27, KEY_LEFT, 'h'}, "Back to the list", act_back},
     {"search", {'/', 0, 0}, "Search notes (full text); empty search shows all", act_search},
     {"refresh", {'r', KEY_F(5), 0}, "Reload the list from the store", act_refresh},
-    {"new", {'n', 0, 0}, "New encounter: patient, then note type", act_new},
+    {"new", {'n', 0, 0}, "New encounter: patient, note type, specialty", act_new},
     {"edit-here", {'i', 0, 0}, "Edit the note here (built-in editor with undo)", act_inline_edit},
     {"edit", {'e', 0, 0}, "Edit the note in $EDITOR ('# Title' starts a section)", act_edit},
     {"sign", {'S', 0, 0}, "Sign the note (asks first; then it is read-only)", act_sign},
@@ -874,8 +876,10 @@ static void draw_note_body(struct ws *w)
 {
 	int top = 1, bottom = w->sent >= 0 ? LINES - 5 : LINES - 2, y = top - w->scroll;
 	char head[512];
-	snprintf(head, sizeof(head), "%s — %s — %s v%d", w->note_patient ? w->note_patient : "-",
-	         w->note.note_type, note_status_name(w->note.status), w->note.version);
+	bool spec = w->note.specialty && w->note.specialty[0];
+	snprintf(head, sizeof(head), "%s — %s%s%s — %s v%d",
+	         w->note_patient ? w->note_patient : "-", w->note.note_type, spec ? ", " : "",
+	         spec ? w->note.specialty : "", note_status_name(w->note.status), w->note.version);
 	y += draw_wrapped(w, y, top, bottom, head, SLOT_heading);
 	if (w->note.sync == SYNC_CONFLICT)
 		y += draw_wrapped(w, y, top, bottom,
@@ -1785,6 +1789,18 @@ static int prompt_done(struct ws *w)
 		w->prev_view = w->view;
 		w->view = VIEW_PICKER;
 		return REDRAW;
+	case PROMPT_SPECIALTY: {
+		struct ui_request req = {.kind = UI_JOB_CREATE, .text = strdup(w->new_patient)};
+		str_copy(req.note_type, w->new_type, sizeof(req.note_type));
+		str_copy(req.specialty, w->input, sizeof(req.specialty));
+		w->input[0] = '\0';
+		if (!req.text) {
+			set_message(w, true, "out of memory");
+			return REDRAW;
+		}
+		set_message(w, false, "Creating the encounter...");
+		return submit(w, &req);
+	}
 	case PROMPT_SIGN:
 		if (strcmp(w->input, "y") != 0 && strcmp(w->input, "Y") != 0) {
 			set_message(w, false, "Not signed.");
@@ -1838,17 +1854,11 @@ static int picker_key(struct ws *w, int key)
 	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 		if (!n)
 			return REDRAW;
-		struct ui_request req = {.kind = UI_JOB_CREATE, .text = strdup(w->new_patient)};
-		str_copy(req.note_type, types[w->pick_sel < n ? w->pick_sel : 0],
-		         sizeof(req.note_type));
+		str_copy(w->new_type, types[w->pick_sel < n ? w->pick_sel : 0],
+		         sizeof(w->new_type));
 		w->input[0] = '\0';
 		w->view = VIEW_LIST;
-		if (!req.text) {
-			set_message(w, true, "out of memory");
-			return REDRAW;
-		}
-		set_message(w, false, "Creating the encounter...");
-		return submit(w, &req);
+		return ask(w, PROMPT_SPECIALTY);
 	} else {
 		edit_input(w, key);
 		w->pick_sel = 0;

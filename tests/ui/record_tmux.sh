@@ -38,7 +38,7 @@ check "the speech model loads in the background" wait_for "speech: sphinx" 30
 t send-keys -t dictum 'R'
 check "R outside a note says to open one" wait_for "Open a note first"
 
-t send-keys -t dictum 'n' 'Doe, Jane' Enter 'clinicNote' Enter
+t send-keys -t dictum 'n' 'Doe, Jane' Enter 'clinicNote' Enter Enter
 check "a new encounter is created and opened" wait_for "New encounter created"
 
 t send-keys -t dictum 'D'

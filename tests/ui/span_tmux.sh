@@ -35,7 +35,7 @@ t -f /dev/null new-session -d -s dictum -x 100 -y 30 \
   "env TERM=screen-256color PULSE_SERVER='${PULSE_SERVER:-}' PULSE_SINK='${sink:-}' '$dictum' --data-dir '$data'; echo EXITED=\$?; sleep 60"
 check "first screen" wait_for "No notes yet"
 check "the speech model loads" wait_for "speech: sphinx" 30
-t send-keys -t dictum 'n' 'Doe, Jane' Enter 'clinicNote' Enter
+t send-keys -t dictum 'n' 'Doe, Jane' Enter 'clinicNote' Enter Enter
 check "a new encounter is created and opened" wait_for "New encounter created"
 t send-keys -t dictum ']'
 check "] on an empty note says so" wait_for "This note has no text yet."

@@ -99,8 +99,11 @@ check "then offers the note types" wait_for "admissionHP"
 t send-keys -t dictum 'hand'
 check "typing filters the types" bash -c "sleep 0.3; ! tmux -S '$sock' capture-pane -p -t dictum | grep -q admissionHP"
 t send-keys -t dictum Enter
+check "then asks for the specialty" wait_for "Specialty (Enter for none):"
+t send-keys -t dictum 'Infectious disease' Enter
 check "the encounter is created and opened" wait_for "New encounter created"
 check "the note shows patient and type" wait_for "Curie, Marie"
+check "the note shows its specialty" wait_for "Infectious disease"
 t send-keys -t dictum 'e'
 check "the edit from \$EDITOR is saved as version 2" wait_for "Saved (version 2)."
 check "the saved text is shown" wait_for "Continue vancomycin 1 g IV every 12 hours."
@@ -138,6 +141,11 @@ t kill-server 2>/dev/null
 check "the store holds the signed handoff note with its addendum" python3 -c "
 import json; n=json.load(open('$tmp/curie.json'))
 assert len(n)==1 and n[0]['note_type']=='handoff' and n[0]['status']=='signed' and n[0]['version']==4, n"
+id=$(python3 -c "import json; print(json.load(open('$tmp/curie.json'))[0]['id'])")
+"$dictum" --data-dir "$data" --json notes show "$id" >"$tmp/curie-note.json"
+check "the note keeps the specialty chosen at creation" python3 -c "
+import json; n=json.load(open('$tmp/curie-note.json'))
+assert n.get('specialty') == 'Infectious disease', n.get('specialty')"
 check "no draft file is left behind after saves" test -z "$(ls -A "$data/drafts" 2>/dev/null)"
 
 if [ $crash_ok = 1 ]; then

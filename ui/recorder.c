@@ -56,6 +56,8 @@ struct ui_recorder {
 
 	struct rec_status status; /* (under lock) */
 	char *final, *pending;    /* the live transcript (under lock) */
+	char *preview;            /* the note drafted from final so far (under lock) */
+	size_t preview_len;       /* the length of final it was drafted from (recorder thread) */
 	struct done *results, *results_tail;
 };
 
@@ -280,13 +282,42 @@ static int begin(struct ui_recorder *r, store *s, struct session *ss)
 	r->status.text_gen++;
 	free(r->final);
 	free(r->pending);
-	r->final = r->pending = NULL;
+	free(r->preview);
+	r->final = r->pending = r->preview = NULL;
+	r->preview_len = 0;
 	pthread_mutex_unlock(&r->lock);
 	wake(r);
 	return DICTUM_OK;
 fail:
 	capture_stop(&ss->cap);
 	return result;
+}
+
+/* The note as it would be drafted from the final text so far, section by
+ * section as "# Title" lines, so the clinician sees the draft grow while
+ * dictating; nothing is stored until the recording stops. NULL when there is
+ * nothing to show (or no memory: the preview is only a view). */
+static char *draft_preview(struct ui_recorder *r, const char *final)
+{
+	if (!final || str_blank(final))
+		return NULL;
+	char *spoken = dictation_spoken_text(final);
+	struct note_draft d = {0};
+	struct dynbuf b;
+	dynbuf_init(&b, 64 * 1024);
+	if (note_draft(&r->notes, spoken ? spoken : final, r->target.note_type,
+	               r->target.specialty[0] ? r->target.specialty : NULL, NOTE_MODE_DICTATION,
+	               &d) == DICTUM_OK) {
+		for (size_t i = 0; i < d.note.nsections; i++) {
+			const struct note_section *sec = &d.note.sections[i];
+			if (dynbuf_printf(&b, "%s# %s\n%s\n", i ? "\n" : "", sec->title,
+			                  sec->text ? sec->text : "") != DICTUM_OK)
+				break;
+		}
+	}
+	note_draft_clear(&d);
+	free(spoken);
+	return dynbuf_take(&b);
 }
 
 /* Feeds the speech engine what the capture queued, and refreshes the live
@@ -318,11 +349,22 @@ static void feed(struct ui_recorder *r, struct session *ss, bool force)
 		return;
 	ss->last_partial_ns = now;
 	ss->fed_since_partial = false;
+	char *preview = NULL;
+	size_t flen = p.final ? strlen(p.final) : 0;
+	bool redraft = flen != r->preview_len;
+	if (redraft) {
+		preview = draft_preview(r, p.final);
+		r->preview_len = flen;
+	}
 	pthread_mutex_lock(&r->lock);
 	free(r->final);
 	free(r->pending);
 	r->final = p.final;
 	r->pending = p.pending;
+	if (redraft) {
+		free(r->preview);
+		r->preview = preview;
+	}
 	r->status.text_gen++;
 	pthread_mutex_unlock(&r->lock);
 	wake(r);
@@ -614,6 +656,7 @@ static void destroy(struct ui_recorder *r)
 	free(r->pcm);
 	free(r->final);
 	free(r->pending);
+	free(r->preview);
 	for (int i = 0; i < 2; i++)
 		if (r->pipe[i] >= 0)
 			close(r->pipe[i]);
@@ -721,7 +764,8 @@ void ui_recorder_status(struct ui_recorder *r, struct rec_status *out)
 	pthread_mutex_unlock(&r->lock);
 }
 
-bool ui_recorder_text(struct ui_recorder *r, unsigned *gen, char **final, char **pending)
+bool ui_recorder_text(struct ui_recorder *r, unsigned *gen, char **final, char **pending,
+                      char **preview)
 {
 	bool changed = false;
 	pthread_mutex_lock(&r->lock);
@@ -730,6 +774,8 @@ bool ui_recorder_text(struct ui_recorder *r, unsigned *gen, char **final, char *
 		free(*pending);
 		*final = str_dup_or_null(r->final ? r->final : "");
 		*pending = str_dup_or_null(r->pending ? r->pending : "");
+		free(*preview);
+		*preview = r->preview ? str_dup_or_null(r->preview) : NULL;
 		*gen = r->status.text_gen;
 		changed = true;
 	}

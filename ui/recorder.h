@@ -100,11 +100,14 @@ void ui_recorder_list_devices(struct ui_recorder *r);
 
 void ui_recorder_drain(struct ui_recorder *r);
 void ui_recorder_status(struct ui_recorder *r, struct rec_status *out);
-/* When the live transcript changed since *gen, replaces *final and
- * *pending (malloc'ed; the caller frees them) and updates *gen. Returns
+/* When the live transcript changed since *gen, replaces *final, *pending
+ * and *preview (malloc'ed; the caller frees them) and updates *gen. Returns
  * true when it did. final is text that will not change, pending the
- * current hypothesis. */
-bool ui_recorder_text(struct ui_recorder *r, unsigned *gen, char **final, char **pending);
+ * current hypothesis, preview the note drafted from final so far ("# Title"
+ * lines and their text; NULL before there is any), redrafted on the
+ * recorder thread whenever final grows. */
+bool ui_recorder_text(struct ui_recorder *r, unsigned *gen, char **final, char **pending,
+                      char **preview);
 /* Moves the oldest result into *out (clear it with rec_result_clear).
  * Returns false when there is none. */
 bool ui_recorder_take(struct ui_recorder *r, struct rec_result *out);

@@ -87,6 +87,7 @@ struct ws {
 	struct rec_status rec;
 	unsigned live_gen;
 	char *live_final, *live_pending;
+	char *live_preview; /* the draft so far, section by section */
 	struct capture_device *devices;
 	size_t ndevices, dev_sel;
 	char dev_backend[16], backend[16], device[256];
@@ -928,6 +929,12 @@ static void draw_note_body(struct ws *w)
 			                                      : "(loading the speech model...)",
 			                  SLOT_dim);
 		y++;
+		if (w->live_preview && *w->live_preview) {
+			y += draw_wrapped(w, y, top, bottom,
+			                  "Draft so far (saved into the note when you stop)",
+			                  SLOT_heading);
+			y += draw_wrapped(w, y, top, bottom, w->live_preview, SLOT_dim) + 1;
+		}
 	}
 	for (size_t i = 0; i < w->note.nsections; i++) {
 		y += draw_wrapped(w, y, top, bottom, w->note.sections[i].title, SLOT_heading);
@@ -2201,7 +2208,8 @@ static int apply_recorder(struct ws *w)
 	struct rec_result r;
 	ui_recorder_drain(w->recorder);
 	ui_recorder_status(w->recorder, &w->rec);
-	ui_recorder_text(w->recorder, &w->live_gen, &w->live_final, &w->live_pending);
+	ui_recorder_text(w->recorder, &w->live_gen, &w->live_final, &w->live_pending,
+	                 &w->live_preview);
 	while (ui_recorder_take(w->recorder, &r)) {
 		if (r.kind == REC_RESULT_DEVICES && r.status == DICTUM_OK) {
 			capture_devices_free(&w->devices, w->ndevices);
@@ -2431,6 +2439,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	ui_spans_free(&w.spans, w.nspans);
 	free(w.live_final);
 	free(w.live_pending);
+	free(w.live_preview);
 	note_summaries_free(&w.notes, w.nnotes);
 	note_clear(&w.note);
 	free(w.note_patient);

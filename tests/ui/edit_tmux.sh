@@ -27,18 +27,15 @@ check "typed text appears at the cursor" wait_for "Cough for two days"
 t send-keys -t dictum 'X' 'Y' 'Z'
 check "more typing" wait_for "Cough for two daysXYZ"
 t send-keys -t dictum C-z C-z
-check "Ctrl-Z twice undoes the last two changes" bash -c \
-  "tmux -S '$sock' capture-pane -p -t dictum | grep -q 'Cough for two daysX\$'"
+check "Ctrl-Z twice undoes the last two changes" wait_re 'Cough for two daysX$'
 t send-keys -t dictum C-u
-check "Ctrl-U undoes too (multi-level)" bash -c \
-  "tmux -S '$sock' capture-pane -p -t dictum | grep -q 'Cough for two days\$'"
+check "Ctrl-U undoes too (multi-level)" wait_re 'Cough for two days$'
 t send-keys -t dictum Enter 'Worse at night.'
-check "Enter splits the line" bash -c \
-  "tmux -S '$sock' capture-pane -p -t dictum | grep -q '^Worse at night.\$'"
+check "Enter splits the line" wait_re '^Worse at night.$'
 t send-keys -t dictum BSpace BSpace '!'
 check "Backspace deletes before the cursor" wait_for "Worse at nigh!"
 t send-keys -t dictum C-z C-z C-z
-check "and is undone" bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -q '^Worse at night.\$'"
+check "and is undone" wait_re '^Worse at night.$'
 t send-keys -t dictum Down Down Down C-k
 check "Ctrl-K deletes the line" gone "Fluids and rest."
 t send-keys -t dictum C-z

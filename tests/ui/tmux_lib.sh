@@ -18,6 +18,17 @@ wait_for() {
   return 1
 }
 # gone TEXT: up to 10 s for TEXT to leave the screen.
+# wait_re REGEX [SECONDS]: like wait_for, for a line matching REGEX (grep -E).
+wait_re() {
+  local n=$(( ${2:-10} * 10 ))
+  for _ in $(seq "$n"); do
+    screen | grep -qE -- "$1" && return 0
+    sleep 0.1
+  done
+  echo "--- screen while waiting for /$1/:"
+  screen
+  return 1
+}
 gone() {
   for _ in $(seq 100); do
     screen | grep -qF -- "$1" || return 0

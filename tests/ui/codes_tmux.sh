@@ -73,7 +73,7 @@ check "with its documentation opportunity" wait_for "opportunity E66.01: morbid 
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
 check "at 80x24 the panel keeps the status bar on row 23" \
-  bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
+  eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
 check "the code list still shows" wait_for "[+] E11.22"
 
 t send-keys -t dictum 'q'

@@ -68,7 +68,7 @@ t send-keys -t dictum 'm'
 check "m compares: local" wait_for "LOCAL (version"
 check "beside the server's copy" wait_for "SERVER (version"
 check "side by side at 130 columns (both texts on one row)" \
-  bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep 'Local side 0' | grep -q 'Server side 0'"
+  eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep 'Local side 0' | grep -q 'Server side 0'"
 check "the differing section is marked" wait_for "[differs]"
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
@@ -76,7 +76,7 @@ check "at 80x24 the two are stacked: local" wait_for "Local side 0"
 check "at 80x24 the two are stacked: no row holds both" \
   bash -c "! tmux -S '$sock' capture-pane -p -t dictum | grep 'Local side 0' | grep -q 'Server side 0'"
 check "at 80x24 the server's copy is below" wait_for "Server side 0"
-check "the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'conflict'"
+check "the status bar is on row 23" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'conflict'"
 t resize-window -t dictum -x 130 -y 30
 t send-keys -t dictum 'e'
 check "e merges in \$EDITOR; the merge is saved and the conflict cleared" wait_for "Conflict resolved"

@@ -44,7 +44,7 @@ t send-keys -t dictum End ' Paracetamol as needed.'
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
 check "at 80x24 the editor shows the text" wait_for "Paracetamol as needed."
-check "and the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'speech:'"
+check "and the status bar is on row 23" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'speech:'"
 check "the cursor is shown at the end of the edited line" bash -c \
   "[ \"\$(tmux -S '$sock' display -p -t dictum '#{cursor_x},#{cursor_y}')\" = \"\$(tmux -S '$sock' capture-pane -p -t dictum | grep -n 'Paracetamol' | awk -F: '{print length(\$0) - length(\$1) - 1 \",\" \$1 - 1}')\" ]"
 t send-keys -t dictum C-s

@@ -28,7 +28,7 @@ check "the drug the transcript never said is flagged" wait_for "warfarin (drug)"
 check "and the dose" wait_for "5 (number)"
 check "and the side" wait_for "right (side)"
 check "the supported drug is not" bash -c "! tmux -S '$sock' capture-pane -p -t dictum | grep -qi 'amoxicillin (drug)'"
-check "the term is marked in the text (underlined)" bash -c "tmux -S '$sock' capture-pane -e -p -t dictum | grep 'Start' | grep -q $'\e\\[[0-9;]*4[;m]'"
+check "the term is marked in the text (underlined)" eventually bash -c "tmux -S '$sock' capture-pane -e -p -t dictum | grep 'Start' | grep -q $'\e\\[[0-9;]*4[;m]'"
 t send-keys -t dictum 'q' 'q'
 check "q quits with status 0" wait_for "EXITED=0"
 finish

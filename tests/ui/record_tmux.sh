@@ -69,12 +69,12 @@ check "a full-scale square wave is warned about as clipping" wait_for "CLIPPING"
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
 check "resized to 80x24 while recording: the status bar is on row 23" \
-  bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'REC'"
-check "the status bar fits 80 columns" bash -c "[ \$(tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | wc -L) -le 80 ]"
+  eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'REC'"
+check "the status bar fits 80 columns" eventually bash -c "[ \$(tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | wc -L) -le 80 ]"
 t resize-window -t dictum -x 110 -y 35
 sleep 0.3
 check "resized to 110x35: the status bar is on row 34" \
-  bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 34p | grep -q 'REC'"
+  eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 34p | grep -q 'REC'"
 
 paplay --latency-msec=200 -d "$sink" "$clip" &
 player=$!

@@ -74,9 +74,9 @@ assert re.sub(r"\s+", " ", shown).startswith(heard[:60]), (heard, shown)
 assert "ear pain" in heard, heard
 PY
 t send-keys -t dictum ']'
-check "] moves to the next sentence" bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -A1 'Heard ' | tr '\n' ' ' | grep -vqF -- '$line'"
+check "] moves to the next sentence" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -A1 'Heard ' | tr '\n' ' ' | grep -vqF -- '$line'"
 t send-keys -t dictum '['
-check "[ goes back" bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -A1 'Heard ' | tr '\n' ' ' | grep -qF -- \"\$(echo '$line' | cut -c1-40)\""
+check "[ goes back" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -A1 'Heard ' | tr '\n' ' ' | grep -qF -- \"\$(echo '$line' | cut -c1-40)\""
 
 # Playing: a sentence of a few seconds (the one about the fever), so that
 # the stream can be seen and stopped before its end.
@@ -85,7 +85,7 @@ for _ in $(seq 12); do
   t send-keys -t dictum ']'
   sleep 0.2
 done
-check "] reaches the sentence heard with 'fever'" bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -A1 'Heard ' | grep -q fever"
+check "] reaches the sentence heard with 'fever'" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | grep -A1 'Heard ' | grep -q fever"
 t send-keys -t dictum 'p'
 check "p plays the span: the bottom line says so" wait_for "Playing " 5
 if [ "$pulse" = 1 ]; then
@@ -105,7 +105,7 @@ check "PLAY is gone from the status bar" gone "PLAY |"
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
 check "at 80x24 the span pane still shows" wait_for "Heard " 5
-check "and the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'speech:'"
+check "and the status bar is on row 23" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'speech:'"
 t send-keys -t dictum 'q' 'q'
 check "q quits with status 0" wait_for "EXITED=0"
 finish

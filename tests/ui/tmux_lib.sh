@@ -18,6 +18,15 @@ wait_for() {
   return 1
 }
 # gone TEXT: up to 10 s for TEXT to leave the screen.
+# eventually CMD...: CMD succeeds within 10 s (retried every 0.1 s), for
+# checks that read the screen right after a key or a resize.
+eventually() {
+  for _ in $(seq 100); do
+    "$@" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  "$@"
+}
 # wait_re REGEX [SECONDS]: like wait_for, for a line matching REGEX (grep -E).
 wait_re() {
   local n=$(( ${2:-10} * 10 ))

@@ -77,7 +77,7 @@ check "the note shows its sections" wait_for "Chief Complaint"
 
 t resize-window -t dictum -x 80 -y 24
 sleep 0.3
-check "after a resize to 80x24 the status bar is on row 23" bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
+check "after a resize to 80x24 the status bar is on row 23" eventually bash -c "tmux -S '$sock' capture-pane -p -t dictum | sed -n 23p | grep -q 'offline'"
 t send-keys -t dictum '?'
 check "help opens at 80x24" wait_for "Keys"
 screen | sed -e "1s/Dictum [^ ]* /Dictum VERSION /" -e "s/speech: [a-z]*/speech: ENGINE/" \

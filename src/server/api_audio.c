@@ -637,27 +637,6 @@ void api_transcribe_submit(struct srv_req *rq, struct srv_resp *rs)
 
 /* The job behind an aliased resource (trn_, upl_) of the caller's
  * organisation, or an error response. */
-static bool alias_job(struct srv_req *rq, struct srv_resp *rs, const char *prefix, const char *type,
-                      const char *what, struct srv_job *j)
-{
-	const char *id = rq->params.value[0];
-	if (!srv_id_valid(prefix, id)) {
-		api_error(rq, rs, 400, "invalid_id", "Invalid %s format", what);
-		return false;
-	}
-	int result = srv_job_get_alias(rq->db, rq->key.org_id, id, j);
-	if (result == DICTUM_OK && strcmp(j->type, type) != 0) {
-		srv_job_clear(j);
-		result = DICTUM_NOTFOUND;
-	}
-	if (result == DICTUM_NOTFOUND)
-		api_error(rq, rs, 404, "not_found", "No %s found for the given ID",
-		          strcmp(prefix, "trn") == 0 ? "transcription" : "upload");
-	else if (result)
-		api_store_error(rq, rs, result);
-	return result == DICTUM_OK;
-}
-
 /* Adds the job's outcome (result fields, or error_code/error_message). */
 static void add_outcome(struct json_object *o, const struct srv_job *j, const char *const *keys,
                         size_t nkeys)
@@ -683,7 +662,7 @@ static void add_outcome(struct json_object *o, const struct srv_job *j, const ch
 void api_transcription_get(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv_job j;
-	if (!alias_job(rq, rs, "trn", "transcribe", "transcription id", &j))
+	if (!api_job_of_type(rq, rs, "trn", true, "transcribe", "transcription id", "transcription", &j))
 		return;
 	struct json_object *o = json_object_new_object(), *in = json_tokener_parse(j.input);
 	json_object_object_add(o, "id", json_object_new_string(j.alias));
@@ -819,7 +798,7 @@ void api_pcr_upload(struct srv_req *rq, struct srv_resp *rs)
 void api_pcr_upload_get(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv_job j;
-	if (!alias_job(rq, rs, "upl", "pcr.upload", "upload_id", &j))
+	if (!api_job_of_type(rq, rs, "upl", true, "pcr.upload", "upload_id", "upload", &j))
 		return;
 	struct json_object *o = json_object_new_object(), *in = json_tokener_parse(j.input), *v;
 	json_object_object_add(o, "upload_id", json_object_new_string(j.alias));
@@ -887,39 +866,15 @@ void api_audio_notes_submit(struct srv_req *rq, struct srv_resp *rs)
 		unlink(path);
 		return;
 	}
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
-	json_object_object_add(o, "status", json_object_new_string("queued"));
-	json_object_object_add(
-	    o, "message",
-	    json_object_new_string("Audio note request accepted; processing has started"));
-	json_object_object_add(o, "created_at", json_object_new_string(j.created_at));
-	json_object_object_add(o, "webhook_url", hook ? json_object_new_string(hook) : NULL);
-	api_json(rs, 202, o);
+	api_job_accepted(rs, &j, "Audio note", hook);
 	srv_job_clear(&j);
 }
 
 void api_audio_notes_get(struct srv_req *rq, struct srv_resp *rs)
 {
-	const char *id = rq->params.value[0];
-	if (!srv_id_valid("job", id)) {
-		api_error(rq, rs, 400, "invalid_id", "Invalid job_id format");
-		return;
-	}
 	struct srv_job j;
-	int result = srv_job_get(rq->db, rq->key.org_id, id, &j);
-	if (result == DICTUM_OK && strcmp(j.type, "audio.note") != 0) {
-		srv_job_clear(&j);
-		result = DICTUM_NOTFOUND;
-	}
-	if (result == DICTUM_NOTFOUND) {
-		api_error(rq, rs, 404, "not_found", "No audio-note job found for the given ID");
+	if (!api_job_of_type(rq, rs, "job", false, "audio.note", "job_id", "audio-note job", &j))
 		return;
-	}
-	if (result) {
-		api_store_error(rq, rs, result);
-		return;
-	}
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
 	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j.status)));

@@ -319,39 +319,15 @@ void api_icd10_submit(struct srv_req *rq, struct srv_resp *rs)
 		srv_job_clear(&j);
 		return;
 	}
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
-	json_object_object_add(o, "status", json_object_new_string("queued"));
-	json_object_object_add(
-	    o, "message",
-	    json_object_new_string("ICD-10 request accepted; processing has started"));
-	json_object_object_add(o, "created_at", json_object_new_string(j.created_at));
-	json_object_object_add(o, "webhook_url", h ? json_object_new_string(h) : NULL);
-	api_json(rs, 202, o);
+	api_job_accepted(rs, &j, "ICD-10", h);
 	srv_job_clear(&j);
 }
 
 void api_icd10_get(struct srv_req *rq, struct srv_resp *rs)
 {
-	const char *id = rq->params.value[0];
-	if (!srv_id_valid("job", id)) {
-		api_error(rq, rs, 400, "invalid_id", "Invalid job_id format");
-		return;
-	}
 	struct srv_job j;
-	int result = srv_job_get(rq->db, rq->key.org_id, id, &j);
-	if (result == DICTUM_OK && strcmp(j.type, "icd10.text") != 0) {
-		srv_job_clear(&j);
-		result = DICTUM_NOTFOUND;
-	}
-	if (result == DICTUM_NOTFOUND) {
-		api_error(rq, rs, 404, "not_found", "No ICD-10 job found for the given ID");
+	if (!api_job_of_type(rq, rs, "job", false, "icd10.text", "job_id", "ICD-10 job", &j))
 		return;
-	}
-	if (result) {
-		api_store_error(rq, rs, result);
-		return;
-	}
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
 	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j.status)));

@@ -175,3 +175,39 @@ void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs)
 	}
 	srv_job_clear(&j);
 }
+
+bool api_job_of_type(struct srv_req *rq, struct srv_resp *rs, const char *prefix, bool alias,
+                     const char *type, const char *id_name, const char *thing,
+                     struct srv_job *j)
+{
+	const char *id = rq->params.value[0];
+	if (!srv_id_valid(prefix, id)) {
+		api_error(rq, rs, 400, "invalid_id", "Invalid %s format", id_name);
+		return false;
+	}
+	int result = alias ? srv_job_get_alias(rq->db, rq->key.org_id, id, j)
+	                   : srv_job_get(rq->db, rq->key.org_id, id, j);
+	if (result == DICTUM_OK && strcmp(j->type, type) != 0) {
+		srv_job_clear(j);
+		result = DICTUM_NOTFOUND;
+	}
+	if (result == DICTUM_NOTFOUND)
+		api_error(rq, rs, 404, "not_found", "No %s found for the given ID", thing);
+	else if (result)
+		api_store_error(rq, rs, result);
+	return result == DICTUM_OK;
+}
+
+void api_job_accepted(struct srv_resp *rs, const struct srv_job *j, const char *what,
+                      const char *hook)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg), "%s request accepted; processing has started", what);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "job_id", json_object_new_string(j->uid));
+	json_object_object_add(o, "status", json_object_new_string("queued"));
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "created_at", json_object_new_string(j->created_at));
+	json_object_object_add(o, "webhook_url", hook ? json_object_new_string(hook) : NULL);
+	api_json(rs, 202, o);
+}

@@ -188,6 +188,17 @@ void api_openai_transcriptions(struct srv_req *rq, struct srv_resp *rs);
  * webhook_url) in one transaction and marks the workers to be woken.
  * Returns DICTUM_OK or the store's status. */
 int api_job_submit(struct srv_req *rq, struct srv_job *j, bool queued_event);
+/* Loads the job named by the route's first parameter into *j when it is
+ * this organisation's and of this type, and returns true; otherwise answers
+ * 400 ("Invalid <id_name> format") for an id without the prefix, or 404
+ * ("No <thing> found for the given ID"), and returns false. With alias the
+ * id is the job's typed alias (trn_, upl_) rather than its job_ id. */
+bool api_job_of_type(struct srv_req *rq, struct srv_resp *rs, const char *prefix, bool alias,
+                     const char *type, const char *id_name, const char *thing,
+                     struct srv_job *j);
+/* Answers 202 for a queued seed-001 job: "<what> request accepted; ...". */
+void api_job_accepted(struct srv_resp *rs, const struct srv_job *j, const char *what,
+                      const char *hook);
 /* An http(s) URL of at most 2,000 bytes. */
 bool api_webhook_url_ok(const char *url);
 /* The text of the caller's completed transcription id: DICTUM_OK with

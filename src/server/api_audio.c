@@ -662,7 +662,8 @@ static void add_outcome(struct json_object *o, const struct srv_job *j, const ch
 void api_transcription_get(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv_job j;
-	if (!api_job_of_type(rq, rs, "trn", true, "transcribe", "transcription id", "transcription", &j))
+	if (!api_job_of_type(rq, rs, "trn", true, "transcribe", "transcription id", "transcription",
+	                     &j))
 		return;
 	struct json_object *o = json_object_new_object(), *in = json_tokener_parse(j.input);
 	json_object_object_add(o, "id", json_object_new_string(j.alias));

@@ -177,8 +177,7 @@ void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs)
 }
 
 bool api_job_of_type(struct srv_req *rq, struct srv_resp *rs, const char *prefix, bool alias,
-                     const char *type, const char *id_name, const char *thing,
-                     struct srv_job *j)
+                     const char *type, const char *id_name, const char *thing, struct srv_job *j)
 {
 	const char *id = rq->params.value[0];
 	if (!srv_id_valid(prefix, id)) {

@@ -102,6 +102,15 @@ int store_note_list(store *s, const struct note_filter *f, struct note_summary *
 int store_note_search(store *s, const char *query, size_t limit, struct note_summary **list,
                       size_t *count);
 
+/* For learning the clinician's words (`dictum asr adapt --signed-notes`):
+ * calls fn with the text of each signed note signed after signed_after (an
+ * ISO-8601 UTC time; NULL or "" for all), oldest first, as "# Title" lines
+ * each followed by its section's text. fn may be NULL to only count. Stops
+ * when fn returns non-zero and returns that value; *count gets the number
+ * of notes seen. */
+int store_signed_notes_each(store *s, const char *signed_after,
+                            int (*fn)(const char *text, void *ctx), void *ctx, size_t *count);
+
 struct note_version_info {
 	int version;
 	char *author;

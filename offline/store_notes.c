@@ -586,6 +586,32 @@ int store_note_search(store *s, const char *query, size_t limit, struct note_sum
 	return result;
 }
 
+int store_signed_notes_each(store *s, const char *signed_after,
+                            int (*fn)(const char *text, void *ctx), void *ctx, size_t *count)
+{
+	static const char sql[] =
+	    "SELECT (SELECT group_concat('# ' || title || char(10) || text, char(10)) "
+	    "FROM (SELECT title, text FROM note_sections WHERE note_id = n.id ORDER BY position)) "
+	    "FROM notes n WHERE n.status = 'signed' AND coalesce(n.signed_at, '') > ?1 "
+	    "ORDER BY n.signed_at, n.id";
+	*count = 0;
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	store_bind_text(st, 1, signed_after ? signed_after : "");
+	int rc, result = DICTUM_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		++*count;
+		if (fn && (result = fn(text ? text : "", ctx)))
+			break;
+	}
+	if (!result && rc != SQLITE_DONE)
+		result = store_fail(s, rc);
+	sqlite3_reset(st);
+	return result;
+}
+
 static int version_row(sqlite3_stmt *st, void *elem)
 {
 	struct note_version_info *v = elem;

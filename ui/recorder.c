@@ -1,5 +1,6 @@
 #include "ui/recorder.h"
 #include "asr/asr.h"
+#include "asr/lm_build.h"
 #include "asr/postprocess.h"
 #include "audio/lib.h"
 #include "core/lib.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +38,8 @@ struct ui_recorder {
 	char *db_path, *recordings_dir;
 
 	/* Requests from the UI (under lock). */
-	bool want_start, want_pause, want_stop, want_devices, quitting;
+	bool want_start, want_pause, want_stop, want_devices, want_adapt, quitting;
+	bool want_offer; /* the loader finished: see whether to offer adapting */
 	struct rec_target target, next_target;
 
 	/* The speech and note engines, set by the loader (under lock). */
@@ -200,6 +203,7 @@ static void *loader_main(void *arg)
 		         rc ? err : nerr);
 	}
 	r->loaded = true;
+	r->want_offer = rc == DICTUM_OK && nrc == DICTUM_OK;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	wake(r);
@@ -581,6 +585,90 @@ static void list_devices(struct ui_recorder *r)
 	post(r, &res);
 }
 
+/* ---- learning from signed notes ---- */
+
+/* When the user's model was last built, as the store writes times (""
+ * when there is none yet). */
+static void user_lm_time(const struct ui_recorder *r, char out[DICTUM_TIME_LEN])
+{
+	const char *path = config_get(r->cfg, "asr.sphinx", "user_lm", "");
+	struct stat sb;
+	out[0] = '\0';
+	if (!path[0] || stat(path, &sb) != 0)
+		return;
+	struct tm tm;
+	gmtime_r(&sb.st_mtime, &tm);
+	size_t n = strftime(out, DICTUM_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, DICTUM_TIME_LEN - n, ".%03ldZ", sb.st_mtim.tv_nsec / 1000000);
+}
+
+static void offer_adapt(struct ui_recorder *r, store *s)
+{
+	long after = strtol(config_get(r->cfg, "ui", "adapt_after", "10"), NULL, 10);
+	char since[DICTUM_TIME_LEN];
+	size_t n = 0;
+	user_lm_time(r, since);
+	if (!s || after <= 0 || store_signed_notes_each(s, since, NULL, NULL, &n) != DICTUM_OK ||
+	    n < (size_t)after)
+		return;
+	post_message(r, DICTUM_OK,
+	             "%zu notes signed since speech last learned your words: press L to learn "
+	             "from them",
+	             n);
+}
+
+static int add_note_text(const char *text, void *ctx)
+{
+	return lm_build_add_text(ctx, text);
+}
+
+static void adapt(struct ui_recorder *r, store *s)
+{
+	const char *path = config_get(r->cfg, "asr.sphinx", "user_lm", "");
+	char err[512] = "";
+	size_t n = 0;
+	struct lm_build_stats st;
+	struct asr_engine *e = NULL, *old = NULL;
+	struct lm_build *b = lm_build_new();
+	int rc = b && s ? store_signed_notes_each(s, NULL, add_note_text, b, &n) : DICTUM_NOMEM;
+	if (rc) {
+		post_message(r, rc, "Cannot read the signed notes: %s",
+		             s && rc != DICTUM_FULL ? store_errmsg(s) : dictum_strerror(rc));
+		goto cleanup;
+	}
+	if (!n) {
+		post_message(r, DICTUM_INVAL,
+		             "No signed notes yet: speech learns from signed notes");
+		goto cleanup;
+	}
+	if (!path[0]) {
+		post_message(r, DICTUM_INVAL,
+		             "No place for the user's model ([asr.sphinx] user_lm)");
+		goto cleanup;
+	}
+	if ((rc = lm_build_write(b, path, &st, err, sizeof(err))) != DICTUM_OK) {
+		post_message(r, rc, "Cannot learn from the signed notes: %s", err);
+		goto cleanup;
+	}
+	/* The engine reads the model when it is created: load it again. */
+	if ((rc = asr_engine_create(NULL, r->cfg, &e, err, sizeof(err))) != DICTUM_OK) {
+		post_message(r, rc,
+		             "Learned from %zu signed notes, but reloading speech failed: %s", n,
+		             err);
+		goto cleanup;
+	}
+	pthread_mutex_lock(&r->lock);
+	old = r->asr;
+	r->asr = e;
+	pthread_mutex_unlock(&r->lock);
+	asr_engine_free(&old);
+	post_message(r, DICTUM_OK,
+	             "Speech learned your words from %zu signed notes (%zu words, %zu distinct)", n,
+	             st.tokens, st.vocab);
+cleanup:
+	lm_build_free(&b);
+}
+
 static void *recorder_main(void *arg)
 {
 	struct ui_recorder *r = arg;
@@ -599,6 +687,20 @@ static void *recorder_main(void *arg)
 			r->want_devices = false;
 			pthread_mutex_unlock(&r->lock);
 			list_devices(r);
+		} else if (r->want_offer && !recording) {
+			r->want_offer = false;
+			pthread_mutex_unlock(&r->lock);
+			offer_adapt(r, s);
+		} else if (r->want_adapt && !recording && r->loaded) {
+			r->want_adapt = false;
+			bool ready = r->status.engine_ready;
+			char why[sizeof(r->status.engine_error)];
+			str_copy(why, r->status.engine_error, sizeof(why));
+			pthread_mutex_unlock(&r->lock);
+			if (ready)
+				adapt(r, s);
+			else
+				post_message(r, DICTUM_INVAL, "No speech engine: %s", why);
 		} else if (r->want_start && !recording) {
 			r->want_start = false;
 			r->target = r->next_target;
@@ -748,6 +850,12 @@ void ui_recorder_stop(struct ui_recorder *r)
 void ui_recorder_list_devices(struct ui_recorder *r)
 {
 	ask(r, &r->want_devices);
+}
+
+void ui_recorder_adapt(struct ui_recorder *r)
+{
+	ui_recorder_load(r);
+	ask(r, &r->want_adapt);
 }
 
 void ui_recorder_drain(struct ui_recorder *r)

@@ -97,6 +97,14 @@ void ui_recorder_stop(struct ui_recorder *r);
 /* Asks for the capture devices of the automatic backend (a
  * REC_RESULT_DEVICES). */
 void ui_recorder_list_devices(struct ui_recorder *r);
+/* Learns the clinician's words and phrasing from every signed note (the
+ * user's language model, as `dictum asr adapt --signed-notes` builds it,
+ * replacing the one there), then reloads the speech engine with it. Not
+ * while recording (a REC_RESULT_MESSAGE says so); the outcome is a
+ * REC_RESULT_MESSAGE. Once the model has loaded, the recorder also offers
+ * this itself (a REC_RESULT_MESSAGE) when at least [ui] adapt_after notes
+ * (10; 0 never) were signed since the user's model was last built. */
+void ui_recorder_adapt(struct ui_recorder *r);
 
 void ui_recorder_drain(struct ui_recorder *r);
 void ui_recorder_status(struct ui_recorder *r, struct rec_status *out);

@@ -47,7 +47,14 @@ enum view {
 };
 
 /* What the bottom line is reading, if anything. */
-enum prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_PATIENT, PROMPT_SPECIALTY, PROMPT_SIGN, PROMPT_CODE };
+enum prompt {
+	PROMPT_NONE,
+	PROMPT_SEARCH,
+	PROMPT_PATIENT,
+	PROMPT_SPECIALTY,
+	PROMPT_SIGN,
+	PROMPT_CODE
+};
 
 static const char *const prompt_labels[] = {
     [PROMPT_SEARCH] = "Search: ",
@@ -151,6 +158,7 @@ static int act_addendum(struct ws *w);
 static int act_record(struct ws *w);
 static int act_stop(struct ws *w);
 static int act_devices(struct ws *w);
+static int act_learn(struct ws *w);
 static int act_codes(struct ws *w);
 static int act_accept(struct ws *w);
 static int act_reject(struct ws *w);
@@ -201,6 +209,7 @@ static const struct action {
     {"record", {'R', 0, 0}, "Record into the open note; again: pause or resume", act_record},
     {"stop", {'x', 0, 0}, "Stop recording; store the transcript, draft the note", act_stop},
     {"devices", {'D', 0, 0}, "Choose the capture device", act_devices},
+    {"learn", {'L', 0, 0}, "Speech learns your words from your signed notes", act_learn},
     {"codes", {'c', 0, 0}, "ICD-10-CM codes, E/M, HCC and CPT of the open note", act_codes},
     {"accept", {'+', 0, 0}, "Accept the selected code (stored with the note)", act_accept},
     {"reject", {'-', 0, 0}, "Reject the selected code", act_reject},
@@ -2134,6 +2143,19 @@ static int act_devices(struct ws *w)
 		return HANDLED;
 	ui_recorder_list_devices(w->recorder);
 	set_message(w, false, "Listing the capture devices...");
+	return REDRAW;
+}
+
+static int act_learn(struct ws *w)
+{
+	if (w->view == VIEW_HELP || w->view == VIEW_PICKER)
+		return HANDLED;
+	if (w->rec.state != REC_IDLE) {
+		set_message(w, true, "Stop recording first (x): speech learns between recordings");
+		return REDRAW;
+	}
+	ui_recorder_adapt(w->recorder);
+	set_message(w, false, "Learning your words from your signed notes...");
 	return REDRAW;
 }
 

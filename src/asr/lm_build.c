@@ -574,7 +574,16 @@ int lm_build_write(struct lm_build *b, const char *path, struct lm_build_stats *
 		snprintf(err, errlen, "cannot build the model: %s", dictum_strerror(result));
 		goto cleanup;
 	}
-	int rc = file_write_atomic(path, out.buf, out.len, 0600);
+	/* Its folder first (DATA_DIR/asr may not exist yet). */
+	char dir[4096];
+	int rc = 0;
+	if (str_copy(dir, path, sizeof(dir)) < sizeof(dir) && strrchr(dir, '/') &&
+	    strrchr(dir, '/') != dir) {
+		*strrchr(dir, '/') = '\0';
+		rc = mkdir_p(dir, 0700);
+	}
+	if (!rc)
+		rc = file_write_atomic(path, out.buf, out.len, 0600);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		result = DICTUM_IO;

@@ -30,7 +30,7 @@ struct lm_build *lm_build_new(void);
  * DICTUM_NOMEM, or DICTUM_FULL past 16 million tokens in all. */
 int lm_build_add_text(struct lm_build *b, const char *text);
 /* Estimates the model and writes it to path (atomically: a temporary file
- * then rename). Returns DICTUM_OK, DICTUM_INVAL when no word was added,
+ * then rename; its folder is created when missing). Returns DICTUM_OK, DICTUM_INVAL when no word was added,
  * DICTUM_NOMEM or DICTUM_IO (err says why). st may be NULL. */
 int lm_build_write(struct lm_build *b, const char *path, struct lm_build_stats *st, char *err,
                    size_t errlen);

@@ -1,3 +1,4 @@
+#include "asr/asr.h"
 #include "cli/cli.h"
 #include "core/lib.h"
 
@@ -149,6 +150,15 @@ int cli_main(int argc, char **argv)
 	if (paths_resolve(&ctx.paths, &ctx.config, ctx.data_dir) != DICTUM_OK) {
 		status = cli_fail("cannot find a data directory: set HOME, XDG_DATA_HOME or "
 		                  "--data-dir");
+		goto out;
+	}
+	/* The speech engine finds the user's model through config: point it
+	 * at this data directory (--data-dir included) for every front door. */
+	char user_lm[1200];
+	snprintf(user_lm, sizeof(user_lm), "%s/" ASR_USER_LM, ctx.paths.data_dir);
+	if (!config_get(&ctx.config, "asr.sphinx", "user_lm", NULL) &&
+	    config_set(&ctx.config, "asr.sphinx", "user_lm", user_lm) != DICTUM_OK) {
+		status = cli_fail("out of memory");
 		goto out;
 	}
 	if (!cmd)

@@ -4,6 +4,7 @@
 #include "core/lib.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,23 +26,41 @@ static int note_unknown(const char *word, void *ctx)
 	return 0;
 }
 
-/* dictum asr adapt --corpus FILE...: the user's model, used from then on. */
+static int add_note(const char *text, void *ctx)
+{
+	return lm_build_add_text(ctx, text);
+}
+
+/* dictum asr adapt [--corpus FILE...] [--signed-notes]: the user's model,
+ * used from then on. */
 static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int first = 0;
-	for (int i = 1; i < argc && !first; i++)
-		if (strcmp(argv[i], "--corpus") == 0)
-			first = i + 1;
-	if (!first || first >= argc || first != 2)
+	/* Files follow --corpus; --signed-notes may come before or after them. */
+	bool from_notes = false, corpus = false, in_corpus = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--signed-notes") == 0)
+			from_notes = true, in_corpus = false;
+		else if (strcmp(argv[i], "--corpus") == 0)
+			in_corpus = true;
+		else if ((argv[i][0] == '-' && argv[i][1]) || !in_corpus)
+			return cli_usage("asr");
+		else
+			corpus = true;
+	}
+	if (!from_notes && !corpus)
 		return cli_usage("asr");
 	int status = 0;
-	char *text = NULL, err[512] = "", path[1200];
+	char *text = NULL, err[512] = "";
 	struct unknown u = {0};
+	store *s = NULL;
+	size_t nnotes = 0;
 	dynbuf_init(&u.list, 4096);
 	struct lm_build *b = lm_build_new();
 	if (!b)
 		return cli_fail("asr adapt: out of memory");
-	for (int i = first; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--signed-notes") == 0 || strcmp(argv[i], "--corpus") == 0)
+			continue;
 		int rc = file_read_all(argv[i], (size_t)256 << 20, &text, NULL);
 		if (rc) {
 			status = cli_fail("asr adapt: cannot read %s: %s", argv[i], strerror(-rc));
@@ -54,13 +73,23 @@ static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 		free(text);
 		text = NULL;
 	}
-	snprintf(path, sizeof(path), "%s/asr", ctx->paths.data_dir);
-	int rc = mkdir_p(path, 0700);
-	if (rc) {
-		status = cli_fail("asr adapt: cannot create %s: %s", path, strerror(-rc));
-		goto cleanup;
+	if (from_notes) {
+		if ((status = cli_open_store(ctx, &s)))
+			goto cleanup;
+		int rc = store_signed_notes_each(s, NULL, add_note, b, &nnotes);
+		if (rc) {
+			status =
+			    cli_fail("asr adapt: signed notes: %s",
+			             rc == DICTUM_FULL ? dictum_strerror(rc) : store_errmsg(s));
+			goto cleanup;
+		}
+		if (!nnotes && !corpus) {
+			status = cli_fail("asr adapt: no signed notes yet: sign notes first, or "
+			                  "give --corpus FILE");
+			goto cleanup;
+		}
 	}
-	snprintf(path, sizeof(path), "%s/" ASR_USER_LM, ctx->paths.data_dir);
+	const char *path = config_get(&ctx->config, "asr.sphinx", "user_lm", "");
 	struct lm_build_stats st;
 	if (lm_build_write(b, path, &st, err, sizeof(err)) != DICTUM_OK) {
 		status = cli_fail("asr adapt: %s", err);
@@ -75,7 +104,11 @@ static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "model", json_object_new_string(path));
-		json_object_object_add(o, "sentences", json_object_new_int64((int64_t)st.sentences));
+		if (from_notes)
+			json_object_object_add(o, "signed_notes",
+			                       json_object_new_int64((int64_t)nnotes));
+		json_object_object_add(o, "sentences",
+		                       json_object_new_int64((int64_t)st.sentences));
 		json_object_object_add(o, "words", json_object_new_int64((int64_t)st.tokens));
 		json_object_object_add(o, "vocabulary", json_object_new_int64((int64_t)st.vocab));
 		struct json_object *ng = json_object_new_array();
@@ -86,6 +119,8 @@ static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_object_add(o, "weight", json_object_new_double(atof(weight)));
 		cli_print_json(o);
 	} else {
+		if (from_notes)
+			printf("%zu signed notes\n", nnotes);
 		printf("user model: %zu sentences, %zu words (%zu distinct), %zu/%zu/%zu n-grams\n"
 		       "  -> %s\n  used from now on by the sphinx engine, weight %s "
 		       "([asr.sphinx] user_weight)\n",
@@ -99,6 +134,7 @@ cleanup:
 	asr_engine_free(&u.e);
 	dynbuf_free(&u.list);
 	lm_build_free(&b);
+	store_close(&s);
 	free(text);
 	return status;
 }

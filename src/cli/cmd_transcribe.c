@@ -256,12 +256,6 @@ int cli_transcribe_file(struct cli_ctx *ctx, const char *path, const char *engin
 			snprintf(err, errlen, "%s: cannot decode the audio", path);
 		goto cleanup;
 	}
-	/* The user's model (dictum asr adapt) of the data directory in use. */
-	char user_lm[1200];
-	snprintf(user_lm, sizeof(user_lm), "%s/" ASR_USER_LM, ctx->paths.data_dir);
-	if (!config_get(&ctx->config, "asr.sphinx", "user_lm", NULL) && path_exists(user_lm) &&
-	    (result = config_set(&ctx->config, "asr.sphinx", "user_lm", user_lm)) != DICTUM_OK)
-		goto cleanup;
 	if ((result = asr_engine_create(engine, &ctx->config, &e, err, errlen)) != DICTUM_OK)
 		goto cleanup;
 	if ((result = asr_transcribe_pcm(e, pcm, n, out)) != DICTUM_OK) {

@@ -33,7 +33,7 @@ const struct cli_command cli_commands[] = {
      "create, list and revoke the server's API keys", cmd_keys},
     {"transcribe", "[--engine sphinx|http] [--dictation] [--json] FILE|-",
      "transcribe an audio file (--dictation: sections and spoken punctuation)", cmd_transcribe},
-    {"asr", "adapt --corpus FILE...",
+    {"asr", "adapt [--corpus FILE...] [--signed-notes]",
      "learn the words and phrasing of your own notes (a language model used from then on)",
      cmd_asr},
     {"note",

@@ -57,4 +57,27 @@ printf '\n  \n' >"$tmp/blank.txt"
 check "a corpus without words fails" [ $? -eq 1 ]
 check "and says so" grep -q "no words" "$tmp/err.txt"
 check "the model from before is kept" grep -qP '\tpurple walrus prescribed' "$tmp/dd/asr/user.lm"
+
+# --signed-notes: the store's signed notes are the corpus; drafts are not.
+"$dictum" --data-dir "$tmp/sn" patients add --first Ada --last Lovelace >/dev/null
+"$dictum" --data-dir "$tmp/sn" asr adapt --signed-notes 2>"$tmp/err.txt"
+check "--signed-notes with nothing signed fails" [ $? -eq 1 ]
+check "and says so" grep -q "no signed notes yet" "$tmp/err.txt"
+printf '# Plan\nThe purple walrus prescribed eleven lemons to the astronaut.\n' |
+  "$dictum" --data-dir "$tmp/sn" notes add --patient 1 --type clinicNote - >/dev/null
+printf '# Plan\nThe green heron audited nine oranges.\n' |
+  "$dictum" --data-dir "$tmp/sn" notes add --patient 1 --type clinicNote - >/dev/null
+"$dictum" --data-dir "$tmp/sn" notes sign 1 >/dev/null
+"$dictum" --json --data-dir "$tmp/sn" asr adapt --signed-notes >"$tmp/sn.json"
+check "--signed-notes counts the signed note" python3 -c "
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o['signed_notes'] == 1 and o['model'].endswith('sn/asr/user.lm'), o" "$tmp/sn.json"
+check "the signed note is in the model" grep -qP '\tpurple walrus prescribed' "$tmp/sn/asr/user.lm"
+check "the draft is not" bash -c "! grep -q heron '$tmp/sn/asr/user.lm'"
+check "its title is spoken as a heading" grep -qP '\tplan colon' "$tmp/sn/asr/user.lm"
+"$dictum" --data-dir "$tmp/sn" transcribe "$tmp/walrus.wav" >"$tmp/sn.txt"
+check "and the phrase is recognised" [ "$(cat "$tmp/sn.txt")" = "$phrase" ]
+"$dictum" --data-dir "$tmp/sn" asr adapt --signed-notes stray.txt >/dev/null 2>&1
+check "a file without --corpus is a usage error" [ $? -eq 2 ]
 finish

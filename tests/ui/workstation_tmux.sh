@@ -84,7 +84,7 @@ screen | sed -e "1s/Dictum [^ ]* /Dictum VERSION /" -e "s/speech: [a-z]*/speech:
   >"$tmp/help-80x24.txt"
 check "the help screen at 80x24 is as expected (tests/ui/screens/help-80x24.txt)" \
   diff -u "$(dirname "$0")/screens/help-80x24.txt" "$tmp/help-80x24.txt"
-t send-keys -t dictum 'j' 'j' 'j' 'j' 'j' 'j' 'j' 'j' 'j' 'j'
+t send-keys -t dictum j j j j j j j j j j j j j j j j
 check "j scrolls the help to the last actions" wait_for "Next theme (dark, light"
 t send-keys -t dictum 'q'
 check "q leaves help for the note" wait_for "Albuterol inhaler."

@@ -1035,6 +1035,17 @@ static int find_index(const struct work *w, const char *alts, size_t skip)
 	return -1;
 }
 
+/* Whether code s sits under the parent of the nonspecific code u: the
+ * code u without its last character ("R06.0" for R06.00 dyspnea, so
+ * stridor R06.1 stays next to it; "E11" for E11.9). */
+static bool same_parent(const char *s, const char *u)
+{
+	size_t n = strlen(u);
+	if (n > 3)
+		n--;
+	return strncmp(s, u, n) == 0;
+}
+
 static int apply_rules(const struct coding *c, struct work *w)
 {
 	for (int pass = 0; pass < 12; pass++) {
@@ -1097,7 +1108,7 @@ static int apply_rules(const struct coding *c, struct work *w)
 				continue;
 			for (size_t j = 0; j < w->n; j++)
 				if (j != i && !w->f[j].dropped && w->f[j].ctx == ICD_AFFIRMED &&
-				    strncmp(w->f[j].code, fa->code, 3) == 0 &&
+				    same_parent(w->f[j].code, fa->code) &&
 				    strcmp(w->f[j].code, fa->code) != 0 &&
 				    unspec_of(c, &w->f[j]) < unspec_of(c, fa)) {
 					fa->dropped = true;
@@ -1351,6 +1362,101 @@ static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt
 	return false;
 }
 
+/* The index's code for pain of a named site, by side where it has one
+ * ("pain in the right hypochondrium" is R10.11, not R52). */
+static const struct {
+	const char *words; /* '|'-separated words (lower case, as written) */
+	const char *none, *right, *left;
+} pain_sites[] = {
+    {"hypochondrium|hypochondrial|hypochondria", "R1010", "R1011", "R1012"},
+    {"epigastrium|epigastric", "R1013", NULL, NULL},
+    {"iliac|groin|inguinal", "R1030", "R1031", "R1032"},
+    {"hypogastrium|hypogastric|suprapubic", "R1030", NULL, NULL},
+    {"periumbilical|umbilical", "R1033", NULL, NULL},
+    {"abdominal|abdomen|belly|flank|flanks", "R109", NULL, NULL},
+    {"pelvic|pelvis|perineal|perineum", "R102", NULL, NULL},
+    {"chest|thoracic|thorax|precordial|retrosternal", "R079", NULL, NULL},
+    {"lumbar|loin|lumbosacral", "M5450", NULL, NULL},
+    {"back|dorsal", "M549", NULL, NULL},
+    {"neck|cervical", "M542", NULL, NULL},
+    {"testicular|testis|testicle|testicles", "N50819", "N50811", "N50812"},
+    {"scrotal|scrotum|hemiscrotum", "N5082", NULL, NULL},
+    {"penile|penis|glans", "N4889", NULL, NULL},
+    {"renal|kidney", "N23", NULL, NULL},
+    {"eye|eyes|ocular|orbital|periorbital|retroocular", "H5710", "H5711", "H5712"},
+    {"ear|ears", "H9209", "H9201", "H9202"},
+    {"knee|knees", "M25569", "M25561", "M25562"},
+    {"hip|hips", "M25559", "M25551", "M25552"},
+    {"shoulder|shoulders", "M25519", "M25511", "M25512"},
+    {"joint|joints|articular", "M2550", NULL, NULL},
+    {"leg|legs|calf|thigh", "M79606", "M79604", "M79605"},
+    {"arm|arms|forearm", "M79603", "M79601", "M79602"},
+    {"limb|limbs|extremity|extremities", "M79609", NULL, NULL},
+    {"muscle|muscles|muscular", "M7910", NULL, NULL},
+    {"face|facial", "R519", NULL, NULL},
+    {"throat|pharyngeal", "R070", NULL, NULL},
+    {"tooth|teeth|dental", "K0889", NULL, NULL},
+    {"breast|breasts", "N644", NULL, NULL},
+    {"anal|anus|rectal|rectum", "K6289", NULL, NULL},
+    {"radicular", "M5410", NULL, NULL},
+};
+
+#define PAIN_SITE_BEFORE 3
+#define PAIN_SITE_AFTER  6
+
+/* Token i names a pain site: its row, or -1. */
+static int pain_site_of(const struct icd_token *ti)
+{
+	for (size_t r = 0; r < sizeof(pain_sites) / sizeof(*pain_sites); r++)
+		if (word_in(ti->raw, pain_sites[r].words))
+			return (int)r;
+	return -1;
+}
+
+/* Bare pain (R52) with its site said nearby in the same clause, before
+ * ("right lumbar pain") or after ("pain in the left iliac fossa"). */
+static void apply_pain_site(const struct coding *c, const char *text, const struct icd_token *t,
+                            size_t nt, size_t a, size_t b, struct found *f)
+{
+	if (strcmp(f->code, "R52") != 0)
+		return;
+	int row = -1;
+	size_t at = 0;
+	for (size_t i = b; i < nt && i < b + PAIN_SITE_AFTER && row < 0; i++) {
+		if (t[i].sentence != t[a].sentence ||
+		    crosses_clause(text, t[i - 1].end, t[i].start) || coordinated(t, i - 1, i + 1))
+			break;
+		row = pain_site_of(&t[i]);
+		at = i;
+	}
+	for (size_t i = a; i > 0 && i + PAIN_SITE_BEFORE > a && row < 0; i--) {
+		if (t[i - 1].sentence != t[a].sentence ||
+		    crosses_clause(text, t[i - 1].end, t[i].start))
+			break;
+		row = pain_site_of(&t[i - 1]);
+		at = i - 1;
+	}
+	if (row < 0)
+		return;
+	const char *code = pain_sites[row].none;
+	const char *side = NULL;
+	size_t lo = at < a ? at : b - 1, hi = at < a ? a : at;
+	for (size_t i = lo > 2 ? lo - 2 : 0; i <= hi && pain_sites[row].right; i++) {
+		if (t[i].sentence != t[a].sentence)
+			continue;
+		if (word_in(t[i].raw, "right|rt"))
+			side = pain_sites[row].right;
+		else if (word_in(t[i].raw, "left|lt"))
+			side = pain_sites[row].left;
+	}
+	if (side && coding_find_code(c, side) >= 0)
+		code = side;
+	if (coding_find_code(c, code) < 0)
+		return;
+	str_copy(f->code, code, sizeof(f->code));
+	snprintf(f->note, sizeof(f->note), "pain of a stated site: %s", t[at].raw);
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
@@ -1478,6 +1584,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			}
 		}
 		if (f.ctx == ICD_AFFIRMED) {
+			apply_pain_site(c, text, t, nt, a, b, &f);
 			apply_laterality(c, text, t, nt, a, b, &f);
 			apply_qualifier(c, t, nt, a, b, &f);
 			apply_episode(c, episode, &f);

@@ -422,6 +422,22 @@ static void test_qualifiers(void **state)
 	icd_result_free(&r);
 }
 
+static void test_pain_site(void **state)
+{
+	/* bare pain takes the code of the site said next to it, by side */
+	expect("Pain in the right hypochondrium.", L("R10.11"), L("R52"));
+	expect("Pain in the left iliac fossa for two days.", L("R10.32"), L("R52"));
+	expect("Colic-like pain on the right renal fossa.", L("N23"), L("R52"));
+	expect("Pain in the right knee.", L("M25.561"), L("R52"));
+	expect("Diffuse pain.", L("R52"), NULL);
+	/* a site in another clause or joined by "and" is not the pain's */
+	expect("Pain, knee swelling.", L("R52"), L("M25.569"));
+	/* a nonspecific code gives way only to a code under the same parent:
+	 * dyspnea stays next to stridor, "diabetes" goes with E11.22 */
+	expect("Dyspnea, stridor and cough.", L("R06.00", "R06.1"), NULL);
+	expect("Diabetes. Type 2 diabetes with diabetic CKD stage 3a.", L("E11.22"), L("E11.9"));
+}
+
 static void test_index_defaults(void **state)
 {
 	/* the alphabetical index's code for a bare mention */
@@ -669,6 +685,7 @@ int main(void)
 	    cmocka_unit_test(test_list_negation),
 	    cmocka_unit_test(test_duration_is_not_history),
 	    cmocka_unit_test(test_qualifiers),
+	    cmocka_unit_test(test_pain_site),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),

@@ -1362,12 +1362,15 @@ static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt
 	return false;
 }
 
-/* The index's code for pain of a named site, by side where it has one
- * ("pain in the right hypochondrium" is R10.11, not R52). */
-static const struct {
+/* A site named next to a finding and the code the index gives the finding
+ * there, by side where it has one. */
+struct site_code {
 	const char *words; /* '|'-separated words (lower case, as written) */
 	const char *none, *right, *left;
-} pain_sites[] = {
+};
+
+/* Pain: "pain in the right hypochondrium" is R10.11, not R52. */
+static const struct site_code pain_sites[] = {
     {"hypochondrium|hypochondrial|hypochondria", "R1010", "R1011", "R1012"},
     {"epigastrium|epigastric", "R1013", NULL, NULL},
     {"iliac|groin|inguinal", "R1030", "R1031", "R1032"},
@@ -1391,7 +1394,6 @@ static const struct {
     {"joint|joints|articular", "M2550", NULL, NULL},
     {"leg|legs|calf|thigh", "M79606", "M79604", "M79605"},
     {"arm|arms|forearm", "M79603", "M79601", "M79602"},
-    {"limb|limbs|extremity|extremities", "M79609", NULL, NULL},
     {"muscle|muscles|muscular", "M7910", NULL, NULL},
     {"face|facial", "R519", NULL, NULL},
     {"throat|pharyngeal", "R070", NULL, NULL},
@@ -1399,62 +1401,181 @@ static const struct {
     {"breast|breasts", "N644", NULL, NULL},
     {"anal|anus|rectal|rectum", "K6289", NULL, NULL},
     {"radicular", "M5410", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
-#define PAIN_SITE_BEFORE 3
-#define PAIN_SITE_AFTER  6
+/* A mass or lump of a site (index: Mass, kidney N28.89; Mass, lung R91.8). */
+static const struct site_code mass_sites[] = {
+    {"kidney|kidneys|renal|intrarenal", "N2889", NULL, NULL},
+    {"hypochondrium|hypochondrial", "R1900", "R1901", "R1902"},
+    {"iliac", "R1900", "R1903", "R1904"},
+    {"periumbilical|umbilical", "R1905", NULL, NULL},
+    {"epigastric|epigastrium", "R1906", NULL, NULL},
+    {"abdominal|abdomen|intraabdominal|retroperitoneal|retroperitoneum|pelvic|pelvis|flank",
+     "R1900", NULL, NULL},
+    {"lung|lungs|pulmonary", "R918", NULL, NULL},
+    {"breast|breasts", "N630", NULL, NULL},
+    {"neck|cervical|laterocervical|supraclavicular|submandibular", "R221", NULL, NULL},
+    {"liver|hepatic", "R160", NULL, NULL},
+    {"spleen|splenic", "R161", NULL, NULL},
+    {"mediastinal|mediastinum", "J9859", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
 
-/* Token i names a pain site: its row, or -1. */
-static int pain_site_of(const struct icd_token *ti)
+/* A tumor or neoplasm whose behavior is not stated: the index's
+ * "Neoplasm, unspecified behavior" of the site (D49). */
+static const struct site_code tumor_sites[] = {
+    {"kidney|kidneys|renal|intrarenal", "D49519", "D49511", "D49512"},
+    {"bladder|vesical", "D494", NULL, NULL},
+    {"testis|testicular|testicle|paratesticular|scrotal|scrotum|prostate|prostatic|penile|"
+     "penis|ureter|ureteral|urethra|urethral|spermatic",
+     "D4959", NULL, NULL},
+    {"stomach|gastric|colon|colonic|rectal|rectum|liver|hepatic|pancreas|pancreatic|"
+     "esophagus|esophageal|bowel|intestinal|duodenal|duodenum|retroperitoneal|"
+     "retroperitoneum|peritoneal|biliary|gallbladder",
+     "D490", NULL, NULL},
+    {"lung|lungs|pulmonary|bronchial|laryngeal|larynx|pleural|pleura|mediastinal|"
+     "mediastinum",
+     "D491", NULL, NULL},
+    {"bone|bones|osseous|jaw|mandible|mandibular|maxilla|maxillary|skin|cutaneous", "D492", NULL,
+     NULL},
+    {"breast|breasts", "D493", NULL, NULL},
+    {"brain|cerebral", "D496", NULL, NULL},
+    {"thyroid|adrenal|pituitary", "D497", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+#define SITE_BEFORE 3
+#define SITE_AFTER  6
+
+static int site_row(const struct site_code *sites, const struct icd_token *ti, const bool *covered,
+                    size_t i)
 {
-	for (size_t r = 0; r < sizeof(pain_sites) / sizeof(*pain_sites); r++)
-		if (word_in(ti->raw, pain_sites[r].words))
-			return (int)r;
+	if (covered && covered[i])
+		return -1;
+	for (int r = 0; sites[r].words; r++)
+		if (word_in(ti->raw, sites[r].words))
+			return r;
 	return -1;
 }
 
-/* Bare pain (R52) with its site said nearby in the same clause, before
- * ("right lumbar pain") or after ("pain in the left iliac fossa"). */
-static void apply_pain_site(const struct coding *c, const char *text, const struct icd_token *t,
-                            size_t nt, size_t a, size_t b, struct found *f)
+/* The code of the site said with the finding at tokens [a, b) in the same
+ * clause, after it ("pain in the left iliac fossa", "mass of the right
+ * kidney") or right before it ("right lumbar pain"); sets *at to the site
+ * token. NULL when there is none or the table has no code for it. Tokens
+ * covered (when given) are a phrase of their own, not a site. */
+static const char *site_of(const struct coding *c, const char *text, const struct icd_token *t,
+                           size_t nt, size_t a, size_t b, const struct site_code *sites,
+                           const bool *covered, size_t *at)
 {
-	if (strcmp(f->code, "R52") != 0)
-		return;
 	int row = -1;
-	size_t at = 0;
-	for (size_t i = b; i < nt && i < b + PAIN_SITE_AFTER && row < 0; i++) {
+	for (size_t i = b; i < nt && i < b + SITE_AFTER && row < 0; i++) {
 		if (t[i].sentence != t[a].sentence ||
 		    crosses_clause(text, t[i - 1].end, t[i].start) || coordinated(t, i - 1, i + 1))
 			break;
-		row = pain_site_of(&t[i]);
-		at = i;
+		row = site_row(sites, &t[i], covered, i);
+		*at = i;
 	}
-	for (size_t i = a; i > 0 && i + PAIN_SITE_BEFORE > a && row < 0; i--) {
+	for (size_t i = a; i > 0 && i + SITE_BEFORE > a && row < 0; i--) {
 		if (t[i - 1].sentence != t[a].sentence ||
 		    crosses_clause(text, t[i - 1].end, t[i].start))
 			break;
-		row = pain_site_of(&t[i - 1]);
-		at = i - 1;
+		row = site_row(sites, &t[i - 1], covered, i - 1);
+		*at = i - 1;
 	}
 	if (row < 0)
-		return;
-	const char *code = pain_sites[row].none;
-	const char *side = NULL;
-	size_t lo = at < a ? at : b - 1, hi = at < a ? a : at;
-	for (size_t i = lo > 2 ? lo - 2 : 0; i <= hi && pain_sites[row].right; i++) {
+		return NULL;
+	const char *code = sites[row].none, *side = NULL;
+	size_t lo = *at < a ? *at : b - 1, hi = *at < a ? a : *at;
+	for (size_t i = lo > 2 ? lo - 2 : 0; i <= hi && sites[row].right; i++) {
 		if (t[i].sentence != t[a].sentence)
 			continue;
 		if (word_in(t[i].raw, "right|rt"))
-			side = pain_sites[row].right;
+			side = sites[row].right;
 		else if (word_in(t[i].raw, "left|lt"))
-			side = pain_sites[row].left;
+			side = sites[row].left;
 	}
 	if (side && coding_find_code(c, side) >= 0)
 		code = side;
-	if (coding_find_code(c, code) < 0)
+	return coding_find_code(c, code) >= 0 ? code : NULL;
+}
+
+/* Bare pain (R52) takes the code of its site. */
+static void apply_pain_site(const struct coding *c, const char *text, const struct icd_token *t,
+                            size_t nt, size_t a, size_t b, struct found *f)
+{
+	size_t at = 0;
+	const char *code;
+	if (strcmp(f->code, "R52") != 0 ||
+	    !(code = site_of(c, text, t, nt, a, b, pain_sites, NULL, &at)))
 		return;
 	str_copy(f->code, code, sizeof(f->code));
 	snprintf(f->note, sizeof(f->note), "pain of a stated site: %s", t[at].raw);
+}
+
+/* Words after "tumor" that make it something else than a growth found
+ * ("tumor markers", "tumor thrombus"). */
+static const char tumor_not[] =
+    "marker|markers|cell|cells|thrombus|board|free|size|lysis|necrosis|bed|stage|volume|"
+    "burden|extension|recurrence|resection|margin|margins|infiltration|implants|load|"
+    "suppressor|committee|registry|biopsy|specimen";
+
+/* Words that state a growth's behavior anywhere in its sentence: it is
+ * coded from its own words then. */
+static const char behavior_words[] =
+    "malignant|benign|metastatic|metastasis|metastases|malignancy|carcinoma|adenocarcinoma|"
+    "sarcoma|lymphoma|cancer|primary|secondary|carcinomatosis";
+
+/* Masses and tumors of a stated site that no phrase of the table named
+ * ("renal mass" N28.89, "tumor of the bladder" D49.4). */
+static int find_site_findings(const struct coding *c, const char *text, const struct icd_token *t,
+                              size_t nt, const bool *covered, struct work *w)
+{
+	static const struct {
+		const char *heads;
+		const struct site_code *sites;
+		const char *note;
+	} kinds[] = {
+	    {"mass|masses|lump|lumps", mass_sites, "mass of a stated site"},
+	    {"tumor|tumors|tumoration|neoplasm|neoplasms|neoplasia", tumor_sites,
+	     "tumor of a stated site, behavior not stated"},
+	};
+	for (size_t i = 0; i < nt; i++) {
+		if (covered[i])
+			continue;
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+			if (!word_in(t[i].raw, kinds[k].heads))
+				continue;
+			/* behavior stated: a malignant or benign growth is coded
+			 * from its own words */
+			bool stated = i + 1 < nt && word_in(t[i + 1].raw, tumor_not);
+			for (size_t j = i; j > 0 && t[j - 1].sentence == t[i].sentence; j--)
+				stated |= word_in(t[j - 1].raw, behavior_words);
+			for (size_t j = i + 1; j < nt && t[j].sentence == t[i].sentence; j++)
+				stated |= word_in(t[j].raw, behavior_words);
+			size_t at = 0;
+			const char *code = stated ? NULL
+			                          : site_of(c, text, t, nt, i, i + 1,
+			                                    kinds[k].sites, covered, &at);
+			if (!code)
+				continue;
+			size_t a = at < i ? at : i, b = (at < i ? i : at) + 1;
+			struct found f = {0};
+			str_copy(f.code, code, sizeof(f.code));
+			f.start = t[a].start;
+			f.end = t[b - 1].end;
+			f.score = 0.8;
+			/* "abdomen without masses": the head word's own context */
+			f.ctx = context_of(text, t, nt, i, i + 1);
+			str_copy(f.note, kinds[k].note, sizeof(f.note));
+			if (f.ctx == ICD_FAMILY)
+				continue;
+			int result = push(w, &f);
+			if (result)
+				return result;
+		}
+	}
+	return DICTUM_OK;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -1497,7 +1618,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		}
 	size_t ncand = 0;
 	struct cand *cands = NULL;
-	bool *taken = NULL;
+	bool *taken = NULL, *covered = NULL;
 	if ((result = find_candidates(c, text, t, content, ids, nc, &cands, &ncand)))
 		goto matched;
 	if (!(taken = calloc(nc ? nc : 1, sizeof(*taken)))) {
@@ -1522,6 +1643,13 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 	}
 	if (ncand)
 		qsort(cands, ncand, sizeof(*cands), cmp_cand_pos);
+	if (!(covered = calloc(nt ? nt : 1, sizeof(*covered)))) {
+		result = DICTUM_NOMEM;
+		goto matched;
+	}
+	for (size_t k = 0; k < ncand; k++)
+		for (size_t j = 0; j < cands[k].len && cands[k].accepted; j++)
+			covered[content[cand_pos(&cands[k], j)]] = true;
 	for (size_t k = 0; k < ncand; k++) {
 		const struct cand *cd = &cands[k];
 		if (!cd->accepted)
@@ -1592,7 +1720,10 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		if ((result = push(&w, &f)))
 			break;
 	}
+	if (!result)
+		result = find_site_findings(c, text, t, nt, covered, &w);
 matched:
+	free(covered);
 	free(taken);
 	free(cands);
 	free(ids);

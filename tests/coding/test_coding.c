@@ -438,6 +438,27 @@ static void test_pain_site(void **state)
 	expect("Diabetes. Type 2 diabetes with diabetic CKD stage 3a.", L("E11.22"), L("E11.9"));
 }
 
+static void test_mass_and_tumor_site(void **state)
+{
+	/* the index's code for a mass of a site, and for a tumor whose
+	 * behavior is not stated (Neoplasm, unspecified behavior) */
+	expect("Renal mass on ultrasound.", L("N28.89"), NULL);
+	expect("A painful mass in the right hypochondrium.", L("R19.01"), NULL);
+	expect("A lung mass.", L("R91.8"), NULL);
+	expect("Tumor of the left kidney.", L("D49.512"), NULL);
+	expect("Bladder tumor.", L("D49.4"), NULL);
+	/* negated, behavior stated, or not a growth */
+	expect("Abdomen soft, without masses.", NULL, L("R19.00"));
+	expect("Malignant tumor of the bladder.", NULL, L("D49.4"));
+	expect("Tumor markers of the liver were normal.", NULL, L("D49.0"));
+	struct icd_result r;
+	suggest("Renal mass.", &r);
+	const struct icd_suggestion *s = find(&r, "N28.89");
+	assert_non_null(s);
+	assert_string_equal(s->evidence, "Renal mass");
+	icd_result_free(&r);
+}
+
 static void test_index_defaults(void **state)
 {
 	/* the alphabetical index's code for a bare mention */
@@ -686,6 +707,7 @@ int main(void)
 	    cmocka_unit_test(test_duration_is_not_history),
 	    cmocka_unit_test(test_qualifiers),
 	    cmocka_unit_test(test_pain_site),
+	    cmocka_unit_test(test_mass_and_tumor_site),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),

@@ -468,6 +468,13 @@ static void test_index_defaults(void **state)
 	expect("Bleeding from the scalp wound.", L("R58"), NULL);
 	expect("Hyperbilirubinemia.", L("E80.7"), NULL);
 	expect("Erythema over the shin.", L("L53.9"), NULL);
+	/* Insufficiency, renal N28.9 (failure is N19); Confusion R41.0 */
+	expect("Renal insufficiency.", L("N28.9"), L("N19"));
+	expect("Chronic renal insufficiency.", L("N18.9"), L("N28.9"));
+	expect("Renal failure.", L("N19"), NULL);
+	expect("Confusion since this morning.", L("R41.0"), L("R41.82"));
+	expect("Malnutrition and respiratory failure.", L("E46", "J96.90"), NULL);
+	expect("Palpebral edema.", L("H02.849"), L("R60.0"));
 	/* urosepsis has no code: the index asks the clinician which condition */
 	expect("Admitted with urosepsis.", NULL, L("A41.9"));
 	/* a bare mention gives way to the specific one stated elsewhere (not a

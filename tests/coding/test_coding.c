@@ -475,6 +475,11 @@ static void test_index_defaults(void **state)
 	expect("Confusion since this morning.", L("R41.0"), L("R41.82"));
 	expect("Malnutrition and respiratory failure.", L("E46", "J96.90"), NULL);
 	expect("Palpebral edema.", L("H02.849"), L("R60.0"));
+	expect("Acute tubular necrosis.", L("N17.0"), L("I96"));
+	expect("Epileptic seizures since childhood.", L("G40.909"), L("R56.9"));
+	/* the organism of an infection: its "as the cause" code as well */
+	expect("Urinary tract infection by Escherichia coli.", L("N39.0", "B96.20"), NULL);
+	expect("Urine culture negative for Pseudomonas.", NULL, L("B96.5"));
 	/* urosepsis has no code: the index asks the clinician which condition */
 	expect("Admitted with urosepsis.", NULL, L("A41.9"));
 	/* a bare mention gives way to the specific one stated elsewhere (not a

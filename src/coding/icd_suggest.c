@@ -102,6 +102,18 @@ static const struct {
     {"osseous", "bone"},
     {"lymphatic", "lymph"},
     {"adrenals", "adrenal"},
+    /* adjectives of a finding as its noun ("febrile" fever, "anemic") */
+    {"febrile", "fever"},
+    {"edematous", "edema"},
+    {"anemic", "anemia"},
+    {"icteric", "jaundice"},
+    {"jaundiced", "jaundice"},
+    {"obese", "obesity"},
+    {"cachectic", "cachexia"},
+    {"tachycardic", "tachycardia"},
+    {"bradycardic", "bradycardia"},
+    {"dyspneic", "dyspnea"},
+    {"cyanotic", "cyanosis"},
     {"metastases", "metastasis"},
     {"cancers", "cancer"},
 };
@@ -1500,17 +1512,45 @@ static const char *site_of(const struct coding *c, const char *text, const struc
 	return coding_find_code(c, code) >= 0 ? code : NULL;
 }
 
-/* Bare pain (R52) takes the code of its site. */
-static void apply_pain_site(const struct coding *c, const char *text, const struct icd_token *t,
-                            size_t nt, size_t a, size_t b, struct found *f)
+/* Bleeding: "retinal hemorrhage" of the right eye is H35.61, not R58. */
+static const struct site_code bleeding_sites[] = {
+    {"rectal|rectum|anal|anus", "K625", NULL, NULL},
+    {"vaginal|uterine|genital", "N939", NULL, NULL},
+    {"nasal|nose", "R040", NULL, NULL},
+    {"urinary|bladder", "R319", NULL, NULL},
+    {"retinal|intraretinal|subretinal|preretinal", "H3560", "H3561", "H3562"},
+    {"vitreous|vitreal", "H4310", "H4311", "H4312"},
+    {"subconjunctival|conjunctival", "H1130", "H1131", "H1132"},
+    {"intracranial", "I629", NULL, NULL},
+    {"cerebral|intracerebral|brain|parenchymal", "I619", NULL, NULL},
+    {"subarachnoid", "I609", NULL, NULL},
+    {"pulmonary|lung|alveolar", "R0489", NULL, NULL},
+    {"digestive|gastrointestinal|intestinal|gastric|duodenal", "K922", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* Bare pain (R52) or bleeding (R58) takes the code of its site. */
+static void apply_finding_site(const struct coding *c, const char *text, const struct icd_token *t,
+                               size_t nt, size_t a, size_t b, struct found *f)
 {
-	size_t at = 0;
-	const char *code;
-	if (strcmp(f->code, "R52") != 0 ||
-	    !(code = site_of(c, text, t, nt, a, b, pain_sites, NULL, &at)))
+	static const struct {
+		const char *code;
+		const struct site_code *sites;
+		const char *note;
+	} findings[] = {
+	    {"R52", pain_sites, "pain of a stated site"},
+	    {"R58", bleeding_sites, "bleeding of a stated site"},
+	};
+	for (size_t k = 0; k < sizeof(findings) / sizeof(*findings); k++) {
+		size_t at = 0;
+		const char *code;
+		if (strcmp(f->code, findings[k].code) != 0 ||
+		    !(code = site_of(c, text, t, nt, a, b, findings[k].sites, NULL, &at)))
+			continue;
+		str_copy(f->code, code, sizeof(f->code));
+		snprintf(f->note, sizeof(f->note), "%s: %s", findings[k].note, t[at].raw);
 		return;
-	str_copy(f->code, code, sizeof(f->code));
-	snprintf(f->note, sizeof(f->note), "pain of a stated site: %s", t[at].raw);
+	}
 }
 
 /* Words after "tumor" that make it something else than a growth found
@@ -1712,7 +1752,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			}
 		}
 		if (f.ctx == ICD_AFFIRMED) {
-			apply_pain_site(c, text, t, nt, a, b, &f);
+			apply_finding_site(c, text, t, nt, a, b, &f);
 			apply_laterality(c, text, t, nt, a, b, &f);
 			apply_qualifier(c, t, nt, a, b, &f);
 			apply_episode(c, episode, &f);

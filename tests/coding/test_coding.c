@@ -430,6 +430,10 @@ static void test_pain_site(void **state)
 	expect("Colic-like pain on the right renal fossa.", L("N23"), L("R52"));
 	expect("Pain in the right knee.", L("M25.561"), L("R52"));
 	expect("Diffuse pain.", L("R52"), NULL);
+	expect("Bleeding from the rectum.", L("K62.5"), L("R58"));
+	expect("Bleeding from the nose since morning.", L("R04.0"), L("R58"));
+	/* adjectives of a finding as its noun */
+	expect("Febrile and tachycardic on arrival.", L("R50.9", "R00.0"), NULL);
 	/* a site in another clause or joined by "and" is not the pain's */
 	expect("Pain, knee swelling.", L("R52"), L("M25.569"));
 	/* a nonspecific code gives way only to a code under the same parent:

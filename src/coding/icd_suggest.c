@@ -104,6 +104,7 @@ static const struct {
     {"adrenals", "adrenal"},
     /* adjectives of a finding as its noun ("febrile" fever, "anemic") */
     {"febrile", "fever"},
+    {"feverish", "fever"},
     {"edematous", "edema"},
     {"anemic", "anemia"},
     {"icteric", "jaundice"},

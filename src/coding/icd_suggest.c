@@ -1347,9 +1347,9 @@ static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 	return *p == ':' || *p == '=' || isdigit((unsigned char)*p);
 }
 
-/* Status codes that words nearby contradict: a device, opening or
- * transplant being made now is a procedure, not a status (Z90-Z99); a drug
- * stopped is not long-term use (Z79). */
+/* Codes that words nearby contradict: a device, opening or transplant
+ * being made now is a procedure, not a status (Z90-Z99); a drug stopped is
+ * not long-term use (Z79); a department is not a disease. */
 static const struct {
 	const char *prefixes; /* '|'-separated code prefixes */
 	const char *words;    /* '|'-separated words, within 3 either side */
@@ -1358,6 +1358,8 @@ static const struct {
      "underwent|undergo|undergoing|undergone|performed|perform|placement|placed|insertion|"
      "inserted|creation|created|implanted|implantation|done|required|requiring|indicated"},
     {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
+    /* "the Infectious Diseases department": a service, not a diagnosis */
+    {"B999", "service|department|unit|consultation|specialist|specialists|team|clinic|ward"},
 };
 
 static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,

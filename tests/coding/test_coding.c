@@ -491,6 +491,7 @@ static void test_index_defaults(void **state)
 	expect("Hepatitis C. Chronic hepatitis C, genotype 1.", L("B18.2"), L("B19.20"));
 	expect("Urinary tract infection; the infection cleared.", L("N39.0"), L("B99.9"));
 	expect("Infection of unknown source.", L("B99.9"), NULL);
+	expect("Referred to the Infectious Diseases department.", NULL, L("B99.9"));
 	expect("Deep vein thrombosis of the left leg; thrombosis extended.", NULL, L("I82.90"));
 }
 

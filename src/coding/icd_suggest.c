@@ -1413,6 +1413,7 @@ static const struct site_code pain_sites[] = {
     {"face|facial", "R519", NULL, NULL},
     {"throat|pharyngeal", "R070", NULL, NULL},
     {"tooth|teeth|dental", "K0889", NULL, NULL},
+    {"jaw|mandibular|mandible|maxillary|maxilla", "R6884", NULL, NULL},
     {"breast|breasts", "N644", NULL, NULL},
     {"anal|anus|rectal|rectum", "K6289", NULL, NULL},
     {"radicular", "M5410", NULL, NULL},

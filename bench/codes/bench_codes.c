@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -502,6 +503,11 @@ int main(int argc, char **argv)
 	/* Search latency over the full table: word queries and code prefixes. */
 	enum { QUERIES = 2000 };
 	double *lat = xcalloc(QUERIES, sizeof(*lat)), *cpu = xcalloc(QUERIES, sizeof(*cpu));
+	double *lat_run = xcalloc(QUERIES, sizeof(*lat_run));
+	struct {
+		int preempted, blocked, major, nrun;
+		long minor;
+	} waits = {0};
 	for (int q = 0; q < QUERIES; q++) {
 		const struct desc *d = &all.v[((size_t)q * 7919u) % all.n];
 		char query[128];
@@ -520,10 +526,24 @@ int main(int argc, char **argv)
 		}
 		struct icd10_row *rows = NULL;
 		size_t n = 0;
+		struct rusage ra, rb;
+		getrusage(RUSAGE_SELF, &ra);
 		uint64_t a = time_mono_ns(), ca = cpu_ns();
 		store_icd10_search(s, query, 20, &rows, &n);
 		lat[q] = (double)(time_mono_ns() - a) / 1e6;
 		cpu[q] = (double)(cpu_ns() - ca) / 1e6;
+		getrusage(RUSAGE_SELF, &rb);
+		/* what else than CPU the wall time holds: waiting to run again
+		 * after the kernel gave the core to another process
+		 * (involuntary switch), or blocking (voluntary switch: I/O, a
+		 * lock), or a page read from disk (major fault) */
+		bool preempted = rb.ru_nivcsw > ra.ru_nivcsw;
+		waits.preempted += preempted;
+		waits.blocked += rb.ru_nvcsw > ra.ru_nvcsw;
+		waits.major += rb.ru_majflt > ra.ru_majflt;
+		waits.minor += (long)(rb.ru_minflt - ra.ru_minflt);
+		if (!preempted)
+			lat_run[waits.nrun++] = lat[q];
 		if (getenv("BENCH_CODES_DUMP") && cpu[q] > 1.0)
 			fprintf(stderr, "slow search %.1f ms (CPU %.1f ms): %s (%zu)\n", lat[q],
 			        cpu[q], query, n);
@@ -546,6 +566,12 @@ int main(int argc, char **argv)
 	printf("  CPU time of the same queries (what other processes on the machine do not add): "
 	       "p50 %.3f ms, p99 %.3f ms\n",
 	       pct(cpu, QUERIES, 0.5), pct(cpu, QUERIES, 0.99));
+	printf("  where wall time went beyond CPU: %d queries waited for the core after the kernel "
+	       "gave it to another process (wall p99 of the %d others %.3f ms), %d blocked (I/O, "
+	       "locks), %d read a page from disk; %ld minor page faults in all\n",
+	       waits.preempted, waits.nrun, pct(lat_run, (size_t)waits.nrun, 0.99), waits.blocked,
+	       waits.major, waits.minor);
+	free(lat_run);
 
 	for (size_t i = 0; i < all.n; i++)
 		free(all.v[i].norm);

@@ -66,11 +66,11 @@ struct coding {
 		int hcc;
 		char label[120];
 	} * hcc_labels;
-	size_t nhcc_labels;
+	size_t nhcc_labels, hcc_labels_cap;
 	struct {
 		int parent, child;
 	} * hcc_hier;
-	size_t nhcc_hier;
+	size_t nhcc_hier, hcc_hier_cap;
 };
 
 /* A token of a text: byte offsets, normalised form, flags. */

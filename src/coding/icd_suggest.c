@@ -102,6 +102,19 @@ static const struct {
     {"osseous", "bone"},
     {"lymphatic", "lymph"},
     {"adrenals", "adrenal"},
+    /* adjectives of a finding as its noun ("febrile" fever, "anemic") */
+    {"febrile", "fever"},
+    {"feverish", "fever"},
+    {"edematous", "edema"},
+    {"anemic", "anemia"},
+    {"icteric", "jaundice"},
+    {"jaundiced", "jaundice"},
+    {"obese", "obesity"},
+    {"cachectic", "cachexia"},
+    {"tachycardic", "tachycardia"},
+    {"bradycardic", "bradycardia"},
+    {"dyspneic", "dyspnea"},
+    {"cyanotic", "cyanosis"},
     {"metastases", "metastasis"},
     {"cancers", "cancer"},
 };
@@ -1035,6 +1048,17 @@ static int find_index(const struct work *w, const char *alts, size_t skip)
 	return -1;
 }
 
+/* Whether code s sits under the parent of the nonspecific code u: the
+ * code u without its last character ("R06.0" for R06.00 dyspnea, so
+ * stridor R06.1 stays next to it; "E11" for E11.9). */
+static bool same_parent(const char *s, const char *u)
+{
+	size_t n = strlen(u);
+	if (n > 3)
+		n--;
+	return strncmp(s, u, n) == 0;
+}
+
 static int apply_rules(const struct coding *c, struct work *w)
 {
 	for (int pass = 0; pass < 12; pass++) {
@@ -1097,7 +1121,7 @@ static int apply_rules(const struct coding *c, struct work *w)
 				continue;
 			for (size_t j = 0; j < w->n; j++)
 				if (j != i && !w->f[j].dropped && w->f[j].ctx == ICD_AFFIRMED &&
-				    strncmp(w->f[j].code, fa->code, 3) == 0 &&
+				    same_parent(w->f[j].code, fa->code) &&
 				    strcmp(w->f[j].code, fa->code) != 0 &&
 				    unspec_of(c, &w->f[j]) < unspec_of(c, fa)) {
 					fa->dropped = true;
@@ -1323,9 +1347,9 @@ static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 	return *p == ':' || *p == '=' || isdigit((unsigned char)*p);
 }
 
-/* Status codes that words nearby contradict: a device, opening or
- * transplant being made now is a procedure, not a status (Z90-Z99); a drug
- * stopped is not long-term use (Z79). */
+/* Codes that words nearby contradict: a device, opening or transplant
+ * being made now is a procedure, not a status (Z90-Z99); a drug stopped is
+ * not long-term use (Z79); a department is not a disease. */
 static const struct {
 	const char *prefixes; /* '|'-separated code prefixes */
 	const char *words;    /* '|'-separated words, within 3 either side */
@@ -1334,6 +1358,8 @@ static const struct {
      "underwent|undergo|undergoing|undergone|performed|perform|placement|placed|insertion|"
      "inserted|creation|created|implanted|implantation|done|required|requiring|indicated"},
     {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
+    /* "the Infectious Diseases department": a service, not a diagnosis */
+    {"B999", "service|department|unit|consultation|specialist|specialists|team|clinic|ward"},
 };
 
 static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,
@@ -1349,6 +1375,251 @@ static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt
 				return true;
 	}
 	return false;
+}
+
+/* A site named next to a finding and the code the index gives the finding
+ * there, by side where it has one. */
+struct site_code {
+	const char *words; /* '|'-separated words (lower case, as written) */
+	const char *none, *right, *left;
+};
+
+/* Pain: "pain in the right hypochondrium" is R10.11, not R52. */
+static const struct site_code pain_sites[] = {
+    {"hypochondrium|hypochondrial|hypochondria", "R1010", "R1011", "R1012"},
+    {"epigastrium|epigastric", "R1013", NULL, NULL},
+    {"iliac|groin|inguinal", "R1030", "R1031", "R1032"},
+    {"hypogastrium|hypogastric|suprapubic", "R1030", NULL, NULL},
+    {"periumbilical|umbilical", "R1033", NULL, NULL},
+    {"abdominal|abdomen|belly|flank|flanks", "R109", NULL, NULL},
+    {"pelvic|pelvis|perineal|perineum", "R102", NULL, NULL},
+    {"chest|thoracic|thorax|precordial|retrosternal", "R079", NULL, NULL},
+    {"lumbar|loin|lumbosacral", "M5450", NULL, NULL},
+    {"back|dorsal", "M549", NULL, NULL},
+    {"neck|cervical", "M542", NULL, NULL},
+    {"testicular|testis|testicle|testicles", "N50819", "N50811", "N50812"},
+    {"scrotal|scrotum|hemiscrotum", "N5082", NULL, NULL},
+    {"penile|penis|glans", "N4889", NULL, NULL},
+    {"renal|kidney", "N23", NULL, NULL},
+    {"eye|eyes|ocular|orbital|periorbital|retroocular", "H5710", "H5711", "H5712"},
+    {"ear|ears", "H9209", "H9201", "H9202"},
+    {"knee|knees", "M25569", "M25561", "M25562"},
+    {"hip|hips", "M25559", "M25551", "M25552"},
+    {"shoulder|shoulders", "M25519", "M25511", "M25512"},
+    {"joint|joints|articular", "M2550", NULL, NULL},
+    {"leg|legs|calf|thigh", "M79606", "M79604", "M79605"},
+    {"arm|arms|forearm", "M79603", "M79601", "M79602"},
+    {"muscle|muscles|muscular", "M7910", NULL, NULL},
+    {"face|facial", "R519", NULL, NULL},
+    {"throat|pharyngeal", "R070", NULL, NULL},
+    {"tooth|teeth|dental", "K0889", NULL, NULL},
+    {"jaw|mandibular|mandible|maxillary|maxilla", "R6884", NULL, NULL},
+    {"breast|breasts", "N644", NULL, NULL},
+    {"anal|anus|rectal|rectum", "K6289", NULL, NULL},
+    {"radicular", "M5410", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* A mass or lump of a site (index: Mass, kidney N28.89; Mass, lung R91.8). */
+static const struct site_code mass_sites[] = {
+    {"kidney|kidneys|renal|intrarenal", "N2889", NULL, NULL},
+    {"hypochondrium|hypochondrial", "R1900", "R1901", "R1902"},
+    {"iliac", "R1900", "R1903", "R1904"},
+    {"periumbilical|umbilical", "R1905", NULL, NULL},
+    {"epigastric|epigastrium", "R1906", NULL, NULL},
+    {"abdominal|abdomen|intraabdominal|retroperitoneal|retroperitoneum|pelvic|pelvis|flank",
+     "R1900", NULL, NULL},
+    {"lung|lungs|pulmonary", "R918", NULL, NULL},
+    {"breast|breasts", "N630", NULL, NULL},
+    {"neck|cervical|laterocervical|supraclavicular|submandibular", "R221", NULL, NULL},
+    {"liver|hepatic", "R160", NULL, NULL},
+    {"spleen|splenic", "R161", NULL, NULL},
+    {"mediastinal|mediastinum", "J9859", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* A tumor or neoplasm whose behavior is not stated: the index's
+ * "Neoplasm, unspecified behavior" of the site (D49). */
+static const struct site_code tumor_sites[] = {
+    {"kidney|kidneys|renal|intrarenal", "D49519", "D49511", "D49512"},
+    {"bladder|vesical", "D494", NULL, NULL},
+    {"testis|testicular|testicle|paratesticular|scrotal|scrotum|prostate|prostatic|penile|"
+     "penis|ureter|ureteral|urethra|urethral|spermatic",
+     "D4959", NULL, NULL},
+    {"stomach|gastric|colon|colonic|rectal|rectum|liver|hepatic|pancreas|pancreatic|"
+     "esophagus|esophageal|bowel|intestinal|duodenal|duodenum|retroperitoneal|"
+     "retroperitoneum|peritoneal|biliary|gallbladder",
+     "D490", NULL, NULL},
+    {"lung|lungs|pulmonary|bronchial|laryngeal|larynx|pleural|pleura|mediastinal|"
+     "mediastinum",
+     "D491", NULL, NULL},
+    {"bone|bones|osseous|jaw|mandible|mandibular|maxilla|maxillary|skin|cutaneous", "D492", NULL,
+     NULL},
+    {"breast|breasts", "D493", NULL, NULL},
+    {"brain|cerebral", "D496", NULL, NULL},
+    {"thyroid|adrenal|pituitary", "D497", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+#define SITE_BEFORE 3
+#define SITE_AFTER  6
+
+static int site_row(const struct site_code *sites, const struct icd_token *ti, const bool *covered,
+                    size_t i)
+{
+	if (covered && covered[i])
+		return -1;
+	for (int r = 0; sites[r].words; r++)
+		if (word_in(ti->raw, sites[r].words))
+			return r;
+	return -1;
+}
+
+/* The code of the site said with the finding at tokens [a, b) in the same
+ * clause, after it ("pain in the left iliac fossa", "mass of the right
+ * kidney") or right before it ("right lumbar pain"); sets *at to the site
+ * token. NULL when there is none or the table has no code for it. Tokens
+ * covered (when given) are a phrase of their own, not a site. */
+static const char *site_of(const struct coding *c, const char *text, const struct icd_token *t,
+                           size_t nt, size_t a, size_t b, const struct site_code *sites,
+                           const bool *covered, size_t *at)
+{
+	int row = -1;
+	for (size_t i = b; i < nt && i < b + SITE_AFTER && row < 0; i++) {
+		if (t[i].sentence != t[a].sentence ||
+		    crosses_clause(text, t[i - 1].end, t[i].start) || coordinated(t, i - 1, i + 1))
+			break;
+		row = site_row(sites, &t[i], covered, i);
+		*at = i;
+	}
+	for (size_t i = a; i > 0 && i + SITE_BEFORE > a && row < 0; i--) {
+		if (t[i - 1].sentence != t[a].sentence ||
+		    crosses_clause(text, t[i - 1].end, t[i].start))
+			break;
+		row = site_row(sites, &t[i - 1], covered, i - 1);
+		*at = i - 1;
+	}
+	if (row < 0)
+		return NULL;
+	const char *code = sites[row].none, *side = NULL;
+	size_t lo = *at < a ? *at : b - 1, hi = *at < a ? a : *at;
+	for (size_t i = lo > 2 ? lo - 2 : 0; i <= hi && sites[row].right; i++) {
+		if (t[i].sentence != t[a].sentence)
+			continue;
+		if (word_in(t[i].raw, "right|rt"))
+			side = sites[row].right;
+		else if (word_in(t[i].raw, "left|lt"))
+			side = sites[row].left;
+	}
+	if (side && coding_find_code(c, side) >= 0)
+		code = side;
+	return coding_find_code(c, code) >= 0 ? code : NULL;
+}
+
+/* Bleeding: "retinal hemorrhage" of the right eye is H35.61, not R58. */
+static const struct site_code bleeding_sites[] = {
+    {"rectal|rectum|anal|anus", "K625", NULL, NULL},
+    {"vaginal|uterine|genital", "N939", NULL, NULL},
+    {"nasal|nose", "R040", NULL, NULL},
+    {"urinary|bladder", "R319", NULL, NULL},
+    {"retinal|intraretinal|subretinal|preretinal", "H3560", "H3561", "H3562"},
+    {"vitreous|vitreal", "H4310", "H4311", "H4312"},
+    {"subconjunctival|conjunctival", "H1130", "H1131", "H1132"},
+    {"intracranial", "I629", NULL, NULL},
+    {"cerebral|intracerebral|brain|parenchymal", "I619", NULL, NULL},
+    {"subarachnoid", "I609", NULL, NULL},
+    {"pulmonary|lung|alveolar", "R0489", NULL, NULL},
+    {"digestive|gastrointestinal|intestinal|gastric|duodenal", "K922", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* Bare pain (R52) or bleeding (R58) takes the code of its site. */
+static void apply_finding_site(const struct coding *c, const char *text, const struct icd_token *t,
+                               size_t nt, size_t a, size_t b, struct found *f)
+{
+	static const struct {
+		const char *code;
+		const struct site_code *sites;
+		const char *note;
+	} findings[] = {
+	    {"R52", pain_sites, "pain of a stated site"},
+	    {"R58", bleeding_sites, "bleeding of a stated site"},
+	};
+	for (size_t k = 0; k < sizeof(findings) / sizeof(*findings); k++) {
+		size_t at = 0;
+		const char *code;
+		if (strcmp(f->code, findings[k].code) != 0 ||
+		    !(code = site_of(c, text, t, nt, a, b, findings[k].sites, NULL, &at)))
+			continue;
+		str_copy(f->code, code, sizeof(f->code));
+		snprintf(f->note, sizeof(f->note), "%s: %s", findings[k].note, t[at].raw);
+		return;
+	}
+}
+
+/* Words after "tumor" that make it something else than a growth found
+ * ("tumor markers", "tumor thrombus"). */
+static const char tumor_not[] =
+    "marker|markers|cell|cells|thrombus|board|free|size|lysis|necrosis|bed|stage|volume|"
+    "burden|extension|recurrence|resection|margin|margins|infiltration|implants|load|"
+    "suppressor|committee|registry|biopsy|specimen";
+
+/* Words that state a growth's behavior anywhere in its sentence: it is
+ * coded from its own words then. */
+static const char behavior_words[] =
+    "malignant|benign|metastatic|metastasis|metastases|malignancy|carcinoma|adenocarcinoma|"
+    "sarcoma|lymphoma|cancer|primary|secondary|carcinomatosis";
+
+/* Masses and tumors of a stated site that no phrase of the table named
+ * ("renal mass" N28.89, "tumor of the bladder" D49.4). */
+static int find_site_findings(const struct coding *c, const char *text, const struct icd_token *t,
+                              size_t nt, const bool *covered, struct work *w)
+{
+	static const struct {
+		const char *heads;
+		const struct site_code *sites;
+		const char *note;
+	} kinds[] = {
+	    {"mass|masses|lump|lumps", mass_sites, "mass of a stated site"},
+	    {"tumor|tumors|tumoration|neoplasm|neoplasms|neoplasia", tumor_sites,
+	     "tumor of a stated site, behavior not stated"},
+	};
+	for (size_t i = 0; i < nt; i++) {
+		if (covered[i])
+			continue;
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+			if (!word_in(t[i].raw, kinds[k].heads))
+				continue;
+			/* behavior stated: a malignant or benign growth is coded
+			 * from its own words */
+			bool stated = i + 1 < nt && word_in(t[i + 1].raw, tumor_not);
+			for (size_t j = i; j > 0 && t[j - 1].sentence == t[i].sentence; j--)
+				stated |= word_in(t[j - 1].raw, behavior_words);
+			for (size_t j = i + 1; j < nt && t[j].sentence == t[i].sentence; j++)
+				stated |= word_in(t[j].raw, behavior_words);
+			size_t at = 0;
+			const char *code = stated ? NULL
+			                          : site_of(c, text, t, nt, i, i + 1,
+			                                    kinds[k].sites, covered, &at);
+			if (!code)
+				continue;
+			size_t a = at < i ? at : i, b = (at < i ? i : at) + 1;
+			struct found f = {0};
+			str_copy(f.code, code, sizeof(f.code));
+			f.start = t[a].start;
+			f.end = t[b - 1].end;
+			f.score = 0.8;
+			/* "abdomen without masses": the head word's own context */
+			f.ctx = context_of(text, t, nt, i, i + 1);
+			str_copy(f.note, kinds[k].note, sizeof(f.note));
+			if (f.ctx == ICD_FAMILY)
+				continue;
+			int result = push(w, &f);
+			if (result)
+				return result;
+		}
+	}
+	return DICTUM_OK;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -1391,7 +1662,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		}
 	size_t ncand = 0;
 	struct cand *cands = NULL;
-	bool *taken = NULL;
+	bool *taken = NULL, *covered = NULL;
 	if ((result = find_candidates(c, text, t, content, ids, nc, &cands, &ncand)))
 		goto matched;
 	if (!(taken = calloc(nc ? nc : 1, sizeof(*taken)))) {
@@ -1416,6 +1687,13 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 	}
 	if (ncand)
 		qsort(cands, ncand, sizeof(*cands), cmp_cand_pos);
+	if (!(covered = calloc(nt ? nt : 1, sizeof(*covered)))) {
+		result = DICTUM_NOMEM;
+		goto matched;
+	}
+	for (size_t k = 0; k < ncand; k++)
+		for (size_t j = 0; j < cands[k].len && cands[k].accepted; j++)
+			covered[content[cand_pos(&cands[k], j)]] = true;
 	for (size_t k = 0; k < ncand; k++) {
 		const struct cand *cd = &cands[k];
 		if (!cd->accepted)
@@ -1478,6 +1756,7 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 			}
 		}
 		if (f.ctx == ICD_AFFIRMED) {
+			apply_finding_site(c, text, t, nt, a, b, &f);
 			apply_laterality(c, text, t, nt, a, b, &f);
 			apply_qualifier(c, t, nt, a, b, &f);
 			apply_episode(c, episode, &f);
@@ -1485,7 +1764,10 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		if ((result = push(&w, &f)))
 			break;
 	}
+	if (!result)
+		result = find_site_findings(c, text, t, nt, covered, &w);
 matched:
+	free(covered);
 	free(taken);
 	free(cands);
 	free(ids);

@@ -166,96 +166,124 @@ static uint32_t checksum(const char *s, size_t n)
 	return (uint32_t)hash_bytes(s, n);
 }
 
-/* Loads data/icd10/curated.tsv into the store when its checksum differs. */
-static int ensure_curated(store *s, char *err, size_t errlen)
+/* Grows the array *v of n elements of size bytes to hold one more. */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
 {
-	char path[1200];
-	snprintf(path, sizeof(path), "%s/icd10/curated.tsv", coding_data_dir());
-	char *buf = NULL;
+	if (n < *cap)
+		return DICTUM_OK;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *nv = realloc(*v, ncap * size);
+	if (!nv)
+		return DICTUM_NOMEM;
+	*v = nv;
+	*cap = ncap;
+	return DICTUM_OK;
+}
+
+/* Reads a table of data/ whole into *buf (the caller frees it) and gives
+ * its checksum as a version string. */
+static int read_table(const char *path, char **buf, char version[16])
+{
 	size_t len = 0;
-	struct icd10_row *rows = NULL;
-	size_t n = 0, cap = 0;
+	int result = coding_read_file(path, buf, &len);
+	if (!result)
+		snprintf(version, 16, "%08x", checksum(*buf, len));
+	return result;
+}
+
+/* Calls row() for each line of a table that is not a comment and has at
+ * least 2 of its first nf (at most 3) tab-separated fields, the missing
+ * ones "". Splits buf in place; the fields point into it. */
+static int each_row(char *buf, size_t nf, int (*row)(void *ctx, char **f), void *ctx)
+{
+	int result = DICTUM_OK;
+	for (char *line = strtok(buf, "\n"); line && !result; line = strtok(NULL, "\n")) {
+		char *f[3] = {"", "", ""};
+		if (*line != '#' && split_tabs(line, f, nf) >= 2)
+			result = row(ctx, f);
+	}
+	return result;
+}
+
+/* Whether the store holds this version of a shipped table (meta key). */
+static bool table_current(store *s, const char *key, const char *version)
+{
 	char *have = NULL;
-	int result = coding_read_file(path, &buf, &len);
+	bool same = store_meta_get(s, key, &have) == DICTUM_OK && strcmp(have, version) == 0;
+	free(have);
+	return same;
+}
+
+struct curated_rows {
+	struct icd10_row *v;
+	size_t n, cap;
+};
+
+static int curated_row(void *ctx, char **f)
+{
+	struct curated_rows *r = ctx;
+	if (grow((void **)&r->v, &r->cap, r->n, sizeof(*r->v)))
+		return DICTUM_NOMEM;
+	r->v[r->n++] = (struct icd10_row){f[0], f[1], f[2], true};
+	return DICTUM_OK;
+}
+
+struct hcc_rows {
+	struct hcc_map_row *v;
+	size_t n, cap;
+};
+
+static int hcc_row(void *ctx, char **f)
+{
+	struct hcc_rows *r = ctx;
+	if (grow((void **)&r->v, &r->cap, r->n, sizeof(*r->v)))
+		return DICTUM_NOMEM;
+	memset(&r->v[r->n], 0, sizeof(r->v[r->n]));
+	str_copy(r->v[r->n].code, f[0], sizeof(r->v[r->n].code));
+	r->v[r->n++].hcc = atoi(f[1]);
+	return DICTUM_OK;
+}
+
+/* Loads data/icd10/curated.tsv and data/hcc/v28.tsv into the store, each
+ * when its checksum differs from the one the store recorded. */
+int coding_load_tables(store *s, char *err, size_t errlen)
+{
+	char path[1200], version[16];
+	char *buf = NULL;
+	struct curated_rows cur = {0};
+	struct hcc_rows hcc = {0};
+	int64_t total = 0;
+	snprintf(path, sizeof(path), "%s/icd10/curated.tsv", coding_data_dir());
+	int result = read_table(path, &buf, version);
 	if (result) {
 		snprintf(err, errlen, "cannot read the curated code table %s", path);
 		return result;
 	}
-	char version[16];
-	snprintf(version, sizeof(version), "%08x", checksum(buf, len));
-	int64_t total = 0;
-	if (store_meta_get(s, "icd10_curated_version", &have) == DICTUM_OK &&
-	    strcmp(have, version) == 0 && store_icd10_count(s, &total, NULL) == DICTUM_OK &&
-	    total > 0)
-		goto out;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (*line == '#' || !*line)
-			continue;
-		char *f[3] = {0};
-		if (split_tabs(line, f, 3) < 2)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			struct icd10_row *nr = realloc(rows, ncap * sizeof(*rows));
-			if (!nr) {
-				result = DICTUM_NOMEM;
-				goto out;
-			}
-			rows = nr;
-			cap = ncap;
+	if (!table_current(s, "icd10_curated_version", version) ||
+	    store_icd10_count(s, &total, NULL) != DICTUM_OK || total == 0) {
+		if ((result = each_row(buf, 3, curated_row, &cur)))
+			goto out;
+		if ((result = store_icd10_load_curated(s, cur.v, cur.n, version))) {
+			snprintf(err, errlen, "loading the curated code table: %s",
+			         store_errmsg(s));
+			goto out;
 		}
-		rows[n++] = (struct icd10_row){f[0], f[1], f[2] ? f[2] : (char *)"", true};
 	}
-	if ((result = store_icd10_load_curated(s, rows, n, version)))
-		snprintf(err, errlen, "loading the curated code table: %s", store_errmsg(s));
-out:
-	free(have);
-	free(rows);
 	free(buf);
-	return result;
-}
-
-static int ensure_hcc(store *s, char *err, size_t errlen)
-{
-	char path[1200];
+	buf = NULL;
 	snprintf(path, sizeof(path), "%s/hcc/v28.tsv", coding_data_dir());
-	char *buf = NULL, *have = NULL;
-	size_t len = 0, n = 0, cap = 0;
-	struct hcc_map_row *rows = NULL;
-	int result = coding_read_file(path, &buf, &len);
-	if (result) {
+	if ((result = read_table(path, &buf, version))) {
 		snprintf(err, errlen, "cannot read the HCC mapping %s", path);
-		return result;
-	}
-	char version[16];
-	snprintf(version, sizeof(version), "%08x", checksum(buf, len));
-	if (store_meta_get(s, "hcc_curated_version", &have) == DICTUM_OK &&
-	    strcmp(have, version) == 0)
 		goto out;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		char *f[2] = {0};
-		if (*line == '#' || split_tabs(line, f, 2) < 2)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			struct hcc_map_row *nr = realloc(rows, ncap * sizeof(*rows));
-			if (!nr) {
-				result = DICTUM_NOMEM;
-				goto out;
-			}
-			rows = nr;
-			cap = ncap;
-		}
-		memset(&rows[n], 0, sizeof(rows[n]));
-		str_copy(rows[n].code, f[0], sizeof(rows[n].code));
-		rows[n++].hcc = atoi(f[1]);
 	}
-	if ((result = store_hcc_load(s, "V28", "curated", rows, n)) ||
-	    (result = store_meta_set(s, "hcc_curated_version", version)))
+	if (!table_current(s, "hcc_curated_version", version) &&
+	    ((result = each_row(buf, 2, hcc_row, &hcc)) ||
+	     (result = store_hcc_load(s, "V28", "curated", hcc.v, hcc.n)) ||
+	     (result = store_meta_set(s, "hcc_curated_version", version))))
 		snprintf(err, errlen, "loading the HCC mapping: %s", store_errmsg(s));
 out:
-	free(have);
-	free(rows);
+	free(cur.v);
+	free(hcc.v);
 	free(buf);
 	return result;
 }
@@ -702,6 +730,29 @@ static int build_index(struct coding *c)
 	return result ? result : build_fuzzy(c);
 }
 
+static int hcc_label_row(void *ctx, char **f)
+{
+	struct coding *c = ctx;
+	if (grow((void **)&c->hcc_labels, &c->hcc_labels_cap, c->nhcc_labels,
+	         sizeof(*c->hcc_labels)))
+		return DICTUM_NOMEM;
+	c->hcc_labels[c->nhcc_labels].hcc = atoi(f[0]);
+	str_copy(c->hcc_labels[c->nhcc_labels].label, f[1], sizeof(c->hcc_labels[0].label));
+	c->nhcc_labels++;
+	return DICTUM_OK;
+}
+
+static int hcc_hier_row(void *ctx, char **f)
+{
+	struct coding *c = ctx;
+	if (grow((void **)&c->hcc_hier, &c->hcc_hier_cap, c->nhcc_hier, sizeof(*c->hcc_hier)))
+		return DICTUM_NOMEM;
+	c->hcc_hier[c->nhcc_hier].parent = atoi(f[0]);
+	c->hcc_hier[c->nhcc_hier].child = atoi(f[1]);
+	c->nhcc_hier++;
+	return DICTUM_OK;
+}
+
 static int load_hcc(struct coding *c, store *s)
 {
 	struct hcc_map_row *rows = NULL;
@@ -719,62 +770,18 @@ static int load_hcc(struct coding *c, store *s)
 	}
 	c->nhcc_map = n;
 	free(rows);
-	char path[1200];
+	char path[1200], version[16];
 	char *buf = NULL;
-	size_t len;
 	snprintf(path, sizeof(path), "%s/hcc/v28_labels.tsv", coding_data_dir());
-	if (coding_read_file(path, &buf, &len) == DICTUM_OK) {
-		size_t cap = 0;
-		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-			char *f[2];
-			if (*line == '#' || split_tabs(line, f, 2) < 2)
-				continue;
-			if (c->nhcc_labels == cap) {
-				cap = cap ? cap * 2 : 128;
-				void *nl = realloc(c->hcc_labels, cap * sizeof(*c->hcc_labels));
-				if (!nl) {
-					free(buf);
-					return DICTUM_NOMEM;
-				}
-				c->hcc_labels = nl;
-			}
-			c->hcc_labels[c->nhcc_labels].hcc = atoi(f[0]);
-			str_copy(c->hcc_labels[c->nhcc_labels].label, f[1],
-			         sizeof(c->hcc_labels[0].label));
-			c->nhcc_labels++;
-		}
-		free(buf);
-		buf = NULL;
-	}
+	if (read_table(path, &buf, version) == DICTUM_OK)
+		result = each_row(buf, 2, hcc_label_row, c);
+	free(buf);
+	buf = NULL;
 	snprintf(path, sizeof(path), "%s/hcc/v28_hierarchy.tsv", coding_data_dir());
-	if (coding_read_file(path, &buf, &len) == DICTUM_OK) {
-		size_t cap = 0;
-		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-			char *f[2];
-			if (*line == '#' || split_tabs(line, f, 2) < 2)
-				continue;
-			if (c->nhcc_hier == cap) {
-				cap = cap ? cap * 2 : 128;
-				void *nh = realloc(c->hcc_hier, cap * sizeof(*c->hcc_hier));
-				if (!nh) {
-					free(buf);
-					return DICTUM_NOMEM;
-				}
-				c->hcc_hier = nh;
-			}
-			c->hcc_hier[c->nhcc_hier].parent = atoi(f[0]);
-			c->hcc_hier[c->nhcc_hier].child = atoi(f[1]);
-			c->nhcc_hier++;
-		}
-		free(buf);
-	}
-	return DICTUM_OK;
-}
-
-int coding_load_tables(store *s, char *err, size_t errlen)
-{
-	int result = ensure_curated(s, err, errlen);
-	return result ? result : ensure_hcc(s, err, errlen);
+	if (!result && read_table(path, &buf, version) == DICTUM_OK)
+		result = each_row(buf, 2, hcc_hier_row, c);
+	free(buf);
+	return result;
 }
 
 int coding_open(store *s, struct coding **out, char *err, size_t errlen)

@@ -422,6 +422,47 @@ static void test_qualifiers(void **state)
 	icd_result_free(&r);
 }
 
+static void test_pain_site(void **state)
+{
+	/* bare pain takes the code of the site said next to it, by side */
+	expect("Pain in the right hypochondrium.", L("R10.11"), L("R52"));
+	expect("Pain in the left iliac fossa for two days.", L("R10.32"), L("R52"));
+	expect("Colic-like pain on the right renal fossa.", L("N23"), L("R52"));
+	expect("Pain in the right knee.", L("M25.561"), L("R52"));
+	expect("Diffuse pain.", L("R52"), NULL);
+	expect("Bleeding from the rectum.", L("K62.5"), L("R58"));
+	expect("Bleeding from the nose since morning.", L("R04.0"), L("R58"));
+	/* adjectives of a finding as its noun */
+	expect("Febrile and tachycardic on arrival.", L("R50.9", "R00.0"), NULL);
+	/* a site in another clause or joined by "and" is not the pain's */
+	expect("Pain, knee swelling.", L("R52"), L("M25.569"));
+	/* a nonspecific code gives way only to a code under the same parent:
+	 * dyspnea stays next to stridor, "diabetes" goes with E11.22 */
+	expect("Dyspnea, stridor and cough.", L("R06.00", "R06.1"), NULL);
+	expect("Diabetes. Type 2 diabetes with diabetic CKD stage 3a.", L("E11.22"), L("E11.9"));
+}
+
+static void test_mass_and_tumor_site(void **state)
+{
+	/* the index's code for a mass of a site, and for a tumor whose
+	 * behavior is not stated (Neoplasm, unspecified behavior) */
+	expect("Renal mass on ultrasound.", L("N28.89"), NULL);
+	expect("A painful mass in the right hypochondrium.", L("R19.01"), NULL);
+	expect("A lung mass.", L("R91.8"), NULL);
+	expect("Tumor of the left kidney.", L("D49.512"), NULL);
+	expect("Bladder tumor.", L("D49.4"), NULL);
+	/* negated, behavior stated, or not a growth */
+	expect("Abdomen soft, without masses.", NULL, L("R19.00"));
+	expect("Malignant tumor of the bladder.", NULL, L("D49.4"));
+	expect("Tumor markers of the liver were normal.", NULL, L("D49.0"));
+	struct icd_result r;
+	suggest("Renal mass.", &r);
+	const struct icd_suggestion *s = find(&r, "N28.89");
+	assert_non_null(s);
+	assert_string_equal(s->evidence, "Renal mass");
+	icd_result_free(&r);
+}
+
 static void test_index_defaults(void **state)
 {
 	/* the alphabetical index's code for a bare mention */
@@ -431,6 +472,18 @@ static void test_index_defaults(void **state)
 	expect("Bleeding from the scalp wound.", L("R58"), NULL);
 	expect("Hyperbilirubinemia.", L("E80.7"), NULL);
 	expect("Erythema over the shin.", L("L53.9"), NULL);
+	/* Insufficiency, renal N28.9 (failure is N19); Confusion R41.0 */
+	expect("Renal insufficiency.", L("N28.9"), L("N19"));
+	expect("Chronic renal insufficiency.", L("N18.9"), L("N28.9"));
+	expect("Renal failure.", L("N19"), NULL);
+	expect("Confusion since this morning.", L("R41.0"), L("R41.82"));
+	expect("Malnutrition and respiratory failure.", L("E46", "J96.90"), NULL);
+	expect("Palpebral edema.", L("H02.849"), L("R60.0"));
+	expect("Acute tubular necrosis.", L("N17.0"), L("I96"));
+	expect("Epileptic seizures since childhood.", L("G40.909"), L("R56.9"));
+	/* the organism of an infection: its "as the cause" code as well */
+	expect("Urinary tract infection by Escherichia coli.", L("N39.0", "B96.20"), NULL);
+	expect("Urine culture negative for Pseudomonas.", NULL, L("B96.5"));
 	/* urosepsis has no code: the index asks the clinician which condition */
 	expect("Admitted with urosepsis.", NULL, L("A41.9"));
 	/* a bare mention gives way to the specific one stated elsewhere (not a
@@ -438,6 +491,7 @@ static void test_index_defaults(void **state)
 	expect("Hepatitis C. Chronic hepatitis C, genotype 1.", L("B18.2"), L("B19.20"));
 	expect("Urinary tract infection; the infection cleared.", L("N39.0"), L("B99.9"));
 	expect("Infection of unknown source.", L("B99.9"), NULL);
+	expect("Referred to the Infectious Diseases department.", NULL, L("B99.9"));
 	expect("Deep vein thrombosis of the left leg; thrombosis extended.", NULL, L("I82.90"));
 }
 
@@ -669,6 +723,8 @@ int main(void)
 	    cmocka_unit_test(test_list_negation),
 	    cmocka_unit_test(test_duration_is_not_history),
 	    cmocka_unit_test(test_qualifiers),
+	    cmocka_unit_test(test_pain_site),
+	    cmocka_unit_test(test_mass_and_tumor_site),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),

@@ -1,4 +1,5 @@
 #include "offline/server_store_internal.h"
+#include "core/dynbuf.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -971,24 +972,19 @@ out:
 	return finish_tx(s, result);
 }
 
-int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
-                  size_t *count)
-{
-	/* ?2..?7 filters; the page is ?8 (ids below) or ?9 (seq above). */
+/* ?1..?7 filter a note list; the page is ?8 (ids below) or ?9 (seq
+ * above), ?10 the row limit. */
 #define NOTE_FILTERS                                                                               \
 	"WHERE n.org_id = ?1 AND (?2 IS NULL OR n.created_at >= ?2) "                              \
 	"AND (?3 IS NULL OR substr(n.created_at, 1, length(?3)) <= ?3) "                           \
 	"AND (?4 = 0 OR n.patient_id = ?4) AND (?5 IS NULL OR n.note_type = ?5) "                  \
 	"AND (?6 IS NULL OR n.provider = ?6 COLLATE NOCASE) "                                      \
 	"AND (?7 < 0 OR (n.status = 'signed') = ?7) "
-	static const char newest[] = "SELECT " NOTE_COLUMNS NOTE_FILTERS
-	                             "AND (?8 = 0 OR n.id < ?8) ORDER BY n.id DESC LIMIT ?10";
-	static const char changes[] =
-	    "SELECT " NOTE_COLUMNS NOTE_FILTERS "AND n.seq > ?9 ORDER BY n.seq LIMIT ?10";
-#undef NOTE_FILTERS
-	sqlite3_stmt *st = stmt(s, f->after_seq >= 0 ? changes : newest);
-	if (!st)
-		return DICTUM_INTERNAL;
+#define NOTE_NEWEST  "AND (?8 = 0 OR n.id < ?8) ORDER BY n.id DESC LIMIT ?10"
+#define NOTE_CHANGES "AND n.seq > ?9 ORDER BY n.seq LIMIT ?10"
+
+static void bind_filter(sqlite3_stmt *st, const struct srv_note_filter *f)
+{
 	sqlite3_bind_int64(st, 1, f->org_id);
 	bind_text(st, 2, f->from);
 	bind_text(st, 3, f->to);
@@ -999,11 +995,115 @@ int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note
 	sqlite3_bind_int64(st, 8, f->before_id);
 	sqlite3_bind_int64(st, 9, f->after_seq);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)(f->limit ? f->limit : 20) + 1);
+}
+
+int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
+                  size_t *count)
+{
+	static const char newest[] = "SELECT " NOTE_COLUMNS NOTE_FILTERS NOTE_NEWEST;
+	static const char changes[] = "SELECT " NOTE_COLUMNS NOTE_FILTERS NOTE_CHANGES;
+	sqlite3_stmt *st = stmt(s, f->after_seq >= 0 ? changes : newest);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_filter(st, f);
 	int result = collect(s, st, (void **)list, count, sizeof(**list), note_row);
 	if (result)
 		srv_notes_free(list, *count);
 	return result;
 }
+
+/* ---- notes as stored JSON ---- */
+
+int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version)
+{
+	static const char sql[] = "SELECT doc, version FROM notes WHERE uid = ?1 AND org_id = ?2";
+	*doc = NULL;
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, uid);
+	sqlite3_bind_int64(st, 2, org_id);
+	int rc = sqlite3_step(st), result = DICTUM_OK;
+	if (rc == SQLITE_ROW) {
+		const void *text = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		*version = sqlite3_column_int(st, 1);
+		if (!text)
+			result = failf(s, DICTUM_CORRUPT, "%s: note %s has no stored JSON", s->path,
+			               uid);
+		else if (!(*doc = malloc(len + 1)))
+			result = DICTUM_NOMEM;
+		else {
+			memcpy(*doc, text, len);
+			(*doc)[len] = '\0';
+		}
+	} else {
+		result = rc == SQLITE_DONE ? DICTUM_NOTFOUND : fail(s, rc);
+	}
+	sqlite3_reset(st);
+	return result;
+}
+
+void srv_note_docs_free(struct srv_note_docs *d)
+{
+	free(d->refs);
+	free(d->json);
+	memset(d, 0, sizeof(*d));
+}
+
+int srv_note_docs(srv_store *s, const struct srv_note_filter *f, bool full,
+                  struct srv_note_docs *out)
+{
+	static const char newest_doc[] =
+	    "SELECT n.id, n.seq, n.uid, n.doc FROM notes n " NOTE_FILTERS NOTE_NEWEST;
+	static const char changes_doc[] =
+	    "SELECT n.id, n.seq, n.uid, n.doc FROM notes n " NOTE_FILTERS NOTE_CHANGES;
+	static const char newest_item[] =
+	    "SELECT n.id, n.seq, n.uid, n.item FROM notes n " NOTE_FILTERS NOTE_NEWEST;
+	static const char changes_item[] =
+	    "SELECT n.id, n.seq, n.uid, n.item FROM notes n " NOTE_FILTERS NOTE_CHANGES;
+	memset(out, 0, sizeof(*out));
+	size_t limit = (f->limit ? f->limit : 20) + 1;
+	if (!(out->refs = calloc(limit, sizeof(*out->refs))))
+		return DICTUM_NOMEM;
+	sqlite3_stmt *st = stmt(s, f->after_seq >= 0 ? (full ? changes_doc : changes_item)
+	                                             : (full ? newest_doc : newest_item));
+	if (!st) {
+		srv_note_docs_free(out);
+		return DICTUM_INTERNAL;
+	}
+	bind_filter(st, f);
+	struct dynbuf d;
+	dynbuf_init(&d, 256u << 20);
+	int rc = SQLITE_DONE, result = DICTUM_OK;
+	while (!result && (rc = sqlite3_step(st)) == SQLITE_ROW && out->count < limit) {
+		struct srv_note_ref *r = &out->refs[out->count];
+		r->id = sqlite3_column_int64(st, 0);
+		r->seq = sqlite3_column_int64(st, 1);
+		col_copy(st, 2, r->uid, sizeof(r->uid));
+		const void *text = sqlite3_column_blob(st, 3);
+		r->offset = d.len;
+		if (!text)
+			result = failf(s, DICTUM_CORRUPT, "%s: note %s has no stored JSON", s->path,
+			               r->uid);
+		else
+			result = dynbuf_add(&d, text, (size_t)sqlite3_column_bytes(st, 3));
+		r->len = d.len - r->offset;
+		out->count++;
+	}
+	if (!result && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		result = fail(s, rc);
+	sqlite3_reset(st);
+	if (!result && !(out->json = dynbuf_take(&d)))
+		result = DICTUM_NOMEM;
+	dynbuf_free(&d);
+	if (result)
+		srv_note_docs_free(out);
+	return result;
+}
+#undef NOTE_FILTERS
+#undef NOTE_NEWEST
+#undef NOTE_CHANGES
 
 /* ---- audit ---- */
 

@@ -148,6 +148,31 @@ struct srv_note_filter {
 int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
                   size_t *count);
 
+/* A note as stored JSON: doc is the note as GET /api/clinical/notes/:id
+ * shows it (malloc'ed), version its version. DICTUM_NOTFOUND if absent or
+ * another organisation's. */
+int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version);
+
+/* A page of stored note JSON: the notes' texts one after another in json,
+ * refs[i] telling where note i is and which note it is. */
+struct srv_note_ref {
+	int64_t id;
+	int64_t seq;
+	char uid[DICTUM_UID_LEN];
+	size_t offset; /* of its JSON in srv_note_docs.json */
+	size_t len;
+};
+struct srv_note_docs {
+	struct srv_note_ref *refs;
+	size_t count;
+	char *json;
+};
+/* As srv_note_list, but the stored JSON: the full note (full) or its list
+ * entry without sections. */
+int srv_note_docs(srv_store *s, const struct srv_note_filter *f, bool full,
+                  struct srv_note_docs *out);
+void srv_note_docs_free(struct srv_note_docs *d);
+
 /* ---- audit ---- */
 
 struct srv_audit_row {

@@ -15,33 +15,6 @@
 #define MAX_SECTION_KEY  64
 #define MAX_ADDENDUM_LEN (256u << 10)
 
-static struct json_object *str_or_null(const char *s)
-{
-	return s && *s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *note_json(const struct srv_note *n)
-{
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(n->uid));
-	json_object_object_add(o, "object", json_object_new_string("note"));
-	json_object_object_add(o, "noteType", json_object_new_string(n->note_type));
-	json_object_object_add(o, "specialty", str_or_null(n->specialty));
-	json_object_object_add(o, "provider", str_or_null(n->provider));
-	json_object_object_add(o, "patient_id", str_or_null(n->patient_uid));
-	json_object_object_add(o, "external_id", str_or_null(n->external_id));
-	json_object_object_add(o, "status",
-	                       json_object_new_string(n->is_signed ? "signed" : "draft"));
-	json_object_object_add(o, "version", json_object_new_int(n->version));
-	struct json_object *sections = json_tokener_parse(n->sections ? n->sections : "[]");
-	json_object_object_add(o, "sections", sections ? sections : json_object_new_array());
-	json_object_object_add(o, "created_at", json_object_new_string(n->created_at));
-	json_object_object_add(o, "updated_at", json_object_new_string(n->updated_at));
-	json_object_object_add(o, "signed_at", str_or_null(n->signed_at));
-	json_object_object_add(o, "signed_by", str_or_null(n->signed_by));
-	return o;
-}
-
 /* A JSON string (or null for NULL and ""), escaped for JSON. */
 static int put_str(struct dynbuf *d, const char *s)
 {
@@ -68,61 +41,6 @@ static int put_str(struct dynbuf *d, const char *s)
 	return result ? result : dynbuf_add(d, "\"", 1);
 }
 
-/* The note as note_json() shows it, written straight into d: the stored
- * sections are canonical JSON and go in as they are (the list and read
- * paths spend most of their time here). */
-static int note_write(struct dynbuf *d, const struct srv_note *n)
-{
-	/* The sections and room for the rest: one allocation, no moves. */
-	int result = dynbuf_reserve(d, (n->sections ? strlen(n->sections) : 2) + 640);
-	if (!result)
-		result = dynbuf_addstr(d, "{\"id\":");
-	if (!result)
-		result = put_str(d, n->uid);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"object\":\"note\",\"noteType\":");
-	if (!result)
-		result = put_str(d, n->note_type);
-	const struct {
-		const char *name;
-		const char *value;
-	} strings[] = {{",\"specialty\":", n->specialty},
-	               {",\"provider\":", n->provider},
-	               {",\"patient_id\":", n->patient_uid},
-	               {",\"external_id\":", n->external_id},
-	               {",\"status\":", n->is_signed ? "signed" : "draft"}};
-	for (size_t i = 0; !result && i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (!(result = dynbuf_addstr(d, strings[i].name)))
-			result = put_str(d, strings[i].value);
-	}
-	char version[24];
-	if (!result)
-		result = dynbuf_addstr(d, ",\"version\":");
-	if (!result)
-		result = dynbuf_add(d, version, fmt_u64(version, (uint64_t)n->version));
-	if (!result)
-		result = dynbuf_addstr(d, ",\"sections\":");
-	if (!result)
-		result = dynbuf_addstr(d, n->sections ? n->sections : "[]");
-	if (!result)
-		result = dynbuf_addstr(d, ",\"created_at\":");
-	if (!result)
-		result = put_str(d, n->created_at);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"updated_at\":");
-	if (!result)
-		result = put_str(d, n->updated_at);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"signed_at\":");
-	if (!result)
-		result = put_str(d, n->signed_at);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"signed_by\":");
-	if (!result)
-		result = put_str(d, n->signed_by);
-	return result ? result : dynbuf_add(d, "}", 1);
-}
-
 /* Answers with text built in d (taken). */
 static void answer_text(struct srv_resp *rs, int status, struct dynbuf *d, int result)
 {
@@ -130,13 +48,6 @@ static void answer_text(struct srv_resp *rs, int status, struct dynbuf *d, int r
 	rs->body = result ? NULL : dynbuf_take(d);
 	rs->status = rs->body ? status : 500;
 	dynbuf_free(d);
-}
-
-static void answer_note(struct srv_resp *rs, int status, const struct srv_note *n)
-{
-	struct dynbuf d;
-	dynbuf_init(&d, 256u << 20);
-	answer_text(rs, status, &d, note_write(&d, n));
 }
 
 /* An event payload: ids and versions only, never note text. */
@@ -274,21 +185,27 @@ static void finish_change(struct srv_req *rq, struct srv_resp *rs, struct srv_no
 	struct srv_audit_row row;
 	api_audit_row(rq, action, n->uid, &row);
 	char *payload = note_event(event, n);
-	int result = payload ? DICTUM_OK : DICTUM_NOMEM;
+	int result = payload ? DICTUM_OK : DICTUM_NOMEM, version = 0;
+	char *doc = NULL;
+	/* The answer is the note as stored (rendered by the triggers). */
 	if (!result && !(result = srv_audit_add(rq->db, &row, 1)) &&
-	    !(result = srv_event_emit(rq->db, rq->key.org_id, event, payload)))
+	    !(result = srv_event_emit(rq->db, rq->key.org_id, event, payload)) &&
+	    !(result = srv_note_doc(rq->db, rq->key.org_id, n->uid, &doc, &version)))
 		result = srv_store_commit(rq->db);
 	free(payload);
 	if (result) {
+		free(doc);
 		srv_store_rollback(rq->db);
 		api_store_error(rq, rs, result);
 		return;
 	}
 	rq->kick_hooks = true;
-	set_etag(rs, n->version);
+	set_etag(rs, version);
 	if (status == 201)
 		snprintf(rs->location, sizeof(rs->location), "/api/clinical/notes/%s", n->uid);
-	answer_note(rs, status, n);
+	free(rs->body);
+	rs->body = doc;
+	rs->status = status;
 }
 
 void api_notes_create(struct srv_req *rq, struct srv_resp *rs)
@@ -389,8 +306,9 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	const char *id;
 	if (!note_id_param(rq, rs, &id))
 		return;
-	struct srv_note n;
-	int result = srv_note_get(rq->db, rq->key.org_id, id, &n);
+	char *doc = NULL;
+	int version = 0;
+	int result = srv_note_doc(rq->db, rq->key.org_id, id, &doc, &version);
 	if (result == DICTUM_NOTFOUND) {
 		not_found(rq, rs, "note", id);
 		return;
@@ -400,16 +318,17 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 		return;
 	}
 	struct srv_audit_row row;
-	api_audit_row(rq, "note.read", n.uid, &row);
+	api_audit_row(rq, "note.read", id, &row);
 	srv_audit_push(rq->srv->audit, &row);
-	set_etag(rs, n.version);
-	answer_note(rs, 200, &n);
-	srv_note_clear(&n);
+	set_etag(rs, version);
+	free(rs->body);
+	rs->body = doc;
+	rs->status = 200;
 }
 
 /* One audit row for a list page: entity "notes", entities the JSON array
  * of the ids shown. */
-static int audit_list_read(struct srv_req *rq, const struct srv_note *list, size_t n)
+static int audit_list_read(struct srv_req *rq, const struct srv_note_ref *list, size_t n)
 {
 	struct srv_audit_row row;
 	api_audit_row(rq, "note.read", "notes", &row);
@@ -526,22 +445,31 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 			return;
 		}
 	}
-	struct srv_note *list = NULL;
-	size_t count = 0;
-	if ((result = srv_note_list(rq->db, &f, &list, &count))) {
+	const char *include = api_query(rq, "include");
+	if (include && strcmp(include, "sections") != 0) {
+		api_error(rq, rs, 400, "invalid_parameter",
+		          "'include' must be sections (full notes in the list)");
+		return;
+	}
+	struct srv_note_docs page;
+	if ((result = srv_note_docs(rq->db, &f, include != NULL, &page))) {
 		api_store_error(rq, rs, result);
 		return;
 	}
-	bool more = count > f.limit;
-	size_t shown = more ? f.limit : count;
+	bool more = page.count > f.limit;
+	size_t shown = more ? f.limit : page.count;
+	struct srv_note_ref *list = page.refs;
 	struct dynbuf d;
 	dynbuf_init(&d, 256u << 20);
-	result = dynbuf_addstr(&d, "{\"object\":\"list\",\"data\":[");
+	size_t bytes = shown ? list[shown - 1].offset + list[shown - 1].len : 0;
+	result = dynbuf_reserve(&d, bytes + shown + 160);
+	if (!result)
+		result = dynbuf_addstr(&d, "{\"object\":\"list\",\"data\":[");
 	for (size_t i = 0; i < shown && !result; i++) {
 		if (i)
 			result = dynbuf_add(&d, ",", 1);
 		if (!result)
-			result = note_write(&d, &list[i]);
+			result = dynbuf_add(&d, page.json + list[i].offset, list[i].len);
 	}
 	if (!result && shown)
 		result = audit_list_read(rq, list, shown);
@@ -557,7 +485,7 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 		result = put_str(&d, next);
 	if (!result)
 		result = dynbuf_addstr(&d, "}}");
-	srv_notes_free(&list, count);
+	srv_note_docs_free(&page);
 	answer_text(rs, 200, &d, result);
 }
 
@@ -582,18 +510,39 @@ static int parse_if_match(const char *v)
 	return version;
 }
 
+/* 409 with the server's version and the note as stored. */
 static void conflict(struct srv_req *rq, struct srv_resp *rs, const struct srv_note *current,
                      const char *code, const char *message)
 {
+	char *doc = NULL;
+	int version = 0;
+	int result = srv_note_doc(rq->db, rq->key.org_id, current->uid, &doc, &version);
+	if (result) {
+		api_store_error(rq, rs, result);
+		return;
+	}
 	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
 	json_object_object_add(e, "code", json_object_new_string(code));
 	json_object_object_add(e, "message", json_object_new_string(message));
 	json_object_object_add(e, "request_id", json_object_new_string(rq->request_id));
 	json_object_object_add(o, "error", e);
-	json_object_object_add(o, "current_version", json_object_new_int(current->version));
-	json_object_object_add(o, "note", note_json(current));
-	set_etag(rs, current->version);
-	api_json(rs, 409, o);
+	json_object_object_add(o, "current_version", json_object_new_int(version));
+	const char *head = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct dynbuf d;
+	dynbuf_init(&d, 256u << 20);
+	/* head is an object: its closing brace makes way for the note. */
+	result = head ? dynbuf_add(&d, head, strlen(head) - 1) : DICTUM_NOMEM;
+	if (!result)
+		result = dynbuf_addstr(&d, ",\"note\":");
+	if (!result)
+		result = dynbuf_addstr(&d, doc);
+	if (!result)
+		result = dynbuf_add(&d, "}", 1);
+	json_object_put(o);
+	free(doc);
+	set_etag(rs, version);
+	answer_text(rs, 409, &d, result);
 }
 
 /* Replaces *field with a copy of value. */

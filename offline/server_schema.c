@@ -155,17 +155,33 @@ static const char *const server_migrations[] = {
     "  UNION ALL\n"
     "  SELECT a.id, a.at, a.org_id, a.key_uid, a.action, j.value, a.request_id\n"
     "  FROM audit a, json_each(a.entities) j WHERE a.entities IS NOT NULL;\n",
-    /* 4 -> 5: every note's JSON, rendered when it is written so a read is
-     * one indexed SELECT of stored bytes: doc is the note as GET
-     * /api/clinical/notes/:id answers it (with its recordings), item the
-     * list entry (no sections). note_render is their one definition; the
-     * triggers refresh both in the transaction of every change to a note
-     * or to a recording of it. Recordings gain their content type and
-     * duration (set when the upload completes). */
+    /* 4 -> 5: every note's JSON, rendered when it is written so that a
+     * read is one indexed SELECT of stored bytes. notes.doc is the note as
+     * GET /api/clinical/notes/:id answers it (with its recordings);
+     * note_list holds each note's list entry (no sections) with the
+     * columns the list filters on, in a narrow table clustered by
+     * (org_id, id) so a page is one range scan that never reads the large
+     * rows. note_render is their one definition; the triggers refresh
+     * them in the transaction of every change to a note or to a recording
+     * of it. Recordings gain a content type and duration (set when the
+     * upload completes). */
     "ALTER TABLE uploads ADD COLUMN content_type TEXT;\n"
     "ALTER TABLE uploads ADD COLUMN duration_ms INTEGER;\n"
     "ALTER TABLE notes ADD COLUMN doc TEXT;\n"
-    "ALTER TABLE notes ADD COLUMN item TEXT;\n"
+    "CREATE TABLE note_list(\n"
+    "  org_id INTEGER NOT NULL,\n"
+    "  id INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  uid TEXT NOT NULL,\n"
+    "  patient_id INTEGER,\n"
+    "  note_type TEXT NOT NULL,\n"
+    "  provider TEXT,\n"
+    "  status TEXT NOT NULL,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  item TEXT NOT NULL,\n"
+    "  PRIMARY KEY (org_id, id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX note_list_seq ON note_list(org_id, seq);\n"
     "CREATE VIEW note_render(id, doc, item) AS\n"
     "  SELECT n.id,\n"
     "    json_object('id', n.uid, 'object', 'note', 'noteType', n.note_type,\n"
@@ -173,9 +189,9 @@ static const char *const server_migrations[] = {
     "      'patient_id', p.uid, 'external_id', nullif(n.external_id, ''),\n"
     "      'status', n.status, 'version', n.version, 'sections', json(n.sections),\n"
     "      'recordings', (SELECT json_group_array(json_object('id', u.uid,\n"
-    "          'content_type', u.content_type,\n"
-    "          'duration_ms', u.duration_ms, 'size', u.size, 'filename', u.filename,\n"
-    "          'created_at', u.created_at, 'completed_at', u.completed_at))\n"
+    "          'content_type', u.content_type, 'duration_ms', u.duration_ms,\n"
+    "          'size', u.size, 'filename', u.filename, 'created_at', u.created_at,\n"
+    "          'completed_at', u.completed_at))\n"
     "        FROM uploads u WHERE u.org_id = n.org_id AND u.note_uid = n.uid\n"
     "        AND u.kind = 'recording' AND u.status = 'complete'),\n"
     "      'created_at', n.created_at, 'updated_at', n.updated_at,\n"
@@ -189,26 +205,39 @@ static const char *const server_migrations[] = {
     "      'signed_at', nullif(n.signed_at, ''), 'signed_by', nullif(n.signed_by, ''))\n"
     "  FROM notes n LEFT JOIN patients p ON p.id = n.patient_id;\n"
     "CREATE TRIGGER notes_render_insert AFTER INSERT ON notes BEGIN\n"
-    "  UPDATE notes SET (doc, item) = (SELECT doc, item FROM note_render r WHERE r.id = NEW.id)\n"
+    "  UPDATE notes SET doc = (SELECT doc FROM note_render r WHERE r.id = NEW.id)\n"
     "  WHERE id = NEW.id;\n"
+    "  INSERT OR REPLACE INTO note_list SELECT n.org_id, n.id, n.seq, n.uid, n.patient_id,\n"
+    "    n.note_type, n.provider, n.status, n.created_at, r.item\n"
+    "  FROM notes n JOIN note_render r ON r.id = n.id WHERE n.id = NEW.id;\n"
     "END;\n"
     "CREATE TRIGGER notes_render_update AFTER UPDATE OF uid, org_id, patient_id, note_type,\n"
-    "  specialty, provider, external_id, status, version, sections, created_at, updated_at,\n"
-    "  signed_at, signed_by ON notes BEGIN\n"
-    "  UPDATE notes SET (doc, item) = (SELECT doc, item FROM note_render r WHERE r.id = NEW.id)\n"
+    "  specialty, provider, external_id, status, version, sections, seq, created_at,\n"
+    "  updated_at, signed_at, signed_by ON notes BEGIN\n"
+    "  UPDATE notes SET doc = (SELECT doc FROM note_render r WHERE r.id = NEW.id)\n"
     "  WHERE id = NEW.id;\n"
+    "  DELETE FROM note_list WHERE org_id = OLD.org_id AND id = OLD.id;\n"
+    "  INSERT INTO note_list SELECT n.org_id, n.id, n.seq, n.uid, n.patient_id,\n"
+    "    n.note_type, n.provider, n.status, n.created_at, r.item\n"
+    "  FROM notes n JOIN note_render r ON r.id = n.id WHERE n.id = NEW.id;\n"
+    "END;\n"
+    "CREATE TRIGGER notes_render_delete AFTER DELETE ON notes BEGIN\n"
+    "  DELETE FROM note_list WHERE org_id = OLD.org_id AND id = OLD.id;\n"
     "END;\n"
     "CREATE TRIGGER uploads_render_update AFTER UPDATE OF status, content_type, duration_ms,\n"
     "  note_uid ON uploads WHEN NEW.kind = 'recording' BEGIN\n"
-    "  UPDATE notes SET (doc, item) = (SELECT doc, item FROM note_render r WHERE r.id = notes.id)\n"
+    "  UPDATE notes SET doc = (SELECT doc FROM note_render r WHERE r.id = notes.id)\n"
     "  WHERE org_id = NEW.org_id AND uid IN (NEW.note_uid, OLD.note_uid);\n"
     "END;\n"
     "CREATE TRIGGER uploads_render_delete AFTER DELETE ON uploads WHEN OLD.kind = 'recording'\n"
     "  BEGIN\n"
-    "  UPDATE notes SET (doc, item) = (SELECT doc, item FROM note_render r WHERE r.id = notes.id)\n"
+    "  UPDATE notes SET doc = (SELECT doc FROM note_render r WHERE r.id = notes.id)\n"
     "  WHERE org_id = OLD.org_id AND uid = OLD.note_uid;\n"
     "END;\n"
-    "UPDATE notes SET (doc, item) = (SELECT doc, item FROM note_render r WHERE r.id = notes.id);\n",
+    "UPDATE notes SET doc = (SELECT doc FROM note_render r WHERE r.id = notes.id);\n"
+    "INSERT INTO note_list SELECT n.org_id, n.id, n.seq, n.uid, n.patient_id, n.note_type,\n"
+    "  n.provider, n.status, n.created_at, r.item\n"
+    "FROM notes n JOIN note_render r ON r.id = n.id;\n",
 };
 
 int srv_schema_latest(void)

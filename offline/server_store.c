@@ -1058,10 +1058,11 @@ int srv_note_docs(srv_store *s, const struct srv_note_filter *f, bool full,
 	    "SELECT n.id, n.seq, n.uid, n.doc FROM notes n " NOTE_FILTERS NOTE_NEWEST;
 	static const char changes_doc[] =
 	    "SELECT n.id, n.seq, n.uid, n.doc FROM notes n " NOTE_FILTERS NOTE_CHANGES;
+	/* note_list has the columns NOTE_FILTERS names. */
 	static const char newest_item[] =
-	    "SELECT n.id, n.seq, n.uid, n.item FROM notes n " NOTE_FILTERS NOTE_NEWEST;
+	    "SELECT n.id, n.seq, n.uid, n.item FROM note_list n " NOTE_FILTERS NOTE_NEWEST;
 	static const char changes_item[] =
-	    "SELECT n.id, n.seq, n.uid, n.item FROM notes n " NOTE_FILTERS NOTE_CHANGES;
+	    "SELECT n.id, n.seq, n.uid, n.item FROM note_list n " NOTE_FILTERS NOTE_CHANGES;
 	memset(out, 0, sizeof(*out));
 	size_t limit = (f->limit ? f->limit : 20) + 1;
 	if (!(out->refs = calloc(limit, sizeof(*out->refs))))

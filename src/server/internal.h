@@ -283,7 +283,9 @@ struct srv {
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_cond;
 	srv_store **pool;
-	bool *pool_busy;
+	atomic_bool *pool_busy;
+	bool *pool_owned;         /* taken for good by an HTTP thread (pool_lock) */
+	atomic_uint pool_waiting; /* threads in pool_take's slow path */
 	size_t npool;
 	struct srv_ratelimiter *rl;
 	struct srv_audit *audit;

@@ -1479,6 +1479,23 @@ out:
 	return finish_tx(s, result);
 }
 
+int srv_job_path_live(srv_store *s, const char *path, bool *live)
+{
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM jobs, json_tree(jobs.input) t WHERE jobs.status IN "
+	    "('queued', 'processing') AND t.key = 'path' AND t.atom = ?1)";
+	*live = true;
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, path);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*live = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DICTUM_OK : fail(s, rc);
+}
+
 int srv_job_requeue_stale(srv_store *s, size_t *count)
 {
 	static const char sql[] = "UPDATE jobs SET status = 'queued', stage = 'requeued', "

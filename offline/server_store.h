@@ -266,6 +266,9 @@ int srv_job_finish(srv_store *s, struct srv_job *j, enum srv_job_status status, 
                    const char *error_code, const char *error_message);
 /* After a restart: jobs left processing go back to the queue. *count gets
  * how many. */
+/* *live: whether a queued or processing job's input names path (as a
+ * "path" member anywhere in it). */
+int srv_job_path_live(srv_store *s, const char *path, bool *live);
 int srv_job_requeue_stale(srv_store *s, size_t *count);
 
 /* ---- resumable uploads ---- */

@@ -38,6 +38,10 @@ struct srv_form_file {
 	char *filename;     /* as the client named it */
 	char *content_type; /* as the client declared it, or NULL */
 	char path[1200]; /* the temporary file; a handler keeping it renames it and clears this */
+	/* The audio decoded to 16 kHz mono, as a WAV next to path, once the
+	 * request checked it (api_audio.c): jobs read it instead of decoding
+	 * the upload again. "" when none; removed with the form unless kept. */
+	char pcm_path[1210];
 	size_t size;
 	int fd; /* internal: -1 once closed */
 };
@@ -259,6 +263,12 @@ void api_audit_row(struct srv_req *rq, const char *action, const char *entity,
 struct srv_jobs;
 int srv_jobs_start(struct srv *srv, struct srv_jobs **out);
 void srv_jobs_kick(struct srv_jobs *j);
+/* Removes the DB.files copies of uploads a job's input names (once the job
+ * is finished or cancelled). */
+void srv_job_files_remove(const struct srv *srv, const char *input_json);
+/* At start: removes form parts left by a stop and job files that no
+ * queued or running job names. */
+void srv_files_sweep(struct srv *srv, srv_store *db);
 void srv_jobs_stop(struct srv_jobs **j);
 /* True when type names a job kind the workers can run. */
 bool srv_job_type_known(const char *type);

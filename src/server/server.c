@@ -843,6 +843,7 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", srv->files_dir, strerror(errno));
 		goto out;
 	}
+	srv_files_sweep(srv, srv->pool[0]);
 	if ((result = srv_engines_open(srv)) || (result = srv_asr_open(srv)) ||
 	    (result = srv_audit_start(srv, &srv->audit)) ||
 	    (result = srv_hooks_start(srv, &srv->hooks)) ||

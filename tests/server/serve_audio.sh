@@ -64,6 +64,9 @@ d = json.load(open(sys.argv[1]))
 assert d["engine"] == "sphinx" and 2.0 < d["duration"] < 8.0, d
 assert d["segments"] and all(0 <= s["start"] <= s["end"] <= d["duration"] + 0.05 for s in d["segments"])
 PY
+T1_FILE=$(sqlite3 "$db" "SELECT json_extract(input, '$.path') FROM jobs WHERE alias = '$T1'")
+check "the job read the audio decoded on arrival (a WAV), not the upload again" bash -c "[[ '$T1_FILE' == '$db.files/file_'*.wav ]]"
+check "a finished job's file is removed" test ! -e "$T1_FILE"
 req GET /api/clinical/transcriptions/$T1 "${B[@]}"
 check "another organisation gets 404 for it" test "$status:$(jget 'd["error"]["code"]')" = 404:not_found
 req GET /api/clinical/transcriptions/trn_x "${A[@]}"
@@ -205,9 +208,14 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 check "the audio job is processing" test "$(jget 'd["status"]')" = processing
+AJ2_FILE=$(sqlite3 "$db" "SELECT json_extract(input, '$.path') FROM jobs WHERE uid = '$AJ2'")
 kill_server
+: >"$db.files/file_0123456789abcdef01234567"
+: >"$db.files/part-stray"
 start_server DICTUM_SERVE_RATE_TEAM_MINUTE=100000 || { not_ok "server restarts after SIGKILL"; finish; exit 1; }
 check "the restart says the job is queued again" grep -q "queued again" "$tmp/serve.err"
+check "the restart removes files no job needs ..." bash -c "[ ! -e '$db.files/file_0123456789abcdef01234567' ] && [ ! -e '$db.files/part-stray' ]"
+check "... and keeps the queued job's" bash -c "[ -n '$AJ2_FILE' ] && { [ -e '$AJ2_FILE' ] || sqlite3 '$db' \"SELECT status FROM jobs WHERE uid = '$AJ2'\" | grep -qx completed; }"
 poll /api/v1/pcr/audio/notes/$AJ2 status
 check "after SIGKILL and a restart the audio job completes" bash -c "[ '$(jget 'd["status"]')' = completed ] && grep -q patient <<<'$(jget 'd["transcript"]')'"
 req GET /jobs/$AJ2 "${A[@]}"

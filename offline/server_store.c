@@ -1906,6 +1906,22 @@ int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes)
 	return result;
 }
 
+int srv_upload_set_media(srv_store *s, int64_t id, const char *content_type, int64_t duration_ms)
+{
+	static const char sql[] =
+	    "UPDATE uploads SET content_type = ?2, duration_ms = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, content_type);
+	if (duration_ms >= 0)
+		sqlite3_bind_int64(st, 3, duration_ms);
+	else
+		sqlite3_bind_null(st, 3);
+	return step_done(s, st);
+}
+
 int srv_upload_finish(srv_store *s, int64_t id, bool complete)
 {
 	static const char done[] = "UPDATE uploads SET status = 'complete', completed_at = ?2, "

@@ -303,6 +303,9 @@ int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes);
 /* Marks it complete (all bytes, hash checked) or back to nothing received
  * (the hash did not match). */
 int srv_upload_finish(srv_store *s, int64_t id, bool complete);
+/* A recording's media type and duration in ms (-1: unknown), shown with
+ * its note (the triggers refresh the note's stored JSON). */
+int srv_upload_set_media(srv_store *s, int64_t id, const char *content_type, int64_t duration_ms);
 
 /* ---- webhooks ---- */
 

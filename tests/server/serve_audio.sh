@@ -80,6 +80,26 @@ check "... but not from another organisation's transcription" test "$status" = 4
 req POST /api/clinical/transcribe "${A[@]}" -F "file=@$tmp/clip.flac"
 check "FLAC at 44.1 kHz stereo is accepted" test "$status" = 202
 
+# ---- a note's recordings (resumable upload of a recording) ----
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","sections":[]}'
+RN=$(jget 'd["id"]')
+check "a new note has no recordings" test "$(jget 'd["recordings"]')" = "[]"
+req POST /api/clinical/uploads "${A[@]}" "${json_hdr[@]}" -d "{\"size\":$(stat -c %s "$tmp/clip.wav"),\"sha256\":\"$(sha256sum "$tmp/clip.wav" | cut -d' ' -f1)\",\"kind\":\"recording\",\"note_id\":\"$RN\",\"filename\":\"clip.wav\"}"
+RU=$(jget 'd["id"]')
+req PATCH "/api/clinical/uploads/$RU" "${A[@]}" -H 'Content-Type: application/offset+octet-stream' -H 'Upload-Offset: 0' --data-binary "@$tmp/clip.wav"
+check "the recording's upload completes" test "$status:$(jget 'd["status"]')" = 200:complete
+req GET "/api/clinical/notes/$RN" "${A[@]}"
+check "GET /api/clinical/notes/:id lists the recording: id, content type, duration, created" python3 - "$tmp/body" "$RU" "$tmp/clip.wav" <<'PY'
+import json, sys, wave
+d = json.load(open(sys.argv[1]))
+w = wave.open(sys.argv[3])
+ms = w.getnframes() * 1000 // w.getframerate()
+r = d["recordings"]
+assert len(r) == 1 and r[0]["id"] == sys.argv[2], r
+assert r[0]["content_type"] == "audio/wav" and abs(r[0]["duration_ms"] - ms) <= 50, (r, ms)
+assert r[0]["created_at"] and r[0]["filename"] == "clip.wav", r
+PY
+
 # ---- bad input on transcribe ----
 req POST /api/clinical/transcribe "${A[@]}" -F "note=hello"
 check "no file is 400 missing_file" test "$status:$(jget 'd["error"]["code"]')" = 400:missing_file

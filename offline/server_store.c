@@ -1811,7 +1811,7 @@ int srv_upload_insert(srv_store *s, struct srv_upload *u)
 	    "INSERT INTO uploads(uid, org_id, kind, filename, note_uid, size, sha256, status, "
 	    "path, "
 	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?9)";
-	int result = make_uid(s, u->uid, "upl");
+	int result = make_uid(s, u->uid, "rup");
 	if (result)
 		return result;
 	char *path = NULL;

@@ -147,9 +147,11 @@ void api_uploads_create(struct srv_req *rq, struct srv_resp *rs)
 static bool load(struct srv_req *rq, struct srv_resp *rs, struct srv_upload *u)
 {
 	const char *id = rq->params.value[0];
-	if (!srv_id_valid("upl", id)) {
+	/* upl_ is seed 001's PCR uploads; resumable uploads made before they
+	 * had their own prefix keep their upl_ ids. */
+	if (!srv_id_valid("rup", id) && !srv_id_valid("upl", id)) {
 		api_error(rq, rs, 400, "invalid_id",
-		          "Invalid upload id format: expected upl_ and 24 hex digits");
+		          "Invalid upload id format: expected rup_ and 24 hex digits");
 		return false;
 	}
 	int result = srv_upload_get(rq->db, rq->key.org_id, id, u);

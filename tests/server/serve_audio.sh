@@ -86,6 +86,7 @@ RN=$(jget 'd["id"]')
 check "a new note has no recordings" test "$(jget 'd["recordings"]')" = "[]"
 req POST /api/clinical/uploads "${A[@]}" "${json_hdr[@]}" -d "{\"size\":$(stat -c %s "$tmp/clip.wav"),\"sha256\":\"$(sha256sum "$tmp/clip.wav" | cut -d' ' -f1)\",\"kind\":\"recording\",\"note_id\":\"$RN\",\"filename\":\"clip.wav\"}"
 RU=$(jget 'd["id"]')
+check "a resumable upload has its own id prefix (rup_)" bash -c "[[ '$RU' == rup_* ]]"
 req PATCH "/api/clinical/uploads/$RU" "${A[@]}" -H 'Content-Type: application/offset+octet-stream' -H 'Upload-Offset: 0' --data-binary "@$tmp/clip.wav"
 check "the recording's upload completes" test "$status:$(jget 'd["status"]')" = 200:complete
 req GET "/api/clinical/notes/$RN" "${A[@]}"

@@ -85,7 +85,7 @@ static struct asr_engine *asr_take(struct srv *srv, char *err, size_t errlen)
 	a->made++;
 	pthread_mutex_unlock(&a->lock);
 	/* Loading a model takes a second: not under the lock. */
-	int result = asr_engine_create("sphinx", NULL, &e, err, errlen);
+	int result = asr_engine_create("sphinx", srv->cfg.config, &e, err, errlen);
 	pthread_mutex_lock(&a->lock);
 	if (result) {
 		a->made--;

@@ -243,4 +243,15 @@ req GET /jobs/$AJ2 "${A[@]}"
 check "... on its second attempt" test "$(jget 'd["attempts"]')" = 2
 stop_server
 check "the server stops cleanly again" test $? = 0
+
+# ---- the speech engine takes config.ini's [asr.sphinx] tuning ----
+mkdir -p "$HOME/.config/dictum"
+printf '[asr.sphinx]\nhmm = %s/no-such-model\n' "$tmp" >"$HOME/.config/dictum/config.ini"
+start_server DICTUM_SERVE_RATE_TEAM_MINUTE=100000 || { not_ok "server starts with an [asr.sphinx] setting"; finish; exit 1; }
+req POST /v1/audio/transcriptions "${A[@]}" -F "file=@$tmp/clip.wav"
+check "config.ini's [asr.sphinx] hmm reaches the server's engine (a missing model: 503)" test "$status" = 503
+grep -q 'no-such-model' "$tmp/serve.err"
+check "... and the log names the configured model" test $? = 0
+stop_server
+rm -f "$HOME/.config/dictum/config.ini"
 finish

@@ -1,5 +1,6 @@
 #include "offline/server_store_internal.h"
 #include "core/dynbuf.h"
+#include "offline/db_open.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -14,8 +15,7 @@
 #include <unistd.h>
 
 /* 'DSRV' in the database header: tells the server database from others. */
-#define SRV_APPLICATION_ID  0x44535256
-#define SRV_BUSY_TIMEOUT_MS 10000
+#define SRV_APPLICATION_ID 0x44535256
 
 static int failf(srv_store *s, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -32,24 +32,9 @@ static int failf(srv_store *s, int status, const char *fmt, ...)
 /* SQLite results become DICTUM_* statuses here and nowhere else. */
 static int fail(srv_store *s, int rc)
 {
-	static const struct {
-		int sqlite;
-		int status;
-	} map[] = {
-	    {SQLITE_NOMEM, DICTUM_NOMEM},      {SQLITE_BUSY, DICTUM_BUSY},
-	    {SQLITE_LOCKED, DICTUM_BUSY},      {SQLITE_NOTADB, DICTUM_NOTDB},
-	    {SQLITE_CORRUPT, DICTUM_CORRUPT},  {SQLITE_FULL, DICTUM_FULL},
-	    {SQLITE_CONSTRAINT, DICTUM_INVAL}, {SQLITE_READONLY, DICTUM_IO},
-	    {SQLITE_PERM, DICTUM_IO},          {SQLITE_CANTOPEN, DICTUM_IO},
-	    {SQLITE_IOERR, DICTUM_IO},
-	};
-	int primary = rc & 0xff;
-	if (primary == SQLITE_OK || primary == SQLITE_DONE || primary == SQLITE_ROW)
+	int status = db_status(rc);
+	if (status == DICTUM_OK)
 		return DICTUM_OK;
-	int status = DICTUM_INTERNAL;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].sqlite == primary)
-			status = map[i].status;
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", s->path,
 	         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	return status;
@@ -263,60 +248,17 @@ static int finish_tx(srv_store *s, int result)
 	return srv_store_commit(s);
 }
 
-static int query_int(srv_store *s, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? DICTUM_OK : fail(s, rc);
-}
-
-static int migrate(srv_store *s)
-{
-	int result = srv_store_begin(s), version = 0;
-	if (result)
-		return result;
-	if ((result = query_int(s, "PRAGMA user_version", &version)))
-		goto out;
-	for (int v = version; v < srv_schema_latest() && !result; v++) {
-		log_info("server", "migrating %s from schema %d to %d", s->path, v, v + 1);
-		result = exec(s, srv_schema_step(v));
-	}
-	if (!result && version < srv_schema_latest()) {
-		char sql[96];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
-		         srv_schema_latest(), SRV_APPLICATION_ID);
-		result = exec(s, sql);
-	}
-out:
-	return finish_tx(s, result);
-}
-
-static int set_wal(srv_store *s)
-{
-	for (int attempt = 0; attempt < 200; attempt++) {
-		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		bool wal = rc == SQLITE_ROW &&
-		           strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-		sqlite3_finalize(st);
-		if (wal)
-			return DICTUM_OK;
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED && rc != SQLITE_ROW)
-			return fail(s, rc);
-		usleep(25000);
-	}
-	return failf(s, DICTUM_BUSY, "%s: could not switch to WAL mode (busy)", s->path);
-}
+static const struct db_kind server_kind = {
+    .what = "a Dictum server database",
+    .choose = "--db",
+    .log_tag = "server",
+    .application_id = SRV_APPLICATION_ID,
+    .latest = srv_schema_latest,
+    .step = srv_schema_step,
+    /* WAL with synchronous=NORMAL survives a crash of the process at any
+     * point; only a power cut may lose the last commits. */
+    .pragmas = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+};
 
 /* Creates the file with mode 0600 before SQLite does (it holds key
  * hashes, the HMAC secret and patient notes). An existing file is never
@@ -358,51 +300,8 @@ int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **ou
 	}
 	s->write_lock = write_lock;
 	s->key_version = -1;
-	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		result = fail(s, rc);
-		snprintf(err, errlen, "%s", s->errmsg);
+	if ((result = db_open(path, false, &server_kind, &s->db, err, errlen)))
 		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, SRV_BUSY_TIMEOUT_MS);
-	int version = 0, app_id = 0, tables = 0;
-	if ((result = query_int(s, "PRAGMA user_version", &version)) ||
-	    (result = query_int(s, "PRAGMA application_id", &app_id)) ||
-	    (result = query_int(s, "SELECT count(*) FROM sqlite_schema", &tables))) {
-		if (result == DICTUM_NOTDB || result == DICTUM_CORRUPT)
-			snprintf(
-			    err, errlen,
-			    "%s is not a Dictum server database (not SQLite, or damaged); move "
-			    "it aside or choose another --db",
-			    path);
-		else
-			snprintf(err, errlen, "%s", s->errmsg);
-		goto fail;
-	}
-	if (tables > 0 && app_id != SRV_APPLICATION_ID) {
-		result = DICTUM_NOTDB;
-		snprintf(err, errlen,
-		         "%s is an SQLite database but not a Dictum server database; choose "
-		         "another --db",
-		         path);
-		goto fail;
-	}
-	if (version > srv_schema_latest()) {
-		result = DICTUM_NEWER;
-		snprintf(err, errlen,
-		         "%s has schema version %d but this Dictum knows only up to %d; upgrade "
-		         "Dictum (the file was left untouched)",
-		         path, version, srv_schema_latest());
-		goto fail;
-	}
-	/* WAL with synchronous=NORMAL survives a crash of the process at any
-	 * point; only a power cut may lose the last commits. */
-	if ((result = set_wal(s)) || (result = exec(s, "PRAGMA foreign_keys = ON")) ||
-	    (result = exec(s, "PRAGMA synchronous = NORMAL")) || (result = migrate(s))) {
-		snprintf(err, errlen, "%s", s->errmsg);
-		goto fail;
-	}
 	*out = s;
 	return DICTUM_OK;
 fail:

@@ -943,6 +943,19 @@ int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int 
 	return result;
 }
 
+int srv_note_org_seq(srv_store *s, int64_t org_id, int64_t *seq)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM note_list WHERE org_id = ?1";
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, org_id);
+	int rc = sqlite3_step(st);
+	*seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DICTUM_OK : fail(s, rc);
+}
+
 void srv_note_docs_free(struct srv_note_docs *d)
 {
 	free(d->refs);

@@ -172,6 +172,9 @@ struct srv_note_docs {
 int srv_note_docs(srv_store *s, const struct srv_note_filter *f, bool full,
                   struct srv_note_docs *out);
 void srv_note_docs_free(struct srv_note_docs *d);
+/* The seq of the organisation's latest note change (0: none): any change
+ * to any of its notes raises it. */
+int srv_note_org_seq(srv_store *s, int64_t org_id, int64_t *seq);
 
 /* ---- audit ---- */
 

@@ -14,6 +14,7 @@
 #define MAX_FIELD_LEN    200
 #define MAX_SECTION_KEY  64
 #define MAX_ADDENDUM_LEN (256u << 10)
+#define PAGE_CACHE_MAX   (64u << 10) /* bytes of a list page worth keeping */
 
 /* A JSON string (or null for NULL and ""), escaped for JSON. */
 static int put_str(struct dynbuf *d, const char *s)
@@ -326,15 +327,13 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	rs->status = 200;
 }
 
-/* One audit row for a list page: entity "notes", entities the JSON array
- * of the ids shown. */
-static int audit_list_read(struct srv_req *rq, const struct srv_note_ref *list, size_t n)
+/* The JSON array of the ids of a list page (the entities of its audit
+ * row), or NULL when out of memory. */
+static char *page_ids(const struct srv_note_ref *list, size_t n)
 {
-	struct srv_audit_row row;
-	api_audit_row(rq, "note.read", "notes", &row);
 	char *ids = malloc(n * (DICTUM_UID_LEN + 3) + 3), *p = ids;
 	if (!ids)
-		return DICTUM_NOMEM;
+		return NULL;
 	*p++ = '[';
 	for (size_t i = 0; i < n; i++) {
 		/* Note uids are a prefix and hex digits: nothing to escape. */
@@ -348,9 +347,80 @@ static int audit_list_read(struct srv_req *rq, const struct srv_note_ref *list, 
 	}
 	*p++ = ']';
 	*p = '\0';
-	row.entities = ids;
+	return ids;
+}
+
+/* One audit row for a list page: entity "notes", entities the ids shown
+ * (a copy of ids is queued). */
+static int audit_list_read(struct srv_req *rq, const char *ids)
+{
+	struct srv_audit_row row;
+	api_audit_row(rq, "note.read", "notes", &row);
+	if (!(row.entities = strdup(ids)))
+		return DICTUM_NOMEM;
 	srv_audit_push(rq->srv->audit, &row);
 	return DICTUM_OK;
+}
+
+void srv_pages_free(struct srv_pages *p)
+{
+	for (size_t i = 0; i < SRV_PAGE_CACHE; i++) {
+		free(p->page[i].body);
+		free(p->page[i].ids);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+static struct srv_page *page_find(struct srv_pages *pc, int64_t org_id, int64_t seq,
+                                  const char *key)
+{
+	for (size_t i = 0; i < SRV_PAGE_CACHE; i++) {
+		struct srv_page *p = &pc->page[i];
+		if (p->body && p->org_id == org_id && p->seq == seq && strcmp(p->key, key) == 0) {
+			p->used = ++pc->clock;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps copies of a page's body and ids in place of the least recently
+ * used page (nothing when out of memory). */
+static void page_keep(struct srv_pages *pc, int64_t org_id, int64_t seq, const char *key,
+                      const char *body, const char *ids)
+{
+	struct srv_page *p = &pc->page[0];
+	for (size_t i = 1; i < SRV_PAGE_CACHE; i++)
+		if (pc->page[i].used < p->used)
+			p = &pc->page[i];
+	free(p->body);
+	free(p->ids);
+	p->body = strdup(body);
+	p->ids = ids ? strdup(ids) : NULL;
+	if (!p->body || (ids && !p->ids)) {
+		free(p->body);
+		free(p->ids);
+		p->body = p->ids = NULL;
+		return;
+	}
+	p->org_id = org_id;
+	p->seq = seq;
+	str_copy(p->key, key, sizeof(p->key));
+	p->used = ++pc->clock;
+}
+
+/* Answers a page from the cache; false when it holds none. */
+static bool page_answer(struct srv_req *rq, struct srv_resp *rs, const struct srv_page *p)
+{
+	char *body = strdup(p->body);
+	if (!body || (p->ids && audit_list_read(rq, p->ids))) {
+		free(body);
+		return false;
+	}
+	free(rs->body);
+	rs->body = body;
+	rs->status = 200;
+	return true;
 }
 
 static bool date_valid(const char *s)
@@ -451,6 +521,28 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 		          "'include' must be sections (full notes in the list)");
 		return;
 	}
+	/* A page of list entries is the same while no note of the
+	 * organisation changed: every change gives the note a new, higher
+	 * seq. (Full notes also show recordings, which change without one.) */
+	char key[sizeof(((struct srv_page *)0)->key)];
+	int64_t seq = 0;
+	struct srv_pages *pc = &rq->srv->pages[rq->slot];
+	int klen =
+	    snprintf(key, sizeof(key), "%zu|%s%s|%s%s|%s%s|%s%s|%lld|%d|%lld|%lld", f.limit,
+	             f.from ? "=" : "", f.from ? f.from : "", f.to ? "=" : "", f.to ? f.to : "",
+	             f.note_type ? "=" : "", f.note_type ? f.note_type : "", f.provider ? "=" : "",
+	             f.provider ? f.provider : "", (long long)f.patient_id, f.status,
+	             (long long)f.before_id, (long long)f.after_seq);
+	bool cacheable = !include && klen > 0 && (size_t)klen < sizeof(key);
+	if (cacheable) {
+		if ((result = srv_note_org_seq(rq->db, f.org_id, &seq))) {
+			api_store_error(rq, rs, result);
+			return;
+		}
+		struct srv_page *hit = page_find(pc, f.org_id, seq, key);
+		if (hit && page_answer(rq, rs, hit))
+			return;
+	}
 	struct srv_note_docs page;
 	if ((result = srv_note_docs(rq->db, &f, include != NULL, &page))) {
 		api_store_error(rq, rs, result);
@@ -471,8 +563,11 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 		if (!result)
 			result = dynbuf_add(&d, page.json + list[i].offset, list[i].len);
 	}
-	if (!result && shown)
-		result = audit_list_read(rq, list, shown);
+	char *ids = NULL;
+	if (!result && shown && !(ids = page_ids(list, shown)))
+		result = DICTUM_NOMEM;
+	if (!result && ids)
+		result = audit_list_read(rq, ids);
 	char next[SRV_CURSOR_LEN] = "";
 	if (f.after_seq >= 0)
 		srv_cursor_encode('s', shown ? list[shown - 1].seq : f.after_seq, next);
@@ -487,6 +582,9 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 		result = dynbuf_addstr(&d, "}}");
 	srv_note_docs_free(&page);
 	answer_text(rs, 200, &d, result);
+	if (cacheable && rs->status == 200 && rs->body && strlen(rs->body) <= PAGE_CACHE_MAX)
+		page_keep(pc, f.org_id, seq, key, rs->body, ids);
+	free(ids);
 }
 
 /* If-Match: 3, "3" or W/"3". -1 when malformed. */

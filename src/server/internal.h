@@ -86,6 +86,7 @@ struct srv_req {
 	struct json_object *json; /* the parsed body of a JSON route */
 	struct srv_form *form;    /* the parsed body of a multipart route */
 	char request_id[DICTUM_UID_LEN];
+	size_t slot;     /* of db in the pool: indexes per-handle state (srv.pages) */
 	bool kick_jobs;  /* a job was queued: wake the workers after commit */
 	bool kick_hooks; /* a delivery was queued */
 };
@@ -283,6 +284,24 @@ void srv_hooks_stop(struct srv_hooks **h);
  * HMAC-SHA-256(secret, "UNIX." + body). Pure. */
 void srv_hooks_sign(const char *secret, int64_t unix_s, const char *body, char *out, size_t size);
 
+/* The last note-list pages a database handle's requests answered
+ * (api_notes.c): a page is the same bytes while its organisation's newest
+ * change (seq) is the same. Only the handle's holder touches them. */
+#define SRV_PAGE_CACHE 4
+struct srv_page {
+	int64_t org_id;
+	int64_t seq;
+	char key[224]; /* the page's query, canonical */
+	char *body;
+	char *ids; /* the audit row's entities, NULL for an empty page */
+	unsigned used;
+};
+struct srv_pages {
+	struct srv_page page[SRV_PAGE_CACHE];
+	unsigned clock;
+};
+void srv_pages_free(struct srv_pages *p);
+
 /* ---- the server ---- */
 
 struct srv {
@@ -296,6 +315,7 @@ struct srv {
 	atomic_bool *pool_busy;
 	bool *pool_owned;         /* taken for good by an HTTP thread (pool_lock) */
 	atomic_uint pool_waiting; /* threads in pool_take's slow path */
+	struct srv_pages *pages;  /* one per pool handle */
 	size_t npool;
 	struct srv_ratelimiter *rl;
 	struct srv_audit *audit;

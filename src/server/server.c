@@ -517,6 +517,7 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	}
 	size_t slot = 0;
 	rq->db = pool_take(srv, &slot);
+	rq->slot = slot;
 	/* A read (GET): the key and the data from one snapshot. */
 	if (strcmp(rq->method, "GET") == 0)
 		srv_store_read_begin(rq->db);
@@ -759,7 +760,8 @@ static int open_pool(struct srv *srv, char *err, size_t errlen)
 	srv->pool = calloc(srv->npool, sizeof(*srv->pool));
 	srv->pool_busy = calloc(srv->npool, sizeof(*srv->pool_busy));
 	srv->pool_owned = calloc(srv->npool, sizeof(*srv->pool_owned));
-	if (!srv->pool || !srv->pool_busy || !srv->pool_owned) {
+	srv->pages = calloc(srv->npool, sizeof(*srv->pages));
+	if (!srv->pool || !srv->pool_busy || !srv->pool_owned || !srv->pages) {
 		snprintf(err, errlen, "out of memory");
 		return DICTUM_NOMEM;
 	}
@@ -802,6 +804,9 @@ static void close_all(struct srv *srv)
 	free(srv->pool);
 	free(srv->pool_busy);
 	free(srv->pool_owned);
+	for (size_t i = 0; srv->pages && i < srv->npool; i++)
+		srv_pages_free(&srv->pages[i]);
+	free(srv->pages);
 	srv_ratelimiter_free(&srv->rl);
 }
 

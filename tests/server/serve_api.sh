@@ -107,6 +107,9 @@ req PATCH /api/clinical/notes/$N1 "${B[@]}" "${json_hdr[@]}" -H 'If-Match: "1"' 
 check "another organisation cannot change it (404)" test "$status" = 404
 req GET "/api/clinical/notes?limit=100" "${B[@]}"
 check "another organisation's list holds only its own note" test "$(jget 'len(d["data"])'):$(jget 'd["data"][0]["id"]')" = "1:$N_OTHER"
+req PATCH /api/clinical/notes/$N_OTHER "${B[@]}" "${json_hdr[@]}" -H "If-Match: $(jget 'd["data"][0]["version"]')" -d '{"provider":"Dr Changed"}'
+req GET "/api/clinical/notes?limit=100" "${B[@]}"
+check "the same list page after a change shows it (no stale page)" test "$(jget 'd["data"][0]["provider"]'):$(jget 'd["data"][0]["version"]')" = "Dr Changed:2"
 
 # ---- PATCH with If-Match ----
 req PATCH /api/clinical/notes/$N1 "${A[@]}" "${json_hdr[@]}" -d '{"specialty":"x"}'

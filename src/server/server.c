@@ -209,7 +209,7 @@ static srv_store *pool_take(struct srv *srv, size_t *slot)
 {
 	static _Thread_local struct srv *owner;
 	static _Thread_local size_t mine;
-	if (owner == srv) {
+	if (owner == srv && mine < srv->npool) {
 		bool expected = false;
 		if (atomic_compare_exchange_strong(&srv->pool_busy[mine], &expected, true)) {
 			*slot = mine;

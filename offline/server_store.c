@@ -1,4 +1,6 @@
 #include "offline/server_store_internal.h"
+#include "core/dynbuf.h"
+#include "offline/db_open.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -13,8 +15,7 @@
 #include <unistd.h>
 
 /* 'DSRV' in the database header: tells the server database from others. */
-#define SRV_APPLICATION_ID  0x44535256
-#define SRV_BUSY_TIMEOUT_MS 10000
+#define SRV_APPLICATION_ID 0x44535256
 
 static int failf(srv_store *s, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -31,24 +32,9 @@ static int failf(srv_store *s, int status, const char *fmt, ...)
 /* SQLite results become DICTUM_* statuses here and nowhere else. */
 static int fail(srv_store *s, int rc)
 {
-	static const struct {
-		int sqlite;
-		int status;
-	} map[] = {
-	    {SQLITE_NOMEM, DICTUM_NOMEM},      {SQLITE_BUSY, DICTUM_BUSY},
-	    {SQLITE_LOCKED, DICTUM_BUSY},      {SQLITE_NOTADB, DICTUM_NOTDB},
-	    {SQLITE_CORRUPT, DICTUM_CORRUPT},  {SQLITE_FULL, DICTUM_FULL},
-	    {SQLITE_CONSTRAINT, DICTUM_INVAL}, {SQLITE_READONLY, DICTUM_IO},
-	    {SQLITE_PERM, DICTUM_IO},          {SQLITE_CANTOPEN, DICTUM_IO},
-	    {SQLITE_IOERR, DICTUM_IO},
-	};
-	int primary = rc & 0xff;
-	if (primary == SQLITE_OK || primary == SQLITE_DONE || primary == SQLITE_ROW)
+	int status = db_status(rc);
+	if (status == DICTUM_OK)
 		return DICTUM_OK;
-	int status = DICTUM_INTERNAL;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].sqlite == primary)
-			status = map[i].status;
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", s->path,
 	         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	return status;
@@ -262,60 +248,17 @@ static int finish_tx(srv_store *s, int result)
 	return srv_store_commit(s);
 }
 
-static int query_int(srv_store *s, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? DICTUM_OK : fail(s, rc);
-}
-
-static int migrate(srv_store *s)
-{
-	int result = srv_store_begin(s), version = 0;
-	if (result)
-		return result;
-	if ((result = query_int(s, "PRAGMA user_version", &version)))
-		goto out;
-	for (int v = version; v < srv_schema_latest() && !result; v++) {
-		log_info("server", "migrating %s from schema %d to %d", s->path, v, v + 1);
-		result = exec(s, srv_schema_step(v));
-	}
-	if (!result && version < srv_schema_latest()) {
-		char sql[96];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
-		         srv_schema_latest(), SRV_APPLICATION_ID);
-		result = exec(s, sql);
-	}
-out:
-	return finish_tx(s, result);
-}
-
-static int set_wal(srv_store *s)
-{
-	for (int attempt = 0; attempt < 200; attempt++) {
-		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		bool wal = rc == SQLITE_ROW &&
-		           strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-		sqlite3_finalize(st);
-		if (wal)
-			return DICTUM_OK;
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED && rc != SQLITE_ROW)
-			return fail(s, rc);
-		usleep(25000);
-	}
-	return failf(s, DICTUM_BUSY, "%s: could not switch to WAL mode (busy)", s->path);
-}
+static const struct db_kind server_kind = {
+    .what = "a Dictum server database",
+    .choose = "--db",
+    .log_tag = "server",
+    .application_id = SRV_APPLICATION_ID,
+    .latest = srv_schema_latest,
+    .step = srv_schema_step,
+    /* WAL with synchronous=NORMAL survives a crash of the process at any
+     * point; only a power cut may lose the last commits. */
+    .pragmas = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+};
 
 /* Creates the file with mode 0600 before SQLite does (it holds key
  * hashes, the HMAC secret and patient notes). An existing file is never
@@ -357,51 +300,8 @@ int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **ou
 	}
 	s->write_lock = write_lock;
 	s->key_version = -1;
-	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		result = fail(s, rc);
-		snprintf(err, errlen, "%s", s->errmsg);
+	if ((result = db_open(path, false, &server_kind, &s->db, err, errlen)))
 		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, SRV_BUSY_TIMEOUT_MS);
-	int version = 0, app_id = 0, tables = 0;
-	if ((result = query_int(s, "PRAGMA user_version", &version)) ||
-	    (result = query_int(s, "PRAGMA application_id", &app_id)) ||
-	    (result = query_int(s, "SELECT count(*) FROM sqlite_schema", &tables))) {
-		if (result == DICTUM_NOTDB || result == DICTUM_CORRUPT)
-			snprintf(
-			    err, errlen,
-			    "%s is not a Dictum server database (not SQLite, or damaged); move "
-			    "it aside or choose another --db",
-			    path);
-		else
-			snprintf(err, errlen, "%s", s->errmsg);
-		goto fail;
-	}
-	if (tables > 0 && app_id != SRV_APPLICATION_ID) {
-		result = DICTUM_NOTDB;
-		snprintf(err, errlen,
-		         "%s is an SQLite database but not a Dictum server database; choose "
-		         "another --db",
-		         path);
-		goto fail;
-	}
-	if (version > srv_schema_latest()) {
-		result = DICTUM_NEWER;
-		snprintf(err, errlen,
-		         "%s has schema version %d but this Dictum knows only up to %d; upgrade "
-		         "Dictum (the file was left untouched)",
-		         path, version, srv_schema_latest());
-		goto fail;
-	}
-	/* WAL with synchronous=NORMAL survives a crash of the process at any
-	 * point; only a power cut may lose the last commits. */
-	if ((result = set_wal(s)) || (result = exec(s, "PRAGMA foreign_keys = ON")) ||
-	    (result = exec(s, "PRAGMA synchronous = NORMAL")) || (result = migrate(s))) {
-		snprintf(err, errlen, "%s", s->errmsg);
-		goto fail;
-	}
 	*out = s;
 	return DICTUM_OK;
 fail:
@@ -971,24 +871,19 @@ out:
 	return finish_tx(s, result);
 }
 
-int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
-                  size_t *count)
-{
-	/* ?2..?7 filters; the page is ?8 (ids below) or ?9 (seq above). */
+/* ?1..?7 filter a note list; the page is ?8 (ids below) or ?9 (seq
+ * above), ?10 the row limit. */
 #define NOTE_FILTERS                                                                               \
 	"WHERE n.org_id = ?1 AND (?2 IS NULL OR n.created_at >= ?2) "                              \
 	"AND (?3 IS NULL OR substr(n.created_at, 1, length(?3)) <= ?3) "                           \
 	"AND (?4 = 0 OR n.patient_id = ?4) AND (?5 IS NULL OR n.note_type = ?5) "                  \
 	"AND (?6 IS NULL OR n.provider = ?6 COLLATE NOCASE) "                                      \
 	"AND (?7 < 0 OR (n.status = 'signed') = ?7) "
-	static const char newest[] = "SELECT " NOTE_COLUMNS NOTE_FILTERS
-	                             "AND (?8 = 0 OR n.id < ?8) ORDER BY n.id DESC LIMIT ?10";
-	static const char changes[] =
-	    "SELECT " NOTE_COLUMNS NOTE_FILTERS "AND n.seq > ?9 ORDER BY n.seq LIMIT ?10";
-#undef NOTE_FILTERS
-	sqlite3_stmt *st = stmt(s, f->after_seq >= 0 ? changes : newest);
-	if (!st)
-		return DICTUM_INTERNAL;
+#define NOTE_NEWEST  "AND (?8 = 0 OR n.id < ?8) ORDER BY n.id DESC LIMIT ?10"
+#define NOTE_CHANGES "AND n.seq > ?9 ORDER BY n.seq LIMIT ?10"
+
+static void bind_filter(sqlite3_stmt *st, const struct srv_note_filter *f)
+{
 	sqlite3_bind_int64(st, 1, f->org_id);
 	bind_text(st, 2, f->from);
 	bind_text(st, 3, f->to);
@@ -999,11 +894,129 @@ int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note
 	sqlite3_bind_int64(st, 8, f->before_id);
 	sqlite3_bind_int64(st, 9, f->after_seq);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)(f->limit ? f->limit : 20) + 1);
+}
+
+int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
+                  size_t *count)
+{
+	static const char newest[] = "SELECT " NOTE_COLUMNS NOTE_FILTERS NOTE_NEWEST;
+	static const char changes[] = "SELECT " NOTE_COLUMNS NOTE_FILTERS NOTE_CHANGES;
+	sqlite3_stmt *st = stmt(s, f->after_seq >= 0 ? changes : newest);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_filter(st, f);
 	int result = collect(s, st, (void **)list, count, sizeof(**list), note_row);
 	if (result)
 		srv_notes_free(list, *count);
 	return result;
 }
+
+/* ---- notes as stored JSON ---- */
+
+int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version)
+{
+	static const char sql[] = "SELECT doc, version FROM notes WHERE uid = ?1 AND org_id = ?2";
+	*doc = NULL;
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, uid);
+	sqlite3_bind_int64(st, 2, org_id);
+	int rc = sqlite3_step(st), result = DICTUM_OK;
+	if (rc == SQLITE_ROW) {
+		const void *text = sqlite3_column_blob(st, 0);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		*version = sqlite3_column_int(st, 1);
+		if (!text)
+			result = failf(s, DICTUM_CORRUPT, "%s: note %s has no stored JSON", s->path,
+			               uid);
+		else if (!(*doc = malloc(len + 1)))
+			result = DICTUM_NOMEM;
+		else {
+			memcpy(*doc, text, len);
+			(*doc)[len] = '\0';
+		}
+	} else {
+		result = rc == SQLITE_DONE ? DICTUM_NOTFOUND : fail(s, rc);
+	}
+	sqlite3_reset(st);
+	return result;
+}
+
+int srv_note_org_seq(srv_store *s, int64_t org_id, int64_t *seq)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM note_list WHERE org_id = ?1";
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, org_id);
+	int rc = sqlite3_step(st);
+	*seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DICTUM_OK : fail(s, rc);
+}
+
+void srv_note_docs_free(struct srv_note_docs *d)
+{
+	free(d->refs);
+	free(d->json);
+	memset(d, 0, sizeof(*d));
+}
+
+int srv_note_docs(srv_store *s, const struct srv_note_filter *f, bool full,
+                  struct srv_note_docs *out)
+{
+	static const char newest_doc[] =
+	    "SELECT n.id, n.seq, n.uid, n.doc FROM notes n " NOTE_FILTERS NOTE_NEWEST;
+	static const char changes_doc[] =
+	    "SELECT n.id, n.seq, n.uid, n.doc FROM notes n " NOTE_FILTERS NOTE_CHANGES;
+	/* note_list has the columns NOTE_FILTERS names. */
+	static const char newest_item[] =
+	    "SELECT n.id, n.seq, n.uid, n.item FROM note_list n " NOTE_FILTERS NOTE_NEWEST;
+	static const char changes_item[] =
+	    "SELECT n.id, n.seq, n.uid, n.item FROM note_list n " NOTE_FILTERS NOTE_CHANGES;
+	memset(out, 0, sizeof(*out));
+	size_t limit = (f->limit ? f->limit : 20) + 1;
+	if (!(out->refs = calloc(limit, sizeof(*out->refs))))
+		return DICTUM_NOMEM;
+	sqlite3_stmt *st = stmt(s, f->after_seq >= 0 ? (full ? changes_doc : changes_item)
+	                                             : (full ? newest_doc : newest_item));
+	if (!st) {
+		srv_note_docs_free(out);
+		return DICTUM_INTERNAL;
+	}
+	bind_filter(st, f);
+	struct dynbuf d;
+	dynbuf_init(&d, 256u << 20);
+	int rc = SQLITE_DONE, result = DICTUM_OK;
+	while (!result && (rc = sqlite3_step(st)) == SQLITE_ROW && out->count < limit) {
+		struct srv_note_ref *r = &out->refs[out->count];
+		r->id = sqlite3_column_int64(st, 0);
+		r->seq = sqlite3_column_int64(st, 1);
+		col_copy(st, 2, r->uid, sizeof(r->uid));
+		const void *text = sqlite3_column_blob(st, 3);
+		r->offset = d.len;
+		if (!text)
+			result = failf(s, DICTUM_CORRUPT, "%s: note %s has no stored JSON", s->path,
+			               r->uid);
+		else
+			result = dynbuf_add(&d, text, (size_t)sqlite3_column_bytes(st, 3));
+		r->len = d.len - r->offset;
+		out->count++;
+	}
+	if (!result && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		result = fail(s, rc);
+	sqlite3_reset(st);
+	if (!result && !(out->json = dynbuf_take(&d)))
+		result = DICTUM_NOMEM;
+	dynbuf_free(&d);
+	if (result)
+		srv_note_docs_free(out);
+	return result;
+}
+#undef NOTE_FILTERS
+#undef NOTE_NEWEST
+#undef NOTE_CHANGES
 
 /* ---- audit ---- */
 
@@ -1378,6 +1391,23 @@ out:
 	return finish_tx(s, result);
 }
 
+int srv_job_path_live(srv_store *s, const char *path, bool *live)
+{
+	static const char sql[] =
+	    "SELECT EXISTS (SELECT 1 FROM jobs, json_tree(jobs.input) t WHERE jobs.status IN "
+	    "('queued', 'processing') AND t.key = 'path' AND t.atom = ?1)";
+	*live = true;
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	bind_text(st, 1, path);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*live = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DICTUM_OK : fail(s, rc);
+}
+
 int srv_job_requeue_stale(srv_store *s, size_t *count)
 {
 	static const char sql[] = "UPDATE jobs SET status = 'queued', stage = 'requeued', "
@@ -1693,7 +1723,7 @@ int srv_upload_insert(srv_store *s, struct srv_upload *u)
 	    "INSERT INTO uploads(uid, org_id, kind, filename, note_uid, size, sha256, status, "
 	    "path, "
 	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?9)";
-	int result = make_uid(s, u->uid, "upl");
+	int result = make_uid(s, u->uid, "rup");
 	if (result)
 		return result;
 	char *path = NULL;
@@ -1786,6 +1816,22 @@ int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes)
 		result = failf(s, DICTUM_CONFLICT, "the upload moved on from offset %lld",
 		               (long long)from);
 	return result;
+}
+
+int srv_upload_set_media(srv_store *s, int64_t id, const char *content_type, int64_t duration_ms)
+{
+	static const char sql[] =
+	    "UPDATE uploads SET content_type = ?2, duration_ms = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
+		return DICTUM_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, content_type);
+	if (duration_ms >= 0)
+		sqlite3_bind_int64(st, 3, duration_ms);
+	else
+		sqlite3_bind_null(st, 3);
+	return step_done(s, st);
 }
 
 int srv_upload_finish(srv_store *s, int64_t id, bool complete)

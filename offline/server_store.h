@@ -148,6 +148,34 @@ struct srv_note_filter {
 int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note **list,
                   size_t *count);
 
+/* A note as stored JSON: doc is the note as GET /api/clinical/notes/:id
+ * shows it (malloc'ed), version its version. DICTUM_NOTFOUND if absent or
+ * another organisation's. */
+int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version);
+
+/* A page of stored note JSON: the notes' texts one after another in json,
+ * refs[i] telling where note i is and which note it is. */
+struct srv_note_ref {
+	int64_t id;
+	int64_t seq;
+	char uid[DICTUM_UID_LEN];
+	size_t offset; /* of its JSON in srv_note_docs.json */
+	size_t len;
+};
+struct srv_note_docs {
+	struct srv_note_ref *refs;
+	size_t count;
+	char *json;
+};
+/* As srv_note_list, but the stored JSON: the full note (full) or its list
+ * entry without sections. */
+int srv_note_docs(srv_store *s, const struct srv_note_filter *f, bool full,
+                  struct srv_note_docs *out);
+void srv_note_docs_free(struct srv_note_docs *d);
+/* The seq of the organisation's latest note change (0: none): any change
+ * to any of its notes raises it. */
+int srv_note_org_seq(srv_store *s, int64_t org_id, int64_t *seq);
+
 /* ---- audit ---- */
 
 struct srv_audit_row {
@@ -241,6 +269,9 @@ int srv_job_finish(srv_store *s, struct srv_job *j, enum srv_job_status status, 
                    const char *error_code, const char *error_message);
 /* After a restart: jobs left processing go back to the queue. *count gets
  * how many. */
+/* *live: whether a queued or processing job's input names path (as a
+ * "path" member anywhere in it). */
+int srv_job_path_live(srv_store *s, const char *path, bool *live);
 int srv_job_requeue_stale(srv_store *s, size_t *count);
 
 /* ---- resumable uploads ---- */
@@ -275,6 +306,9 @@ int srv_upload_advance(srv_store *s, int64_t id, int64_t from, int64_t nbytes);
 /* Marks it complete (all bytes, hash checked) or back to nothing received
  * (the hash did not match). */
 int srv_upload_finish(srv_store *s, int64_t id, bool complete);
+/* A recording's media type and duration in ms (-1: unknown), shown with
+ * its note (the triggers refresh the note's stored JSON). */
+int srv_upload_set_media(srv_store *s, int64_t id, const char *content_type, int64_t duration_ms);
 
 /* ---- webhooks ---- */
 

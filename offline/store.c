@@ -1,4 +1,5 @@
 #include "offline/store_internal.h"
+#include "offline/db_open.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -11,8 +12,7 @@
 #include <unistd.h>
 
 /* 'DICT' in the database header: tells our stores from other SQLite files. */
-#define STORE_APPLICATION_ID  0x44494354
-#define STORE_BUSY_TIMEOUT_MS 10000
+#define STORE_APPLICATION_ID 0x44494354
 
 int store_schema_version(void)
 {
@@ -40,41 +40,9 @@ int store_failf(store *s, int status, const char *fmt, ...)
 
 int store_fail(store *s, int rc)
 {
-	int status;
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
+	int status = db_status(rc);
+	if (status == DICTUM_OK)
 		return DICTUM_OK;
-	case SQLITE_NOMEM:
-		status = DICTUM_NOMEM;
-		break;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		status = DICTUM_BUSY;
-		break;
-	case SQLITE_NOTADB:
-		status = DICTUM_NOTDB;
-		break;
-	case SQLITE_CORRUPT:
-		status = DICTUM_CORRUPT;
-		break;
-	case SQLITE_FULL:
-		status = DICTUM_FULL;
-		break;
-	case SQLITE_CONSTRAINT:
-		status = DICTUM_INVAL;
-		break;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-		status = DICTUM_IO;
-		break;
-	default:
-		status = DICTUM_INTERNAL;
-		break;
-	}
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", s->path,
 	         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	return status;
@@ -229,83 +197,25 @@ int store_rollback(store *s)
 	return result;
 }
 
-static int pragma_int(store *s, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? DICTUM_OK : store_fail(s, rc);
-}
-
-/* Runs the pending migrations in one write transaction. Another process
- * may have migrated meanwhile, so the version is read again inside it. */
-static int migrate(store *s)
-{
-	int version = 0;
-	int result = pragma_int(s, "PRAGMA user_version", &version);
-	if (result || version >= store_schema_latest())
-		return result; /* up to date: opening takes no write lock */
-	if ((result = store_begin(s)))
-		return result;
-	if ((result = pragma_int(s, "PRAGMA user_version", &version)) != 0)
-		goto fail;
-	for (int v = version; v < store_schema_latest(); v++) {
-		log_info("store", "migrating %s from schema %d to %d", s->path, v, v + 1);
-		if ((result = exec(s, store_schema_step(v))) != 0)
-			goto fail;
-	}
-	if (version < store_schema_latest()) {
-		char sql[96];
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
-		         store_schema_latest(), STORE_APPLICATION_ID);
-		if ((result = exec(s, sql)) != 0)
-			goto fail;
-	}
-	return store_commit(s);
-fail:
-	store_rollback(s);
-	return result;
-}
-
-static int set_wal(store *s)
-{
-	/* Switching to WAL needs a moment alone with the file; another opener
-	 * may hold it, so try for a while. */
-	for (int attempt = 0; attempt < 200; attempt++) {
-		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(st);
-		bool wal = rc == SQLITE_ROW &&
-		           strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-		sqlite3_finalize(st);
-		if (wal)
-			return DICTUM_OK;
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED && rc != SQLITE_ROW)
-			return store_fail(s, rc);
-		usleep(25000);
-	}
-	return store_failf(s, DICTUM_BUSY, "%s: could not switch to WAL mode (busy)", s->path);
-}
+static const struct db_kind store_kind = {
+    .what = "a Dictum store",
+    .choose = "--data-dir",
+    .log_tag = "store",
+    .application_id = STORE_APPLICATION_ID,
+    .latest = store_schema_latest,
+    .step = store_schema_step,
+    .pragmas = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
+};
 
 int store_open(const char *path, store **out, char *err, size_t errlen)
 {
-	int result;
 	*out = NULL;
-	if (err && errlen)
-		err[0] = '\0';
 	char dummy[8];
-	if (!err) {
+	if (!err || !errlen) {
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
+	err[0] = '\0';
 	/* The file is only ever read through SQLite: opening and closing a
 	 * descriptor of it here would drop the POSIX locks that another handle
 	 * of this process holds on it. */
@@ -315,61 +225,13 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return DICTUM_NOMEM;
 	}
-	int rc = sqlite3_open_v2(
-	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		result = store_fail(s, rc);
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-
-	/* Look before changing anything: a newer or foreign file stays as it is. */
-	int version = 0, app_id = 0, tables = 0;
-	if ((result = pragma_int(s, "PRAGMA user_version", &version)) ||
-	    (result = pragma_int(s, "PRAGMA application_id", &app_id)) ||
-	    (result = pragma_int(s, "SELECT count(*) FROM sqlite_schema", &tables))) {
-		if (result == DICTUM_NOTDB)
-			snprintf(err, errlen,
-			         "%s is not a Dictum store (not an SQLite database); move it aside "
-			         "or choose another --data-dir",
-			         path);
-		else if (result == DICTUM_CORRUPT)
-			snprintf(err, errlen,
-			         "%s is corrupt (%s); restore it from a backup or move it aside",
-			         path, sqlite3_errmsg(s->db));
-		else
-			snprintf(err, errlen, "%s", s->errmsg);
-		goto fail;
-	}
-	if (tables > 0 && app_id != STORE_APPLICATION_ID) {
-		result = DICTUM_NOTDB;
-		snprintf(err, errlen,
-		         "%s is an SQLite database but not a Dictum store; choose another "
-		         "--data-dir",
-		         path);
-		goto fail;
-	}
-	if (version > store_schema_latest()) {
-		result = DICTUM_NEWER;
-		snprintf(err, errlen,
-		         "%s has schema version %d but this Dictum knows only up to %d; upgrade "
-		         "Dictum (the file was left untouched)",
-		         path, version, store_schema_latest());
-		goto fail;
-	}
-	if ((result = set_wal(s)) || (result = exec(s, "PRAGMA foreign_keys = ON")) ||
-	    (result = exec(s, "PRAGMA synchronous = FULL")) || (result = migrate(s))) {
-		snprintf(err, errlen, "%s", s->errmsg);
-		goto fail;
+	int result = db_open(path, true, &store_kind, &s->db, err, errlen);
+	if (result) {
+		store_close(&s);
+		return result;
 	}
 	*out = s;
 	return DICTUM_OK;
-fail:
-	store_close(&s);
-	return result;
 }
 
 void store_close(store **sp)
@@ -420,9 +282,9 @@ int store_meta_get(store *s, const char *key, char **value_out)
 static int count_rows(store *s, const char *sql, int64_t *out)
 {
 	int v = 0;
-	int result = pragma_int(s, sql, &v);
+	int rc = db_query_int(s->db, sql, &v);
 	*out = v;
-	return result;
+	return rc ? store_fail(s, rc) : DICTUM_OK;
 }
 
 int store_check(store *s, struct store_check_result *out)
@@ -458,8 +320,8 @@ int store_check(store *s, struct store_check_result *out)
 			         sqlite3_errmsg(s->db));
 		}
 	}
-	if ((result = pragma_int(s, "PRAGMA user_version", &out->schema_version)))
-		return result;
+	if ((rc = db_query_int(s->db, "PRAGMA user_version", &out->schema_version)))
+		return store_fail(s, rc);
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL);
 	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		store_col_copy(st, 0, out->journal_mode, sizeof(out->journal_mode));

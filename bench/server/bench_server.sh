@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_server: requests/s and latency of `dictum serve` on loopback with
 # wrk, for GET /api/clinical/notes/:id and GET /api/clinical/notes, next to
-# a minimal libmicrohttpd responder measured in the same run.
+# a minimal libmicrohttpd responder measured in the same run, with each
+# server's CPU time per request.
 # usage: bench_server.sh DICTUM MHD_MINIMAL [SECONDS] [CONNECTIONS] [NOTES]
 # (BENCH_SERVER_AUDIO=0 leaves out the audio-to-note timing; BENCH_SERVER_THREADS
 # sets the libmicrohttpd thread pool of both servers, 4 by default)
@@ -24,11 +25,13 @@ threads=${BENCH_SERVER_THREADS:-4}
 DICTUM_SERVE_THREADS=$threads DICTUM_SERVE_RATE_ENTERPRISE_MINUTE=4000000000 \
   DICTUM_SERVE_RATE_ANON_MINUTE=4000000000 "$dictum" serve --listen 127.0.0.1:0 \
   --db "$tmp/server.db" >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pids+=($!)
+serve_pid=$!
+pids+=($serve_pid)
 for _ in $(seq 1 100); do grep -q '^listening' "$tmp/serve.out" 2>/dev/null && break; sleep 0.05; done
 base=$(sed -n 's/^listening on //p' "$tmp/serve.out")
 "$minimal" "$threads" >"$tmp/minimal.port" &
-pids+=($!)
+minimal_pid=$!
+pids+=($minimal_pid)
 for _ in $(seq 1 100); do [ -s "$tmp/minimal.port" ] && break; sleep 0.05; done
 minimal_base=http://127.0.0.1:$(cat "$tmp/minimal.port")
 
@@ -50,26 +53,36 @@ print(last)
 PY
 note=$(cat "$tmp/note_id")
 
-run() { # run NAME URL [wrk args]: prints a row
-  local name=$1 url=$2
-  shift 2
-  local out
+# The CPU time (user + system, clock ticks) a process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run() { # run NAME PID URL [wrk args]: prints a row (PID: the server measured)
+  local name=$1 pid=$2 url=$3
+  shift 3
+  local out t0 t1
+  t0=$(cpu_ticks "$pid")
   out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
-  local rps p50 p99 errors
+  t1=$(cpu_ticks "$pid")
+  local rps p50 p99 errors requests cpu
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
-  printf '%-44s %12s %10s %10s %8s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  # The server's CPU per request: steadier than requests/s on a shared machine.
+  cpu=$(awk -v t="$((t1 - t0))" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}')
+  printf '%-50s %12s %10s %10s %8s %10s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu"
 }
 
-echo "wrk -t2 -c$conns -d${secs}s on 127.0.0.1, $(nproc) cores, $threads server threads, $notes notes in the store"
-printf '%-44s %12s %10s %10s %8s\n' endpoint requests/s p50 p99 non-2xx
-run "minimal libmicrohttpd responder" "$minimal_base/"
-run "GET /api/clinical/notes/:id" "$base/api/clinical/notes/$note" -H "X-API-KEY: $key"
-run "GET /api/clinical/notes?limit=20" "$base/api/clinical/notes?limit=20" -H "X-API-KEY: $key"
-run "GET /health (no key, no database)" "$base/health"
-run "minimal libmicrohttpd responder (again)" "$minimal_base/"
+echo "wrk -t2 -c$conns -d${secs}s on 127.0.0.1, $(nproc) cores, $threads server threads, $notes notes in the store, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-50s %12s %10s %10s %8s %10s\n' endpoint requests/s p50 p99 non-2xx us-CPU/req
+run "minimal libmicrohttpd responder" "$minimal_pid" "$minimal_base/"
+run "GET /api/clinical/notes/:id" "$serve_pid" "$base/api/clinical/notes/$note" -H "X-API-KEY: $key"
+run "GET /api/clinical/notes?limit=20" "$serve_pid" "$base/api/clinical/notes?limit=20" -H "X-API-KEY: $key"
+run "GET /api/clinical/notes?limit=20&include=sections" "$serve_pid" "$base/api/clinical/notes?limit=20&include=sections" -H "X-API-KEY: $key"
+run "GET /health (no key, no database)" "$serve_pid" "$base/health"
+run "minimal libmicrohttpd responder (again)" "$minimal_pid" "$minimal_base/"
 
 # Audio to note: a 60-second recording (flite speech, repeated and cut to
 # 60 s with sox) through POST /api/v1/pcr/audio/notes until the job is

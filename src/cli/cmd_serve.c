@@ -48,6 +48,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (srv_config_apply(&cfg, &ctx->config, bad, sizeof(bad)) != DICTUM_OK)
 		return cli_fail("serve: bad server setting %s (config.ini [server] or environment)",
 		                bad);
+	cfg.config = &ctx->config;
 	if (listen && srv_config_listen(&cfg, listen) != DICTUM_OK)
 		return cli_fail("serve: --listen wants HOST:PORT, e.g. 127.0.0.1:8750");
 	if (cli_server_db(ctx, db, cfg.db_path, sizeof(cfg.db_path)))

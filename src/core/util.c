@@ -266,12 +266,27 @@ bool path_exists(const char *path)
 
 void time_now_iso(char out[32])
 {
+	/* The date and time to the second, formatted once per second and
+	 * thread (the server stamps every request's audit row). */
+	static _Thread_local time_t last = -1;
+	static _Thread_local char prefix[24];
+	static _Thread_local size_t plen;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	if (ts.tv_sec != last) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		plen = strftime(prefix, sizeof(prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+		last = ts.tv_sec;
+	}
+	unsigned ms = (unsigned)(ts.tv_nsec / 1000000);
+	memcpy(out, prefix, plen);
+	out[plen] = '.';
+	out[plen + 1] = (char)('0' + ms / 100);
+	out[plen + 2] = (char)('0' + ms / 10 % 10);
+	out[plen + 3] = (char)('0' + ms % 10);
+	out[plen + 4] = 'Z';
+	out[plen + 5] = '\0';
 }
 
 uint64_t time_mono_ns(void)

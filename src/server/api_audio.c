@@ -1,6 +1,7 @@
 #include "server/internal.h"
 #include "asr/asr.h"
 #include "audio/decode.h"
+#include "audio/wav.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -84,7 +85,7 @@ static struct asr_engine *asr_take(struct srv *srv, char *err, size_t errlen)
 	a->made++;
 	pthread_mutex_unlock(&a->lock);
 	/* Loading a model takes a second: not under the lock. */
-	int result = asr_engine_create("sphinx", NULL, &e, err, errlen);
+	int result = asr_engine_create("sphinx", srv->cfg.config, &e, err, errlen);
 	pthread_mutex_lock(&a->lock);
 	if (result) {
 		a->made--;
@@ -484,6 +485,31 @@ static bool audio_type_ok(const char *type)
 	return false;
 }
 
+/* Writes the decoded audio of f as a 16 kHz mono WAV next to it
+ * (f->pcm_path) so that the job need not decode the upload again. On
+ * failure pcm_path stays "" and the job decodes the upload itself. */
+static void keep_pcm(struct srv_form_file *f, const int16_t *pcm, size_t n)
+{
+	struct wav_writer *w = NULL;
+	char path[sizeof(f->pcm_path)], err[256] = "";
+	snprintf(path, sizeof(path), "%s.wav", f->path);
+	int result = wav_writer_open(path, 16000, 1, 0, &w, err, sizeof(err));
+	if (!result)
+		result = wav_writer_write(w, pcm, n);
+	if (w) {
+		int closed = wav_writer_close(&w);
+		if (!result)
+			result = closed;
+	}
+	if (result) {
+		log_warn("server", "cannot keep the decoded audio (%s): %s",
+		         dictum_strerror(result), err);
+		unlink(path);
+		return;
+	}
+	str_copy(f->pcm_path, path, sizeof(f->pcm_path));
+}
+
 /* The audio file part called field: present, declared as audio, and
  * decodable. Sets an error response otherwise. */
 static struct srv_form_file *check_audio(struct srv_req *rq, struct srv_resp *rs, const char *field)
@@ -505,6 +531,8 @@ static struct srv_form_file *check_audio(struct srv_req *rq, struct srv_resp *rs
 	char err[512] = "";
 	int result =
 	    audio_decode_file(f->path, rq->srv->cfg.max_upload, &pcm, &n, err, sizeof(err));
+	if (!result)
+		keep_pcm(f, pcm, n);
 	free(pcm);
 	if (result == DICTUM_NOMEM || result == DICTUM_IO) {
 		api_error(rq, rs, 500, "internal_error", "Cannot read the upload (request %s)",
@@ -536,10 +564,16 @@ static int keep_file(struct srv_req *rq, struct srv_form_file *f, char *path, si
 	char hex[25];
 	if (random_hex(hex, 12) != 0)
 		return DICTUM_IO;
-	snprintf(path, size, "%s/file_%s", rq->srv->files_dir, hex);
-	if (rename(f->path, path) != 0) {
+	/* The decoded audio, when the request made it, is all a job needs. */
+	bool pcm = f->pcm_path[0] != '\0';
+	snprintf(path, size, "%s/file_%s%s", rq->srv->files_dir, hex, pcm ? ".wav" : "");
+	if (rename(pcm ? f->pcm_path : f->path, path) != 0) {
 		log_error("server", "cannot keep an upload as %s: %s", path, strerror(errno));
 		return DICTUM_IO;
+	}
+	if (pcm) {
+		f->pcm_path[0] = '\0';
+		unlink(f->path);
 	}
 	f->path[0] = '\0';
 	return DICTUM_OK;
@@ -906,7 +940,8 @@ void api_openai_transcriptions(struct srv_req *rq, struct srv_resp *rs)
 		return;
 	struct asr_transcript *t = NULL;
 	char err[512] = "";
-	int result = transcribe_file(rq->srv, f->path, &t, err, sizeof(err));
+	int result =
+	    transcribe_file(rq->srv, f->pcm_path[0] ? f->pcm_path : f->path, &t, err, sizeof(err));
 	char *text = result ? NULL : asr_transcript_text(t);
 	if (!result && !text)
 		result = DICTUM_NOMEM;

@@ -171,6 +171,7 @@ void api_jobs_cancel(struct srv_req *rq, struct srv_resp *rs)
 	} else if (result) {
 		api_store_error(rq, rs, result);
 	} else {
+		srv_job_files_remove(rq->srv, j.input);
 		api_json(rs, 200, api_job_json(&j));
 	}
 	srv_job_clear(&j);

@@ -14,33 +14,7 @@
 #define MAX_FIELD_LEN    200
 #define MAX_SECTION_KEY  64
 #define MAX_ADDENDUM_LEN (256u << 10)
-
-static struct json_object *str_or_null(const char *s)
-{
-	return s && *s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *note_json(const struct srv_note *n)
-{
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(n->uid));
-	json_object_object_add(o, "object", json_object_new_string("note"));
-	json_object_object_add(o, "noteType", json_object_new_string(n->note_type));
-	json_object_object_add(o, "specialty", str_or_null(n->specialty));
-	json_object_object_add(o, "provider", str_or_null(n->provider));
-	json_object_object_add(o, "patient_id", str_or_null(n->patient_uid));
-	json_object_object_add(o, "external_id", str_or_null(n->external_id));
-	json_object_object_add(o, "status",
-	                       json_object_new_string(n->is_signed ? "signed" : "draft"));
-	json_object_object_add(o, "version", json_object_new_int(n->version));
-	struct json_object *sections = json_tokener_parse(n->sections ? n->sections : "[]");
-	json_object_object_add(o, "sections", sections ? sections : json_object_new_array());
-	json_object_object_add(o, "created_at", json_object_new_string(n->created_at));
-	json_object_object_add(o, "updated_at", json_object_new_string(n->updated_at));
-	json_object_object_add(o, "signed_at", str_or_null(n->signed_at));
-	json_object_object_add(o, "signed_by", str_or_null(n->signed_by));
-	return o;
-}
+#define PAGE_CACHE_MAX   (64u << 10) /* bytes of a list page worth keeping */
 
 /* A JSON string (or null for NULL and ""), escaped for JSON. */
 static int put_str(struct dynbuf *d, const char *s)
@@ -68,61 +42,6 @@ static int put_str(struct dynbuf *d, const char *s)
 	return result ? result : dynbuf_add(d, "\"", 1);
 }
 
-/* The note as note_json() shows it, written straight into d: the stored
- * sections are canonical JSON and go in as they are (the list and read
- * paths spend most of their time here). */
-static int note_write(struct dynbuf *d, const struct srv_note *n)
-{
-	/* The sections and room for the rest: one allocation, no moves. */
-	int result = dynbuf_reserve(d, (n->sections ? strlen(n->sections) : 2) + 640);
-	if (!result)
-		result = dynbuf_addstr(d, "{\"id\":");
-	if (!result)
-		result = put_str(d, n->uid);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"object\":\"note\",\"noteType\":");
-	if (!result)
-		result = put_str(d, n->note_type);
-	const struct {
-		const char *name;
-		const char *value;
-	} strings[] = {{",\"specialty\":", n->specialty},
-	               {",\"provider\":", n->provider},
-	               {",\"patient_id\":", n->patient_uid},
-	               {",\"external_id\":", n->external_id},
-	               {",\"status\":", n->is_signed ? "signed" : "draft"}};
-	for (size_t i = 0; !result && i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (!(result = dynbuf_addstr(d, strings[i].name)))
-			result = put_str(d, strings[i].value);
-	}
-	char version[24];
-	if (!result)
-		result = dynbuf_addstr(d, ",\"version\":");
-	if (!result)
-		result = dynbuf_add(d, version, fmt_u64(version, (uint64_t)n->version));
-	if (!result)
-		result = dynbuf_addstr(d, ",\"sections\":");
-	if (!result)
-		result = dynbuf_addstr(d, n->sections ? n->sections : "[]");
-	if (!result)
-		result = dynbuf_addstr(d, ",\"created_at\":");
-	if (!result)
-		result = put_str(d, n->created_at);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"updated_at\":");
-	if (!result)
-		result = put_str(d, n->updated_at);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"signed_at\":");
-	if (!result)
-		result = put_str(d, n->signed_at);
-	if (!result)
-		result = dynbuf_addstr(d, ",\"signed_by\":");
-	if (!result)
-		result = put_str(d, n->signed_by);
-	return result ? result : dynbuf_add(d, "}", 1);
-}
-
 /* Answers with text built in d (taken). */
 static void answer_text(struct srv_resp *rs, int status, struct dynbuf *d, int result)
 {
@@ -130,13 +49,6 @@ static void answer_text(struct srv_resp *rs, int status, struct dynbuf *d, int r
 	rs->body = result ? NULL : dynbuf_take(d);
 	rs->status = rs->body ? status : 500;
 	dynbuf_free(d);
-}
-
-static void answer_note(struct srv_resp *rs, int status, const struct srv_note *n)
-{
-	struct dynbuf d;
-	dynbuf_init(&d, 256u << 20);
-	answer_text(rs, status, &d, note_write(&d, n));
 }
 
 /* An event payload: ids and versions only, never note text. */
@@ -274,21 +186,27 @@ static void finish_change(struct srv_req *rq, struct srv_resp *rs, struct srv_no
 	struct srv_audit_row row;
 	api_audit_row(rq, action, n->uid, &row);
 	char *payload = note_event(event, n);
-	int result = payload ? DICTUM_OK : DICTUM_NOMEM;
+	int result = payload ? DICTUM_OK : DICTUM_NOMEM, version = 0;
+	char *doc = NULL;
+	/* The answer is the note as stored (rendered by the triggers). */
 	if (!result && !(result = srv_audit_add(rq->db, &row, 1)) &&
-	    !(result = srv_event_emit(rq->db, rq->key.org_id, event, payload)))
+	    !(result = srv_event_emit(rq->db, rq->key.org_id, event, payload)) &&
+	    !(result = srv_note_doc(rq->db, rq->key.org_id, n->uid, &doc, &version)))
 		result = srv_store_commit(rq->db);
 	free(payload);
 	if (result) {
+		free(doc);
 		srv_store_rollback(rq->db);
 		api_store_error(rq, rs, result);
 		return;
 	}
 	rq->kick_hooks = true;
-	set_etag(rs, n->version);
+	set_etag(rs, version);
 	if (status == 201)
 		snprintf(rs->location, sizeof(rs->location), "/api/clinical/notes/%s", n->uid);
-	answer_note(rs, status, n);
+	free(rs->body);
+	rs->body = doc;
+	rs->status = status;
 }
 
 void api_notes_create(struct srv_req *rq, struct srv_resp *rs)
@@ -389,8 +307,9 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	const char *id;
 	if (!note_id_param(rq, rs, &id))
 		return;
-	struct srv_note n;
-	int result = srv_note_get(rq->db, rq->key.org_id, id, &n);
+	char *doc = NULL;
+	int version = 0;
+	int result = srv_note_doc(rq->db, rq->key.org_id, id, &doc, &version);
 	if (result == DICTUM_NOTFOUND) {
 		not_found(rq, rs, "note", id);
 		return;
@@ -400,22 +319,21 @@ void api_notes_get(struct srv_req *rq, struct srv_resp *rs)
 		return;
 	}
 	struct srv_audit_row row;
-	api_audit_row(rq, "note.read", n.uid, &row);
+	api_audit_row(rq, "note.read", id, &row);
 	srv_audit_push(rq->srv->audit, &row);
-	set_etag(rs, n.version);
-	answer_note(rs, 200, &n);
-	srv_note_clear(&n);
+	set_etag(rs, version);
+	free(rs->body);
+	rs->body = doc;
+	rs->status = 200;
 }
 
-/* One audit row for a list page: entity "notes", entities the JSON array
- * of the ids shown. */
-static int audit_list_read(struct srv_req *rq, const struct srv_note *list, size_t n)
+/* The JSON array of the ids of a list page (the entities of its audit
+ * row), or NULL when out of memory. */
+static char *page_ids(const struct srv_note_ref *list, size_t n)
 {
-	struct srv_audit_row row;
-	api_audit_row(rq, "note.read", "notes", &row);
 	char *ids = malloc(n * (DICTUM_UID_LEN + 3) + 3), *p = ids;
 	if (!ids)
-		return DICTUM_NOMEM;
+		return NULL;
 	*p++ = '[';
 	for (size_t i = 0; i < n; i++) {
 		/* Note uids are a prefix and hex digits: nothing to escape. */
@@ -429,9 +347,80 @@ static int audit_list_read(struct srv_req *rq, const struct srv_note *list, size
 	}
 	*p++ = ']';
 	*p = '\0';
-	row.entities = ids;
+	return ids;
+}
+
+/* One audit row for a list page: entity "notes", entities the ids shown
+ * (a copy of ids is queued). */
+static int audit_list_read(struct srv_req *rq, const char *ids)
+{
+	struct srv_audit_row row;
+	api_audit_row(rq, "note.read", "notes", &row);
+	if (!(row.entities = strdup(ids)))
+		return DICTUM_NOMEM;
 	srv_audit_push(rq->srv->audit, &row);
 	return DICTUM_OK;
+}
+
+void srv_pages_free(struct srv_pages *p)
+{
+	for (size_t i = 0; i < SRV_PAGE_CACHE; i++) {
+		free(p->page[i].body);
+		free(p->page[i].ids);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+static struct srv_page *page_find(struct srv_pages *pc, int64_t org_id, int64_t seq,
+                                  const char *key)
+{
+	for (size_t i = 0; i < SRV_PAGE_CACHE; i++) {
+		struct srv_page *p = &pc->page[i];
+		if (p->body && p->org_id == org_id && p->seq == seq && strcmp(p->key, key) == 0) {
+			p->used = ++pc->clock;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps copies of a page's body and ids in place of the least recently
+ * used page (nothing when out of memory). */
+static void page_keep(struct srv_pages *pc, int64_t org_id, int64_t seq, const char *key,
+                      const char *body, const char *ids)
+{
+	struct srv_page *p = &pc->page[0];
+	for (size_t i = 1; i < SRV_PAGE_CACHE; i++)
+		if (pc->page[i].used < p->used)
+			p = &pc->page[i];
+	free(p->body);
+	free(p->ids);
+	p->body = strdup(body);
+	p->ids = ids ? strdup(ids) : NULL;
+	if (!p->body || (ids && !p->ids)) {
+		free(p->body);
+		free(p->ids);
+		p->body = p->ids = NULL;
+		return;
+	}
+	p->org_id = org_id;
+	p->seq = seq;
+	str_copy(p->key, key, sizeof(p->key));
+	p->used = ++pc->clock;
+}
+
+/* Answers a page from the cache; false when it holds none. */
+static bool page_answer(struct srv_req *rq, struct srv_resp *rs, const struct srv_page *p)
+{
+	char *body = strdup(p->body);
+	if (!body || (p->ids && audit_list_read(rq, p->ids))) {
+		free(body);
+		return false;
+	}
+	free(rs->body);
+	rs->body = body;
+	rs->status = 200;
+	return true;
 }
 
 static bool date_valid(const char *s)
@@ -526,25 +515,59 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 			return;
 		}
 	}
-	struct srv_note *list = NULL;
-	size_t count = 0;
-	if ((result = srv_note_list(rq->db, &f, &list, &count))) {
+	const char *include = api_query(rq, "include");
+	if (include && strcmp(include, "sections") != 0) {
+		api_error(rq, rs, 400, "invalid_parameter",
+		          "'include' must be sections (full notes in the list)");
+		return;
+	}
+	/* A page of list entries is the same while no note of the
+	 * organisation changed: every change gives the note a new, higher
+	 * seq. (Full notes also show recordings, which change without one.) */
+	char key[sizeof(((struct srv_page *)0)->key)];
+	int64_t seq = 0;
+	struct srv_pages *pc = &rq->srv->pages[rq->slot];
+	int klen =
+	    snprintf(key, sizeof(key), "%zu|%s%s|%s%s|%s%s|%s%s|%lld|%d|%lld|%lld", f.limit,
+	             f.from ? "=" : "", f.from ? f.from : "", f.to ? "=" : "", f.to ? f.to : "",
+	             f.note_type ? "=" : "", f.note_type ? f.note_type : "", f.provider ? "=" : "",
+	             f.provider ? f.provider : "", (long long)f.patient_id, f.status,
+	             (long long)f.before_id, (long long)f.after_seq);
+	bool cacheable = !include && klen > 0 && (size_t)klen < sizeof(key);
+	if (cacheable) {
+		if ((result = srv_note_org_seq(rq->db, f.org_id, &seq))) {
+			api_store_error(rq, rs, result);
+			return;
+		}
+		struct srv_page *hit = page_find(pc, f.org_id, seq, key);
+		if (hit && page_answer(rq, rs, hit))
+			return;
+	}
+	struct srv_note_docs page;
+	if ((result = srv_note_docs(rq->db, &f, include != NULL, &page))) {
 		api_store_error(rq, rs, result);
 		return;
 	}
-	bool more = count > f.limit;
-	size_t shown = more ? f.limit : count;
+	bool more = page.count > f.limit;
+	size_t shown = more ? f.limit : page.count;
+	struct srv_note_ref *list = page.refs;
 	struct dynbuf d;
 	dynbuf_init(&d, 256u << 20);
-	result = dynbuf_addstr(&d, "{\"object\":\"list\",\"data\":[");
+	size_t bytes = shown ? list[shown - 1].offset + list[shown - 1].len : 0;
+	result = dynbuf_reserve(&d, bytes + shown + 160);
+	if (!result)
+		result = dynbuf_addstr(&d, "{\"object\":\"list\",\"data\":[");
 	for (size_t i = 0; i < shown && !result; i++) {
 		if (i)
 			result = dynbuf_add(&d, ",", 1);
 		if (!result)
-			result = note_write(&d, &list[i]);
+			result = dynbuf_add(&d, page.json + list[i].offset, list[i].len);
 	}
-	if (!result && shown)
-		result = audit_list_read(rq, list, shown);
+	char *ids = NULL;
+	if (!result && shown && !(ids = page_ids(list, shown)))
+		result = DICTUM_NOMEM;
+	if (!result && ids)
+		result = audit_list_read(rq, ids);
 	char next[SRV_CURSOR_LEN] = "";
 	if (f.after_seq >= 0)
 		srv_cursor_encode('s', shown ? list[shown - 1].seq : f.after_seq, next);
@@ -557,8 +580,11 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 		result = put_str(&d, next);
 	if (!result)
 		result = dynbuf_addstr(&d, "}}");
-	srv_notes_free(&list, count);
+	srv_note_docs_free(&page);
 	answer_text(rs, 200, &d, result);
+	if (cacheable && rs->status == 200 && rs->body && strlen(rs->body) <= PAGE_CACHE_MAX)
+		page_keep(pc, f.org_id, seq, key, rs->body, ids);
+	free(ids);
 }
 
 /* If-Match: 3, "3" or W/"3". -1 when malformed. */
@@ -582,18 +608,39 @@ static int parse_if_match(const char *v)
 	return version;
 }
 
+/* 409 with the server's version and the note as stored. */
 static void conflict(struct srv_req *rq, struct srv_resp *rs, const struct srv_note *current,
                      const char *code, const char *message)
 {
+	char *doc = NULL;
+	int version = 0;
+	int result = srv_note_doc(rq->db, rq->key.org_id, current->uid, &doc, &version);
+	if (result) {
+		api_store_error(rq, rs, result);
+		return;
+	}
 	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
 	json_object_object_add(e, "code", json_object_new_string(code));
 	json_object_object_add(e, "message", json_object_new_string(message));
 	json_object_object_add(e, "request_id", json_object_new_string(rq->request_id));
 	json_object_object_add(o, "error", e);
-	json_object_object_add(o, "current_version", json_object_new_int(current->version));
-	json_object_object_add(o, "note", note_json(current));
-	set_etag(rs, current->version);
-	api_json(rs, 409, o);
+	json_object_object_add(o, "current_version", json_object_new_int(version));
+	const char *head = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct dynbuf d;
+	dynbuf_init(&d, 256u << 20);
+	/* head is an object: its closing brace makes way for the note. */
+	result = head ? dynbuf_add(&d, head, strlen(head) - 1) : DICTUM_NOMEM;
+	if (!result)
+		result = dynbuf_addstr(&d, ",\"note\":");
+	if (!result)
+		result = dynbuf_addstr(&d, doc);
+	if (!result)
+		result = dynbuf_add(&d, "}", 1);
+	json_object_put(o);
+	free(doc);
+	set_etag(rs, version);
+	answer_text(rs, 409, &d, result);
 }
 
 /* Replaces *field with a copy of value. */

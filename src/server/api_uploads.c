@@ -1,4 +1,5 @@
 #include "server/internal.h"
+#include "audio/decode.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -146,9 +147,11 @@ void api_uploads_create(struct srv_req *rq, struct srv_resp *rs)
 static bool load(struct srv_req *rq, struct srv_resp *rs, struct srv_upload *u)
 {
 	const char *id = rq->params.value[0];
-	if (!srv_id_valid("upl", id)) {
+	/* upl_ is seed 001's PCR uploads; resumable uploads made before they
+	 * had their own prefix keep their upl_ ids. */
+	if (!srv_id_valid("rup", id) && !srv_id_valid("upl", id)) {
 		api_error(rq, rs, 400, "invalid_id",
-		          "Invalid upload id format: expected upl_ and 24 hex digits");
+		          "Invalid upload id format: expected rup_ and 24 hex digits");
 		return false;
 	}
 	int result = srv_upload_get(rq->db, rq->key.org_id, id, u);
@@ -218,6 +221,54 @@ static int completed(struct srv_req *rq, const struct srv_upload *u)
 	if (!result)
 		rq->kick_hooks = true;
 	return result;
+}
+
+/* The media type of an audio file from its first bytes. */
+static const char *sniff_audio(const char *path)
+{
+	unsigned char b[12] = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WAVE", 4) == 0)
+		return "audio/wav";
+	if (n >= 4 && memcmp(b, "fLaC", 4) == 0)
+		return "audio/flac";
+	if (n >= 4 && memcmp(b, "OggS", 4) == 0)
+		return "audio/ogg";
+	if (n >= 4 && memcmp(b, "\x1a\x45\xdf\xa3", 4) == 0)
+		return "audio/webm";
+	if (n >= 8 && memcmp(b + 4, "ftyp", 4) == 0)
+		return "audio/mp4";
+	if ((n >= 3 && memcmp(b, "ID3", 3) == 0) ||
+	    (n >= 2 && b[0] == 0xff && (b[1] & 0xe0) == 0xe0))
+		return "audio/mpeg";
+	return "application/octet-stream";
+}
+
+/* A completed recording's content type and duration (decoded after the
+ * upload's transaction, outside the write lock), shown with its note. */
+static void recording_media(struct srv_req *rq, const struct srv_upload *u)
+{
+	int16_t *pcm = NULL;
+	size_t n = 0;
+	char err[512] = "";
+	int64_t ms = -1;
+	if (audio_decode_file(u->path, 0, &pcm, &n, err, sizeof(err)) == DICTUM_OK)
+		ms = (int64_t)(n * 1000 / 16000);
+	else
+		log_info("server", "upload %s: no duration: %s", u->uid, err);
+	free(pcm);
+	int result = srv_store_begin(rq->db);
+	if (!result)
+		result = srv_upload_set_media(rq->db, u->id, sniff_audio(u->path), ms);
+	if (!result)
+		result = srv_store_commit(rq->db);
+	else
+		srv_store_rollback(rq->db);
+	if (result)
+		log_error("server", "upload %s: %s", u->uid, srv_store_errmsg(rq->db));
 }
 
 void api_uploads_patch(struct srv_req *rq, struct srv_resp *rs)
@@ -316,6 +367,8 @@ void api_uploads_patch(struct srv_req *rq, struct srv_resp *rs)
 		api_error(rq, rs, 422, "checksum_mismatch",
 		          "The uploaded bytes do not match 'sha256'; the upload starts again at 0");
 	} else {
+		if (u.complete && strcmp(u.kind, "recording") == 0)
+			recording_media(rq, &u);
 		answer(rs, 200, &u);
 	}
 	goto out;

@@ -291,6 +291,8 @@ void srv_form_free(struct srv_form **fp)
 			close(f->files[i].fd);
 		if (f->files[i].path[0])
 			unlink(f->files[i].path);
+		if (f->files[i].pcm_path[0])
+			unlink(f->files[i].pcm_path);
 		free(f->files[i].field);
 		free(f->files[i].filename);
 		free(f->files[i].content_type);

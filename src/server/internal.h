@@ -38,6 +38,10 @@ struct srv_form_file {
 	char *filename;     /* as the client named it */
 	char *content_type; /* as the client declared it, or NULL */
 	char path[1200]; /* the temporary file; a handler keeping it renames it and clears this */
+	/* The audio decoded to 16 kHz mono, as a WAV next to path, once the
+	 * request checked it (api_audio.c): jobs read it instead of decoding
+	 * the upload again. "" when none; removed with the form unless kept. */
+	char pcm_path[1210];
 	size_t size;
 	int fd; /* internal: -1 once closed */
 };
@@ -82,6 +86,7 @@ struct srv_req {
 	struct json_object *json; /* the parsed body of a JSON route */
 	struct srv_form *form;    /* the parsed body of a multipart route */
 	char request_id[DICTUM_UID_LEN];
+	size_t slot;     /* of db in the pool: indexes per-handle state (srv.pages) */
 	bool kick_jobs;  /* a job was queued: wake the workers after commit */
 	bool kick_hooks; /* a delivery was queued */
 };
@@ -259,6 +264,12 @@ void api_audit_row(struct srv_req *rq, const char *action, const char *entity,
 struct srv_jobs;
 int srv_jobs_start(struct srv *srv, struct srv_jobs **out);
 void srv_jobs_kick(struct srv_jobs *j);
+/* Removes the DB.files copies of uploads a job's input names (once the job
+ * is finished or cancelled). */
+void srv_job_files_remove(const struct srv *srv, const char *input_json);
+/* At start: removes form parts left by a stop and job files that no
+ * queued or running job names. */
+void srv_files_sweep(struct srv *srv, srv_store *db);
 void srv_jobs_stop(struct srv_jobs **j);
 /* True when type names a job kind the workers can run. */
 bool srv_job_type_known(const char *type);
@@ -273,6 +284,24 @@ void srv_hooks_stop(struct srv_hooks **h);
  * HMAC-SHA-256(secret, "UNIX." + body). Pure. */
 void srv_hooks_sign(const char *secret, int64_t unix_s, const char *body, char *out, size_t size);
 
+/* The last note-list pages a database handle's requests answered
+ * (api_notes.c): a page is the same bytes while its organisation's newest
+ * change (seq) is the same. Only the handle's holder touches them. */
+#define SRV_PAGE_CACHE 4
+struct srv_page {
+	int64_t org_id;
+	int64_t seq;
+	char key[224]; /* the page's query, canonical */
+	char *body;
+	char *ids; /* the audit row's entities, NULL for an empty page */
+	unsigned used;
+};
+struct srv_pages {
+	struct srv_page page[SRV_PAGE_CACHE];
+	unsigned clock;
+};
+void srv_pages_free(struct srv_pages *p);
+
 /* ---- the server ---- */
 
 struct srv {
@@ -283,7 +312,10 @@ struct srv {
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_cond;
 	srv_store **pool;
-	bool *pool_busy;
+	atomic_bool *pool_busy;
+	bool *pool_owned;         /* taken for good by an HTTP thread (pool_lock) */
+	atomic_uint pool_waiting; /* threads in pool_take's slow path */
+	struct srv_pages *pages;  /* one per pool handle */
 	size_t npool;
 	struct srv_ratelimiter *rl;
 	struct srv_audit *audit;

@@ -4,10 +4,12 @@
 #include "core/note_format.h"
 #include "core/util.h"
 
+#include <dirent.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 /* The job workers: a fixed number of threads, each with its own database
@@ -244,6 +246,59 @@ static int record(struct job_ctx *ctx, const char *event, struct json_object *in
 	return srv_store_commit(ctx->db);
 }
 
+/* A job's own copy of an upload: DB.files/file_* (not a resumable
+ * upload's upl_*.part, which is kept for good). */
+static bool job_file(const struct srv *srv, const char *path)
+{
+	size_t n = strlen(srv->files_dir);
+	return path && strncmp(path, srv->files_dir, n) == 0 && path[n] == '/' &&
+	       strncmp(path + n + 1, "file_", 5) == 0 && !strchr(path + n + 1, '/');
+}
+
+void srv_job_files_remove(const struct srv *srv, const char *input_json)
+{
+	struct json_object *input = json_tokener_parse(input_json ? input_json : ""), *v, *files;
+	if (!input)
+		return;
+	if (json_object_object_get_ex(input, "path", &v) &&
+	    job_file(srv, json_object_get_string(v)))
+		unlink(json_object_get_string(v));
+	size_t n = json_object_object_get_ex(input, "files", &files) &&
+	                   json_object_is_type(files, json_type_array)
+	               ? json_object_array_length(files)
+	               : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(files, i);
+		if (json_object_object_get_ex(f, "path", &v) &&
+		    job_file(srv, json_object_get_string(v)))
+			unlink(json_object_get_string(v));
+	}
+	json_object_put(input);
+}
+
+void srv_files_sweep(struct srv *srv, srv_store *db)
+{
+	DIR *dir = opendir(srv->files_dir);
+	if (!dir)
+		return;
+	size_t removed = 0;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		char path[sizeof(srv->files_dir) + 256];
+		bool part = strncmp(e->d_name, "part-", 5) == 0;
+		snprintf(path, sizeof(path), "%s/%s", srv->files_dir, e->d_name);
+		bool live = false;
+		if (!part && (!job_file(srv, path) || srv_job_path_live(db, path, &live) || live))
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(dir);
+	if (removed)
+		log_info("server", "removed %zu file(s) no job needs from %s", removed,
+		         srv->files_dir);
+}
+
 static void run_one(struct srv *srv, srv_store *db, struct srv_job *job)
 {
 	struct job_ctx ctx = {srv, db, job};
@@ -271,6 +326,9 @@ static void run_one(struct srv *srv, srv_store *db, struct srv_job *job)
 			          srv_store_errmsg(db));
 		else
 			srv_hooks_kick(srv->hooks);
+		/* A finished job never reads its files again. */
+		if (!result)
+			srv_job_files_remove(srv, job->input);
 	}
 	free(out.result);
 	json_object_put(input);

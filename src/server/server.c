@@ -202,14 +202,34 @@ int srv_open_db(struct srv *srv, srv_store **out)
 	return result;
 }
 
+/* Each HTTP thread keeps the handle it got first while it is free (the
+ * pool has one per thread, so it always is): no lock and no wait per
+ * request, and the thread's prepared statements stay warm. */
 static srv_store *pool_take(struct srv *srv, size_t *slot)
 {
+	static _Thread_local struct srv *owner;
+	static _Thread_local size_t mine;
+	if (owner == srv && mine < srv->npool) {
+		bool expected = false;
+		if (atomic_compare_exchange_strong(&srv->pool_busy[mine], &expected, true)) {
+			*slot = mine;
+			return srv->pool[mine];
+		}
+	}
+	/* Counted before looking, so a give that races with the look signals. */
 	pthread_mutex_lock(&srv->pool_lock);
+	atomic_fetch_add(&srv->pool_waiting, 1);
 	for (;;) {
 		for (size_t i = 0; i < srv->npool; i++) {
-			if (!srv->pool_busy[i]) {
-				srv->pool_busy[i] = true;
+			bool expected = false;
+			if (atomic_compare_exchange_strong(&srv->pool_busy[i], &expected, true)) {
 				*slot = i;
+				if (owner != srv && !srv->pool_owned[i]) {
+					srv->pool_owned[i] = true;
+					owner = srv;
+					mine = i;
+				}
+				atomic_fetch_sub(&srv->pool_waiting, 1);
 				pthread_mutex_unlock(&srv->pool_lock);
 				return srv->pool[i];
 			}
@@ -220,10 +240,13 @@ static srv_store *pool_take(struct srv *srv, size_t *slot)
 
 static void pool_give(struct srv *srv, size_t slot)
 {
-	pthread_mutex_lock(&srv->pool_lock);
-	srv->pool_busy[slot] = false;
-	pthread_cond_signal(&srv->pool_cond);
-	pthread_mutex_unlock(&srv->pool_lock);
+	atomic_store(&srv->pool_busy[slot], false);
+	/* Someone waits only when every handle was taken. */
+	if (atomic_load(&srv->pool_waiting)) {
+		pthread_mutex_lock(&srv->pool_lock);
+		pthread_cond_signal(&srv->pool_cond);
+		pthread_mutex_unlock(&srv->pool_lock);
+	}
 }
 
 /* ---- the request pipeline ---- */
@@ -494,6 +517,7 @@ static void dispatch(struct srv_req *rq, struct srv_resp *rs)
 	}
 	size_t slot = 0;
 	rq->db = pool_take(srv, &slot);
+	rq->slot = slot;
 	/* A read (GET): the key and the data from one snapshot. */
 	if (strcmp(rq->method, "GET") == 0)
 		srv_store_read_begin(rq->db);
@@ -735,7 +759,9 @@ static int open_pool(struct srv *srv, char *err, size_t errlen)
 	srv->npool = srv->cfg.threads;
 	srv->pool = calloc(srv->npool, sizeof(*srv->pool));
 	srv->pool_busy = calloc(srv->npool, sizeof(*srv->pool_busy));
-	if (!srv->pool || !srv->pool_busy) {
+	srv->pool_owned = calloc(srv->npool, sizeof(*srv->pool_owned));
+	srv->pages = calloc(srv->npool, sizeof(*srv->pages));
+	if (!srv->pool || !srv->pool_busy || !srv->pool_owned || !srv->pages) {
 		snprintf(err, errlen, "out of memory");
 		return DICTUM_NOMEM;
 	}
@@ -777,6 +803,10 @@ static void close_all(struct srv *srv)
 		srv_store_close(&srv->pool[i]);
 	free(srv->pool);
 	free(srv->pool_busy);
+	free(srv->pool_owned);
+	for (size_t i = 0; srv->pages && i < srv->npool; i++)
+		srv_pages_free(&srv->pages[i]);
+	free(srv->pages);
 	srv_ratelimiter_free(&srv->rl);
 }
 
@@ -818,6 +848,7 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", srv->files_dir, strerror(errno));
 		goto out;
 	}
+	srv_files_sweep(srv, srv->pool[0]);
 	if ((result = srv_engines_open(srv)) || (result = srv_asr_open(srv)) ||
 	    (result = srv_audit_start(srv, &srv->audit)) ||
 	    (result = srv_hooks_start(srv, &srv->hooks)) ||

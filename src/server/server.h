@@ -25,6 +25,10 @@ struct srv_config {
 	unsigned webhook_attempts;   /* tries before a delivery is given up */
 	unsigned webhook_backoff_ms; /* first retry delay; doubles each time */
 	unsigned job_delay_ms;       /* test knob: each job takes at least this long */
+	/* config.ini as the CLI loaded it, or NULL: the speech engine's [asr]
+	 * and [asr.sphinx] tuning, as the workstation and CLI use it. Borrowed:
+	 * it must outlive srv_run. */
+	const struct config *config;
 };
 
 /* The defaults: 127.0.0.1:8750, 4 threads, 2 workers, 1 MiB bodies, the

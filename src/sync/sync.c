@@ -441,8 +441,9 @@ static int pull(struct pass *p)
 	while (!result && !p->stop && !cancelled(p)) {
 		char path[400];
 		struct sync_response rs;
-		snprintf(path, sizeof(path), "/api/clinical/notes?updated_since=%s&limit=%d",
-		         cursor, PULL_PAGE);
+		snprintf(path, sizeof(path),
+		         "/api/clinical/notes?updated_since=%s&limit=%d&include=sections", cursor,
+		         PULL_PAGE);
 		if ((result = request(p, "GET", path, 0, NULL, NULL, &rs)))
 			break;
 		if (rs.state != SYNC_NET_OK) {

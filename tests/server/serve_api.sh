@@ -107,6 +107,9 @@ req PATCH /api/clinical/notes/$N1 "${B[@]}" "${json_hdr[@]}" -H 'If-Match: "1"' 
 check "another organisation cannot change it (404)" test "$status" = 404
 req GET "/api/clinical/notes?limit=100" "${B[@]}"
 check "another organisation's list holds only its own note" test "$(jget 'len(d["data"])'):$(jget 'd["data"][0]["id"]')" = "1:$N_OTHER"
+req PATCH /api/clinical/notes/$N_OTHER "${B[@]}" "${json_hdr[@]}" -H "If-Match: $(jget 'd["data"][0]["version"]')" -d '{"provider":"Dr Changed"}'
+req GET "/api/clinical/notes?limit=100" "${B[@]}"
+check "the same list page after a change shows it (no stale page)" test "$(jget 'd["data"][0]["provider"]'):$(jget 'd["data"][0]["version"]')" = "Dr Changed:2"
 
 # ---- PATCH with If-Match ----
 req PATCH /api/clinical/notes/$N1 "${A[@]}" "${json_hdr[@]}" -d '{"specialty":"x"}'
@@ -143,7 +146,7 @@ seen=""
 cursor=""
 pages=0
 while :; do
-  req GET "/api/clinical/notes?noteType=handoff&limit=2${cursor:+&cursor=$cursor}" "${A[@]}"
+  req GET "/api/clinical/notes?noteType=handoff&limit=2&include=sections${cursor:+&cursor=$cursor}" "${A[@]}"
   [ "$status" = 200 ] || break
   pages=$((pages + 1))
   seen="$seen $(jget '" ".join(n["sections"][0]["text"] for n in d["data"])')"
@@ -152,7 +155,10 @@ while :; do
   [ $pages -lt 10 ] || break
 done
 check "cursor pagination walks 5 notes in 3 pages, newest first, no repeats" test "$pages:$(echo $seen)" = "3:n5 n4 n3 n2 n1"
+req GET "/api/clinical/notes?include=everything" "${B[@]}"
+check "an unknown include is 400" test "$status:$(jget 'd["error"]["code"]')" = 400:invalid_parameter
 req GET "/api/clinical/notes?provider=dr%20p1&limit=100" "${A[@]}"
+check "a list entry is the note without its sections (section_count instead)" test "$(jget '"sections" in d["data"][0]'):$(jget 'd["data"][0]["section_count"]'):$(jget 'd["data"][0]["noteType"]')" = "false:1:handoff"
 check "filter by provider" test "$(jget 'len(d["data"])')" = 3
 list_rid=$(hdr X-Request-Id)
 list_ids=$(jget '",".join(n["id"] for n in d["data"])')

@@ -64,6 +64,9 @@ d = json.load(open(sys.argv[1]))
 assert d["engine"] == "sphinx" and 2.0 < d["duration"] < 8.0, d
 assert d["segments"] and all(0 <= s["start"] <= s["end"] <= d["duration"] + 0.05 for s in d["segments"])
 PY
+T1_FILE=$(sqlite3 "$db" "SELECT json_extract(input, '$.path') FROM jobs WHERE alias = '$T1'")
+check "the job read the audio decoded on arrival (a WAV), not the upload again" bash -c "[[ '$T1_FILE' == '$db.files/file_'*.wav ]]"
+check "a finished job's file is removed" test ! -e "$T1_FILE"
 req GET /api/clinical/transcriptions/$T1 "${B[@]}"
 check "another organisation gets 404 for it" test "$status:$(jget 'd["error"]["code"]')" = 404:not_found
 req GET /api/clinical/transcriptions/trn_x "${A[@]}"
@@ -76,6 +79,27 @@ req POST /api/clinical/notes/generate "${B[@]}" "${json_hdr[@]}" -d "{\"noteType
 check "... but not from another organisation's transcription" test "$status" = 404
 req POST /api/clinical/transcribe "${A[@]}" -F "file=@$tmp/clip.flac"
 check "FLAC at 44.1 kHz stereo is accepted" test "$status" = 202
+
+# ---- a note's recordings (resumable upload of a recording) ----
+req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","sections":[]}'
+RN=$(jget 'd["id"]')
+check "a new note has no recordings" test "$(jget 'd["recordings"]')" = "[]"
+req POST /api/clinical/uploads "${A[@]}" "${json_hdr[@]}" -d "{\"size\":$(stat -c %s "$tmp/clip.wav"),\"sha256\":\"$(sha256sum "$tmp/clip.wav" | cut -d' ' -f1)\",\"kind\":\"recording\",\"note_id\":\"$RN\",\"filename\":\"clip.wav\"}"
+RU=$(jget 'd["id"]')
+check "a resumable upload has its own id prefix (rup_)" bash -c "[[ '$RU' == rup_* ]]"
+req PATCH "/api/clinical/uploads/$RU" "${A[@]}" -H 'Content-Type: application/offset+octet-stream' -H 'Upload-Offset: 0' --data-binary "@$tmp/clip.wav"
+check "the recording's upload completes" test "$status:$(jget 'd["status"]')" = 200:complete
+req GET "/api/clinical/notes/$RN" "${A[@]}"
+check "GET /api/clinical/notes/:id lists the recording: id, content type, duration, created" python3 - "$tmp/body" "$RU" "$tmp/clip.wav" <<'PY'
+import json, sys, wave
+d = json.load(open(sys.argv[1]))
+w = wave.open(sys.argv[3])
+ms = w.getnframes() * 1000 // w.getframerate()
+r = d["recordings"]
+assert len(r) == 1 and r[0]["id"] == sys.argv[2], r
+assert r[0]["content_type"] == "audio/wav" and abs(r[0]["duration_ms"] - ms) <= 50, (r, ms)
+assert r[0]["created_at"] and r[0]["filename"] == "clip.wav", r
+PY
 
 # ---- bad input on transcribe ----
 req POST /api/clinical/transcribe "${A[@]}" -F "note=hello"
@@ -205,13 +229,29 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 check "the audio job is processing" test "$(jget 'd["status"]')" = processing
+AJ2_FILE=$(sqlite3 "$db" "SELECT json_extract(input, '$.path') FROM jobs WHERE uid = '$AJ2'")
 kill_server
+: >"$db.files/file_0123456789abcdef01234567"
+: >"$db.files/part-stray"
 start_server DICTUM_SERVE_RATE_TEAM_MINUTE=100000 || { not_ok "server restarts after SIGKILL"; finish; exit 1; }
 check "the restart says the job is queued again" grep -q "queued again" "$tmp/serve.err"
+check "the restart removes files no job needs ..." bash -c "[ ! -e '$db.files/file_0123456789abcdef01234567' ] && [ ! -e '$db.files/part-stray' ]"
+check "... and keeps the queued job's" bash -c "[ -n '$AJ2_FILE' ] && { [ -e '$AJ2_FILE' ] || sqlite3 '$db' \"SELECT status FROM jobs WHERE uid = '$AJ2'\" | grep -qx completed; }"
 poll /api/v1/pcr/audio/notes/$AJ2 status
 check "after SIGKILL and a restart the audio job completes" bash -c "[ '$(jget 'd["status"]')' = completed ] && grep -q patient <<<'$(jget 'd["transcript"]')'"
 req GET /jobs/$AJ2 "${A[@]}"
 check "... on its second attempt" test "$(jget 'd["attempts"]')" = 2
 stop_server
 check "the server stops cleanly again" test $? = 0
+
+# ---- the speech engine takes config.ini's [asr.sphinx] tuning ----
+mkdir -p "$HOME/.config/dictum"
+printf '[asr.sphinx]\nhmm = %s/no-such-model\n' "$tmp" >"$HOME/.config/dictum/config.ini"
+start_server DICTUM_SERVE_RATE_TEAM_MINUTE=100000 || { not_ok "server starts with an [asr.sphinx] setting"; finish; exit 1; }
+req POST /v1/audio/transcriptions "${A[@]}" -F "file=@$tmp/clip.wav"
+check "config.ini's [asr.sphinx] hmm reaches the server's engine (a missing model: 503)" test "$status" = 503
+grep -q 'no-such-model' "$tmp/serve.err"
+check "... and the log names the configured model" test $? = 0
+stop_server
+rm -f "$HOME/.config/dictum/config.ini"
 finish

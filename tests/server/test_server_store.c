@@ -5,7 +5,10 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "offline/server_store.h"
+#include "offline/server_store_internal.h"
 
+#include <json-c/json.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 struct fixture {
@@ -307,6 +310,86 @@ static void test_deliveries(void **state)
 	srv_key_clear(&k);
 }
 
+/* A schema 4 file with a note and a recording of it: opening it renders
+ * the note's JSON (doc) and list entry (note_list) in the migration, and
+ * later changes refresh them. */
+static void test_schema5_backfill(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), path[4200], err[512];
+	snprintf(path, sizeof(path), "%s/old.db", dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int v = 0; v < 4; v++)
+		assert_int_equal(sqlite3_exec(db, srv_schema_step(v), NULL, NULL, NULL), SQLITE_OK);
+	static const char rows[] =
+	    "PRAGMA user_version = 4; PRAGMA application_id = 1146311254;"
+	    "INSERT INTO orgs(id, uid, name, created_at) VALUES (1, 'org_1', 'acme', 't');"
+	    "INSERT INTO patients(id, uid, org_id, first_name, last_name, created_at) VALUES "
+	    "(1, 'pat_000000000000000000000001', 1, 'Ann', 'Lee', 't');"
+	    "INSERT INTO notes(uid, org_id, patient_id, note_type, specialty, status, version, "
+	    "sections, seq, created_at, updated_at) VALUES ('note_000000000000000000000001', 1, 1, "
+	    "'progressNote', '', 'draft', 3, '[{\"key\":\"hpi\",\"title\":\"HPI\",\"text\":"
+	    "\"Cough \\\"dry\\\"\"}]', 7, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z');"
+	    "INSERT INTO uploads(uid, org_id, kind, note_uid, size, sha256, status, path, "
+	    "created_at, updated_at, completed_at) VALUES ('upl_000000000000000000000001', 1, "
+	    "'recording', 'note_000000000000000000000001', 10, 'x', 'complete', '/x', 't', 't', "
+	    "'t');";
+	assert_int_equal(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	srv_store *s = NULL;
+	assert_int_equal(srv_store_open(path, NULL, &s, err, sizeof(err)), DICTUM_OK);
+	char *doc = NULL;
+	int version = 0;
+	assert_int_equal(srv_note_doc(s, 1, "note_000000000000000000000001", &doc, &version),
+	                 DICTUM_OK);
+	assert_int_equal(version, 3);
+	struct json_object *o = json_tokener_parse(doc), *v, *a;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "patient_id", &v));
+	assert_string_equal(json_object_get_string(v), "pat_000000000000000000000001");
+	assert_true(json_object_object_get_ex(o, "specialty", &v));
+	assert_null(v); /* "" is shown as null, as before */
+	assert_true(json_object_object_get_ex(o, "sections", &a));
+	v = json_object_object_get(json_object_array_get_idx(a, 0), "text");
+	assert_string_equal(json_object_get_string(v), "Cough \"dry\"");
+	assert_true(json_object_object_get_ex(o, "recordings", &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	json_object_put(o);
+	free(doc);
+
+	struct srv_note_filter f = {.org_id = 1, .status = -1, .after_seq = -1, .limit = 20};
+	struct srv_note_docs page;
+	assert_int_equal(srv_note_docs(s, &f, false, &page), DICTUM_OK);
+	assert_int_equal(page.count, 1);
+	assert_int_equal(page.refs[0].seq, 7);
+	o = json_tokener_parse(page.json);
+	assert_non_null(o);
+	assert_false(json_object_object_get_ex(o, "sections", NULL));
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "section_count")), 1);
+	json_object_put(o);
+	srv_note_docs_free(&page);
+
+	/* A change renders both again. */
+	struct srv_note n;
+	assert_int_equal(srv_note_get(s, 1, "note_000000000000000000000001", &n), DICTUM_OK);
+	free(n.provider);
+	n.provider = strdup("Dr New");
+	assert_int_equal(srv_note_update(s, &n, 3), DICTUM_OK);
+	srv_note_clear(&n);
+	assert_int_equal(srv_note_docs(s, &f, true, &page), DICTUM_OK);
+	assert_non_null(strstr(page.json, "\"provider\":\"Dr New\""));
+	assert_non_null(strstr(page.json, "\"version\":4"));
+	srv_note_docs_free(&page);
+	assert_int_equal(srv_note_docs(s, &f, false, &page), DICTUM_OK);
+	assert_non_null(strstr(page.json, "\"provider\":\"Dr New\""));
+	srv_note_docs_free(&page);
+	srv_store_close(&s);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static void test_foreign_files(void **state)
 {
 	struct fixture *f = *state;
@@ -332,6 +415,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deliveries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_files, setup, teardown),
+	    cmocka_unit_test(test_schema5_backfill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

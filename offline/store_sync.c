@@ -225,11 +225,13 @@ static int insert_remote(store *s, const char *json)
 	return replace_with_server(s, sqlite3_last_insert_rowid(s->db), json, "server");
 }
 
+/* A note without sections (a list summary, say) is refused: applying it
+ * would empty the local copy. */
 static int check_server_note(store *s, const char *json)
 {
 	static const char sql[] = "SELECT json_valid(?1) AND json_type(?1, '$.id') = 'text' AND "
 	                          "json_type(?1, '$.version') = 'integer' AND "
-	                          "coalesce(json_type(?1, '$.sections'), 'array') = 'array'";
+	                          "json_type(?1, '$.sections') = 'array'";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
@@ -443,7 +445,7 @@ int store_sync_conflict_resolve(store *s, int64_t conflict_id, enum store_resolu
 	free(json);
 	if (!result)
 		result = store_exec_id_text(s, done, conflict_id,
-		                      how == STORE_KEEP_LOCAL ? "local" : "server");
+		                            how == STORE_KEEP_LOCAL ? "local" : "server");
 	if (result)
 		goto fail;
 	return store_commit(s);

@@ -108,6 +108,15 @@ static void apply_outcomes(void **state)
 	assert_int_equal(store_outbox_count(f->s, &outbox), DICTUM_OK);
 	assert_int_equal(outbox, 0); /* applying never queues anything */
 	assert_int_equal(store_sync_apply(f->s, "{\"id\":1}", &how), DICTUM_INVAL);
+	/* a list summary (no sections) never replaces a note's text */
+	assert_int_equal(store_sync_apply(f->s,
+	                                  "{\"id\":\"note_0000000000000000000000ff\",\"version\":"
+	                                  "9,\"status\":\"signed\",\"section_count\":1}",
+	                                  &how),
+	                 DICTUM_INVAL);
+	assert_int_equal(store_note_list(f->s, NULL, &list, &count), DICTUM_OK);
+	assert_int_equal(count, 2);
+	note_summaries_free(&list, count);
 }
 
 static void local_changes_and_signed_notes_kept(void **state)

@@ -45,10 +45,11 @@ struct asr_segment {
 struct asr_transcript {
 	struct asr_segment *segments; /* in time order; NULL when none */
 	size_t n_segments;
-	double duration; /* seconds of audio fed */
-	char engine[32]; /* name of the engine that produced it */
-	bool fell_back;  /* produced by the fall-back engine after an error */
-	char note[160];  /* why it fell back; "" otherwise */
+	double duration;    /* seconds of audio fed */
+	char engine[32];    /* name of the engine that produced it */
+	bool fell_back;     /* produced by the fall-back engine after an error */
+	char note[160];     /* why it fell back; "" otherwise */
+	bool voice_profile; /* recognised with the user's voice profile (asr/voice.h) */
 };
 
 /* What a streaming caller shows while the clinician speaks. */

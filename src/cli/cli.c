@@ -151,6 +151,13 @@ int cli_main(int argc, char **argv)
 		                  "--data-dir");
 		goto out;
 	}
+	/* Whatever resolves the data directory from the config later (the
+	 * speech engine's user model and voice profile) sees --data-dir too. */
+	if (ctx.data_dir &&
+	    config_set(&ctx.config, "store", "data_dir", ctx.paths.data_dir) != DICTUM_OK) {
+		status = cli_fail("out of memory");
+		goto out;
+	}
 	if (!cmd)
 		status = cmd_workstation(&ctx, nargs - 1, args + 1);
 	else

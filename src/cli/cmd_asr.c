@@ -75,7 +75,8 @@ static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "model", json_object_new_string(path));
-		json_object_object_add(o, "sentences", json_object_new_int64((int64_t)st.sentences));
+		json_object_object_add(o, "sentences",
+		                       json_object_new_int64((int64_t)st.sentences));
 		json_object_object_add(o, "words", json_object_new_int64((int64_t)st.tokens));
 		json_object_object_add(o, "vocabulary", json_object_new_int64((int64_t)st.vocab));
 		struct json_object *ng = json_object_new_array();
@@ -107,5 +108,7 @@ int cmd_asr(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "adapt") == 0)
 		return adapt(ctx, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
+		return cmd_asr_enroll(ctx, argc - 1, argv + 1);
 	return cli_usage("asr");
 }

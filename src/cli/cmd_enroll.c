@@ -238,6 +238,13 @@ static int record_prompts(struct sentences *l, const char *prompts, size_t want,
 	return result;
 }
 
+static struct json_object *num(double x, int digits)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%.*f", digits, x);
+	return json_object_new_double_s(x, text);
+}
+
 static void print_report(struct cli_ctx *ctx, const struct asr_voice_report *r)
 {
 	if (ctx->json) {
@@ -249,12 +256,10 @@ static void print_report(struct cli_ctx *ctx, const struct asr_voice_report *r)
 		if (r->skipped)
 			json_object_object_add(o, "skipped_reason",
 			                       json_object_new_string(r->skipped_why));
-		json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
+		json_object_object_add(o, "seconds", num(r->seconds, 2));
 		json_object_object_add(o, "frames", json_object_new_int64(r->frames));
-		json_object_object_add(o, "loglik_per_frame_before",
-		                       json_object_new_double(r->loglik_before));
-		json_object_object_add(o, "loglik_per_frame_after",
-		                       json_object_new_double(r->loglik_after));
+		json_object_object_add(o, "loglik_per_frame_before", num(r->loglik_before, 4));
+		json_object_object_add(o, "loglik_per_frame_after", num(r->loglik_after, 4));
 		cli_print_json(o);
 		return;
 	}

@@ -15,7 +15,8 @@ if ! command -v sphinx_fe >/dev/null || [ ! -x /usr/lib/sphinxtrain/bw ] ||
   echo "skip: needs sphinxtrain and sphinxbase-utils (scripts/install-deps.sh)"
   exit 77
 fi
-prompts=${DICTUM_SOURCE:-$(dirname "$0")/../..}/data/asr/enroll_prompts.txt
+source=${DICTUM_SOURCE:-$(dirname "$0")/../..}
+prompts=$source/data/asr/enroll_prompts.txt
 say() { # say TEXT OUT.wav: flite's slt at 16 kHz mono
   flite -voice slt -t "$1" -o "$2.raw.wav" && sox "$2.raw.wav" -r 16000 -c 1 -b 16 "$2" &&
     rm "$2.raw.wav"
@@ -67,21 +68,13 @@ check "no temporary folder is left" bash -c "! ls -a '$tmp/dd/asr' | grep -q '^\
 "$dictum" --data-dir "$tmp/dd" --json transcribe "$tmp/held.wav" >"$tmp/after.json"
 check "transcribe uses the profile" grep -q '"voice_profile":true' "$tmp/after.json"
 check "held-out sentences: no more word errors with the profile" \
-  python3 - "$tmp/held.txt" "$tmp/before.json" "$tmp/after.json" <<'PY'
-import json, re, sys
-def words(t):
-    return re.sub(r"[^a-z' ]+", " ", t.lower().replace("-", " ")).split()
-def edits(a, b):
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, y in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
-        prev = cur
-    return prev[-1]
-ref = words(open(sys.argv[1]).read())
-before = edits(ref, words(json.load(open(sys.argv[2]))["text"]))
-after = edits(ref, words(json.load(open(sys.argv[3]))["text"]))
+  python3 - "$tmp/held.txt" "$tmp/before.json" "$tmp/after.json" "$source/bench/asr" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[4])
+from bench_asr import edits, norm
+ref = norm(open(sys.argv[1]).read())
+before = edits(ref, norm(json.load(open(sys.argv[2]))["text"]))
+after = edits(ref, norm(json.load(open(sys.argv[3]))["text"]))
 print("word errors over %d words: %d without the profile, %d with it" % (len(ref), before, after))
 assert after <= before
 PY

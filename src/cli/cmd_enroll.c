@@ -6,10 +6,13 @@
 #include "core/lib.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_SENTENCES 200
 #define DEFAULT_COUNT 20
@@ -145,13 +148,33 @@ out:
 }
 
 /* A line from the keyboard: its first character, '\n' for Enter, EOF at
- * the end. */
-static int read_key(void)
+ * the end; 0 when cap (may be NULL) ends by itself first (the file
+ * backend at the end of its file, a device that disappeared). Reads the
+ * descriptor byte by byte so that no line waits in a stdio buffer. */
+static int read_key(struct capture *cap)
 {
-	char line[64];
-	if (!fgets(line, sizeof(line), stdin))
-		return EOF;
-	return line[0];
+	int first = -1;
+	for (;;) {
+		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+		int rc = poll(&p, 1, 100);
+		if (rc < 0 && errno != EINTR)
+			return EOF;
+		if (rc <= 0) {
+			if (cap && first < 0 && capture_ended(cap))
+				return 0;
+			continue;
+		}
+		char c;
+		ssize_t n = read(STDIN_FILENO, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return first >= 0 ? first : EOF;
+		if (first < 0)
+			first = (unsigned char)c;
+		if (c == '\n')
+			return first;
+	}
 }
 
 static int read_prompts(const char *path, char ***out, size_t *count, char *err, size_t errlen)
@@ -206,7 +229,7 @@ static int record_prompts(struct sentences *l, const char *prompts, size_t want,
 	for (size_t i = 0; result == DICTUM_OK && i < want; i++) {
 		printf("\nsentence %zu of %zu:\n    %s\n[Enter: record] ", i + 1, want, lines[i]);
 		fflush(stdout);
-		int k = read_key();
+		int k = read_key(NULL);
 		if (k == 's')
 			continue;
 		if (k == 'q' || k == EOF)
@@ -218,7 +241,9 @@ static int record_prompts(struct sentences *l, const char *prompts, size_t want,
 			break;
 		printf("recording... [Enter: done] ");
 		fflush(stdout);
-		k = read_key();
+		k = read_key(cap);
+		if (k == 0)
+			printf("(the recording ended) ");
 		capture_stop(&cap);
 		if (t.status != DICTUM_OK || t.n < ASR_SAMPLE_RATE / 2) {
 			printf("%s; skipped\n", t.status != DICTUM_OK ? "too long" : "too short");
@@ -227,6 +252,7 @@ static int record_prompts(struct sentences *l, const char *prompts, size_t want,
 			char name[32];
 			snprintf(name, sizeof(name), "sentence %zu", i + 1);
 			printf("%.1f s\n", (double)t.n / ASR_SAMPLE_RATE);
+			fflush(stdout);
 			result = sentences_add(l, strdup(name), strdup(lines[i]), t.pcm, t.n);
 		}
 		if (k == 'q' || k == EOF)

@@ -117,6 +117,29 @@ assert o['sentences'] == 2 and o['skipped'] == 1 and 'zqxvbrt' in o['skipped_rea
 "$dictum" --data-dir "$tmp/dd3" asr enroll --audio "$tmp/enrol/p1.wav" >/dev/null 2>&1
 check "--audio without --text is a usage error" [ $? -eq 2 ]
 
+# Interactive: prompts shown with progress, each read through the audio
+# module (the file backend plays a recording in real time; the recording
+# stops at its end, or at Enter).
+mkfifo "$tmp/keys"
+"$dictum" --data-dir "$tmp/ddi" asr enroll -b file -d "$tmp/enrol/p2.wav" --count 3 \
+  <"$tmp/keys" >"$tmp/inter.txt" 2>&1 &
+pid=$!
+exec 3>"$tmp/keys"
+for k in 1 2 3; do
+  echo >&3
+  for _ in $(seq 600); do
+    [ "$(grep -c ' [0-9.]* s$' "$tmp/inter.txt")" -ge $k ] && break
+    sleep 0.1
+  done
+done
+exec 3>&-
+wait $pid
+check "interactive enrolment succeeds" [ $? -eq 0 ]
+check "it shows the progress" grep -q "sentence 3 of 3:" "$tmp/inter.txt"
+check "it shows the prompt" grep -q "    $(head -1 "$tmp/train.txt")" "$tmp/inter.txt"
+check "the profile is made from the three recordings" \
+  grep -q '"sentences": 3' "$tmp/ddi/asr/voice/profile.json"
+
 "$dictum" --data-dir "$tmp/dd" --json asr enroll --remove >"$tmp/rm.json"
 check "--remove drops the profile" grep -q '"removed":true' "$tmp/rm.json"
 check "and it is gone" [ ! -e "$tmp/dd/asr/voice" ]

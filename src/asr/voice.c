@@ -27,6 +27,10 @@
 
 const char *asr_voice_matrix(const struct config *cfg, char *buf, size_t size)
 {
+	/* No config (dictum serve's engines today): defaults only, and a
+	 * voice is a person's, not a default. */
+	if (!cfg)
+		return "";
 	const char *set = config_get(cfg, "asr", "voice_profile", "on");
 	if (strcmp(set, "off") == 0 || strcmp(set, "no") == 0 || strcmp(set, "0") == 0)
 		return "";

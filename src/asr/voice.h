@@ -31,8 +31,8 @@
 /* The profile folder, under the data directory. */
 #define ASR_VOICE_DIR "asr/voice"
 
-/* The profile's transform the engine should load: "" when [asr]
- * voice_profile is off or there is no profile. Returns buf or "". */
+/* The profile's transform the engine should load: "" when cfg is NULL,
+ * [asr] voice_profile is off or there is no profile. Returns buf or "". */
 const char *asr_voice_matrix(const struct config *cfg, char *buf, size_t size);
 
 /* One enrolment sentence: 16 kHz mono PCM and the words read. */

@@ -54,7 +54,7 @@ const char *asr_sphinx_data_file(const char *value, const char *name, char *buf,
 static int make_config(const struct config *cfg, bool with_voice, cmd_ln_t **out, bool *voice,
                        char *err, size_t errlen)
 {
-	char *argv[MAX_PARAMS * 2 + 6], mllr[1200];
+	char *argv[MAX_PARAMS * 2 + 6], voice_file[1200];
 	int argc = 0;
 	for (size_t i = 0; i < asr_sphinx_param_count; i++) {
 		const struct asr_sphinx_param *p = &asr_sphinx_params[i];
@@ -64,10 +64,11 @@ static int make_config(const struct config *cfg, bool with_voice, cmd_ln_t **out
 		argv[argc++] = (char *)config_get(cfg, SECTION, p->key, p->def);
 	}
 	/* The voice profile from `dictum asr enroll`, unless turned off. */
-	*voice = with_voice && asr_voice_matrix(cfg, mllr, sizeof(mllr))[0] != '\0';
-	if (*voice) {
-		argv[argc++] = "-mllr";
-		argv[argc++] = mllr;
+	const char *flag = with_voice ? asr_voice_load(cfg, voice_file, sizeof(voice_file)) : NULL;
+	*voice = flag != NULL;
+	if (flag) {
+		argv[argc++] = (char *)flag;
+		argv[argc++] = voice_file;
 	}
 	argv[argc++] = "-logfn";
 	argv[argc++] = "/dev/null";

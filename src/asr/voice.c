@@ -25,24 +25,29 @@
 
 /* ---- where things are ---- */
 
-const char *asr_voice_matrix(const struct config *cfg, char *buf, size_t size)
+const char *asr_voice_load(const struct config *cfg, char *buf, size_t size)
 {
 	/* No config (dictum serve's engines today): defaults only, and a
 	 * voice is a person's, not a default. */
 	if (!cfg)
-		return "";
+		return NULL;
 	const char *set = config_get(cfg, "asr", "voice_profile", "on");
 	if (strcmp(set, "off") == 0 || strcmp(set, "no") == 0 || strcmp(set, "0") == 0)
-		return "";
+		return NULL;
+	char dir[1100];
 	if (set[0] == '/') {
-		snprintf(buf, size, "%s/mllr_matrix", set);
+		snprintf(dir, sizeof(dir), "%s", set);
 	} else {
 		struct dictum_paths p;
 		if (paths_resolve(&p, cfg, NULL) != DICTUM_OK)
-			return "";
-		snprintf(buf, size, "%s/" ASR_VOICE_DIR "/mllr_matrix", p.data_dir);
+			return NULL;
+		snprintf(dir, sizeof(dir), "%.1020s/" ASR_VOICE_DIR, p.data_dir);
 	}
-	return path_exists(buf) ? buf : "";
+	snprintf(buf, size, "%s/means", dir);
+	if (path_exists(buf))
+		return "-mean";
+	snprintf(buf, size, "%s/mllr_matrix", dir);
+	return path_exists(buf) ? "-mllr" : NULL;
 }
 
 /* An executable: dir/name, or name on $PATH when dir is NULL. */
@@ -367,14 +372,14 @@ static void feat_param(const char *hmm, const char *key, const char *def, char *
 struct job {
 	const struct config *cfg;
 	char hmm[PATH_SIZE];
-	char tools[4][PATH_SIZE]; /* sphinx_fe, mdef_convert, bw, mllr_solve */
+	char tools[6][PATH_SIZE]; /* see enum tool */
 	char stage[STAGE_SIZE];   /* DATA_DIR/asr/.voice-XXXXXX: the profile being made */
 	char work[WORK_SIZE];     /* stage/work: features, statistics; removed before use */
 	char *err;
 	size_t errlen;
 };
 
-enum { TOOL_FE, TOOL_MDEF, TOOL_BW, TOOL_SOLVE };
+enum tool { TOOL_FE, TOOL_MDEF, TOOL_BW, TOOL_SOLVE, TOOL_TRANSFORM, TOOL_MAP };
 
 static int find_tools(struct job *j)
 {
@@ -387,8 +392,10 @@ static int find_tools(struct job *j)
 	    {"pocketsphinx_mdef_convert", "pocketsphinx", false},
 	    {"bw", "sphinxtrain", true},
 	    {"mllr_solve", "sphinxtrain", true},
+	    {"mllr_transform", "sphinxtrain", true},
+	    {"map_adapt", "sphinxtrain", true},
 	};
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
 		if (!find_tool(tools[i].name, tools[i].trainer ? st : NULL, j->tools[i],
 		               sizeof(j->tools[i]))) {
 			snprintf(j->err, j->errlen, "%s not found %s%s (apt-get install %s)",
@@ -565,8 +572,10 @@ static bool bw_overall(const char *log, long *frames, double *avg)
 }
 
 /* Baum-Welch statistics into work/NAME, with the transform mllr applied
- * first when it is not NULL. */
-static int run_bw(struct job *j, const char *name, const char *mllr, long *frames, double *avg)
+ * first when it is not NULL, and the means file means instead of the
+ * model's when it is not NULL. */
+static int run_bw(struct job *j, const char *name, const char *mllr, const char *means,
+                  long *frames, double *avg)
 {
 	char acc[FILE_SIZE], log[FILE_SIZE];
 	char mdef[FILE_SIZE], mixw[FILE_SIZE], dict[FILE_SIZE], fdict[FILE_SIZE], ctl[FILE_SIZE],
@@ -629,6 +638,10 @@ static int run_bw(struct job *j, const char *name, const char *mllr, long *frame
 		argv[argc++] = "-mllrmat";
 		argv[argc++] = (char *)mllr;
 	}
+	if (means) {
+		argv[argc++] = "-meanfn";
+		argv[argc++] = (char *)means;
+	}
 	argv[argc] = NULL;
 	int result = run_tool(argv, log, j->err, j->errlen);
 	if (result == DICTUM_OK && !bw_overall(log, frames, avg)) {
@@ -645,14 +658,15 @@ static int write_profile_json(struct job *j, const struct asr_voice_report *rep)
 	snprintf(path, sizeof(path), "%s/profile.json", j->stage);
 	struct dynbuf d;
 	dynbuf_init(&d, 65536);
-	int result = dynbuf_printf(&d,
-	                           "{\n  \"created\": \"%s\",\n  \"method\": \"mllr\",\n"
-	                           "  \"sentences\": %zu,\n  \"skipped\": %zu,\n"
-	                           "  \"seconds\": %.2f,\n  \"frames\": %ld,\n"
-	                           "  \"loglik_per_frame_before\": %.4f,\n"
-	                           "  \"loglik_per_frame_after\": %.4f\n}\n",
-	                           when, rep->used, rep->skipped, rep->seconds, rep->frames,
-	                           rep->loglik_before, rep->loglik_after);
+	int result =
+	    dynbuf_printf(&d,
+	                  "{\n  \"created\": \"%s\",\n  \"method\": \"%s\",\n"
+	                  "  \"sentences\": %zu,\n  \"skipped\": %zu,\n"
+	                  "  \"seconds\": %.2f,\n  \"frames\": %ld,\n"
+	                  "  \"loglik_per_frame_before\": %.4f,\n"
+	                  "  \"loglik_per_frame_after\": %.4f\n}\n",
+	                  when, rep->map ? "mllr+map" : "mllr", rep->used, rep->skipped,
+	                  rep->seconds, rep->frames, rep->loglik_before, rep->loglik_after);
 	if (result == DICTUM_OK) {
 		int rc = file_write_atomic(path, dynbuf_str(&d), d.len, 0600);
 		result = rc ? DICTUM_IO : DICTUM_OK;
@@ -700,6 +714,9 @@ int asr_voice_enroll(const struct config *cfg, const char *data_dir,
 	char err_buf[512] = "";
 	struct job j = {.cfg = cfg, .err = err_buf, .errlen = sizeof(err_buf)};
 	memset(rep, 0, sizeof(*rep));
+	const char *map_set = config_get(cfg, "asr", "voice_map", "yes");
+	rep->map =
+	    strcmp(map_set, "no") != 0 && strcmp(map_set, "off") != 0 && strcmp(map_set, "0") != 0;
 	snprintf(j.hmm, sizeof(j.hmm), "%s", asr_sphinx_param(cfg, "hmm"));
 	snprintf(path, sizeof(path), "%s/means", j.hmm);
 	if (!path_exists(path)) {
@@ -781,7 +798,8 @@ int asr_voice_enroll(const struct config *cfg, const char *data_dir,
 	}
 
 	/* Statistics, the transform, and the statistics again through it. */
-	if ((result = run_bw(&j, "acc", NULL, &rep->frames, &rep->loglik_before)) != DICTUM_OK)
+	if ((result = run_bw(&j, "acc", NULL, NULL, &rep->frames, &rep->loglik_before)) !=
+	    DICTUM_OK)
 		goto cleanup;
 	char means[FILE_SIZE], vars[FILE_SIZE], acc[FILE_SIZE], matrix[FILE_SIZE];
 	snprintf(means, sizeof(means), "%s/means", j.hmm);
@@ -799,8 +817,70 @@ int asr_voice_enroll(const struct config *cfg, const char *data_dir,
 		goto cleanup;
 	}
 	long frames_after = 0;
-	if ((result = run_bw(&j, "acc2", matrix, &frames_after, &rep->loglik_after)) != DICTUM_OK)
-		goto cleanup;
+	if (!rep->map) {
+		result = run_bw(&j, "acc2", matrix, NULL, &frames_after, &rep->loglik_after);
+		if (result != DICTUM_OK)
+			goto cleanup;
+	} else {
+		/* MAP of the means, starting from the transformed ones: the
+		 * transform moves every mean, MAP then moves the ones the
+		 * sentences saw most. The engine then loads the means alone. */
+		char mllr_means[FILE_SIZE], tmat[FILE_SIZE], mdef[FILE_SIZE], final[FILE_SIZE];
+		char x1[FILE_SIZE], x2[FILE_SIZE], x3[FILE_SIZE], acc2[FILE_SIZE], model[32];
+		char ts2cb[40];
+		snprintf(mllr_means, sizeof(mllr_means), "%s/mllr_means", j.work);
+		snprintf(tmat, sizeof(tmat), "%s/transition_matrices", j.hmm);
+		snprintf(mdef, sizeof(mdef), "%s/mdef.txt", j.work);
+		snprintf(final, sizeof(final), "%s/means", j.stage);
+		snprintf(x1, sizeof(x1), "%s/map_var", j.work);
+		snprintf(x2, sizeof(x2), "%s/map_mixw", j.work);
+		snprintf(x3, sizeof(x3), "%s/map_tmat", j.work);
+		snprintf(acc2, sizeof(acc2), "%s/acc2", j.work);
+		feat_param(j.hmm, "model", "cont", model, sizeof(model));
+		snprintf(ts2cb, sizeof(ts2cb), ".%s.", model);
+		snprintf(log, sizeof(log), "%s/transform.log", j.work);
+		char *tr[] = {j.tools[TOOL_TRANSFORM],
+		              "-inmeanfn",
+		              means,
+		              "-outmeanfn",
+		              mllr_means,
+		              "-mllrmat",
+		              matrix,
+		              NULL};
+		if ((result = run_tool(tr, log, err_buf, sizeof(err_buf))) != DICTUM_OK ||
+		    (result = run_bw(&j, "acc2", NULL, mllr_means, &frames_after,
+		                     &rep->loglik_mllr)) != DICTUM_OK)
+			goto cleanup;
+		snprintf(log, sizeof(log), "%s/map.log", j.work);
+		char *map[] = {j.tools[TOOL_MAP],
+		               "-moddeffn",
+		               mdef,
+		               "-ts2cbfn",
+		               ts2cb,
+		               "-meanfn",
+		               mllr_means,
+		               "-varfn",
+		               vars,
+		               "-mixwfn",
+		               mixw,
+		               "-tmatfn",
+		               tmat,
+		               "-accumdir",
+		               acc2,
+		               "-mapmeanfn",
+		               final,
+		               "-mapvarfn",
+		               x1,
+		               "-mapmixwfn",
+		               x2,
+		               "-maptmatfn",
+		               x3,
+		               NULL};
+		if ((result = run_tool(map, log, err_buf, sizeof(err_buf))) != DICTUM_OK ||
+		    (result = run_bw(&j, "acc3", NULL, final, &frames_after, &rep->loglik_after)) !=
+		        DICTUM_OK)
+			goto cleanup;
+	}
 	if ((result = remove_tree(j.work)) != DICTUM_OK ||
 	    (result = write_profile_json(&j, rep)) != DICTUM_OK) {
 		snprintf(err_buf, sizeof(err_buf), "cannot write in %.300s", j.stage);

@@ -13,13 +13,17 @@
  * form (sendump); bw needs them as a Sphinx-3 mixture weight file, which we
  * write from the sendump ourselves.
  *
- * The profile is the folder DATA_DIR/asr/voice holding mllr_matrix and
- * profile.json (what it was made from, and the average log-likelihood per
+ * With [asr] voice_map = yes (the default) the transformed means are then
+ * moved further by MAP (sphinxtrain's mllr_transform and map_adapt) and
+ * the profile holds the adapted means; with no, only the transform.
+ *
+ * The profile is the folder DATA_DIR/asr/voice holding mllr_matrix, means
+ * (with MAP) and profile.json (what it was made from, and the average log-likelihood per
  * frame of the enrolment audio before and after the transform). It is built
  * in a temporary folder beside it and renamed into place: a failure or a
  * crash never leaves a half-made profile where the engine looks.
  *
- * Config: [asr] voice_profile = on (default) | off | FOLDER;
+ * Config: [asr] voice_profile = on (default) | off | FOLDER; voice_map;
  * [asr] sphinxtrain = folder of bw and mllr_solve (/usr/lib/sphinxtrain). */
 
 #include "core/config.h"
@@ -31,9 +35,11 @@
 /* The profile folder, under the data directory. */
 #define ASR_VOICE_DIR "asr/voice"
 
-/* The profile's transform the engine should load: "" when cfg is NULL,
- * [asr] voice_profile is off or there is no profile. Returns buf or "". */
-const char *asr_voice_matrix(const struct config *cfg, char *buf, size_t size);
+/* What the engine loads: sets buf to the profile's file and returns the
+ * PocketSphinx flag that loads it ("-mean" for adapted means, "-mllr" for
+ * a transform alone); NULL when cfg is NULL, [asr] voice_profile is off or
+ * there is no profile. */
+const char *asr_voice_load(const struct config *cfg, char *buf, size_t size);
 
 /* One enrolment sentence: 16 kHz mono PCM and the words read. */
 struct asr_voice_utt {
@@ -50,7 +56,9 @@ struct asr_voice_report {
 	char skipped_why[256];              /* the first reason, "" when none */
 	double seconds;                     /* audio used */
 	long frames;                        /* feature frames bw aligned */
+	bool map;                           /* MAP of the means on top of the transform */
 	double loglik_before, loglik_after; /* per frame, enrolment audio */
+	double loglik_mllr;                 /* after the transform alone (with map) */
 };
 
 /* Estimates a profile from utts and puts it in DATA_DIR/asr/voice,

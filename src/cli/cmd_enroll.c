@@ -276,7 +276,8 @@ static void print_report(struct cli_ctx *ctx, const struct asr_voice_report *r)
 	if (ctx->json) {
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "profile", json_object_new_string(r->dir));
-		json_object_object_add(o, "method", json_object_new_string("mllr"));
+		json_object_object_add(o, "method",
+		                       json_object_new_string(r->map ? "mllr+map" : "mllr"));
 		json_object_object_add(o, "sentences", json_object_new_int64((int64_t)r->used));
 		json_object_object_add(o, "skipped", json_object_new_int64((int64_t)r->skipped));
 		if (r->skipped)
@@ -285,6 +286,8 @@ static void print_report(struct cli_ctx *ctx, const struct asr_voice_report *r)
 		json_object_object_add(o, "seconds", num(r->seconds, 2));
 		json_object_object_add(o, "frames", json_object_new_int64(r->frames));
 		json_object_object_add(o, "loglik_per_frame_before", num(r->loglik_before, 4));
+		if (r->map)
+			json_object_object_add(o, "loglik_per_frame_mllr", num(r->loglik_mllr, 4));
 		json_object_object_add(o, "loglik_per_frame_after", num(r->loglik_after, 4));
 		cli_print_json(o);
 		return;

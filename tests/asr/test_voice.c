@@ -109,13 +109,21 @@ static void test_matrix_lookup(void **state)
 	snprintf(file, sizeof(file), "%s/mllr_matrix", dir);
 	struct config c;
 	memset(&c, 0, sizeof(c));
-	assert_string_equal(asr_voice_matrix(NULL, buf, sizeof(buf)), "");
+	assert_null(asr_voice_load(NULL, buf, sizeof(buf)));
 	assert_int_equal(config_set(&c, "asr", "voice_profile", dir), DICTUM_OK);
-	assert_string_equal(asr_voice_matrix(&c, buf, sizeof(buf)), "");
+	assert_null(asr_voice_load(&c, buf, sizeof(buf)));
 	assert_int_equal(file_write_atomic(file, "1\n", 2, 0600), 0);
-	assert_string_equal(asr_voice_matrix(&c, buf, sizeof(buf)), file);
+	assert_string_equal(asr_voice_load(&c, buf, sizeof(buf)), "-mllr");
+	assert_string_equal(buf, file);
+	/* Adapted means win over the transform alone. */
+	char means[600];
+	snprintf(means, sizeof(means), "%s/means", dir);
+	assert_int_equal(file_write_atomic(means, "1\n", 2, 0600), 0);
+	assert_string_equal(asr_voice_load(&c, buf, sizeof(buf)), "-mean");
+	assert_string_equal(buf, means);
+	unlink(means);
 	assert_int_equal(config_set(&c, "asr", "voice_profile", "off"), DICTUM_OK);
-	assert_string_equal(asr_voice_matrix(&c, buf, sizeof(buf)), "");
+	assert_null(asr_voice_load(&c, buf, sizeof(buf)));
 	/* The data directory's profile, found through [store] data_dir. */
 	char data[512], in_data[700];
 	tmp_path(data, sizeof(data), "data");
@@ -125,11 +133,12 @@ static void test_matrix_lookup(void **state)
 	assert_int_equal(file_write_atomic(in_data, "1\n", 2, 0600), 0);
 	assert_int_equal(config_set(&c, "asr", "voice_profile", "on"), DICTUM_OK);
 	assert_int_equal(config_set(&c, "store", "data_dir", data), DICTUM_OK);
-	assert_string_equal(asr_voice_matrix(&c, buf, sizeof(buf)), in_data);
+	assert_string_equal(asr_voice_load(&c, buf, sizeof(buf)), "-mllr");
+	assert_string_equal(buf, in_data);
 	bool removed = false;
 	assert_int_equal(asr_voice_remove(data, &removed), DICTUM_OK);
 	assert_true(removed);
-	assert_string_equal(asr_voice_matrix(&c, buf, sizeof(buf)), "");
+	assert_null(asr_voice_load(&c, buf, sizeof(buf)));
 	assert_int_equal(asr_voice_remove(data, &removed), DICTUM_OK);
 	assert_false(removed);
 	config_free(&c);

@@ -2,8 +2,8 @@
 # dictum asr enroll end to end: a voice (flite's slt) reads 12 of our
 # prompts; the profile lands in DATA_DIR/asr/voice, every transcription in
 # that data directory uses it (transcribe --json says voice_profile: true),
-# and held-out sentences of the same voice are recognised no worse than
-# without it (word errors counted). [asr] voice_profile = off and another
+# and held-out sentences of the same voice are recognised with fewer word
+# errors than without it. [asr] voice_profile = off and another
 # data directory do without it. A missing or failing tool is a one-line
 # error that leaves the old profile (or none) and no temporary folder;
 # --remove drops the profile.
@@ -11,7 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 dictum=$1
 need_speech
 if ! command -v sphinx_fe >/dev/null || [ ! -x /usr/lib/sphinxtrain/bw ] ||
-  [ ! -x /usr/lib/sphinxtrain/mllr_solve ]; then
+  [ ! -x /usr/lib/sphinxtrain/map_adapt ]; then
   echo "skip: needs sphinxtrain and sphinxbase-utils (scripts/install-deps.sh)"
   exit 77
 fi
@@ -57,17 +57,18 @@ check "enroll reports the profile and how it fits" python3 - "$tmp/enroll.json" 
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["profile"] == sys.argv[2] + "/asr/voice", o
-assert o["method"] == "mllr" and o["sentences"] == 12 and o["skipped"] == 0, o
+assert o["method"] == "mllr+map" and o["sentences"] == 12 and o["skipped"] == 0, o
 assert o["seconds"] > 20 and o["frames"] > 2000, o
-assert o["loglik_per_frame_after"] > o["loglik_per_frame_before"], o
+assert o["loglik_per_frame_before"] < o["loglik_per_frame_mllr"] < o["loglik_per_frame_after"], o
 PY
 check "the transform is there" grep -q . "$tmp/dd/asr/voice/mllr_matrix"
+check "and the adapted means" [ -s "$tmp/dd/asr/voice/means" ]
 check "and what it was made from" grep -q '"sentences": 12' "$tmp/dd/asr/voice/profile.json"
 check "no temporary folder is left" bash -c "! ls -a '$tmp/dd/asr' | grep -q '^\.voice'"
 
 "$dictum" --data-dir "$tmp/dd" --json transcribe "$tmp/held.wav" >"$tmp/after.json"
 check "transcribe uses the profile" grep -q '"voice_profile":true' "$tmp/after.json"
-check "held-out sentences: no more word errors with the profile" \
+check "held-out sentences: fewer word errors with the profile" \
   python3 - "$tmp/held.txt" "$tmp/before.json" "$tmp/after.json" "$source/bench/asr" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[4])
@@ -76,7 +77,7 @@ ref = norm(open(sys.argv[1]).read())
 before = edits(ref, norm(json.load(open(sys.argv[2]))["text"]))
 after = edits(ref, norm(json.load(open(sys.argv[3]))["text"]))
 print("word errors over %d words: %d without the profile, %d with it" % (len(ref), before, after))
-assert after <= before
+assert after < before
 PY
 
 "$dictum" --data-dir "$tmp/other" --json transcribe "$tmp/quiet.wav" >"$tmp/other.json"
@@ -86,7 +87,7 @@ printf '[asr]\nvoice_profile = off\n' >"$XDG_CONFIG_HOME/dictum/config.ini"
 check "voice_profile = off turns it off" grep -q '"voice_profile":false' "$tmp/off.json"
 
 # Tools missing or failing: a clear error, the old profile intact.
-cp "$tmp/dd/asr/voice/mllr_matrix" "$tmp/matrix.before"
+cp "$tmp/dd/asr/voice/means" "$tmp/means.before"
 printf '[asr]\nsphinxtrain = %s/nowhere\n' "$tmp" >"$XDG_CONFIG_HOME/dictum/config.ini"
 "$dictum" --data-dir "$tmp/dd2" asr enroll --from "$tmp/enrol" 2>"$tmp/err.txt"
 check "a missing tool fails" [ $? -eq 1 ]
@@ -94,17 +95,20 @@ check "and names it and its package" grep -q "bw not found in $tmp/nowhere (apt-
 check "and makes no profile" [ ! -e "$tmp/dd2/asr/voice" ]
 mkdir -p "$tmp/broken"
 printf '#!/bin/sh\necho "ERROR: broken statistics"\nexit 3\n' >"$tmp/broken/bw"
-ln -s /usr/lib/sphinxtrain/mllr_solve "$tmp/broken/mllr_solve"
+for t in mllr_solve mllr_transform map_adapt; do
+  ln -s /usr/lib/sphinxtrain/$t "$tmp/broken/$t"
+done
 chmod +x "$tmp/broken/bw"
 printf '[asr]\nsphinxtrain = %s/broken\n' "$tmp" >"$XDG_CONFIG_HOME/dictum/config.ini"
 "$dictum" --data-dir "$tmp/dd" asr enroll --from "$tmp/enrol" 2>"$tmp/err.txt"
 check "a failing tool fails" [ $? -eq 1 ]
 check "and says what it said" grep -q "bw failed (exit 3): ERROR: broken statistics" "$tmp/err.txt"
-check "the old profile is kept" cmp -s "$tmp/matrix.before" "$tmp/dd/asr/voice/mllr_matrix"
+check "the old profile is kept" cmp -s "$tmp/means.before" "$tmp/dd/asr/voice/means"
 check "no temporary folder is left" bash -c "! ls -a '$tmp/dd/asr' | grep -q '^\.voice'"
 rm "$XDG_CONFIG_HOME/dictum/config.ini"
 
 # Pairs on the command line; a word without a pronunciation leaves its sentence out.
+printf '[asr]\nvoice_map = no\n' >"$XDG_CONFIG_HOME/dictum/config.ini"
 "$dictum" --data-dir "$tmp/dd3" --json asr enroll --audio "$tmp/enrol/p1.wav" \
   --text "$(cat "$tmp/enrol/p1.txt")" --audio "$tmp/enrol/p2.wav" \
   --text "$(cat "$tmp/enrol/p2.txt")" --audio "$tmp/enrol/p3.wav" \
@@ -113,7 +117,10 @@ check "--audio/--text pairs enrol" python3 -c "
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o['sentences'] == 2 and o['skipped'] == 1 and 'zqxvbrt' in o['skipped_reason'], o
+assert o['method'] == 'mllr', o
 " "$tmp/pairs.json"
+check "voice_map = no keeps the transform alone" [ ! -e "$tmp/dd3/asr/voice/means" ]
+rm "$XDG_CONFIG_HOME/dictum/config.ini"
 "$dictum" --data-dir "$tmp/dd3" asr enroll --audio "$tmp/enrol/p1.wav" >/dev/null 2>&1
 check "--audio without --text is a usage error" [ $? -eq 2 ]
 

@@ -197,8 +197,9 @@ def flite_wav(text, voice, path):
 def voice(dictum, folder):
     header = "  %-34s %5s %10s %10s %8s %8s" % ("set", "words", "profile", "none", "stock",
                                                "prof/stock")
-    print("\nvoice profile (dictum asr enroll; MLLR), WER with the profile, without it, "
-          "and stock pocketsphinx_continuous")
+    print("\nvoice profile (dictum asr enroll: MLLR, then MAP of the means unless [asr] "
+          "voice_map = no), WER with the profile, without it, and stock "
+          "pocketsphinx_continuous")
     if os.path.exists(folder):
         rows = read_set(folder)
         speakers = collections.defaultdict(list)

@@ -5,6 +5,7 @@
 #include "core/lib.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PATH_SIZE          1200
@@ -705,6 +707,27 @@ fail:
 	return DICTUM_IO;
 }
 
+/* Folders a killed enrolment left behind (.voice-new-*, .voice-old-*), an
+ * hour old or more: no enrolment runs that long. */
+static void remove_leftovers(const char *asr_dir)
+{
+	DIR *d = opendir(asr_dir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[FILE_SIZE];
+		struct stat st;
+		if (strncmp(e->d_name, ".voice-", 7) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%.1100s/%.100s", asr_dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && now - st.st_mtime > 3600)
+			remove_tree(path);
+	}
+	closedir(d);
+}
+
 int asr_voice_enroll(const struct config *cfg, const char *data_dir,
                      const struct asr_voice_utt *utts, size_t n, struct asr_voice_report *rep,
                      char *err, size_t errlen)
@@ -729,6 +752,8 @@ int asr_voice_enroll(const struct config *cfg, const char *data_dir,
 		goto cleanup;
 	snprintf(asr_dir, sizeof(asr_dir), "%s/asr", data_dir);
 	int rc = mkdir_p(asr_dir, 0700);
+	if (!rc)
+		remove_leftovers(asr_dir);
 	snprintf(j.stage, sizeof(j.stage), "%s/.voice-new-XXXXXX", asr_dir);
 	if (rc || !mkdtemp(j.stage)) {
 		snprintf(err_buf, sizeof(err_buf), "cannot create a folder in %.300s: %s", asr_dir,

@@ -11,7 +11,8 @@
  *
  * Configuration (config.ini, all optional; defaults are in one table per
  * engine, see engine_sphinx.c and engine_http.c):
- *   [asr]        engine = sphinx|http, low_confidence = 0.5
+ *   [asr]        engine = sphinx|http, low_confidence = 0.5, voice_profile,
+ *                voice_map, sphinxtrain (the voice profile: asr/voice.h)
  *   [asr.sphinx] model tuning and the medical lexicon / language model
  *   [asr.http]   url, key, model, timeout, retries, fallback = sphinx
  *

@@ -582,7 +582,15 @@ static int run_bw(struct job *j, const char *name, const char *mllr, const char 
 	char acc[FILE_SIZE], log[FILE_SIZE];
 	char mdef[FILE_SIZE], mixw[FILE_SIZE], dict[FILE_SIZE], fdict[FILE_SIZE], ctl[FILE_SIZE],
 	    lsn[FILE_SIZE];
-	char feat[64], svspec[256], agc[32], model[32], ts2cb[40];
+	char feat[64], svspec[256], agc[32], model[32], ts2cb[40], cmninit[256];
+	/* Cepstral mean per sentence ([asr] voice_cmn = current, the
+	 * default), or live from the model's cmninit as the engine does (live;
+	 * measured worse: flite slt held-out prompts 22.3% against 15.2%, LJ
+	 * leave-one-out 38.4% against 37.6%), or none. */
+	const char *cmn = config_get(j->cfg, "asr", "voice_cmn", "current");
+	if (strcmp(cmn, "batch") == 0)
+		cmn = "current";
+	feat_param(j->hmm, "cmninit", "", cmninit, sizeof(cmninit));
 	snprintf(acc, sizeof(acc), "%s/%s", j->work, name);
 	snprintf(log, sizeof(log), "%s/%s.log", j->work, name);
 	snprintf(mdef, sizeof(mdef), "%s/mdef.txt", j->work);
@@ -614,7 +622,7 @@ static int run_bw(struct job *j, const char *name, const char *mllr, const char 
 	                  "-agc",
 	                  agc,
 	                  "-cmn",
-	                  "current",
+	                  (char *)cmn,
 	                  "-dictfn",
 	                  dict,
 	                  "-fdictfn",
@@ -635,6 +643,10 @@ static int run_bw(struct job *j, const char *name, const char *mllr, const char 
 	if (svspec[0]) {
 		argv[argc++] = "-svspec";
 		argv[argc++] = svspec;
+	}
+	if (strcmp(cmn, "live") == 0 && cmninit[0]) {
+		argv[argc++] = "-cmninit";
+		argv[argc++] = cmninit;
 	}
 	if (mllr) {
 		argv[argc++] = "-mllrmat";

@@ -12,6 +12,7 @@ PACKAGES=(
   libcurl4-openssl-dev libjson-c-dev libssl-dev zlib1g-dev
   libsqlite3-dev sqlite3
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us pocketsphinx
+  sphinxtrain sphinxbase-utils
   libmicrohttpd-dev
   libcmocka-dev
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils

@@ -11,7 +11,15 @@ and peak resident memory. Also prints the out-of-vocabulary rate of each
 recogniser's dictionary over the words of the ACI-Bench development
 dialogues (valid.csv).
 
-usage: bench_asr.py DICTUM [--data DIR] [--sets speech,dictation,oov] [--jobs N]
+The voice set (--sets voice) measures the voice profile (dictum asr
+enroll): per speaker of ../shared/data/speech with at least 3 utterances,
+leave-one-out (enrol on all the speaker's other utterances, decode the one
+left out), WER with the profile, without it and stock, same run; then the
+same for flite voices (enrolled on the first 20 of data/asr/enroll_prompts.txt,
+tested on the other prompts and the held-out dictations of
+bench/dictation/dictations.tsv).
+
+usage: bench_asr.py DICTUM [--data DIR] [--sets speech,dictation,oov,voice]
 Extra engine settings come from the user's config.ini ([asr.sphinx]);
 point XDG_CONFIG_HOME elsewhere to try others. Never reads holdout/.
 """
@@ -140,6 +148,115 @@ def wer_set(dictum, folder, title, start_cost, key_terms=False):
     print("  dictum/stock WER ratio: %.2f" % ((d["err"] / d["words"]) / (k["err"] / k["words"])))
 
 
+def transcribe_words(cmd):
+    return norm(run_measured(cmd)[0])
+
+
+def enrol(dictum, data_dir, pairs, work):
+    """Enrols a voice profile in data_dir from (wav, text) pairs."""
+    src = os.path.join(work, "enrol")
+    os.makedirs(src)
+    for i, (wav, text) in enumerate(pairs):
+        os.symlink(os.path.abspath(wav), os.path.join(src, "u%03d.wav" % i))
+        with open(os.path.join(src, "u%03d.txt" % i), "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    out = subprocess.run([dictum, "--data-dir", data_dir, "--json", "asr", "enroll", "--from",
+                          src], capture_output=True, text=True, check=True).stdout
+    return out
+
+
+def voice_rows(dictum, tests, data_dir, work):
+    """Errors of (profile, none, stock) over tests [(wav, ref words)]."""
+    none_dir = os.path.join(work, "none")
+    e = collections.Counter()
+    for wav, ref in tests:
+        e["words"] += len(ref)
+        e["profile"] += edits(ref, transcribe_words([dictum, "--data-dir", data_dir,
+                                                     "transcribe", wav]))
+        e["none"] += edits(ref, transcribe_words([dictum, "--data-dir", none_dir,
+                                                  "transcribe", wav]))
+        e["stock"] += edits(ref, transcribe_words(
+            ["pocketsphinx_continuous", "-infile", wav, "-logfn", "/dev/null"]))
+    return e
+
+
+def print_voice(title, e):
+    w = e["words"]
+    print("  %-34s %5d %9.1f%% %9.1f%% %7.1f%% %8.2f" % (
+        title, w, 100.0 * e["profile"] / w, 100.0 * e["none"] / w, 100.0 * e["stock"] / w,
+        (e["profile"] / w) / (e["stock"] / w) if e["stock"] else 0))
+
+
+def flite_wav(text, voice, path):
+    raw = path + ".raw.wav"
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", raw], check=True)
+    subprocess.run(["sox", raw, "-r", "16000", "-c", "1", "-b", "16", path], check=True)
+    os.unlink(raw)
+
+
+def voice(dictum, folder):
+    header = "  %-34s %5s %10s %10s %8s %8s" % ("set", "words", "profile", "none", "stock",
+                                               "prof/stock")
+    print("\nvoice profile (dictum asr enroll: MLLR, then MAP of the means unless [asr] "
+          "voice_map = no), WER with the profile, without it, and stock "
+          "pocketsphinx_continuous")
+    if os.path.exists(folder):
+        rows = read_set(folder)
+        speakers = collections.defaultdict(list)
+        for r in rows:
+            speakers[r["speaker"]].append(r)
+        print("read speech %s, leave-one-out per speaker (enrol on the speaker's other "
+              "utterances)" % folder)
+        print(header)
+        total = collections.Counter()
+        for spk, utts in sorted(speakers.items()):
+            if len(utts) < 3:
+                print("  speaker %s: %d utterances, fewer than 3: left out" % (spk, len(utts)))
+                continue
+            e = collections.Counter()
+            for i, r in enumerate(utts):
+                with tempfile.TemporaryDirectory() as work:
+                    dd = os.path.join(work, "dd")
+                    enrol(dictum, dd, [(os.path.join(folder, o["wav"]), o["reference_norm"])
+                                       for j, o in enumerate(utts) if j != i], work)
+                    e += voice_rows(dictum, [(os.path.join(folder, r["wav"]),
+                                              norm(r["reference_norm"]))], dd, work)
+            print_voice("speaker %s (%d folds)" % (spk, len(utts)), e)
+            total += e
+        if total["words"]:
+            print_voice("all speakers", total)
+    else:
+        print("\nskip: %s absent" % folder)
+    prompts = [l.strip() for l in open(os.path.join(ROOT, "data", "asr", "enroll_prompts.txt"),
+                                       encoding="utf-8") if l.strip() and l[0] != "#"]
+    tests = prompts[20:]
+    with open(os.path.join(ROOT, "bench", "dictation", "dictations.tsv"), encoding="utf-8") as f:
+        rows = csv.DictReader((l for l in f if not l.startswith("#")), delimiter="\t")
+        tests += [r["text"] for r in rows if r["split"] == "heldout"]
+    print("flite voices: enrolled on prompts 1-20, tested on prompts 21-%d and %d held-out "
+          "dictations" % (len(prompts), len(tests) - len(prompts) + 20))
+    print(header)
+    total = collections.Counter()
+    for v in ("slt", "kal16", "awb", "rms"):
+        with tempfile.TemporaryDirectory() as work:
+            pairs = []
+            for i, text in enumerate(prompts[:20]):
+                wav = os.path.join(work, "p%02d.wav" % i)
+                flite_wav(text, v, wav)
+                pairs.append((wav, text))
+            dd = os.path.join(work, "dd")
+            enrol(dictum, dd, pairs, work)
+            tw = []
+            for i, text in enumerate(tests):
+                wav = os.path.join(work, "t%02d.wav" % i)
+                flite_wav(text, v, wav)
+                tw.append((wav, norm(text)))
+            e = voice_rows(dictum, tw, dd, work)
+            print_voice("flite %s" % v, e)
+            total += e
+    print_voice("all flite voices", total)
+
+
 def dictionary_words(path):
     words = set()
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -205,6 +322,8 @@ def main():
                     key_terms=True)
         else:
             print("\nskip: %s absent" % folder)
+    if "voice" in sets:
+        voice(args.dictum, os.path.join(data, "speech"))
     if "oov" in sets:
         if os.path.exists(os.path.join(data, "aci-bench", "valid.csv")):
             oov(data)

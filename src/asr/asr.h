@@ -11,7 +11,8 @@
  *
  * Configuration (config.ini, all optional; defaults are in one table per
  * engine, see engine_sphinx.c and engine_http.c):
- *   [asr]        engine = sphinx|http, low_confidence = 0.5
+ *   [asr]        engine = sphinx|http, low_confidence = 0.5, voice_profile,
+ *                voice_map, sphinxtrain (the voice profile: asr/voice.h)
  *   [asr.sphinx] model tuning and the medical lexicon / language model
  *   [asr.http]   url, key, model, timeout, retries, fallback = sphinx
  *
@@ -45,10 +46,11 @@ struct asr_segment {
 struct asr_transcript {
 	struct asr_segment *segments; /* in time order; NULL when none */
 	size_t n_segments;
-	double duration; /* seconds of audio fed */
-	char engine[32]; /* name of the engine that produced it */
-	bool fell_back;  /* produced by the fall-back engine after an error */
-	char note[160];  /* why it fell back; "" otherwise */
+	double duration;    /* seconds of audio fed */
+	char engine[32];    /* name of the engine that produced it */
+	bool fell_back;     /* produced by the fall-back engine after an error */
+	char note[160];     /* why it fell back; "" otherwise */
+	bool voice_profile; /* recognised with the user's voice profile (asr/voice.h) */
 };
 
 /* What a streaming caller shows while the clinician speaks. */

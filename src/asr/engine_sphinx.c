@@ -1,6 +1,7 @@
 #include "asr/asr.h"
 #include "asr/asr_engine.h"
 #include "asr/sphinx_params.h"
+#include "asr/voice.h"
 #include "core/lib.h"
 
 #include <pocketsphinx.h>
@@ -28,6 +29,7 @@ struct sphinx {
 	uint64_t fed;             /* samples fed since start */
 	int status;               /* first feed error, kept for finish */
 	mfcc_t *cmn_init;         /* the model's initial cepstral mean, restored on start */
+	bool voice;               /* a voice profile (MLLR transform) is loaded */
 };
 
 const char *asr_sphinx_param(const struct config *cfg, const char *key)
@@ -38,8 +40,7 @@ const char *asr_sphinx_param(const struct config *cfg, const char *key)
 	return NULL;
 }
 
-/* A shipped data file: the install prefix, else the source tree. */
-static const char *data_file(const char *value, const char *name, char *buf, size_t size)
+const char *asr_sphinx_data_file(const char *value, const char *name, char *buf, size_t size)
 {
 	if (value[0])
 		return value;
@@ -50,9 +51,10 @@ static const char *data_file(const char *value, const char *name, char *buf, siz
 	return path_exists(buf) ? buf : "";
 }
 
-static int make_config(const struct config *cfg, cmd_ln_t **out, char *err, size_t errlen)
+static int make_config(const struct config *cfg, bool with_voice, cmd_ln_t **out, bool *voice,
+                       char *err, size_t errlen)
 {
-	char *argv[MAX_PARAMS * 2 + 4];
+	char *argv[MAX_PARAMS * 2 + 6], voice_file[1200];
 	int argc = 0;
 	for (size_t i = 0; i < asr_sphinx_param_count; i++) {
 		const struct asr_sphinx_param *p = &asr_sphinx_params[i];
@@ -61,12 +63,20 @@ static int make_config(const struct config *cfg, cmd_ln_t **out, char *err, size
 		argv[argc++] = (char *)p->flag;
 		argv[argc++] = (char *)config_get(cfg, SECTION, p->key, p->def);
 	}
+	/* The voice profile from `dictum asr enroll`, unless turned off. */
+	const char *flag = with_voice ? asr_voice_load(cfg, voice_file, sizeof(voice_file)) : NULL;
+	*voice = flag != NULL;
+	if (flag) {
+		argv[argc++] = (char *)flag;
+		argv[argc++] = voice_file;
+	}
 	argv[argc++] = "-logfn";
 	argv[argc++] = "/dev/null";
 	argv[argc] = NULL;
 	cmd_ln_t *c = cmd_ln_parse_r(NULL, ps_args(), argc, argv, FALSE);
 	if (!c) {
 		snprintf(err, errlen, "[%s]: a value is not valid for PocketSphinx", SECTION);
+		*voice = false;
 		return DICTUM_INVAL;
 	}
 	*out = c;
@@ -127,7 +137,8 @@ static int load_lm(struct sphinx *s, const struct config *cfg, char *err, size_t
 	logmath_t *lmath = ps_get_logmath(s->ps);
 	const char *paths[3] = {
 	    asr_sphinx_param(cfg, "lm"),
-	    data_file(asr_sphinx_param(cfg, "domain_lm"), "dictation.lm", buf, sizeof(buf)),
+	    asr_sphinx_data_file(asr_sphinx_param(cfg, "domain_lm"), "dictation.lm", buf,
+	                         sizeof(buf)),
 	    user_lm_path(cfg, ubuf, sizeof(ubuf)),
 	};
 	double dw = atof(asr_sphinx_param(cfg, "domain_weight"));
@@ -214,17 +225,27 @@ static int sphinx_create(const struct config *cfg, void **state, char *err, size
 		result = DICTUM_NOTFOUND;
 		goto cleanup;
 	}
-	result = make_config(cfg, &s->cfg, err, errlen);
+	result = make_config(cfg, true, &s->cfg, &s->voice, err, errlen);
 	if (result != DICTUM_OK)
 		goto cleanup;
 	s->ps = ps_init(s->cfg);
+	if (!s->ps && s->voice) {
+		/* A damaged profile must not stop dictation. */
+		log_warn("asr", "the voice profile could not be loaded; recognising without it");
+		cmd_ln_free_r(s->cfg);
+		s->cfg = NULL;
+		if ((result = make_config(cfg, false, &s->cfg, &s->voice, err, errlen)) !=
+		    DICTUM_OK)
+			goto cleanup;
+		s->ps = ps_init(s->cfg);
+	}
 	if (!s->ps) {
 		snprintf(err, errlen, "PocketSphinx could not load the model at %s", hmm);
 		result = DICTUM_NOTFOUND;
 		goto cleanup;
 	}
 	const char *lexicon =
-	    data_file(asr_sphinx_param(cfg, "lexicon"), "medical.dic", buf, sizeof(buf));
+	    asr_sphinx_data_file(asr_sphinx_param(cfg, "lexicon"), "medical.dic", buf, sizeof(buf));
 	if (lexicon[0]) {
 		result = load_lexicon(s->ps, lexicon, err, errlen);
 		if (result != DICTUM_OK)
@@ -328,6 +349,7 @@ static int sphinx_start(void *state)
 	s->t = asr_transcript_new("sphinx");
 	if (!s->t)
 		return DICTUM_NOMEM;
+	s->t->voice_profile = s->voice;
 	s->in_speech = false;
 	s->fed = 0;
 	s->status = DICTUM_OK;

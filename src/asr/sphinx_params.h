@@ -23,4 +23,9 @@ extern const size_t asr_sphinx_param_count;
  * the table. Owned by cfg or static. */
 const char *asr_sphinx_param(const struct config *cfg, const char *key);
 
+/* A shipped data file: value when set, else data/asr/name from the install
+ * prefix, else from the source tree; "" when there is none. Returns value,
+ * buf or "". */
+const char *asr_sphinx_data_file(const char *value, const char *name, char *buf, size_t size);
+
 #endif

@@ -152,12 +152,15 @@ int cli_main(int argc, char **argv)
 		                  "--data-dir");
 		goto out;
 	}
-	/* The speech engine finds the user's model through config: point it
-	 * at this data directory (--data-dir included) for every front door. */
+	/* Whatever resolves the data directory from the config later (the
+	 * speech engine's user model and voice profile) sees --data-dir too,
+	 * and the user's model is named outright for every front door. */
 	char user_lm[1200];
 	snprintf(user_lm, sizeof(user_lm), "%s/" ASR_USER_LM, ctx.paths.data_dir);
-	if (!config_get(&ctx.config, "asr.sphinx", "user_lm", NULL) &&
-	    config_set(&ctx.config, "asr.sphinx", "user_lm", user_lm) != DICTUM_OK) {
+	if ((ctx.data_dir &&
+	     config_set(&ctx.config, "store", "data_dir", ctx.paths.data_dir) != DICTUM_OK) ||
+	    (!config_get(&ctx.config, "asr.sphinx", "user_lm", NULL) &&
+	     config_set(&ctx.config, "asr.sphinx", "user_lm", user_lm) != DICTUM_OK)) {
 		status = cli_fail("out of memory");
 		goto out;
 	}

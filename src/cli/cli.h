@@ -64,6 +64,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_keys(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_transcribe(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_asr(struct cli_ctx *ctx, int argc, char **argv);
+/* `dictum asr enroll` (cmd_enroll.c); argv[0] is "enroll". */
+int cmd_asr_enroll(struct cli_ctx *ctx, int argc, char **argv);
 /* The server database: db when given, else DATA_DIR/server.db (creating
  * the data directory). Returns 0, or prints the reason and returns 1. */
 int cli_server_db(struct cli_ctx *ctx, const char *db, char *out, size_t size);

@@ -143,5 +143,7 @@ int cmd_asr(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "adapt") == 0)
 		return adapt(ctx, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0)
+		return cmd_asr_enroll(ctx, argc - 1, argv + 1);
 	return cli_usage("asr");
 }

@@ -157,6 +157,7 @@ struct json_object *cli_transcript_json(const struct asr_transcript *t, double l
 		return NULL;
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "engine", json_object_new_string(t->engine));
+	json_object_object_add(o, "voice_profile", json_object_new_boolean(t->voice_profile));
 	if (t->fell_back) {
 		json_object_object_add(o, "fell_back", json_object_new_boolean(1));
 		json_object_object_add(o, "fallback_reason", json_object_new_string(t->note));

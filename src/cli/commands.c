@@ -33,8 +33,12 @@ const struct cli_command cli_commands[] = {
      "create, list and revoke the server's API keys", cmd_keys},
     {"transcribe", "[--engine sphinx|http] [--dictation] [--json] FILE|-",
      "transcribe an audio file (--dictation: sections and spoken punctuation)", cmd_transcribe},
-    {"asr", "adapt [--corpus FILE...] [--signed-notes]",
-     "learn the words and phrasing of your own notes (a language model used from then on)",
+    {"asr",
+     "adapt [--corpus FILE...] [--signed-notes] | enroll [--count N] [-b BACKEND] [-d DEVICE] "
+     "[--prompts FILE] | enroll --from DIR | enroll (--audio FILE --text TEXT)... | enroll "
+     "--remove",
+     "learn the words and phrasing of your own notes (a language model), or your voice "
+     "(read prompted sentences: a voice profile); both used from then on",
      cmd_asr},
     {"note",
      "--type TYPE [--specialty S] [--mode dictation|ambient] [--format text|markdown] "

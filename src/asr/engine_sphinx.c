@@ -418,7 +418,7 @@ static int sphinx_start(void *state)
 /* Keeps the last TAIL_KEEP samples of the stream. */
 static int tail_add(struct sphinx *s, const int16_t *pcm, size_t n)
 {
-	if (s->tail_len + n > s->tail_cap) {
+	if (s->tail && s->tail_len + n > s->tail_cap) {
 		size_t keep = s->tail_len < TAIL_KEEP ? s->tail_len : TAIL_KEEP;
 		memmove(s->tail, s->tail + (s->tail_len - keep), keep * sizeof(*s->tail));
 		s->tail_len = keep;

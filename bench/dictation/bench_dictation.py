@@ -209,11 +209,12 @@ def latency(tool, cache):
                          capture_output=True, text=True, check=True).stdout
     print("\nstreaming, dictum only (bench_dictation_latency --realtime: audio fed at the "
           "pace it is spoken, engines loaded before)")
-    print("  %8s %18s %22s  %s" % ("audio s", "CPU s/audio s", "end of audio to note s",
-                                    "file"))
+    print("  %8s %18s %22s %12s %12s %12s  %s" % (
+        "audio s", "CPU s/audio s", "end of audio to note s", "of it: asr", "postprocess",
+        "note draft", "file"))
     for line in out.splitlines():
-        a, c, l, p = line.split("\t")
-        print("  %8s %18s %22s  %s" % (a, c, l, os.path.basename(p)))
+        a, c, l, p, f, pp, nd = line.split("\t")[:7]
+        print("  %8s %18s %22s %12s %12s %12s  %s" % (a, c, l, f, pp, nd, os.path.basename(p)))
 
 
 def main():

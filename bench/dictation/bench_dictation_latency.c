@@ -1,6 +1,6 @@
 /* Seconds from the end of a dictation's audio to the finished note.
  *
- * usage: bench_dictation_latency [--realtime] TYPE FILE.wav...
+ * usage: bench_dictation_latency [--realtime] [--words] TYPE FILE.wav...
  *
  * Loads the speech engine (with the user's config.ini, as `dictum note`
  * does) and the note engine once, before any audio, as the workstation does.
@@ -9,7 +9,11 @@
  * it), and from the moment the last piece has been fed times what is left:
  * asr_finish, the dictation post-processing and note_draft of TYPE. Prints
  * one line per file: audio seconds, CPU seconds spent while feeding per
- * audio second, seconds after the end of the audio, the file. */
+ * audio second, seconds after the end of the audio, the file; then the
+ * seconds of that spent in asr_finish (the last utterance's second pass),
+ * in the post-processing and in note_draft, and the CPU seconds of the
+ * whole file (feed and finish). With --words, the recognised words too (a
+ * tab-separated last column), for parameter sweeps. */
 #include "asr/asr.h"
 #include "asr/postprocess.h"
 #include "audio/decode.h"
@@ -40,8 +44,14 @@ static void sleep_until(uint64_t t_ns)
 	nanosleep(&ts, NULL);
 }
 
+struct timings {
+	uint64_t finished, processed; /* time_mono_ns after asr_finish, post-processing */
+	char *words;                  /* the recognised words (malloc'ed) */
+};
+
 /* The chain after the last sample: transcript, spoken commands, note. */
-static int finish_note(struct asr_engine *asr, const struct note_engine *notes, const char *type)
+static int finish_note(struct asr_engine *asr, const struct note_engine *notes, const char *type,
+                       struct timings *tm)
 {
 	struct asr_transcript *t = NULL;
 	struct dictation_result *r = NULL;
@@ -50,6 +60,7 @@ static int finish_note(struct asr_engine *asr, const struct note_engine *notes, 
 	int result = asr_finish(asr, &t);
 	if (result != DICTUM_OK)
 		goto cleanup;
+	tm->finished = time_mono_ns();
 	raw = asr_transcript_text(t);
 	if (!raw) {
 		result = DICTUM_NOMEM;
@@ -58,6 +69,8 @@ static int finish_note(struct asr_engine *asr, const struct note_engine *notes, 
 	if ((result = dictation_process(raw, &r)) != DICTUM_OK ||
 	    (result = dictation_render(r, &text)) != DICTUM_OK)
 		goto cleanup;
+	tm->processed = time_mono_ns();
+	tm->words = strdup(raw);
 	result = note_draft(notes, text, type, NULL, NOTE_MODE_DICTATION, &d);
 cleanup:
 	note_draft_clear(&d);
@@ -69,8 +82,9 @@ cleanup:
 }
 
 static int run_file(struct asr_engine *asr, const struct note_engine *notes, const char *type,
-                    const char *path, bool realtime)
+                    const char *path, bool realtime, bool words)
 {
+	struct timings tm = {0};
 	int16_t *pcm = NULL;
 	size_t n = 0;
 	char err[512] = "";
@@ -93,17 +107,24 @@ static int run_file(struct asr_engine *asr, const struct note_engine *notes, con
 	double feed_cpu = cpu_seconds() - c0;
 	uint64_t t_end = time_mono_ns();
 	if (result == DICTUM_OK)
-		result = finish_note(asr, notes, type);
+		result = finish_note(asr, notes, type, &tm);
 	uint64_t t_note = time_mono_ns();
+	double all_cpu = cpu_seconds() - c0;
 	if (result != DICTUM_OK) {
 		fprintf(stderr, "bench_dictation_latency: %s: %s\n", path, dictum_strerror(result));
 		goto cleanup;
 	}
 	double audio = (double)n / ASR_SAMPLE_RATE;
-	printf("%.2f\t%.3f\t%.3f\t%s\n", audio, feed_cpu / audio, (double)(t_note - t_end) / 1e9,
-	       path);
+	printf("%.2f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%.3f", audio, feed_cpu / audio,
+	       (double)(t_note - t_end) / 1e9, path, (double)(tm.finished - t_end) / 1e9,
+	       (double)(tm.processed - tm.finished) / 1e9, (double)(t_note - tm.processed) / 1e9,
+	       all_cpu);
+	if (words)
+		printf("\t%s", tm.words ? tm.words : "");
+	printf("\n");
 	fflush(stdout);
 cleanup:
+	free(tm.words);
 	free(pcm);
 	return result;
 }
@@ -111,13 +132,18 @@ cleanup:
 int main(int argc, char **argv)
 {
 	int first = 1;
-	bool realtime = false;
-	if (argc > 1 && strcmp(argv[1], "--realtime") == 0) {
-		realtime = true;
-		first++;
+	bool realtime = false, words = false;
+	for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
+		if (strcmp(argv[first], "--realtime") == 0)
+			realtime = true;
+		else if (strcmp(argv[first], "--words") == 0)
+			words = true;
+		else
+			break;
 	}
 	if (argc - first < 2) {
-		fprintf(stderr, "usage: bench_dictation_latency [--realtime] TYPE FILE.wav...\n");
+		fprintf(stderr,
+		        "usage: bench_dictation_latency [--realtime] [--words] TYPE FILE.wav...\n");
 		return 2;
 	}
 	const char *type = argv[first++];
@@ -143,7 +169,7 @@ int main(int argc, char **argv)
 	}
 	status = 0;
 	for (int i = first; i < argc && !status; i++)
-		status = run_file(asr, &notes, type, argv[i], realtime) != DICTUM_OK;
+		status = run_file(asr, &notes, type, argv[i], realtime, words) != DICTUM_OK;
 	note_engine_clear(&notes);
 out_asr:
 	asr_engine_free(&asr);

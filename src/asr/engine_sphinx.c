@@ -18,18 +18,36 @@
 
 #define SECTION    "asr.sphinx"
 #define FRAME_RATE 100.0
+#define FRAME      (ASR_SAMPLE_RATE / 100) /* samples per frame */
 #define CHUNK      (ASR_SAMPLE_RATE / 10)
 #define MAX_PARAMS 64
+/* A long utterance is broken no further back than this (frames), and the
+ * audio kept for replaying the words after the break covers it. */
+#define BREAK_BACK 300
+#define TAIL_KEEP  ((BREAK_BACK + 50) * FRAME)
 
+/* Long speech without a pause (the VAD's end of speech) is broken into
+ * utterances of about utt_max seconds: at a word boundary the first pass
+ * found at least utt_overlap seconds back, the utterance ends there and the
+ * audio after the boundary is fed again to a new utterance. Each utterance's
+ * second pass (fwdflat, lattice) then runs while the clinician still speaks,
+ * and what is left at the end is one short utterance. Decoder frames count
+ * the replayed audio too: shift is how far they run ahead of the stream. */
 struct sphinx {
 	ps_decoder_t *ps;
 	cmd_ln_t *cfg;
 	struct asr_transcript *t; /* segments closed so far */
 	bool in_speech;           /* the utterance open holds speech */
-	uint64_t fed;             /* samples fed since start */
+	uint64_t fed;             /* samples of the stream fed since start */
 	int status;               /* first feed error, kept for finish */
 	mfcc_t *cmn_init;         /* the model's initial cepstral mean, restored on start */
 	bool voice;               /* a voice profile (MLLR transform) is loaded */
+	int max_frames;           /* utt_max in frames; 0: never break */
+	int overlap_frames;       /* utt_overlap in frames */
+	int64_t shift;            /* decoder frames - stream frames (replays) */
+	int64_t utt_start;        /* decoder frame where the open utterance's speech began */
+	int16_t *tail;            /* the last samples of the stream, for replays */
+	size_t tail_len, tail_cap;
 };
 
 const char *asr_sphinx_param(const struct config *cfg, const char *key)
@@ -200,6 +218,7 @@ static void sphinx_destroy(void *state)
 		return;
 	asr_transcript_free(&s->t);
 	free(s->cmn_init);
+	free(s->tail);
 	if (s->ps)
 		ps_free(s->ps);
 	if (s->cfg)
@@ -223,6 +242,14 @@ static int sphinx_create(const struct config *cfg, void **state, char *err, size
 		snprintf(err, errlen,
 		         "no acoustic model at %s (apt-get install pocketsphinx-en-us)", hmm);
 		result = DICTUM_NOTFOUND;
+		goto cleanup;
+	}
+	s->max_frames = (int)(atof(asr_sphinx_param(cfg, "utt_max")) * FRAME_RATE);
+	s->overlap_frames = (int)(atof(asr_sphinx_param(cfg, "utt_overlap")) * FRAME_RATE);
+	if (s->max_frames < 0 || s->overlap_frames < 10 || s->overlap_frames > BREAK_BACK / 2) {
+		snprintf(err, errlen, "[%s] utt_max must be >= 0, utt_overlap 0.1 to %.1f s",
+		         SECTION, BREAK_BACK / 2 / FRAME_RATE);
+		result = DICTUM_INVAL;
 		goto cleanup;
 	}
 	result = make_config(cfg, true, &s->cfg, &s->voice, err, errlen);
@@ -273,14 +300,56 @@ static bool is_filler(const char *w)
 	return !w[0] || w[0] == '<' || w[0] == '[' || w[0] == '+';
 }
 
-/* Closes the utterance in progress and appends its words as a segment. */
-static int close_utterance(struct sphinx *s)
+/* How good a place for a break the end of word w is: 2 after a spoken full
+ * stop or line break (a new sentence starts), 1 after a comma or colon, else
+ * 0. Pauses rank 3. */
+static int break_rank(const char *w)
+{
+	static const char *const words[] = {"period", "paragraph", "line", "comma", "colon"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(w, words[i]) == 0)
+			return i < 3 ? 2 : 1;
+	return 0;
+}
+
+/* A boundary between lo and hi (decoder frames) on the decoder's best path
+ * so far, of rank min_rank or better (see break_rank): the last one of the
+ * best rank there, a pause at its middle; -1 if none. */
+static int64_t pick_boundary(ps_decoder_t *ps, int64_t lo, int64_t hi, int min_rank)
+{
+	int64_t best[4] = {-1, -1, -1, -1};
+	for (ps_seg_t *it = ps_seg_iter(ps); it; it = ps_seg_next(it)) {
+		int sf = 0, ef = 0;
+		ps_seg_frames(it, &sf, &ef);
+		const char *w = ps_seg_word(it);
+		if (strcmp(w, "<s>") == 0 || strcmp(w, "</s>") == 0)
+			continue;
+		bool pause = is_filler(w);
+		int64_t at = pause ? (sf + ef + 1) / 2 : ef + 1;
+		if (at >= lo && at <= hi)
+			best[pause ? 3 : break_rank(w)] = at;
+	}
+	for (int r = 3; r >= min_rank; r--)
+		if (best[r] >= 0)
+			return best[r];
+	return -1;
+}
+
+/* Closes the utterance in progress and appends its words as a segment. With
+ * limit >= 0 (a decoder frame), only the words before a boundary of the
+ * final best path near it, and *cut is that boundary. */
+static int close_utterance(struct sphinx *s, int64_t limit, int64_t *cut)
 {
 	int result = DICTUM_OK;
 	struct dynbuf text;
 	dynbuf_init(&text, (size_t)1 << 24);
 	if (ps_end_utt(s->ps) < 0)
 		return DICTUM_INTERNAL;
+	if (limit >= 0) {
+		int64_t b = pick_boundary(s->ps, limit - 40, limit + 10, 0);
+		limit = b >= 0 ? b : limit;
+		*cut = limit;
+	}
 	if (!s->in_speech || !ps_get_hyp(s->ps, NULL))
 		goto cleanup;
 	logmath_t *lmath = ps_get_logmath(s->ps);
@@ -298,6 +367,12 @@ static int close_utterance(struct sphinx *s)
 			continue;
 		int sf = 0, ef = 0;
 		ps_seg_frames(it, &sf, &ef);
+		if (limit >= 0 && sf + ef + 1 > 2 * limit) {
+			ps_seg_free(it);
+			break;
+		}
+		sf -= (int)s->shift;
+		ef -= (int)s->shift;
 		double conf = logmath_exp(lmath, ps_seg_prob(it, NULL, NULL, NULL));
 		if (conf > 1)
 			conf = 1;
@@ -353,9 +428,79 @@ static int sphinx_start(void *state)
 	s->in_speech = false;
 	s->fed = 0;
 	s->status = DICTUM_OK;
+	s->shift = 0;
+	s->utt_start = 0;
+	s->tail_len = 0;
 	/* Segment frames count from the start of the stream, silence included. */
 	if (ps_start_stream(s->ps) < 0 || ps_start_utt(s->ps) < 0)
 		return DICTUM_INTERNAL;
+	return DICTUM_OK;
+}
+
+/* Keeps the last TAIL_KEEP samples of the stream. */
+static int tail_add(struct sphinx *s, const int16_t *pcm, size_t n)
+{
+	if (s->tail && s->tail_len + n > s->tail_cap) {
+		size_t keep = s->tail_len < TAIL_KEEP ? s->tail_len : TAIL_KEEP;
+		memmove(s->tail, s->tail + (s->tail_len - keep), keep * sizeof(*s->tail));
+		s->tail_len = keep;
+	}
+	if (s->tail_len + n > s->tail_cap) {
+		size_t cap = s->tail_len + n + 2 * TAIL_KEEP;
+		int16_t *grown = realloc(s->tail, cap * sizeof(*grown));
+		if (!grown)
+			return DICTUM_NOMEM;
+		s->tail = grown;
+		s->tail_cap = cap;
+	}
+	memcpy(s->tail + s->tail_len, pcm, n * sizeof(*pcm));
+	s->tail_len += n;
+	return DICTUM_OK;
+}
+
+/* Decoder frame of the next sample. */
+static int64_t decoder_frame(const struct sphinx *s)
+{
+	return (int64_t)(s->fed / FRAME) + s->shift;
+}
+
+/* Where to break the open utterance: a decoder frame on a boundary of the
+ * first pass's best path, between overlap_frames and BREAK_BACK back and at
+ * least one second after the utterance began; a pause or a new sentence,
+ * any word boundary once the utterance is half as long again as utt_max;
+ * -1 when there is none. */
+static int64_t break_frame(struct sphinx *s)
+{
+	int64_t now = decoder_frame(s);
+	int64_t lo = now - BREAK_BACK;
+	if (lo < s->utt_start + 100)
+		lo = s->utt_start + 100;
+	int min_rank = (now - s->utt_start) * 2 >= s->max_frames * 3 ? 0 : 2;
+	return pick_boundary(s->ps, lo, now - s->overlap_frames, min_rank);
+}
+
+/* Ends the open utterance near decoder frame at and feeds the audio after
+ * the boundary to a new utterance. */
+static int break_utterance(struct sphinx *s, int64_t at)
+{
+	int64_t cut = at;
+	int result = close_utterance(s, at, &cut);
+	if (result != DICTUM_OK)
+		return result;
+	size_t replay = (size_t)(decoder_frame(s) - cut) * FRAME;
+	if (replay > s->tail_len)
+		replay = s->tail_len;
+	s->shift += (int64_t)(replay / FRAME);
+	s->utt_start = decoder_frame(s) - (int64_t)(replay / FRAME);
+	if (ps_start_utt(s->ps) < 0)
+		return DICTUM_INTERNAL;
+	const int16_t *from = s->tail + (s->tail_len - replay);
+	for (size_t done = 0; done < replay; done += CHUNK) {
+		size_t len = replay - done < CHUNK ? replay - done : CHUNK;
+		if (ps_process_raw(s->ps, from + done, len, FALSE, FALSE) < 0)
+			return DICTUM_INTERNAL;
+	}
+	s->in_speech = ps_get_in_speech(s->ps);
 	return DICTUM_OK;
 }
 
@@ -370,13 +515,21 @@ static int sphinx_feed(void *state, const int16_t *pcm, size_t n)
 			break;
 		}
 		s->fed += len;
+		if (s->max_frames && (result = tail_add(s, pcm + at, len)) != DICTUM_OK)
+			break;
 		bool speech = ps_get_in_speech(s->ps);
 		if (speech && !s->in_speech) {
 			s->in_speech = true;
+			s->utt_start = decoder_frame(s);
 		} else if (!speech && s->in_speech) {
-			result = close_utterance(s);
+			result = close_utterance(s, -1, NULL);
 			if (result == DICTUM_OK && ps_start_utt(s->ps) < 0)
 				result = DICTUM_INTERNAL;
+		} else if (speech && s->max_frames &&
+		           decoder_frame(s) - s->utt_start >= s->max_frames) {
+			int64_t b = break_frame(s);
+			if (b >= 0)
+				result = break_utterance(s, b);
 		}
 	}
 	s->status = result;
@@ -396,7 +549,7 @@ static int sphinx_partial(void *state, struct asr_partial *p)
 static int sphinx_finish(void *state, struct asr_transcript **out, char *err, size_t errlen)
 {
 	struct sphinx *s = state;
-	int result = close_utterance(s);
+	int result = close_utterance(s, -1, NULL);
 	s->t->duration = (double)s->fed / ASR_SAMPLE_RATE;
 	if (s->status != DICTUM_OK)
 		snprintf(err, errlen,

@@ -30,6 +30,10 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"vad_prespeech", "-vad_prespeech", "20", "frames kept before speech"},
     {"vad_startspeech", "-vad_startspeech", "10", "speech frames that start speech"},
     {"vad_postspeech", "-vad_postspeech", "50", "silence frames that end speech"},
+    {"utt_max", NULL, "8",
+     "seconds of speech without a pause before an utterance is broken (0: never)"},
+    {"utt_overlap", NULL, "0.6",
+     "a break lies this many seconds back; the audio after it is decoded again"},
 };
 
 const size_t asr_sphinx_param_count = sizeof(asr_sphinx_params) / sizeof(asr_sphinx_params[0]);

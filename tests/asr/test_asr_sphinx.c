@@ -12,13 +12,18 @@
 
 static struct asr_engine *engine;
 
-static const char *speech_clip(void)
+static const char *speech_file(const char *name)
 {
 	static char path[4096];
 	const char *dir = getenv("DICTUM_SPEECH_DATA");
-	snprintf(path, sizeof(path), "%s/wav/1089-134686-0001.wav",
-	         dir && *dir ? dir : DICTUM_SOURCE_DATADIR "/../shared/data/speech");
+	snprintf(path, sizeof(path), "%s/wav/%s",
+	         dir && *dir ? dir : DICTUM_SOURCE_DATADIR "/../shared/data/speech", name);
 	return path;
+}
+
+static const char *speech_clip(void)
+{
+	return speech_file("1089-134686-0001.wav");
 }
 
 static int16_t *read_clip(const char *path, size_t *n)
@@ -176,6 +181,96 @@ static void test_clip_streams(void **state)
 	free(clip);
 }
 
+/* The transcript of pcm by a sphinx engine with [asr.sphinx] utt_max. */
+static struct asr_transcript *transcribe(const char *utt_max, const int16_t *pcm, size_t n)
+{
+	struct config cfg = {0};
+	struct asr_engine *e = NULL;
+	struct asr_transcript *t = NULL;
+	char err[256] = "";
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "utt_max", utt_max), DICTUM_OK);
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
+	assert_int_equal(asr_start(e), DICTUM_OK);
+	for (size_t at = 0; at < n; at += ASR_SAMPLE_RATE / 10) {
+		size_t len = n - at < ASR_SAMPLE_RATE / 10 ? n - at : ASR_SAMPLE_RATE / 10;
+		assert_int_equal(asr_feed(e, pcm + at, len), DICTUM_OK);
+	}
+	assert_int_equal(asr_finish(e, &t), DICTUM_OK);
+	asr_engine_free(&e);
+	config_free(&cfg);
+	return t;
+}
+
+/* Ten seconds of read speech without a pause, with utt_max 3 s: broken into
+ * utterances at word boundaries, in order, most of the 28 words of the
+ * reference, none doubled at a break. */
+static void test_long_speech_breaks(void **state)
+{
+	if (!engine)
+		skip();
+	size_t n = 0;
+	int16_t *clip = read_clip(speech_file("1089-134686-0000.wav"), &n);
+	if (!clip) {
+		fprintf(stderr, "skip: speech data absent (set DICTUM_SPEECH_DATA)\n");
+		skip();
+	}
+	static const char *const ref[] = {
+	    "he",     "hoped",   "there",  "would",    "be",    "stew",     "for",
+	    "dinner", "turnips", "and",    "carrots",  "and",   "bruised",  "potatoes",
+	    "and",    "fat",     "mutton", "pieces",   "to",    "be",       "ladled",
+	    "out",    "in",      "thick",  "peppered", "flour", "fattened", "sauce"};
+	struct asr_transcript *t = transcribe("3", clip, n);
+	if (t->n_segments < 2)
+		fail_msg("%zu utterance(s) in %.1f s of speech with utt_max 3", t->n_segments,
+		         (double)n / ASR_SAMPLE_RATE);
+	double at = 0;
+	size_t found = 0;
+	for (size_t i = 0; i < t->n_segments; i++) {
+		const struct asr_segment *seg = &t->segments[i];
+		assert_true(seg->n_words >= 1);
+		for (size_t w = 0; w < seg->n_words; w++) {
+			if (seg->words[w].start < at - 0.05)
+				fail_msg("utterance %zu word %zu starts at %.2f s, before %.2f s",
+				         i, w, seg->words[w].start, at);
+			at = seg->words[w].end;
+			for (size_t r = 0; r < sizeof(ref) / sizeof(ref[0]); r++)
+				if (strcmp(seg->words[w].text, ref[r]) == 0) {
+					found++;
+					break;
+				}
+		}
+		if (i > 0) {
+			const struct asr_segment *prev = &t->segments[i - 1];
+			assert_string_not_equal(prev->words[prev->n_words - 1].text,
+			                        seg->words[0].text);
+		}
+	}
+	assert_true(at <= (double)n / ASR_SAMPLE_RATE + 0.05);
+	char *text = asr_transcript_text(t);
+	assert_non_null(text);
+	if (found * 10 < sizeof(ref) / sizeof(ref[0]) * 6)
+		fail_msg("%zu of %zu reference words: \"%s\"", found, sizeof(ref) / sizeof(ref[0]),
+		         text);
+	free(text);
+	asr_transcript_free(&t);
+	free(clip);
+}
+
+/* Settings out of range are refused with the key named. */
+static void test_bad_break_settings(void **state)
+{
+	if (!engine)
+		skip();
+	struct config cfg = {0};
+	struct asr_engine *e = NULL;
+	char err[256] = "";
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "utt_overlap", "0"), DICTUM_OK);
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_INVAL);
+	assert_null(e);
+	assert_non_null(strstr(err, "utt_overlap"));
+	config_free(&cfg);
+}
+
 static void test_medical_words_known(void **state)
 {
 	if (!engine)
@@ -194,9 +289,10 @@ static void test_medical_words_known(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_unknown_engine),  cmocka_unit_test(test_not_started),
-	    cmocka_unit_test(test_empty_recording), cmocka_unit_test(test_silence),
-	    cmocka_unit_test(test_clip_streams),    cmocka_unit_test(test_medical_words_known),
+	    cmocka_unit_test(test_unknown_engine),     cmocka_unit_test(test_not_started),
+	    cmocka_unit_test(test_empty_recording),    cmocka_unit_test(test_silence),
+	    cmocka_unit_test(test_clip_streams),       cmocka_unit_test(test_long_speech_breaks),
+	    cmocka_unit_test(test_bad_break_settings), cmocka_unit_test(test_medical_words_known),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

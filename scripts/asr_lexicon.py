@@ -13,7 +13,9 @@ research corpus is read, so nothing derived from one ships). Pronunciations:
     its phone set is the CMU one in lower case, see FLITE); checked words
     get flite's form too, as a variant.
 Words already in the stock dictionary are skipped, except abbreviations,
-which get their spelled-out pronunciation as an alternate (ace(2)).
+which get their spelled-out pronunciation as an alternate (ace(2)), and our
+own terms (terms.txt), which get flite's form as an alternate where it
+differs from every stock pronunciation (colchicine(2)).
 
 usage: scripts/asr_lexicon.py [--harvest DATA_DIR] [--check]
   --check  only verifies that every phone of medical.dic is a CMU phone.
@@ -116,12 +118,13 @@ def espeak(word):
 
 
 def stock_words():
-    counts = collections.Counter()
+    """The stock dictionary: word -> its pronunciations (a list)."""
+    prons = collections.defaultdict(list)
     with open(STOCK, encoding="utf-8", errors="replace") as f:
         for line in f:
-            w = line.split(" ", 1)[0]
-            counts[re.sub(r"\(\d+\)$", "", w)] += 1
-    return counts
+            w, _, pron = line.strip().partition(" ")
+            prons[re.sub(r"\(\d+\)$", "", w)].append(pron.strip())
+    return prons
 
 
 def read_terms(path):
@@ -202,6 +205,7 @@ def main():
         harvest(args.harvest, stock)
     checked = read_checked()
     terms = read_terms(os.path.join(LEX, "terms.txt"))
+    own = {t.lower() for t in terms}
     terms += read_terms(os.path.join(LEX, "harvested.txt"))
     entries = {}
     for term in terms:
@@ -214,7 +218,16 @@ def main():
         elif abbrev:
             prons = [" ".join(LETTERS[c] for c in term)]
         elif word in stock:
-            continue
+            # Our own terms the stock dictionary has: flite's form as an
+            # alternate where it differs from all of the stock's (speakers
+            # and synthetic voices say "colchicine" both ways).
+            prons = []
+            if word in own:
+                alt = " ".join(flite(word))
+                if alt and alt not in stock[word] and all(p in CMU for p in alt.split()):
+                    prons = [alt]
+            if not prons:
+                continue
         else:
             try:
                 prons = [" ".join(ipa_to_cmu(espeak(word)))]
@@ -228,7 +241,7 @@ def main():
         entries[word] = prons
     lines = []
     for word in sorted(entries):
-        have = stock.get(word, 0)
+        have = len(stock.get(word, ()))
         for pron in entries[word]:
             have += 1
             lines.append("%s %s" % (word if have == 1 else "%s(%d)" % (word, have), pron))

@@ -459,12 +459,17 @@ bool api_webhook_url_ok(const char *h)
 	       (strncmp(h, "http://", 7) == 0 || strncmp(h, "https://", 8) == 0);
 }
 
+/* The webhook_url form field; NULL when absent or empty. */
+static const char *form_hook(struct srv_req *rq)
+{
+	const char *url = srv_form_value(rq->form, "webhook_url");
+	return url && *url ? url : NULL;
+}
+
 /* The optional webhook_url form field: true when absent or valid. */
 static bool form_webhook(struct srv_req *rq, struct srv_resp *rs, const char **url)
 {
-	*url = srv_form_value(rq->form, "webhook_url");
-	if (*url && !**url)
-		*url = NULL;
+	*url = form_hook(rq);
 	if (*url && !api_webhook_url_ok(*url)) {
 		api_error(rq, rs, 400, "invalid_webhook_url", "webhook_url must be an http(s) URL");
 		return false;
@@ -579,6 +584,22 @@ static int keep_file(struct srv_req *rq, struct srv_form_file *f, char *path, si
 	return DICTUM_OK;
 }
 
+/* keep_file for a job's one audio file, answering 500 when it fails: the
+ * job's input with the kept file's path and the upload's filename, or NULL
+ * (the answer is sent). */
+static struct json_object *keep_upload(struct srv_req *rq, struct srv_resp *rs,
+                                       struct srv_form_file *f, char *path, size_t size)
+{
+	if (keep_file(rq, f, path, size)) {
+		api_error(rq, rs, 500, "internal_error", "Cannot store the upload");
+		return NULL;
+	}
+	struct json_object *in = json_object_new_object();
+	json_object_object_add(in, "path", json_object_new_string(path));
+	json_object_object_add(in, "filename", json_object_new_string(f->filename));
+	return in;
+}
+
 /* Queues j (with its "queued" webhook when queued_event) in one
  * transaction. DICTUM_OK or the store's status. */
 int api_job_submit(struct srv_req *rq, struct srv_job *j, bool queued_event)
@@ -639,17 +660,11 @@ void api_transcribe_check(struct srv_req *rq, struct srv_resp *rs)
 void api_transcribe_submit(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct srv_form_file *f = srv_form_file(rq->form, "file");
-	const char *hook = srv_form_value(rq->form, "webhook_url");
-	if (hook && !*hook)
-		hook = NULL;
+	const char *hook = form_hook(rq);
 	char path[1300];
-	if (keep_file(rq, f, path, sizeof(path))) {
-		api_error(rq, rs, 500, "internal_error", "Cannot store the upload");
+	struct json_object *in = keep_upload(rq, rs, f, path, sizeof(path));
+	if (!in)
 		return;
-	}
-	struct json_object *in = json_object_new_object();
-	json_object_object_add(in, "path", json_object_new_string(path));
-	json_object_object_add(in, "filename", json_object_new_string(f->filename));
 	json_object_object_add(in, "bytes", json_object_new_int64((int64_t)f->size));
 	struct srv_job j;
 	if (!queue_job(rq, rs, "transcribe", "trn", in, hook, true, &j)) {
@@ -883,17 +898,11 @@ void api_audio_notes_submit(struct srv_req *rq, struct srv_resp *rs)
 	    srv_engines_template(rq->srv, srv_form_value(rq->form, "template_id"));
 	/* Dictum's own clients may name the note type instead of a template. */
 	const char *type = t && t->note_type ? t->note_type : srv_form_value(rq->form, "noteType");
-	const char *hook = srv_form_value(rq->form, "webhook_url");
-	if (hook && !*hook)
-		hook = NULL;
+	const char *hook = form_hook(rq);
 	char path[1300];
-	if (keep_file(rq, f, path, sizeof(path))) {
-		api_error(rq, rs, 500, "internal_error", "Cannot store the upload");
+	struct json_object *in = keep_upload(rq, rs, f, path, sizeof(path));
+	if (!in)
 		return;
-	}
-	struct json_object *in = json_object_new_object();
-	json_object_object_add(in, "path", json_object_new_string(path));
-	json_object_object_add(in, "filename", json_object_new_string(f->filename));
 	json_object_object_add(in, "template_id", t ? json_object_new_string(t->id) : NULL);
 	json_object_object_add(in, "note_type", json_object_new_string(type ? type : "clinicNote"));
 	struct srv_job j;
@@ -910,11 +919,7 @@ void api_audio_notes_get(struct srv_req *rq, struct srv_resp *rs)
 	struct srv_job j;
 	if (!api_job_of_type(rq, rs, "job", false, "audio.note", "job_id", "audio-note job", &j))
 		return;
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
-	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j.status)));
-	json_object_object_add(o, "created_at", json_object_new_string(j.created_at));
-	json_object_object_add(o, "updated_at", json_object_new_string(j.updated_at));
+	struct json_object *o = api_job_status_json(&j);
 	static const char *const keys[] = {"transcript", "note", "template_id", "note_type",
 	                                   "sections"};
 	add_outcome(o, &j, keys, sizeof(keys) / sizeof(keys[0]));

@@ -328,11 +328,7 @@ void api_icd10_get(struct srv_req *rq, struct srv_resp *rs)
 	struct srv_job j;
 	if (!api_job_of_type(rq, rs, "job", false, "icd10.text", "job_id", "ICD-10 job", &j))
 		return;
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "job_id", json_object_new_string(j.uid));
-	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j.status)));
-	json_object_object_add(o, "created_at", json_object_new_string(j.created_at));
-	json_object_object_add(o, "updated_at", json_object_new_string(j.updated_at));
+	struct json_object *o = api_job_status_json(&j);
 	struct json_object *res = j.status == SRV_JOB_COMPLETED && j.result
 	                              ? json_tokener_parse(j.result)
 	                              : NULL,

@@ -198,6 +198,16 @@ bool api_job_of_type(struct srv_req *rq, struct srv_resp *rs, const char *prefix
 	return result == DICTUM_OK;
 }
 
+struct json_object *api_job_status_json(const struct srv_job *j)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "job_id", json_object_new_string(j->uid));
+	json_object_object_add(o, "status", json_object_new_string(srv_job_status_name(j->status)));
+	json_object_object_add(o, "created_at", json_object_new_string(j->created_at));
+	json_object_object_add(o, "updated_at", json_object_new_string(j->updated_at));
+	return o;
+}
+
 void api_job_accepted(struct srv_resp *rs, const struct srv_job *j, const char *what,
                       const char *hook)
 {

@@ -200,6 +200,9 @@ int api_job_submit(struct srv_req *rq, struct srv_job *j, bool queued_event);
  * id is the job's typed alias (trn_, upl_) rather than its job_ id. */
 bool api_job_of_type(struct srv_req *rq, struct srv_resp *rs, const char *prefix, bool alias,
                      const char *type, const char *id_name, const char *thing, struct srv_job *j);
+/* Seed 001's view of a job's state: job_id, status, created_at and
+ * updated_at, for the caller to add its outcome to. */
+struct json_object *api_job_status_json(const struct srv_job *j);
 /* Answers 202 for a queued seed-001 job: "<what> request accepted; ...". */
 void api_job_accepted(struct srv_resp *rs, const struct srv_job *j, const char *what,
                       const char *hook);

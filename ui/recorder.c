@@ -596,10 +596,7 @@ static void user_lm_time(const struct ui_recorder *r, char out[DICTUM_TIME_LEN])
 	out[0] = '\0';
 	if (!path[0] || stat(path, &sb) != 0)
 		return;
-	struct tm tm;
-	gmtime_r(&sb.st_mtime, &tm);
-	size_t n = strftime(out, DICTUM_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, DICTUM_TIME_LEN - n, ".%03ldZ", sb.st_mtim.tv_nsec / 1000000);
+	time_iso(&sb.st_mtim, out);
 }
 
 static void offer_adapt(struct ui_recorder *r, store *s)
@@ -617,11 +614,6 @@ static void offer_adapt(struct ui_recorder *r, store *s)
 	             n);
 }
 
-static int add_note_text(const char *text, void *ctx)
-{
-	return lm_build_add_text(ctx, text);
-}
-
 static void adapt(struct ui_recorder *r, store *s)
 {
 	const char *path = config_get(r->cfg, "asr.sphinx", "user_lm", "");
@@ -630,7 +622,8 @@ static void adapt(struct ui_recorder *r, store *s)
 	struct lm_build_stats st;
 	struct asr_engine *e = NULL, *old = NULL;
 	struct lm_build *b = lm_build_new();
-	int rc = b && s ? store_signed_notes_each(s, NULL, add_note_text, b, &n) : DICTUM_NOMEM;
+	int rc =
+	    b && s ? store_signed_notes_each(s, NULL, lm_build_add_text_cb, b, &n) : DICTUM_NOMEM;
 	if (rc) {
 		post_message(r, rc, "Cannot read the signed notes: %s",
 		             s && rc != DICTUM_FULL ? store_errmsg(s) : dictum_strerror(rc));

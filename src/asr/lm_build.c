@@ -553,6 +553,11 @@ static void model_clear(struct model *m)
 	free(m->uni_bow);
 }
 
+int lm_build_add_text_cb(const char *text, void *ctx)
+{
+	return lm_build_add_text(ctx, text);
+}
+
 int lm_build_write(struct lm_build *b, const char *path, struct lm_build_stats *st, char *err,
                    size_t errlen)
 {

@@ -29,6 +29,9 @@ struct lm_build *lm_build_new(void);
 /* Adds text (a whole file's contents; NUL-terminated). Returns DICTUM_OK,
  * DICTUM_NOMEM, or DICTUM_FULL past 16 million tokens in all. */
 int lm_build_add_text(struct lm_build *b, const char *text);
+/* lm_build_add_text for callers that hand out texts one by one (ctx is the
+ * builder), such as store_signed_notes_each. */
+int lm_build_add_text_cb(const char *text, void *ctx);
 /* Estimates the model and writes it to path (atomically: a temporary file
  * then rename; its folder is created when missing). Returns DICTUM_OK, DICTUM_INVAL when no word was added,
  * DICTUM_NOMEM or DICTUM_IO (err says why). st may be NULL. */

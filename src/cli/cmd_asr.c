@@ -26,11 +26,6 @@ static int note_unknown(const char *word, void *ctx)
 	return 0;
 }
 
-static int add_note(const char *text, void *ctx)
-{
-	return lm_build_add_text(ctx, text);
-}
-
 /* dictum asr adapt [--corpus FILE...] [--signed-notes]: the user's model,
  * used from then on. */
 static int adapt(struct cli_ctx *ctx, int argc, char **argv)
@@ -76,7 +71,7 @@ static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 	if (from_notes) {
 		if ((status = cli_open_store(ctx, &s)))
 			goto cleanup;
-		int rc = store_signed_notes_each(s, NULL, add_note, b, &nnotes);
+		int rc = store_signed_notes_each(s, NULL, lm_build_add_text_cb, b, &nnotes);
 		if (rc) {
 			status =
 			    cli_fail("asr adapt: signed notes: %s",

@@ -264,6 +264,25 @@ bool path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* Appends ".mmmZ" for nsec to the plen characters of out. */
+static void put_ms(char *out, size_t plen, long nsec)
+{
+	unsigned ms = (unsigned)(nsec / 1000000);
+	out[plen] = '.';
+	out[plen + 1] = (char)('0' + ms / 100);
+	out[plen + 2] = (char)('0' + ms / 10 % 10);
+	out[plen + 3] = (char)('0' + ms % 10);
+	out[plen + 4] = 'Z';
+	out[plen + 5] = '\0';
+}
+
+void time_iso(const struct timespec *ts, char out[32])
+{
+	struct tm tm;
+	gmtime_r(&ts->tv_sec, &tm);
+	put_ms(out, strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm), ts->tv_nsec);
+}
+
 void time_now_iso(char out[32])
 {
 	/* The date and time to the second, formatted once per second and
@@ -279,14 +298,8 @@ void time_now_iso(char out[32])
 		plen = strftime(prefix, sizeof(prefix), "%Y-%m-%dT%H:%M:%S", &tm);
 		last = ts.tv_sec;
 	}
-	unsigned ms = (unsigned)(ts.tv_nsec / 1000000);
 	memcpy(out, prefix, plen);
-	out[plen] = '.';
-	out[plen + 1] = (char)('0' + ms / 100);
-	out[plen + 2] = (char)('0' + ms / 10 % 10);
-	out[plen + 3] = (char)('0' + ms % 10);
-	out[plen + 4] = 'Z';
-	out[plen + 5] = '\0';
+	put_ms(out, plen, ts.tv_nsec);
 }
 
 uint64_t time_mono_ns(void)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Aborting allocators for scratch memory only (UI strings, argument lists).
  * Anything that holds unsaved audio or notes uses malloc and returns
@@ -49,6 +50,8 @@ bool path_exists(const char *path);
 
 /* Current UTC time as ISO 8601 with milliseconds, e.g. 2026-11-23T16:50:12.345Z. */
 void time_now_iso(char out[32]);
+/* The same form for a given time (a file's mtime, say). */
+void time_iso(const struct timespec *ts, char out[32]);
 /* Monotonic clock in nanoseconds. */
 uint64_t time_mono_ns(void);
 /* Wall clock in milliseconds since the epoch. */

@@ -591,7 +591,8 @@ static void list_devices(struct ui_recorder *r)
  * when there is none yet). */
 static void user_lm_time(const struct ui_recorder *r, char out[DICTUM_TIME_LEN])
 {
-	const char *path = config_get(r->cfg, "asr.sphinx", "user_lm", "");
+	char where[1200];
+	const char *path = asr_user_lm_file(r->cfg, where, sizeof(where));
 	struct stat sb;
 	out[0] = '\0';
 	if (!path[0] || stat(path, &sb) != 0)
@@ -616,7 +617,8 @@ static void offer_adapt(struct ui_recorder *r, store *s)
 
 static void adapt(struct ui_recorder *r, store *s)
 {
-	const char *path = config_get(r->cfg, "asr.sphinx", "user_lm", "");
+	char where[1200];
+	const char *path = asr_user_lm_file(r->cfg, where, sizeof(where));
 	char err[512] = "";
 	size_t n = 0;
 	struct lm_build_stats st;

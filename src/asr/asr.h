@@ -64,6 +64,11 @@ struct asr_partial {
 
 struct asr_engine;
 
+/* Where the user's model (`dictum asr adapt`) is read and written:
+ * [asr.sphinx] user_lm when set, else DATA_DIR/asr/user.lm (buf holds it);
+ * "" when no data directory resolves. */
+const char *asr_user_lm_file(const struct config *cfg, char *buf, size_t size);
+
 /* Names of the engines built in, NULL-terminated; the first is the default. */
 extern const char *const asr_engine_names[];
 

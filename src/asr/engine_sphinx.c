@@ -132,18 +132,23 @@ static int load_lexicon(ps_decoder_t *ps, const char *path, char *err, size_t er
 	return DICTUM_OK;
 }
 
-/* The user's model from `dictum asr adapt`: [asr.sphinx] user_lm, else
- * DATA_DIR/asr/user.lm; "" when there is none. */
-static const char *user_lm_path(const struct config *cfg, char *buf, size_t size)
+const char *asr_user_lm_file(const struct config *cfg, char *buf, size_t size)
 {
 	const char *set = asr_sphinx_param(cfg, "user_lm");
 	if (set[0])
-		return path_exists(set) ? set : "";
+		return set;
 	struct dictum_paths p;
 	if (paths_resolve(&p, cfg, NULL) != DICTUM_OK)
 		return "";
 	snprintf(buf, size, "%s/" ASR_USER_LM, p.data_dir);
-	return path_exists(buf) ? buf : "";
+	return buf;
+}
+
+/* The user's model when there is one, else "". */
+static const char *user_lm_path(const struct config *cfg, char *buf, size_t size)
+{
+	const char *path = asr_user_lm_file(cfg, buf, size);
+	return path[0] && path_exists(path) ? path : "";
 }
 
 /* The stock model, interpolated with our domain model and the user's model

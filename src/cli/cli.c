@@ -1,4 +1,3 @@
-#include "asr/asr.h"
 #include "cli/cli.h"
 #include "core/lib.h"
 
@@ -152,16 +151,11 @@ int cli_main(int argc, char **argv)
 		                  "--data-dir");
 		goto out;
 	}
-	/* Whatever resolves the data directory from the config later (the
-	 * speech engine's user model and voice profile) sees --data-dir too,
-	 * and the user's model is named outright for every front door. */
-	char user_lm[1200];
-	snprintf(user_lm, sizeof(user_lm), "%s/" ASR_USER_LM, ctx.paths.data_dir);
-	if ((ctx.data_dir &&
-	     config_set(&ctx.config, "store", "data_dir", ctx.paths.data_dir) != DICTUM_OK) ||
-	    (!config_get(&ctx.config, "asr.sphinx", "user_lm", NULL) &&
-	     config_set(&ctx.config, "asr.sphinx", "user_lm", user_lm) != DICTUM_OK)) {
-		status = cli_fail("out of memory");
+	/* Whatever resolves the data directory later (the speech engine's user
+	 * model and voice profile, in this process and its children) sees
+	 * --data-dir too: it outranks the variable, and the variable the config. */
+	if (ctx.data_dir && setenv("DICTUM_DATA_DIR", ctx.paths.data_dir, 1) != 0) {
+		status = cli_fail("cannot set DICTUM_DATA_DIR: %s", strerror(errno));
 		goto out;
 	}
 	if (!cmd)

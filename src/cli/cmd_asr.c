@@ -84,7 +84,8 @@ static int adapt(struct cli_ctx *ctx, int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	const char *path = config_get(&ctx->config, "asr.sphinx", "user_lm", "");
+	char where[1200];
+	const char *path = asr_user_lm_file(&ctx->config, where, sizeof(where));
 	struct lm_build_stats st;
 	if (lm_build_write(b, path, &st, err, sizeof(err)) != DICTUM_OK) {
 		status = cli_fail("asr adapt: %s", err);

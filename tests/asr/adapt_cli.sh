@@ -32,6 +32,8 @@ check "punctuation and numbers are spoken" grep -qP '\tcomma two times' "$tmp/dd
 "$dictum" --data-dir "$tmp/dd" transcribe "$tmp/walrus.wav" >"$tmp/after.txt"
 check "after adapting, the phrase is recognised" [ "$(cat "$tmp/after.txt")" = "$phrase" ]
 "$dictum" --data-dir "$tmp/other" transcribe "$tmp/walrus.wav" >"$tmp/other.txt"
+DICTUM_DATA_DIR="$tmp/other" "$dictum" --data-dir "$tmp/dd" transcribe "$tmp/walrus.wav" >"$tmp/both.txt"
+check "--data-dir outranks DICTUM_DATA_DIR for the model too" [ "$(cat "$tmp/both.txt")" = "$phrase" ]
 check "another data directory is not adapted" cmp -s "$tmp/before.txt" "$tmp/other.txt"
 printf '[asr.sphinx]\nuser_weight = 0\n' >"$XDG_CONFIG_HOME/dictum/config.ini"
 "$dictum" --data-dir "$tmp/dd" transcribe "$tmp/walrus.wav" >"$tmp/off.txt"

@@ -404,6 +404,8 @@ static const struct {
     {"in case of", T_UNCERTAIN, PRE},
     {"risk of", T_UNCERTAIN, PRE},
     {"prevent", T_UNCERTAIN, PRE},
+    {"avoid", T_UNCERTAIN, PRE},
+    {"to avoid", T_UNCERTAIN, PRE},
     {"prevention of", T_UNCERTAIN, PRE},
     {"prophylaxis", T_UNCERTAIN, PRE},
     {"cannot exclude", T_UNCERTAIN, PRE},
@@ -543,6 +545,43 @@ static bool after_duration(const struct icd_token *t, size_t i)
 	return false;
 }
 
+static bool word_in(const char *w, const char *alts)
+{
+	size_t n = strlen(w);
+	for (const char *p = alts; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t k = bar ? (size_t)(bar - p) : strlen(p);
+		if (k == n && strncmp(p, w, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+/* Whether a condition listed as history is still there by the words of
+ * its sentence: treated, staged, spread, recurring or chronic ("history of
+ * prostate adenocarcinoma treated with LHRH analogues", "history of
+ * recurrent renal lithiasis"). A personal history code is for a condition
+ * eradicated or resolved, with no treatment directed at it now. */
+static bool still_active(const struct icd_token *t, size_t nt, size_t a, size_t b)
+{
+	static const char active[] =
+	    "treated|treatment|receiving|receives|currently|current|active|stage|staged|"
+	    "metastases|metastasis|metastatic|recurrent|recurrence|recurrences|relapse|"
+	    "relapsing|progression|progressive|chronic|persistent|ongoing|chemotherapy|"
+	    "radiotherapy|hormonotherapy|dialysis|hemodialysis|follow|monitored|controlled";
+	static const char over[] = "resolved|resolution|cured|remission|eradicated|free|healed";
+	bool cue = false;
+	for (size_t i = a; i > 0 && t[i - 1].sentence == t[a].sentence && a - i < 8; i--)
+		cue |= word_in(t[i - 1].raw, active);
+	for (size_t i = b; i < nt && t[i].sentence == t[a].sentence && i < b + 12; i++) {
+		if (word_in(t[i].raw, over))
+			return false;
+		cue |= word_in(t[i].raw, active);
+	}
+	return cue;
+}
+
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
                                    size_t b)
@@ -633,6 +672,13 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 		if (term)
 			break;
 	}
+	/* "non-bleeding", "non-tender": a prefix written onto the mention's
+	 * first word negates it (and only it: "non-small cell lung cancer") */
+	if (a > 0 && t[a - 1].sentence == sent && strcmp(t[a - 1].raw, "non") == 0 &&
+	    t[a - 1].end + 1 == t[a].start && text[t[a - 1].end] == '-')
+		negated = true;
+	if (history && still_active(t, nt, a, b))
+		history = false;
 	if (t[a].family)
 		family = true;
 	if (t[a].differential)
@@ -915,19 +961,6 @@ static void apply_laterality(const struct coding *c, const char *text, const str
 			return;
 		}
 	}
-}
-
-static bool word_in(const char *w, const char *alts)
-{
-	size_t n = strlen(w);
-	for (const char *p = alts; p && *p;) {
-		const char *bar = strchr(p, '|');
-		size_t k = bar ? (size_t)(bar - p) : strlen(p);
-		if (k == n && strncmp(p, w, n) == 0)
-			return true;
-		p = bar ? bar + 1 : NULL;
-	}
-	return false;
 }
 
 /* Words next to a mention that the index uses to pick a more precise code:

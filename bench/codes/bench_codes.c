@@ -456,6 +456,14 @@ int main(int argc, char **argv)
 				        in_list(d->gold, d->ngold, pred[k]) ? "TP" : "FP",
 				        r.codes[k].evidence, r.codes[k].score,
 				        r.codes[k].note ? r.codes[k].note : "");
+		/* and each mention held back, HELD (gold has the code) or HELD-OK */
+		for (size_t k = 0; getenv("BENCH_CODES_DUMP") && k < r.nskipped; k++) {
+			char sk[16];
+			undot_upper(r.skipped[k].code, sk, sizeof(sk));
+			fprintf(stderr, "%s\t%s\t%s\t%s\t0\t%s\n", d->id, sk,
+			        in_list(d->gold, d->ngold, sk) ? "HELD" : "HELD-OK",
+			        r.skipped[k].evidence, icd_context_name(r.skipped[k].context));
+		}
 		for (size_t k = 0; k < r.ncodes; k++)
 			free(pred[k]);
 		free(pred);

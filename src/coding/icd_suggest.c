@@ -1426,7 +1426,9 @@ static const struct site_code pain_sites[] = {
     {"periumbilical|umbilical", "R1033", NULL, NULL},
     {"abdominal|abdomen|belly|flank|flanks", "R109", NULL, NULL},
     {"pelvic|pelvis|perineal|perineum", "R102", NULL, NULL},
-    {"chest|thoracic|thorax|precordial|retrosternal", "R079", NULL, NULL},
+    {"pleuritic", "R0781", NULL, NULL},
+    {"chest|thoracic|thorax|hemithorax|precordial|retrosternal", "R079", NULL, NULL},
+    {"lumbosciatic|lumbosciatica|sciatic", "M5440", "M5441", "M5442"},
     {"lumbar|loin|lumbosacral", "M5450", NULL, NULL},
     {"back|dorsal", "M549", NULL, NULL},
     {"neck|cervical", "M542", NULL, NULL},
@@ -1440,13 +1442,18 @@ static const struct site_code pain_sites[] = {
     {"hip|hips", "M25559", "M25551", "M25552"},
     {"shoulder|shoulders", "M25519", "M25511", "M25512"},
     {"joint|joints|articular", "M2550", NULL, NULL},
-    {"leg|legs|calf|thigh", "M79606", "M79604", "M79605"},
+    {"thigh|thighs", "M79659", "M79651", "M79652"},
+    {"calf|calves|shin", "M79669", "M79661", "M79662"},
+    {"foot|feet", "M79673", "M79671", "M79672"},
+    {"hand|hands", "M79643", "M79641", "M79642"},
+    {"finger|fingers", "M79646", "M79644", "M79645"},
+    {"leg|legs", "M79606", "M79604", "M79605"},
     {"arm|arms|forearm", "M79603", "M79601", "M79602"},
     {"muscle|muscles|muscular", "M7910", NULL, NULL},
     {"face|facial", "R519", NULL, NULL},
     {"throat|pharyngeal", "R070", NULL, NULL},
     {"tooth|teeth|dental", "K0889", NULL, NULL},
-    {"jaw|mandibular|mandible|maxillary|maxilla", "R6884", NULL, NULL},
+    {"jaw|mandibular|mandible|hemimandible|maxillary|maxilla", "R6884", NULL, NULL},
     {"breast|breasts", "N644", NULL, NULL},
     {"anal|anus|rectal|rectum", "K6289", NULL, NULL},
     {"radicular", "M5410", NULL, NULL},
@@ -1655,6 +1662,93 @@ static int find_site_findings(const struct coding *c, const char *text, const st
 	return DICTUM_OK;
 }
 
+/* Sites of secondary growths ("liver, bone and lymph node metastases"):
+ * the index's Neoplasm, by site, secondary. */
+static const struct {
+	const char *words, *code;
+} metastasis_sites[] = {
+    {"marrow", "C7952"},
+    {"liver|hepatic|intrahepatic", "C787"},
+    {"bone|bones|bony|osseous|skeletal|vertebral|spinal|spine", "C7951"},
+    {"lung|lungs|pulmonary", "C7800"},
+    {"brain|cerebral|intracranial", "C7931"},
+    {"leptomeningeal|meningeal", "C7932"},
+    {"adrenal|adrenals|suprarenal", "C7970"},
+    {"lymph|node|nodes|nodal|ganglionar|ganglion|ganglia", "C779"},
+    {"peritoneal|peritoneum|omental|omentum|retroperitoneal|retroperitoneum", "C786"},
+    {"pleural|pleura", "C782"},
+    {"mediastinal|mediastinum", "C781"},
+    {"skin|cutaneous|subcutaneous", "C792"},
+    {"ovary|ovaries|ovarian", "C7960"},
+    {"kidney|kidneys|renal", "C7900"},
+    {"bladder", "C7911"},
+};
+
+/* Words a list of sites may hold besides the sites and their joins. */
+static const char metastasis_fill[] = "multiple|bilateral|both|diffuse|several|small|large|"
+                                      "distant|and|or|the|in|to|at|of|level|levels";
+
+static const char *metastasis_site(const struct icd_token *tk, const struct icd_token *next)
+{
+	for (size_t r = 0; r < sizeof(metastasis_sites) / sizeof(*metastasis_sites); r++)
+		if (word_in(tk->raw, metastasis_sites[r].words)) {
+			/* "bone marrow": the marrow's code, given at "marrow" */
+			if (r == 2 && next && strcmp(next->raw, "marrow") == 0)
+				return NULL;
+			return metastasis_sites[r].code;
+		}
+	return NULL;
+}
+
+/* Each site listed before or after a metastasis head word, in its clause:
+ * "liver, retroperitoneal and mediastinal metastases", "metastases in the
+ * liver and bone". */
+static int find_metastases(const struct coding *c, const char *text, const struct icd_token *t,
+                           size_t nt, struct work *w)
+{
+	for (size_t i = 0; i < nt; i++) {
+		if (!word_in(t[i].raw, "metastasis|metastases|mets"))
+			continue;
+		enum icd_context ctx = context_of(text, t, nt, i, i + 1);
+		if (ctx == ICD_FAMILY)
+			continue;
+		for (int dir = -1; dir <= 1; dir += 2) {
+			for (size_t k = 1; k <= 10; k++) {
+				if ((dir < 0 && k > i) || (dir > 0 && i + k >= nt))
+					break;
+				size_t j = dir < 0 ? i - k : i + k;
+				size_t lo = dir < 0 ? j : j - 1, hi = lo + 1;
+				bool bracket = false;
+				for (int b = t[lo].end; b < t[hi].start; b++)
+					bracket |= strchr(";()[]", text[b]) != NULL;
+				if (t[j].sentence != t[i].sentence || bracket)
+					break;
+				const char *code =
+				    metastasis_site(&t[j], j + 1 < nt ? &t[j + 1] : NULL);
+				if (!code) {
+					if (word_in(t[j].raw, metastasis_fill) ||
+					    word_in(t[j].raw, "bone"))
+						continue;
+					break;
+				}
+				if (coding_find_code(c, code) < 0)
+					continue;
+				struct found f = {0};
+				str_copy(f.code, code, sizeof(f.code));
+				f.start = t[dir < 0 ? j : i].start;
+				f.end = t[dir < 0 ? i : j].end;
+				f.score = 0.85;
+				f.ctx = ctx;
+				str_copy(f.note, "metastasis of a stated site", sizeof(f.note));
+				int result = push(w, &f);
+				if (result)
+					return result;
+			}
+		}
+	}
+	return DICTUM_OK;
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
@@ -1799,6 +1893,8 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 	}
 	if (!result)
 		result = find_site_findings(c, text, t, nt, covered, &w);
+	if (!result)
+		result = find_metastases(c, text, t, nt, &w);
 matched:
 	free(covered);
 	free(taken);

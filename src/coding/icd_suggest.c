@@ -973,7 +973,9 @@ static const struct {
      "cervical|laterocervical|axillary|inguinal|mediastinal|hilar|supraclavicular|"
      "submandibular|retroperitoneal|paraaortic|mesenteric|iliac|localized|localised|neck|"
      "regional|jugular|occipital|preauricular|parotid|popliteal|epitrochlear|paratracheal|"
-     "subcarinal|pelvic",
+     "subcarinal|pelvic|locoregional|abdominal|intraabdominal|thoracic|perihilar|celiac|"
+     "peripancreatic|periportal|portal|perigastric|lumboaortic|interaortocaval|paravertebral|"
+     "submental|subclavian|pretracheal|periaortic",
      "R590", "lymph nodes of one region: localized"},
     {"R599", "generalized|generalised|diffuse|widespread|disseminated", "R591",
      "generalized lymphadenopathy"},

@@ -133,6 +133,10 @@ static void test_negation(void **state)
 	expect("No history of diabetes.", NULL, L("E11.9"));
 	/* a pseudo-trigger does not negate */
 	expect("No change in her chronic cough.", L("R05.3"), NULL);
+	/* "non-" written onto the mention negates it, not a word further on */
+	expect("An encapsulated, non-bleeding lesion.", NULL, L("R58"));
+	expect("Enoxaparin was given to avoid bleeding.", NULL, L("R58"));
+	expect("Non-small cell lung cancer.", L("C34.90"), NULL);
 }
 
 static void test_uncertainty(void **state)
@@ -164,6 +168,13 @@ static void test_personal_history(void **state)
 	expect("Pneumonia resolved.", L("Z87.01"), L("J18.9"));
 	/* chronic conditions documented as history are still current */
 	expect("History of hypertension on lisinopril.", L("I10"), NULL);
+	/* history whose sentence says it is still there: treated, staged,
+	 * recurring; eradicated or resolved stays history */
+	expect("History of prostate adenocarcinoma treated with LHRH analogues.", L("C61"),
+	       L("Z85.46"));
+	expect("History of recurrent renal lithiasis.", L("N20.0"), L("Z87.442"));
+	expect("History of prostate cancer, status post prostatectomy.", L("Z85.46"), L("C61"));
+	expect("History of kidney stones, treated and now resolved.", L("Z87.442"), L("N20.0"));
 }
 
 static void test_combination_codes(void **state)
@@ -440,6 +451,23 @@ static void test_pain_site(void **state)
 	 * dyspnea stays next to stridor, "diabetes" goes with E11.22 */
 	expect("Dyspnea, stridor and cough.", L("R06.00", "R06.1"), NULL);
 	expect("Diabetes. Type 2 diabetes with diabetic CKD stage 3a.", L("E11.22"), L("E11.9"));
+	expect("Pleuritic pain.", L("R07.81"), L("R52"));
+	expect("Pain in the left hemithorax.", L("R07.9"), L("R52"));
+	expect("Right lumbosciatic pain.", L("M54.41"), L("R52"));
+	expect("Left thigh pain.", L("M79.652"), L("R52", "M79.605"));
+}
+
+static void test_metastasis_sites(void **state)
+{
+	/* each site listed with the head word, before or after it */
+	expect("Colonic neoplasia with liver, retroperitoneal and mediastinal metastases.",
+	       L("C78.7", "C78.6", "C78.1"), NULL);
+	expect("Metastases in the liver and lungs.", L("C78.7", "C78.00"), NULL);
+	expect("Bone marrow metastases.", L("C79.52"), L("C79.51"));
+	expect("Adrenal metastases.", L("C79.70"), NULL);
+	expect("No liver or bone metastases.", NULL, L("C78.7", "C79.51"));
+	/* a site in another sentence is not the metastasis's */
+	expect("Liver cyst. Bone metastases.", L("C79.51"), L("C78.7"));
 }
 
 static void test_mass_and_tumor_site(void **state)
@@ -725,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(test_qualifiers),
 	    cmocka_unit_test(test_pain_site),
 	    cmocka_unit_test(test_mass_and_tumor_site),
+	    cmocka_unit_test(test_metastasis_sites),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),

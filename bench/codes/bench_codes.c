@@ -144,6 +144,19 @@ static bool gold_found(char **pred, size_t n, const char *gold)
 	return false;
 }
 
+/* The suggested codes upper case without dots, as the gold lists them
+ * (malloc'ed array of malloc'ed strings). */
+static char **codes_of(const struct icd_result *r)
+{
+	char **v = xcalloc(r->ncodes + 1, sizeof(*v));
+	for (size_t k = 0; k < r->ncodes; k++) {
+		char code[16];
+		undot_upper(r->codes[k].code, code, sizeof(code));
+		v[k] = xstrdup(code);
+	}
+	return v;
+}
+
 static void score(struct counts *c, char **pred, size_t npred, const struct doc *d)
 {
 	for (size_t i = 0; i < npred; i++) {
@@ -389,7 +402,7 @@ int main(int argc, char **argv)
 	struct descs all = {0};
 	store_icd10_each(s, collect, &all);
 
-	struct counts ours = {0}, base = {0}, ours_tol = {0}, half[2] = {{0}};
+	struct counts ours = {0}, base = {0}, ours_tol = {0}, ours_inpatient = {0}, half[2] = {{0}};
 	struct tallies fns = {0}, fps = {0};
 	struct counts cat = {0}, at[2] = {{0}};
 	static const double thresholds[2] = {0.9, 0.95};
@@ -408,12 +421,7 @@ int main(int argc, char **argv)
 		ms[i] = (double)(time_mono_ns() - a) / 1e6;
 		ms_cpu[i] = (double)(cpu_ns() - ca) / 1e6;
 		chars += strlen(d->text);
-		char **pred = xcalloc(r.ncodes + 1, sizeof(*pred));
-		for (size_t k = 0; k < r.ncodes; k++) {
-			char code[16];
-			undot_upper(r.codes[k].code, code, sizeof(code));
-			pred[k] = xstrdup(code);
-		}
+		char **pred = codes_of(&r);
 		score(&ours, pred, r.ncodes, d);
 		for (int k = 0; k < 2; k++) {
 			/* only the suggestions scored at or above the threshold */
@@ -450,6 +458,18 @@ int main(int argc, char **argv)
 		tolerant = s;
 		score(&ours_tol, pred, r.ncodes, d);
 		tolerant = NULL;
+		/* the same under the inpatient rules: an uncertain diagnosis is
+		 * coded as if established (case reports are hospital stays) */
+		struct icd_result ri;
+		const struct icd_options inpatient = {.inpatient = true};
+		if (icd_suggest(c, d->text, &inpatient, &ri) == DICTUM_OK) {
+			char **pi = codes_of(&ri);
+			score(&ours_inpatient, pi, ri.ncodes, d);
+			for (size_t k = 0; k < ri.ncodes; k++)
+				free(pi[k]);
+			free(pi);
+			icd_result_free(&ri);
+		}
 		if (getenv("BENCH_CODES_DUMP"))
 			for (size_t k = 0; k < r.ncodes; k++)
 				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\n", d->id, pred[k],
@@ -489,6 +509,7 @@ int main(int argc, char **argv)
 	report("  half B (odd positions by name)", &half[1]);
 	report("baseline: full description in text", &base);
 	report("suggest, 2018 gold codes split since", &ours_tol);
+	report("suggest, inpatient rules", &ours_inpatient);
 	report("suggest, 3-character categories", &cat);
 	report("suggest, only scores >= 0.90", &at[0]);
 	report("suggest, only scores >= 0.95", &at[1]);

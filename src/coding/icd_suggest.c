@@ -354,6 +354,7 @@ static const struct {
     {"neg for", T_NEG, PRE},
     {"free of", T_NEG, PRE},
     {"absence of", T_NEG, PRE},
+    {"lack of", T_NEG, PRE},
     {"absent", T_NEG, POST},
     {"never had", T_NEG, PRE},
     {"nor", T_NEG, PRE},
@@ -469,6 +470,11 @@ static const struct {
     {"presenting", T_TERM, PRE},
     {"complains", T_TERM, PRE},
     {"reports", T_TERM, PRE},
+    {"consulted", T_TERM, PRE},
+    {"consults", T_TERM, PRE},
+    {"attended", T_TERM, PRE},
+    {"came", T_TERM, PRE},
+    {"admitted", T_TERM, PRE},
     {"now", T_TERM, PRE},
     {"has", T_TERM, PRE},
     {"no change", T_PSEUDO, PRE},
@@ -585,6 +591,15 @@ static bool still_active(const struct icd_token *t, size_t nt, size_t a, size_t 
 	return cue;
 }
 
+/* Whether token i, right after "previous" or "prior", is a time ("the
+ * previous days", "the prior week"): then they say when, not history. */
+static bool before_time(const struct icd_token *t, size_t nt, size_t i)
+{
+	return i < nt && i > 0 && t[i].sentence == t[i - 1].sentence &&
+	       word_in(t[i].raw, "day|days|week|weeks|month|months|year|years|night|evening|"
+	                         "morning|hours|hour|weekend|visit|study|analysis|analytical");
+}
+
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
                                    size_t b)
@@ -637,8 +652,11 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 				barrier = i;
 				break;
 			case T_HISTORY:
-				if (after_duration(t, i))
-					break; /* "a 2-month history of cough": how long */
+				if (after_duration(t, i) || before_time(t, nt, i + len))
+					break; /* "a 2-month history of cough": how long;
+					          "the previous days": when */
+				if (!in_scope)
+					break; /* "no past history, with fever" */
 				history = true;
 				closed = true;
 				barrier = i;

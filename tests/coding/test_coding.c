@@ -404,6 +404,12 @@ static void test_duration_is_not_history(void **state)
 {
 	expect("A 2-month history of weight loss.", L("R63.4"), NULL);
 	expect("Three-week history of cough.", L("R05.9"), NULL);
+	/* "previous" saying when, a history scope closed by "with" or ended
+	 * by the visit's verb */
+	expect("Dyspnea on the previous days, accompanied by edema.", L("R60.9"), NULL);
+	expect("No relevant past medical history, with fever of 12 hours.", L("R50.9"), NULL);
+	expect("No previous medical or surgical history consulted for dizziness.", L("R42"), NULL);
+	expect("Parents consulted due to lack of scarring.", NULL, L("L90.5"));
 	struct icd_result r;
 	suggest("History of weight loss, now stable.", &r);
 	assert_null(find(&r, "R63.4"));

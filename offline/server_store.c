@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,17 @@ int srv_store_schema_version(void)
 }
 
 static void key_cache_drop(srv_store *s);
+static int exec1(srv_store *s, const char *sql);
 
 static sqlite3_stmt *stmt(srv_store *s, const char *sql)
 {
+	/* The read snapshot asked for by srv_store_read_begin starts with the
+	 * first statement: a request answered from the caches runs none. */
+	if (s->read_pending) {
+		s->read_pending = false;
+		if (exec1(s, "BEGIN") != DICTUM_OK)
+			s->reading = false;
+	}
 	size_t slot = ((uintptr_t)sql >> 3) % SRV_STMT_CACHE;
 	for (size_t i = 0; i < SRV_STMT_CACHE; i++) {
 		size_t k = (slot + i) % SRV_STMT_CACHE;
@@ -182,20 +191,78 @@ static int exec1(srv_store *s, const char *sql)
 	return st ? step_done(s, st) : DICTUM_INTERNAL;
 }
 
+/* ---- change detection ---- */
+
+/* Maps the connection's WAL index (region 0 of SQLite's shared memory,
+ * through the VFS; the same mapping SQLite uses, valid until close). */
+static void shm_attach(srv_store *s)
+{
+	sqlite3_file *f = NULL;
+	void volatile *region = NULL;
+	s->shm = NULL;
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+	    !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
+		return;
+	if (f->pMethods->xShmMap(f, 0, 32768, 0, &region) == SQLITE_OK && region)
+		s->shm = region;
+}
+
+/* The WAL-index header as SQLite's readers take it (sqlite.org/walformat.html):
+ * two copies, written second one first; equal copies are a whole header.
+ * A commit rewrites it (its change counter, frame count, checksums), and so
+ * do WAL restarts and recovery. False when torn, absent or not initialised. */
+static bool wal_header(const srv_store *s, unsigned char out[SRV_WAL_HDR])
+{
+	if (!s->shm)
+		return false;
+	unsigned char second[SRV_WAL_HDR];
+	for (size_t i = 0; i < SRV_WAL_HDR; i++)
+		out[i] = s->shm[i];
+	atomic_thread_fence(memory_order_acquire);
+	for (size_t i = 0; i < SRV_WAL_HDR; i++)
+		second[i] = s->shm[SRV_WAL_HDR + i];
+	return memcmp(out, second, SRV_WAL_HDR) == 0 && out[12] /* isInit */;
+}
+
+uint64_t srv_store_epoch(srv_store *s)
+{
+	unsigned char now[SRV_WAL_HDR];
+	/* Inside a write transaction this handle sees its own changes before
+	 * they are committed: nothing is current then. */
+	if (s->depth || !wal_header(s, now)) {
+		memset(s->seen, 0, sizeof(s->seen));
+		return ++s->epoch;
+	}
+	if (memcmp(now, s->seen, sizeof(now)) != 0) {
+		memcpy(s->seen, now, sizeof(now));
+		s->epoch++;
+	}
+	return s->epoch;
+}
+
+/* The one from before the read snapshot was taken: a commit since makes
+ * what is kept under it stale at once. */
+uint64_t srv_store_keep_epoch(srv_store *s)
+{
+	if (s->depth)
+		return 0;
+	return s->reading ? s->read_epoch : srv_store_epoch(s);
+}
+
 int srv_store_read_begin(srv_store *s)
 {
 	if (s->depth || s->reading)
 		return DICTUM_OK;
-	int result = exec1(s, "BEGIN");
-	s->reading = result == DICTUM_OK;
-	return result;
+	s->read_epoch = srv_store_epoch(s);
+	s->reading = s->read_pending = true;
+	return DICTUM_OK;
 }
 
 void srv_store_read_end(srv_store *s)
 {
-	if (s->reading && s->depth == 0 && exec1(s, "COMMIT") != DICTUM_OK)
+	if (s->reading && !s->read_pending && s->depth == 0 && exec1(s, "COMMIT") != DICTUM_OK)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	s->reading = false;
+	s->reading = s->read_pending = false;
 }
 
 int srv_store_begin(srv_store *s)
@@ -204,8 +271,6 @@ int srv_store_begin(srv_store *s)
 		srv_store_read_end(s);
 	if (s->depth == 0 && s->write_lock)
 		pthread_mutex_lock(s->write_lock);
-	/* data_version does not count this connection's own commits. */
-	s->key_version = -1;
 	int result = exec1(s, s->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
 	if (!result)
 		s->depth++;
@@ -299,9 +364,10 @@ int srv_store_open(const char *path, pthread_mutex_t *write_lock, srv_store **ou
 		return DICTUM_NOMEM;
 	}
 	s->write_lock = write_lock;
-	s->key_version = -1;
+	s->epoch = 1;
 	if ((result = db_open(path, false, &server_kind, &s->db, err, errlen)))
 		goto fail;
+	shm_attach(s);
 	*out = s;
 	return DICTUM_OK;
 fail:
@@ -317,6 +383,8 @@ void srv_store_close(srv_store **sp)
 	while (s->depth > 0)
 		srv_store_rollback(s);
 	key_cache_drop(s);
+	for (size_t i = 0; i < SRV_DOC_CACHE; i++)
+		free(s->docs[i].doc);
 	for (size_t i = 0; i < SRV_STMT_CACHE; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	if (s->db)
@@ -499,7 +567,7 @@ static void key_cache_drop(srv_store *s)
 		s->keys[i].hash[0] = '\0';
 		srv_key_clear(&s->keys[i].key);
 	}
-	s->key_version = -1;
+	s->key_epoch = 0;
 }
 
 static int key_copy(const struct srv_key *from, struct srv_key *to)
@@ -514,39 +582,36 @@ static int key_copy(const struct srv_key *from, struct srv_key *to)
 	return DICTUM_OK;
 }
 
-/* Every request looks its key up: PRAGMA data_version (which also starts
- * the read snapshot) is far cheaper than the query, and changes when any
- * other connection or process commits, so a revocation by `dictum keys
- * revoke` is still seen by the next request. */
+/* Every request looks its key up: while the epoch has not moved, no
+ * connection of any process has committed, so the keys found before are
+ * still live; a revocation by `dictum keys revoke` moves it and is seen by
+ * the next request. */
 int srv_key_find(srv_store *s, const char *hash_hex, struct srv_key *out)
 {
 	static const char sql[] =
 	    "SELECT " KEY_COLUMNS "WHERE k.hash = ?1 AND k.revoked_at IS NULL";
-	static const char version_sql[] = "PRAGMA data_version";
-	sqlite3_stmt *st = stmt(s, version_sql);
-	if (!st)
-		return DICTUM_INTERNAL;
-	int rc = sqlite3_step(st);
-	int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_reset(st);
-	if (version < 0 || version != s->key_version)
+	if (srv_store_epoch(s) != s->key_epoch)
 		key_cache_drop(s);
-	for (size_t i = 0; version >= 0 && i < SRV_KEY_CACHE; i++)
+	for (size_t i = 0; s->key_epoch && i < SRV_KEY_CACHE; i++)
 		if (strcmp(s->keys[i].hash, hash_hex) == 0)
 			return key_copy(&s->keys[i].key, out);
-	if (!(st = stmt(s, sql)))
+	uint64_t epoch = srv_store_keep_epoch(s);
+	sqlite3_stmt *st = stmt(s, sql);
+	if (!st)
 		return DICTUM_INTERNAL;
 	bind_text(st, 1, hash_hex);
 	int result = collect_one(s, st, out, sizeof(*out), key_row);
 	if (result && result != DICTUM_NOTFOUND)
 		srv_key_clear(out);
-	if (!result && version >= 0 && strlen(hash_hex) < sizeof(s->keys[0].hash)) {
+	if (!result && epoch && strlen(hash_hex) < sizeof(s->keys[0].hash)) {
+		if (epoch != s->key_epoch)
+			key_cache_drop(s);
 		size_t slot = s->keys_next++ % SRV_KEY_CACHE;
 		srv_key_clear(&s->keys[slot].key);
 		s->keys[slot].hash[0] = '\0';
 		if (key_copy(out, &s->keys[slot].key) == DICTUM_OK) {
 			str_copy(s->keys[slot].hash, hash_hex, sizeof(s->keys[slot].hash));
-			s->key_version = version;
+			s->key_epoch = epoch;
 		}
 	}
 	return result;
@@ -913,16 +978,63 @@ int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note
 
 /* ---- notes as stored JSON ---- */
 
+/* A copy of a kept note's JSON when it is still current (DICTUM_OK),
+ * DICTUM_NOTFOUND when none is kept. */
+static int doc_cached(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version)
+{
+	uint64_t now = srv_store_epoch(s);
+	for (size_t i = 0; i < SRV_DOC_CACHE; i++) {
+		if (s->docs[i].epoch != now || s->docs[i].org_id != org_id ||
+		    strcmp(s->docs[i].uid, uid) != 0)
+			continue;
+		if (!(*doc = malloc(s->docs[i].len + 1)))
+			return DICTUM_NOMEM;
+		memcpy(*doc, s->docs[i].doc, s->docs[i].len + 1);
+		*version = s->docs[i].version;
+		return DICTUM_OK;
+	}
+	return DICTUM_NOTFOUND;
+}
+
+static void doc_keep(srv_store *s, uint64_t epoch, int64_t org_id, const char *uid, const char *doc,
+                     size_t len, int version)
+{
+	if (!epoch || len > SRV_DOC_MAX || strlen(uid) >= sizeof(s->docs[0].uid))
+		return;
+	/* A stale copy of the same note first, else the next slot in turn. */
+	size_t slot = s->docs_next % SRV_DOC_CACHE;
+	for (size_t i = 0; i < SRV_DOC_CACHE; i++)
+		if (s->docs[i].org_id == org_id && strcmp(s->docs[i].uid, uid) == 0)
+			slot = i;
+	if (slot == s->docs_next % SRV_DOC_CACHE)
+		s->docs_next++;
+	char *copy = realloc(s->docs[slot].doc, len + 1);
+	if (!copy)
+		return; /* the old buffer stays, its entry unchanged */
+	memcpy(copy, doc, len + 1);
+	s->docs[slot].doc = copy;
+	s->docs[slot].len = len;
+	s->docs[slot].epoch = epoch;
+	s->docs[slot].org_id = org_id;
+	s->docs[slot].version = version;
+	str_copy(s->docs[slot].uid, uid, sizeof(s->docs[slot].uid));
+}
+
 int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version)
 {
 	static const char sql[] = "SELECT doc, version FROM notes WHERE uid = ?1 AND org_id = ?2";
 	*doc = NULL;
+	int result = doc_cached(s, org_id, uid, doc, version);
+	if (result != DICTUM_NOTFOUND)
+		return result;
+	uint64_t epoch = srv_store_keep_epoch(s);
 	sqlite3_stmt *st = stmt(s, sql);
 	if (!st)
 		return DICTUM_INTERNAL;
 	bind_text(st, 1, uid);
 	sqlite3_bind_int64(st, 2, org_id);
-	int rc = sqlite3_step(st), result = DICTUM_OK;
+	int rc = sqlite3_step(st);
+	result = DICTUM_OK;
 	if (rc == SQLITE_ROW) {
 		const void *text = sqlite3_column_blob(st, 0);
 		size_t len = (size_t)sqlite3_column_bytes(st, 0);
@@ -935,6 +1047,7 @@ int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int 
 		else {
 			memcpy(*doc, text, len);
 			(*doc)[len] = '\0';
+			doc_keep(s, epoch, org_id, uid, *doc, len, *version);
 		}
 	} else {
 		result = rc == SQLITE_DONE ? DICTUM_NOTFOUND : fail(s, rc);

@@ -45,6 +45,16 @@ int srv_store_rollback(srv_store *s);
 int srv_store_read_begin(srv_store *s);
 void srv_store_read_end(srv_store *s);
 
+/* Change detection for caches, with no transaction and no system call
+ * (it compares SQLite's WAL-index header in shared memory): the epoch
+ * stays the same while the database is unchanged, and moves with every
+ * commit by any connection of any process (and inside this handle's write
+ * transactions, where nothing is current). Keep what you read under the
+ * number srv_store_keep_epoch gave before the query (0: keep nothing), and
+ * use it again only while srv_store_epoch returns that number. */
+uint64_t srv_store_epoch(srv_store *s);
+uint64_t srv_store_keep_epoch(srv_store *s);
+
 /* The server's HMAC secret (32 random bytes made on first use and kept in
  * the database). */
 int srv_store_secret(srv_store *s, unsigned char out[32]);
@@ -150,7 +160,8 @@ int srv_note_list(srv_store *s, const struct srv_note_filter *f, struct srv_note
 
 /* A note as stored JSON: doc is the note as GET /api/clinical/notes/:id
  * shows it (malloc'ed), version its version. DICTUM_NOTFOUND if absent or
- * another organisation's. */
+ * another organisation's. The last notes read are kept per handle (by
+ * organisation and id) while the epoch stays the same. */
 int srv_note_doc(srv_store *s, int64_t org_id, const char *uid, char **doc, int *version);
 
 /* A page of stored note JSON: the notes' texts one after another in json,

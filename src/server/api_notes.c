@@ -371,12 +371,11 @@ void srv_pages_free(struct srv_pages *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static struct srv_page *page_find(struct srv_pages *pc, int64_t org_id, int64_t seq,
-                                  const char *key)
+static struct srv_page *page_find(struct srv_pages *pc, int64_t org_id, const char *key)
 {
 	for (size_t i = 0; i < SRV_PAGE_CACHE; i++) {
 		struct srv_page *p = &pc->page[i];
-		if (p->body && p->org_id == org_id && p->seq == seq && strcmp(p->key, key) == 0) {
+		if (p->body && p->org_id == org_id && strcmp(p->key, key) == 0) {
 			p->used = ++pc->clock;
 			return p;
 		}
@@ -386,8 +385,8 @@ static struct srv_page *page_find(struct srv_pages *pc, int64_t org_id, int64_t 
 
 /* Keeps copies of a page's body and ids in place of the least recently
  * used page (nothing when out of memory). */
-static void page_keep(struct srv_pages *pc, int64_t org_id, int64_t seq, const char *key,
-                      const char *body, const char *ids)
+static void page_keep(struct srv_pages *pc, int64_t org_id, int64_t seq, uint64_t epoch,
+                      const char *key, const char *body, const char *ids)
 {
 	struct srv_page *p = &pc->page[0];
 	for (size_t i = 1; i < SRV_PAGE_CACHE; i++)
@@ -405,6 +404,7 @@ static void page_keep(struct srv_pages *pc, int64_t org_id, int64_t seq, const c
 	}
 	p->org_id = org_id;
 	p->seq = seq;
+	p->epoch = epoch;
 	str_copy(p->key, key, sizeof(p->key));
 	p->used = ++pc->clock;
 }
@@ -523,9 +523,12 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 	}
 	/* A page of list entries is the same while no note of the
 	 * organisation changed: every change gives the note a new, higher
-	 * seq. (Full notes also show recordings, which change without one.) */
+	 * seq. (Full notes also show recordings, which change without one.)
+	 * While the store's epoch has not moved, nothing changed at all and
+	 * the seq need not be asked. */
 	char key[sizeof(((struct srv_page *)0)->key)];
 	int64_t seq = 0;
+	uint64_t epoch = 0;
 	struct srv_pages *pc = &rq->srv->pages[rq->slot];
 	int klen =
 	    snprintf(key, sizeof(key), "%zu|%s%s|%s%s|%s%s|%s%s|%lld|%d|%lld|%lld", f.limit,
@@ -535,11 +538,21 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 	             (long long)f.before_id, (long long)f.after_seq);
 	bool cacheable = !include && klen > 0 && (size_t)klen < sizeof(key);
 	if (cacheable) {
-		if ((result = srv_note_org_seq(rq->db, f.org_id, &seq))) {
-			api_store_error(rq, rs, result);
-			return;
+		struct srv_page *hit = page_find(pc, f.org_id, key);
+		bool current = hit && hit->epoch == srv_store_epoch(rq->db);
+		epoch = srv_store_keep_epoch(rq->db);
+		if (current) {
+			seq = hit->seq;
+		} else {
+			if ((result = srv_note_org_seq(rq->db, f.org_id, &seq))) {
+				api_store_error(rq, rs, result);
+				return;
+			}
+			if (hit && hit->seq == seq)
+				hit->epoch = epoch;
+			else
+				hit = NULL;
 		}
-		struct srv_page *hit = page_find(pc, f.org_id, seq, key);
 		if (hit && page_answer(rq, rs, hit))
 			return;
 	}
@@ -583,7 +596,7 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 	srv_note_docs_free(&page);
 	answer_text(rs, 200, &d, result);
 	if (cacheable && rs->status == 200 && rs->body && strlen(rs->body) <= PAGE_CACHE_MAX)
-		page_keep(pc, f.org_id, seq, key, rs->body, ids);
+		page_keep(pc, f.org_id, seq, epoch, key, rs->body, ids);
 	free(ids);
 }
 

@@ -294,7 +294,8 @@ void srv_hooks_sign(const char *secret, int64_t unix_s, const char *body, char *
 struct srv_page {
 	int64_t org_id;
 	int64_t seq;
-	char key[224]; /* the page's query, canonical */
+	uint64_t epoch; /* the store's epoch when seq was last the organisation's */
+	char key[224];  /* the page's query, canonical */
 	char *body;
 	char *ids; /* the audit row's entities, NULL for an empty page */
 	unsigned used;

@@ -17,7 +17,8 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#define IDEM_TTL_MS (24LL * 3600 * 1000)
+#define IDEM_TTL_MS     (24LL * 3600 * 1000)
+#define SRV_CONN_MEMORY 16384
 
 void srv_config_defaults(struct srv_config *cfg)
 {
@@ -863,14 +864,18 @@ int srv_run(const struct srv_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--listen: %s is not an IPv4 address", cfg->host);
 		goto out;
 	}
+	/* Each connection's memory (request headers, the answer's headers, the
+	 * read buffer of a body) is cleared for every request on it: 16 kB
+	 * holds any sane header set and costs half the clearing of 32 kB. */
 	srv->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	    srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		result = DICTUM_IO;
 		snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->host,

@@ -10,6 +10,8 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct fixture {
 	char *dir;
@@ -133,6 +135,26 @@ static void test_key_cache_sees_revocation(void **state)
 	srv_key_clear(&k2);
 }
 
+/* Gives n one HPI section with this text. */
+static void set_hpi(struct srv_note *n, const char *text)
+{
+	char json[256];
+	snprintf(json, sizeof(json), "[{\"key\":\"hpi\",\"title\":\"HPI\",\"text\":\"%s\"}]", text);
+	free(n->sections);
+	n->sections = strdup(json);
+}
+
+/* srv_note_doc of uid holds text at this version. */
+static void expect_doc(srv_store *s, int64_t org, const char *uid, const char *text, int version)
+{
+	char *doc = NULL;
+	int got = 0;
+	assert_int_equal(srv_note_doc(s, org, uid, &doc, &got), DICTUM_OK);
+	assert_non_null(strstr(doc, text));
+	assert_int_equal(got, version);
+	free(doc);
+}
+
 static void test_notes(void **state)
 {
 	struct fixture *f = *state;
@@ -141,7 +163,7 @@ static void test_notes(void **state)
 	int64_t org2 = make_org_key(f->s, "globex", &other);
 	struct srv_note n = {.org_id = org};
 	n.note_type = strdup("progressNote");
-	n.sections = strdup("[{\"key\":\"hpi\",\"title\":\"HPI\",\"text\":\"x\"}]");
+	set_hpi(&n, "x");
 	int64_t pid = 0;
 	char puid[DICTUM_UID_LEN], puid2[DICTUM_UID_LEN];
 	assert_int_equal(srv_patient_resolve(f->s, org, "Tony", "Stark", NULL, &pid, puid),
@@ -202,6 +224,73 @@ static void test_notes(void **state)
 	srv_notes_free(&list, count);
 	srv_note_clear(&n);
 	srv_note_clear(&second);
+	srv_key_clear(&k);
+	srv_key_clear(&other);
+}
+
+/* Notes read are kept per handle (srv_note_doc) while the store's epoch
+ * stays: a change by another connection, by another process, or by this
+ * handle must be seen by the next read, inside a read snapshot too, and a
+ * kept note is never another organisation's. */
+static void test_note_doc_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct srv_key k, other;
+	int64_t org = make_org_key(f->s, "acme", &k);
+	int64_t org2 = make_org_key(f->s, "globex", &other);
+	struct srv_note n = {.org_id = org, .note_type = strdup("progressNote")};
+	set_hpi(&n, "first");
+	assert_int_equal(srv_note_insert(f->s, &n, 0), DICTUM_OK);
+	char *doc = NULL;
+	int version = 0;
+	uint64_t e1 = srv_store_epoch(f->s);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(srv_store_read_begin(f->s), DICTUM_OK);
+		expect_doc(f->s, org, n.uid, "first", 1);
+		srv_store_read_end(f->s);
+		assert_int_equal(srv_note_doc(f->s, org2, n.uid, &doc, &version), DICTUM_NOTFOUND);
+	}
+	/* Nothing committed: the epoch stays. */
+	assert_true(srv_store_epoch(f->s) == e1);
+
+	/* Another connection of this process. */
+	srv_store *peer = NULL;
+	char err[512];
+	assert_int_equal(srv_store_open(f->path, NULL, &peer, err, sizeof(err)), DICTUM_OK);
+	set_hpi(&n, "second");
+	assert_int_equal(srv_note_update(peer, &n, 1), DICTUM_OK);
+	assert_true(srv_store_epoch(f->s) != e1);
+	assert_int_equal(srv_store_read_begin(f->s), DICTUM_OK);
+	expect_doc(f->s, org, n.uid, "second", 2);
+	srv_store_read_end(f->s);
+	srv_store_close(&peer);
+
+	/* Another process (as `dictum keys revoke` is). */
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		srv_store *own = NULL;
+		set_hpi(&n, "third");
+		int ok = srv_store_open(f->path, NULL, &own, NULL, 0) == DICTUM_OK &&
+		         srv_note_update(own, &n, 2) == DICTUM_OK;
+		srv_store_close(&own);
+		_exit(ok ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	expect_doc(f->s, org, n.uid, "third", 3);
+
+	/* This handle's own change, and a read inside its write transaction. */
+	set_hpi(&n, "fourth");
+	assert_int_equal(srv_store_begin(f->s), DICTUM_OK);
+	assert_int_equal(srv_note_update(f->s, &n, 3), DICTUM_OK);
+	expect_doc(f->s, org, n.uid, "fourth", 4);
+	assert_int_equal(srv_store_rollback(f->s), DICTUM_OK);
+	expect_doc(f->s, org, n.uid, "third", 3);
+	assert_int_equal(srv_note_update(f->s, &n, 3), DICTUM_OK);
+	expect_doc(f->s, org, n.uid, "fourth", 4);
+	srv_note_clear(&n);
 	srv_key_clear(&k);
 	srv_key_clear(&other);
 }
@@ -411,6 +500,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_cache_sees_revocation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_note_doc_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deliveries, setup, teardown),

@@ -68,12 +68,16 @@ const struct api_route *api_route_find(const char *method, const char *path,
 		allow[0] = '\0';
 	*status = 404;
 	for (size_t i = 0; i < api_route_count; i++) {
-		if (!srv_route_match(api_routes[i].pattern, path, params))
-			continue;
-		if (strcmp(api_routes[i].method, method) == 0) {
+		if (strcmp(api_routes[i].method, method) == 0 &&
+		    srv_route_match(api_routes[i].pattern, path, params)) {
 			*status = 200;
 			return &api_routes[i];
 		}
+	}
+	/* No route for the method: which methods the path has (405), if any. */
+	for (size_t i = 0; i < api_route_count; i++) {
+		if (!srv_route_match(api_routes[i].pattern, path, NULL))
+			continue;
 		*status = 405;
 		if (used < allowlen)
 			used += (size_t)snprintf(allow + used, allowlen - used, "%s%s",

@@ -92,6 +92,8 @@ int srv_audit_start(struct srv *srv, struct srv_audit **out)
 	pthread_cond_init(&a->wake, NULL);
 	pthread_cond_init(&a->space, NULL);
 	int result = srv_open_db(srv, &a->db);
+	if (!result)
+		result = srv_store_audit_writer(a->db);
 	if (!result && pthread_create(&a->thread, NULL, writer, a) != 0)
 		result = DICTUM_INTERNAL;
 	if (result) {

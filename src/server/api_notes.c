@@ -383,15 +383,18 @@ static struct srv_page *page_find(struct srv_pages *pc, int64_t org_id, const ch
 	return NULL;
 }
 
-/* Keeps copies of a page's body and ids in place of the least recently
- * used page (nothing when out of memory). */
+/* Keeps copies of a page's body and ids in place of its stale copy, else
+ * of the least recently used page (nothing when out of memory). */
 static void page_keep(struct srv_pages *pc, int64_t org_id, int64_t seq, uint64_t epoch,
                       const char *key, const char *body, const char *ids)
 {
-	struct srv_page *p = &pc->page[0];
-	for (size_t i = 1; i < SRV_PAGE_CACHE; i++)
-		if (pc->page[i].used < p->used)
-			p = &pc->page[i];
+	struct srv_page *p = page_find(pc, org_id, key);
+	if (!p) {
+		p = &pc->page[0];
+		for (size_t i = 1; i < SRV_PAGE_CACHE; i++)
+			if (pc->page[i].used < p->used)
+				p = &pc->page[i];
+	}
 	free(p->body);
 	free(p->ids);
 	p->body = strdup(body);
@@ -557,9 +560,10 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 	}
 	/* A page of list entries is the same while no note of the
 	 * organisation changed: every change gives the note a new, higher
-	 * seq. (Full notes also show recordings, which change without one.)
-	 * While the store's epoch has not moved, nothing changed at all and
-	 * the seq need not be asked. */
+	 * seq. While the store's epoch has not moved, nothing changed at all
+	 * and the seq need not be asked. A page of full notes is kept only
+	 * while the epoch stands: they also show recordings, which change
+	 * without a new seq. */
 	struct page_key key = {0};
 	int64_t seq = 0;
 	uint64_t epoch = 0;
@@ -573,13 +577,16 @@ void api_notes_list(struct srv_req *rq, struct srv_resp *rs)
 	key_int(&key, f.status);
 	key_int(&key, f.before_id);
 	key_int(&key, f.after_seq);
-	bool cacheable = !include && !key.full;
+	key_str(&key, include);
+	bool cacheable = !key.full;
 	if (cacheable) {
 		struct srv_page *hit = page_find(pc, f.org_id, key.text);
 		bool current = hit && hit->epoch == srv_store_epoch(rq->db);
 		epoch = srv_store_keep_epoch(rq->db);
 		if (current) {
 			seq = hit->seq;
+		} else if (include) {
+			hit = NULL;
 		} else {
 			if ((result = srv_note_org_seq(rq->db, f.org_id, &seq))) {
 				api_store_error(rq, rs, result);

@@ -84,6 +84,11 @@ check "FLAC at 44.1 kHz stereo is accepted" test "$status" = 202
 req POST /api/clinical/notes "${A[@]}" "${json_hdr[@]}" -d '{"noteType":"clinicNote","sections":[]}'
 RN=$(jget 'd["id"]')
 check "a new note has no recordings" test "$(jget 'd["recordings"]')" = "[]"
+# Read before the upload: the server keeps notes and list pages it answered
+# until something changes; the completed recording must show afterwards.
+req GET "/api/clinical/notes/$RN" "${A[@]}"
+req GET "/api/clinical/notes?limit=1&include=sections" "${A[@]}"
+check "a full-note list shows it without recordings" test "$(jget 'd["data"][0]["id"]'):$(jget 'len(d["data"][0]["recordings"])')" = "$RN:0"
 req POST /api/clinical/uploads "${A[@]}" "${json_hdr[@]}" -d "{\"size\":$(stat -c %s "$tmp/clip.wav"),\"sha256\":\"$(sha256sum "$tmp/clip.wav" | cut -d' ' -f1)\",\"kind\":\"recording\",\"note_id\":\"$RN\",\"filename\":\"clip.wav\"}"
 RU=$(jget 'd["id"]')
 check "a resumable upload has its own id prefix (rup_)" bash -c "[[ '$RU' == rup_* ]]"
@@ -100,6 +105,8 @@ assert len(r) == 1 and r[0]["id"] == sys.argv[2], r
 assert r[0]["content_type"] == "audio/wav" and abs(r[0]["duration_ms"] - ms) <= 50, (r, ms)
 assert r[0]["created_at"] and r[0]["filename"] == "clip.wav", r
 PY
+req GET "/api/clinical/notes?limit=1&include=sections" "${A[@]}"
+check "... and the full-note list shows the recording" test "$(jget 'd["data"][0]["id"]'):$(jget 'd["data"][0]["recordings"][0]["id"]')" = "$RN:$RU"
 
 # ---- bad input on transcribe ----
 req POST /api/clinical/transcribe "${A[@]}" -F "note=hello"

@@ -183,6 +183,8 @@ def voice_rows(dictum, tests, data_dir, work):
 
 def print_voice(title, e):
     w = e["words"]
+    if not w:
+        return
     print("  %-34s %5d %9.1f%% %9.1f%% %7.1f%% %8.2f" % (
         title, w, 100.0 * e["profile"] / w, 100.0 * e["none"] / w, 100.0 * e["stock"] / w,
         (e["profile"] / w) / (e["stock"] / w) if e["stock"] else 0))
@@ -306,7 +308,7 @@ def main():
     ap.add_argument("dictum")
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--sets", default="speech,dictation,oov")
-    ap.add_argument("--voice-folds", help="voice set: only these leave-one-out folds (0,3,..)")
+    ap.add_argument("--voice-folds", help="voice set: only these leave-one-out folds (0,3,..; -1: none)")
     ap.add_argument("--no-flite", action="store_true", help="voice set: read speech only")
     args = ap.parse_args()
     data = os.path.abspath(args.data)

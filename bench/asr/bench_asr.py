@@ -20,6 +20,7 @@ tested on the other prompts and the held-out dictations of
 bench/dictation/dictations.tsv).
 
 usage: bench_asr.py DICTUM [--data DIR] [--sets speech,dictation,oov,voice]
+                    [--voice-folds 0,3,6,9] [--no-flite]
 Extra engine settings come from the user's config.ini ([asr.sphinx]);
 point XDG_CONFIG_HOME elsewhere to try others. Never reads holdout/.
 """
@@ -182,6 +183,8 @@ def voice_rows(dictum, tests, data_dir, work):
 
 def print_voice(title, e):
     w = e["words"]
+    if not w:
+        return
     print("  %-34s %5d %9.1f%% %9.1f%% %7.1f%% %8.2f" % (
         title, w, 100.0 * e["profile"] / w, 100.0 * e["none"] / w, 100.0 * e["stock"] / w,
         (e["profile"] / w) / (e["stock"] / w) if e["stock"] else 0))
@@ -194,7 +197,7 @@ def flite_wav(text, voice, path):
     os.unlink(raw)
 
 
-def voice(dictum, folder):
+def voice(dictum, folder, folds=None, flite=True):
     header = "  %-34s %5s %10s %10s %8s %8s" % ("set", "words", "profile", "none", "stock",
                                                "prof/stock")
     print("\nvoice profile (dictum asr enroll: MLLR, then MAP of the means unless [asr] "
@@ -215,18 +218,23 @@ def voice(dictum, folder):
                 continue
             e = collections.Counter()
             for i, r in enumerate(utts):
+                if folds is not None and i not in folds:
+                    continue
                 with tempfile.TemporaryDirectory() as work:
                     dd = os.path.join(work, "dd")
                     enrol(dictum, dd, [(os.path.join(folder, o["wav"]), o["reference_norm"])
                                        for j, o in enumerate(utts) if j != i], work)
                     e += voice_rows(dictum, [(os.path.join(folder, r["wav"]),
                                               norm(r["reference_norm"]))], dd, work)
-            print_voice("speaker %s (%d folds)" % (spk, len(utts)), e)
+            print_voice("speaker %s (%d folds)" % (spk, len(utts) if folds is None else
+                                                    len([f for f in folds if f < len(utts)])), e)
             total += e
         if total["words"]:
             print_voice("all speakers", total)
     else:
         print("\nskip: %s absent" % folder)
+    if not flite:
+        return
     prompts = [l.strip() for l in open(os.path.join(ROOT, "data", "asr", "enroll_prompts.txt"),
                                        encoding="utf-8") if l.strip() and l[0] != "#"]
     tests = prompts[20:]
@@ -300,6 +308,8 @@ def main():
     ap.add_argument("dictum")
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--sets", default="speech,dictation,oov")
+    ap.add_argument("--voice-folds", help="voice set: only these leave-one-out folds (0,3,..; -1: none)")
+    ap.add_argument("--no-flite", action="store_true", help="voice set: read speech only")
     args = ap.parse_args()
     data = os.path.abspath(args.data)
     if "holdout" in data.split(os.sep):
@@ -323,7 +333,8 @@ def main():
         else:
             print("\nskip: %s absent" % folder)
     if "voice" in sets:
-        voice(args.dictum, os.path.join(data, "speech"))
+        folds = args.voice_folds and {int(f) for f in args.voice_folds.split(",")}
+        voice(args.dictum, os.path.join(data, "speech"), folds, not args.no_flite)
     if "oov" in sets:
         if os.path.exists(os.path.join(data, "aci-bench", "valid.csv")):
             oov(data)

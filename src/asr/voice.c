@@ -27,29 +27,60 @@
 
 /* ---- where things are ---- */
 
-const char *asr_voice_load(const struct config *cfg, char *buf, size_t size)
+/* The profile folder the engine should use; false when cfg is NULL or
+ * [asr] voice_profile is off. */
+static bool profile_dir(const struct config *cfg, char *dir, size_t size)
 {
 	/* No config (dictum serve's engines today): defaults only, and a
 	 * voice is a person's, not a default. */
 	if (!cfg)
-		return NULL;
+		return false;
 	const char *set = config_get(cfg, "asr", "voice_profile", "on");
 	if (strcmp(set, "off") == 0 || strcmp(set, "no") == 0 || strcmp(set, "0") == 0)
-		return NULL;
-	char dir[1100];
+		return false;
 	if (set[0] == '/') {
-		snprintf(dir, sizeof(dir), "%s", set);
-	} else {
-		struct dictum_paths p;
-		if (paths_resolve(&p, cfg, NULL) != DICTUM_OK)
-			return NULL;
-		snprintf(dir, sizeof(dir), "%.1020s/" ASR_VOICE_DIR, p.data_dir);
+		snprintf(dir, size, "%s", set);
+		return true;
 	}
+	struct dictum_paths p;
+	if (paths_resolve(&p, cfg, NULL) != DICTUM_OK)
+		return false;
+	snprintf(dir, size, "%.1020s/" ASR_VOICE_DIR, p.data_dir);
+	return true;
+}
+
+const char *asr_voice_load(const struct config *cfg, char *buf, size_t size)
+{
+	char dir[1100];
+	if (!profile_dir(cfg, dir, sizeof(dir)))
+		return NULL;
 	snprintf(buf, size, "%s/means", dir);
 	if (path_exists(buf))
 		return "-mean";
 	snprintf(buf, size, "%s/mllr_matrix", dir);
 	return path_exists(buf) ? "-mllr" : NULL;
+}
+
+bool asr_voice_cmninit(const struct config *cfg, float *mean, size_t n)
+{
+	char dir[1100], path[1200], line[1024];
+	if (!profile_dir(cfg, dir, sizeof(dir)))
+		return false;
+	snprintf(path, sizeof(path), "%s/" ASR_VOICE_CMNINIT, dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	char *p = line;
+	for (size_t i = 0; ok && i < n; i++) {
+		char *end;
+		double v = strtod(p, &end);
+		ok = end != p && isfinite(v) && fabs(v) < 1e4 && (*end == ',') == (i + 1 < n);
+		mean[i] = (float)v;
+		p = end + (*end == ',');
+	}
+	return ok && (*p == '\0' || isspace((unsigned char)*p));
 }
 
 /* An executable: dir/name, or name on $PATH when dir is NULL. */
@@ -573,6 +604,65 @@ static bool bw_overall(const char *log, long *frames, double *avg)
 	return ok;
 }
 
+/* The mean cepstrum of the sentences' features (sphinx_fe's .mfc files in
+ * work: a count of floats, then the floats, in either byte order), as
+ * profile/cmninit: the engine starts each recording's live cepstral mean
+ * from it instead of the model's, so a voice far from the model's average
+ * is normalised from the first frame (the mean only moves after an
+ * utterance) as bw's per-sentence mean normalised it here. */
+static int write_cmninit(struct job *j, const struct asr_voice_report *rep)
+{
+	enum { CEPLEN = 13 };
+	double sum[CEPLEN] = {0};
+	long frames = 0;
+	char path[FILE_SIZE];
+	for (size_t i = 0; i < rep->used + rep->skipped; i++) {
+		snprintf(path, sizeof(path), "%s/u%04zu.mfc", j->work, i);
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			continue; /* a skipped sentence */
+		uint32_t count = 0;
+		struct stat st;
+		bool ok = fstat(fileno(f), &st) == 0 && fread(&count, 4, 1, f) == 1;
+		bool swap = ok && (off_t)count * 4 + 4 != st.st_size;
+		if (swap)
+			count = swap32(count);
+		ok = ok && (off_t)count * 4 + 4 == st.st_size && count % CEPLEN == 0;
+		for (uint32_t k = 0; ok && k < count / CEPLEN; k++) {
+			uint32_t raw[CEPLEN];
+			ok = fread(raw, 4, CEPLEN, f) == CEPLEN;
+			for (size_t c = 0; ok && c < CEPLEN; c++) {
+				float v;
+				uint32_t u = swap ? swap32(raw[c]) : raw[c];
+				memcpy(&v, &u, sizeof(v));
+				sum[c] += v;
+			}
+			frames += ok;
+		}
+		fclose(f);
+		if (!ok) {
+			snprintf(j->err, j->errlen, "%.300s: not a feature file", path);
+			return DICTUM_IO;
+		}
+	}
+	if (!frames) {
+		snprintf(j->err, j->errlen, "sphinx_fe wrote no features");
+		return DICTUM_IO;
+	}
+	char text[CEPLEN * 24 + 2];
+	size_t len = 0;
+	for (size_t c = 0; c < CEPLEN; c++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%.3f", c ? "," : "",
+		                        sum[c] / (double)frames);
+	text[len++] = '\n';
+	snprintf(path, sizeof(path), "%s/" ASR_VOICE_CMNINIT, j->stage);
+	if (file_write_atomic(path, text, len, 0600) != 0) {
+		snprintf(j->err, j->errlen, "cannot write %.300s", path);
+		return DICTUM_IO;
+	}
+	return DICTUM_OK;
+}
+
 /* Baum-Welch statistics into work/NAME, with the transform mllr applied
  * first when it is not NULL, and the means file means instead of the
  * model's when it is not NULL. */
@@ -808,7 +898,8 @@ int asr_voice_enroll(const struct config *cfg, const char *data_dir,
 	              "-input_endian",
 	              "little",
 	              NULL};
-	if ((result = run_tool(fe, log, err_buf, sizeof(err_buf))) != DICTUM_OK)
+	if ((result = run_tool(fe, log, err_buf, sizeof(err_buf))) != DICTUM_OK ||
+	    (result = write_cmninit(&j, rep)) != DICTUM_OK)
 		goto cleanup;
 
 	/* The model definition as text and the mixture weights as bw reads them. */

@@ -18,10 +18,11 @@
  * the profile holds the adapted means; with no, only the transform.
  *
  * The profile is the folder DATA_DIR/asr/voice holding mllr_matrix, means
- * (with MAP) and profile.json (what it was made from, and the average log-likelihood per
- * frame of the enrolment audio before and after the transform). It is built
- * in a temporary folder beside it and renamed into place: a failure or a
- * crash never leaves a half-made profile where the engine looks.
+ * (with MAP), cmninit (the mean cepstrum of the enrolment audio, where the
+ * engine's live cepstral mean normalisation starts) and profile.json (what it was made from, and
+ * the average log-likelihood per frame of the enrolment audio before and after the transform). It
+ * is built in a temporary folder beside it and renamed into place: a failure or a crash never
+ * leaves a half-made profile where the engine looks.
  *
  * Config: [asr] voice_profile = on (default) | off | FOLDER; voice_map;
  * [asr] sphinxtrain = folder of bw and mllr_solve (/usr/lib/sphinxtrain). */
@@ -40,6 +41,16 @@
  * a transform alone); NULL when cfg is NULL, [asr] voice_profile is off or
  * there is no profile. */
 const char *asr_voice_load(const struct config *cfg, char *buf, size_t size);
+
+/* The speaker's mean cepstrum in the profile folder (text, comma-separated
+ * as the model's feat.params -cmninit). */
+#define ASR_VOICE_CMNINIT "cmninit"
+
+/* Fills mean[0..n) with the profile's mean cepstrum, the live cepstral
+ * mean normalisation's starting point for this voice; false when there is
+ * no profile in use, it has none (made before it was kept) or it does not
+ * hold n numbers. */
+bool asr_voice_cmninit(const struct config *cfg, float *mean, size_t n);
 
 /* One enrolment sentence: 16 kHz mono PCM and the words read. */
 struct asr_voice_utt {

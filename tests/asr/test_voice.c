@@ -146,12 +146,46 @@ static void test_matrix_lookup(void **state)
 	rmdir(dir);
 }
 
+static void test_cmninit(void **state)
+{
+	(void)state;
+	char dir[512], file[600];
+	tmp_path(dir, sizeof(dir), "cmn");
+	assert_int_equal(mkdir_p(dir, 0700), 0);
+	snprintf(file, sizeof(file), "%s/" ASR_VOICE_CMNINIT, dir);
+	struct config c;
+	memset(&c, 0, sizeof(c));
+	float mean[3] = {0};
+	assert_false(asr_voice_cmninit(NULL, mean, 3));
+	assert_int_equal(config_set(&c, "asr", "voice_profile", dir), DICTUM_OK);
+	assert_false(asr_voice_cmninit(&c, mean, 3)); /* no file: the model's mean */
+	assert_int_equal(file_write_atomic(file, "57.94,-6.5,0.125\n", 17, 0600), 0);
+	assert_true(asr_voice_cmninit(&c, mean, 3));
+	assert_float_equal(mean[0], 57.94, 1e-4);
+	assert_float_equal(mean[1], -6.5, 1e-6);
+	assert_float_equal(mean[2], 0.125, 1e-6);
+	/* Too few, too many, or not numbers: not used. */
+	assert_false(asr_voice_cmninit(&c, mean, 4));
+	assert_false(asr_voice_cmninit(&c, mean, 2));
+	assert_int_equal(file_write_atomic(file, "1,x,3\n", 6, 0600), 0);
+	assert_false(asr_voice_cmninit(&c, mean, 3));
+	assert_int_equal(file_write_atomic(file, "1,nan,3\n", 8, 0600), 0);
+	assert_false(asr_voice_cmninit(&c, mean, 3));
+	assert_int_equal(config_set(&c, "asr", "voice_profile", "off"), DICTUM_OK);
+	assert_int_equal(file_write_atomic(file, "1,2,3\n", 6, 0600), 0);
+	assert_false(asr_voice_cmninit(&c, mean, 3));
+	config_free(&c);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_sendump),
 	    cmocka_unit_test(test_matrix_lookup),
+	    cmocka_unit_test(test_cmninit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

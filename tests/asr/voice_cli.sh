@@ -63,6 +63,12 @@ assert o["loglik_per_frame_before"] < o["loglik_per_frame_mllr"] < o["loglik_per
 PY
 check "the transform is there" grep -q . "$tmp/dd/asr/voice/mllr_matrix"
 check "and the adapted means" [ -s "$tmp/dd/asr/voice/means" ]
+check "and the voice's mean cepstrum, 13 numbers, the first (energy) plausible" \
+  python3 - "$tmp/dd/asr/voice/cmninit" <<'PY'
+import sys
+m = [float(x) for x in open(sys.argv[1]).read().strip().split(",")]
+assert len(m) == 13 and 10 < m[0] < 120, m
+PY
 check "and what it was made from" grep -q '"sentences": 12' "$tmp/dd/asr/voice/profile.json"
 check "no temporary folder is left" bash -c "! ls -a '$tmp/dd/asr' | grep -q '^\.voice'"
 

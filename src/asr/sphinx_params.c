@@ -12,7 +12,7 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"user_lm", NULL, "", "the user's model from dictum asr adapt (default: DATA_DIR/asr/user.lm)"},
     {"user_weight", NULL, "0.3", "weight of the user's model against the other two"},
     {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
-    {"lw", "-lw", "4.5", "language model weight"},
+    {"lw", "-lw", "6.0", "language model weight of the first pass"},
     {"wip", "-wip", "0.65", "word insertion penalty"},
     {"beam", "-beam", "1e-48", "beam for every frame"},
     {"wbeam", "-wbeam", "7e-29", "beam for word exits"},

@@ -1,7 +1,7 @@
 /* The sphinx engine: silence and empty recordings give no words, a short
  * clip streams (text while speaking, final after a pause) with word times
- * inside the audio. The speech clip comes from ../shared/data/speech and
- * those tests skip when it is absent. */
+ * inside the audio; a text language model is cached as a binary copy. The speech clip comes from
+ * ../shared/data/speech and those tests skip when it is absent. */
 #include "testutil.h"
 
 #include "asr/asr.h"
@@ -9,6 +9,7 @@
 #include "core/lib.h"
 
 #include <sndfile.h>
+#include <sys/stat.h>
 
 static struct asr_engine *engine;
 
@@ -286,6 +287,88 @@ static void test_medical_words_known(void **state)
 	assert_int_equal(asr_engine_knows(engine, "zzqxj"), 0);
 }
 
+/* Writes a small ARPA model of n words (besides <s> and </s>). */
+static void write_arpa(const char *path, int n)
+{
+	static const char *const words[] = {"patient", "denies", "chest", "pain", "period"};
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "\\data\\\nngram 1=%d\n\n\\1-grams:\n-1.0\t</s>\n-99\t<s>\t0\n", n + 2);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "-1.0\t%s\t0\n", words[i]);
+	fprintf(f, "\n\\end\\\n");
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The one cached binary copy in dir (its name into out); fails on none or
+ * more than one. */
+static void cached_copy(const char *dir, char *out, size_t size)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "ls '%s'", dir);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	char line[512];
+	int n = 0;
+	while (fgets(line, sizeof(line), p)) {
+		str_copy(out, str_trim(line), size);
+		n++;
+	}
+	pclose(p);
+	if (n != 1)
+		fail_msg("%d files in %s, expected one cached model", n, dir);
+	assert_non_null(strstr(out, ".lm.bin"));
+}
+
+/* A text dictation model is read through a binary copy in
+ * DATA_DIR/asr/cache: made at the first start, used at the next, replaced
+ * (the old one removed) when the text changes. */
+static void test_lm_cache(void **state)
+{
+	if (!engine)
+		skip();
+	char *tmp = test_tmpdir();
+	char lm[4200], data[4200], cache[4300], first[512], again[512], changed[512];
+	snprintf(lm, sizeof(lm), "%s/tiny.lm", tmp);
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	snprintf(cache, sizeof(cache), "%s/asr/cache", data);
+	write_arpa(lm, 4);
+	struct config cfg = {0};
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "domain_lm", lm), DICTUM_OK);
+	assert_int_equal(config_set(&cfg, "store", "data_dir", data), DICTUM_OK);
+	char *old_env = getenv("DICTUM_DATA_DIR") ? strdup(getenv("DICTUM_DATA_DIR")) : NULL;
+	unsetenv("DICTUM_DATA_DIR");
+	char err[256] = "";
+	struct asr_engine *e = NULL;
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
+	asr_engine_free(&e);
+	cached_copy(cache, first, sizeof(first));
+	char path[4900];
+	snprintf(path, sizeof(path), "%s/%s", cache, first);
+	struct stat st1, st2;
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
+	assert_int_equal(asr_engine_knows(e, "denies"), 1);
+	asr_engine_free(&e);
+	cached_copy(cache, again, sizeof(again));
+	assert_string_equal(first, again);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_true(st1.st_mtim.tv_sec == st2.st_mtim.tv_sec &&
+	            st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
+	write_arpa(lm, 5);
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
+	asr_engine_free(&e);
+	cached_copy(cache, changed, sizeof(changed));
+	assert_string_not_equal(first, changed);
+	if (old_env) {
+		setenv("DICTUM_DATA_DIR", old_env, 1);
+		free(old_env);
+	}
+	config_free(&cfg);
+	test_rmtree(tmp);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +376,7 @@ int main(void)
 	    cmocka_unit_test(test_empty_recording),    cmocka_unit_test(test_silence),
 	    cmocka_unit_test(test_clip_streams),       cmocka_unit_test(test_long_speech_breaks),
 	    cmocka_unit_test(test_bad_break_settings), cmocka_unit_test(test_medical_words_known),
+	    cmocka_unit_test(test_lm_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

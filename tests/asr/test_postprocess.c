@@ -167,6 +167,16 @@ static void test_command_words_in_context(void **state)
 	    {"the sigmoid colon was normal period", "The sigmoid colon was normal."},
 	    {"history of colon cancer period", "History of colon cancer."},
 	    {"started a new line of therapy period", "Started a new line of therapy."},
+	    /* A command that closes the sentence anyway is one, whatever
+	     * precedes it; an article left before it is the recogniser's. */
+	    {"shingles vaccine after recovery period", "Shingles vaccine after recovery."},
+	    {"rest during the recovery period new paragraph plan colon ice",
+	     "Rest during the recovery.\n\nPlan:\nIce"},
+	    {"lungs clear a new paragraph assessment colon asthma period",
+	     "Lungs clear\n\nAssessment:\nAsthma."},
+	    {"no rebound the period new line aspirin period", "No rebound.\nAspirin."},
+	    {"chief complaint colon a period", "Chief Complaint:\nA."},
+	    {"the recovery period was short period", "The recovery period was short."},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -1039,6 +1039,21 @@ static void pp_scratch(struct pp_ctx *c)
 	c->n_items = n;
 }
 
+/* Words the recogniser hears for "new" before "paragraph". */
+static const char *const pp_new_heard[] = {"it", "in", "a", "the", "and", "knew", "you", NULL};
+
+/* "paragraph" straight after a full stop is the layout command whatever
+ * the word heard before it ("period it paragraph"): no sentence starts so. */
+static size_t pp_paragraph_heard(const struct pp_ctx *c, size_t i)
+{
+	const struct pp_item *last = c->n_items ? &c->items[c->n_items - 1] : NULL;
+	if (!last || last->kind != PP_PUNCT || !last->terminator)
+		return 0;
+	if (pp_match(c, i, "paragraph"))
+		return 1;
+	return pp_in_list(pp_word(c, i), pp_new_heard) && pp_match(c, i + 1, "paragraph") ? 2 : 0;
+}
+
 static int pp_try_command(struct pp_ctx *c, size_t i, size_t *used)
 {
 	size_t k = 0;
@@ -1046,6 +1061,10 @@ static int pp_try_command(struct pp_ctx *c, size_t i, size_t *used)
 	int result = DICTUM_OK;
 	const struct pp_command *cmd = pp_find_command(c, i, &k);
 	*used = 0;
+	if (!cmd && (k = pp_paragraph_heard(c, i)) > 0)
+		for (size_t t = 0; t < PP_LEN(pp_commands); t++)
+			if (pp_commands[t].kind == PP_CMD_PARAGRAPH)
+				cmd = &pp_commands[t];
 	if (!cmd)
 		return DICTUM_OK;
 	/* No sentence ends in an article after other words: "the period", "room

@@ -155,6 +155,10 @@ static void test_layout(void **state)
 	    {"cough next line fever next paragraph rash", "Cough\nFever\n\nRash"},
 	    {"cough period new paragraph", "Cough."},
 	    {"cough period next section fever period", "Cough.\n\nFever."},
+	    /* "paragraph" after a full stop, whatever was heard for "new" */
+	    {"cough period it paragraph fever period", "Cough.\n\nFever."},
+	    {"cough period paragraph fever period", "Cough.\n\nFever."},
+	    {"it paragraph two is long period", "It paragraph two is long."},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

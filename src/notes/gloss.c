@@ -74,7 +74,7 @@ int note_gloss(const struct note_engine *e, struct note_builder *b)
 {
 	for (size_t g = 0; g < e->said.count; g++) {
 		const char *term = e->standard.items[g];
-		size_t piece, at, len;
+		size_t piece = 0, at = 0, len = 0;
 		if (note_uses(b, term) || !first_mention(e, b, term, &piece, &at, &len))
 			continue;
 		int result = insert_gloss(&b->p[piece], at, len, term);

@@ -289,6 +289,19 @@ tongue swelling|throat tightness|wheezing at night|cough at night|sputum product
 coughing up blood|leg cramps|muscle aches|muscle weakness|joint pain|back stiffness""".replace(
     "\n", "").split("|")
 
+# Medications named in more than one word (the lexicon lists words one by one).
+DRUG_PHRASES = """ferrous sulfate|folic acid|potassium chloride|magnesium oxide|calcium carbonate|
+vitamin d three|vitamin b twelve|isosorbide mononitrate|isosorbide dinitrate|
+polyethylene glycol|insulin glargine|insulin lispro|insulin aspart|nph insulin|
+amoxicillin clavulanate|amoxicillin and clavulanate|sulfamethoxazole trimethoprim|
+piperacillin tazobactam|ipratropium albuterol|fluticasone salmeterol|budesonide formoterol|
+sacubitril valsartan|hydrocodone acetaminophen|oxycodone acetaminophen|
+ethinyl estradiol|medroxyprogesterone acetate|hydrocortisone cream|triamcinolone cream|
+triamcinolone ointment|mupirocin ointment|lidocaine patch|nicotine patch|
+nitroglycerin sublingual|artificial tears|saline nasal spray|fish oil|sodium bicarbonate|
+aluminum hydroxide|bismuth subsalicylate|silver sulfadiazine|benzoyl peroxide|
+ammonium lactate|zinc oxide|normal saline|lactated ringers""".replace("\n", "").split("|")
+
 # Symptoms by their clinical names, as a clinician dictates them.
 CLINICAL_SYMPTOMS = """dysuria|dyspnea|dyspnea on exertion|orthopnea|paroxysmal nocturnal dyspnea|
 hematuria|gross hematuria|nocturia|polyuria|polydipsia|hemoptysis|hematemesis|melena|
@@ -416,7 +429,7 @@ def read_words(name):
 class Dictation:
     def __init__(self, r, drugs, conditions):
         self.r = r
-        self.drugs = drugs
+        self.drugs = drugs + DRUG_PHRASES * 2
         self.conditions = conditions
         self.complaints = COMPLAINTS + SYMPTOMS + CLINICAL_SYMPTOMS
         self.findings = FINDINGS + MORE_FINDINGS

@@ -29,7 +29,7 @@ Synthesised WAVs are cached in --cache (default $XDG_CACHE_HOME/dictum/
 bench-dictation), never in the repository.
 
 usage: bench_dictation.py DICTUM LATENCY_TOOL [--data DIR] [--sets shared,own-dev,own-held]
-                          [--no-latency] [--no-stock] [--cache DIR] [--show]
+                          [--no-latency] [--no-stock] [--voices V,...] [--cache DIR] [--show]
 """
 import argparse
 import collections
@@ -129,11 +129,11 @@ def own_texts():
         return list(csv.DictReader((l for l in f if not l.startswith("#")), delimiter="\t"))
 
 
-def own_rows(set_name, cache):
+def own_rows(set_name, cache, voices=None):
     split = {"own-dev": "dev", "own-held": "heldout", "own-unseen": "heldout"}[set_name]
     rows = []
     for t in (t for t in own_texts() if t["split"] == split):
-        for v in VOICES[set_name]:
+        for v in voices or VOICES[set_name]:
             wav = synthesise(t["text"], v, cache)
             rows.append({"utt_id": "%s-%s" % (t["id"], v), "wav": wav, "voice": v,
                          "duration_s": "%.2f" % sox_duration(wav),
@@ -243,6 +243,8 @@ def main():
         "bench-dictation"))
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--show", action="store_true", help="per-file errors and hypotheses")
+    ap.add_argument("--voices", help="comma-separated voices for the own-* sets instead of "
+                    "theirs (flite names, or " + ", ".join(VOICE_ARGS) + ")")
     ap.add_argument("--no-stock", action="store_true",
                     help="leave out stock pocketsphinx_continuous (faster while tuning)")
     args = ap.parse_args()
@@ -259,9 +261,10 @@ def main():
                     "shared: ../shared/data/dictation (voices slt, kal16)", args.show,
                     not args.no_stock)
         elif name in VOICES:
-            run_set(args.dictum, own_rows(name, args.cache),
+            voices = args.voices.split(",") if args.voices else VOICES[name]
+            run_set(args.dictum, own_rows(name, args.cache, voices),
                     "%s: bench/dictation/dictations.tsv, flite voices %s" % (
-                        name, ", ".join(VOICES[name])), args.show, not args.no_stock)
+                        name, ", ".join(voices)), args.show, not args.no_stock)
         else:
             sys.exit("bench_dictation: unknown set %s" % name)
     if not args.no_latency:

@@ -263,7 +263,11 @@ attention deficit hyperactivity disorder|alcohol use disorder|opioid use disorde
 tobacco use disorder|insomnia|adjustment disorder|autism spectrum disorder|
 anorexia nervosa|sepsis|bacteremia|fever without a source|dehydration|hyponatremia|
 hypokalemia|hyperkalemia|lymphadenopathy|mononucleosis|lyme disease|hiv infection|
-well child|well adult|routine health maintenance""".replace("\n", "").split("|")
+well child|well adult|routine health maintenance|essential hypertension|gestational diabetes|
+coronary artery disease|stable angina|unstable angina|croup|conjunctivitis|bacterial conjunctivitis|
+viral conjunctivitis|allergic conjunctivitis|acute pancreatitis|chronic pancreatitis|
+chronic kidney disease|bipolar disorder|gout flare|acute gout|ankle sprain|urticaria""".replace(
+    "\n", "").split("|")
 
 # More of what patients come in with, as dictated.
 SYMPTOMS = """eye pain|itchy eyes|blistering rash|painful rash|diaper rash|itching|joint swelling|
@@ -286,7 +290,9 @@ burning pain|swollen glands|high blood sugar|low blood sugar|high cholesterol|
 weight loss|abdominal bloating|belching|early satiety|decreased appetite|yellow skin|
 dark urine|pale stools|itchy scalp|dandruff|dry skin|swelling of the face|
 tongue swelling|throat tightness|wheezing at night|cough at night|sputum production|
-coughing up blood|leg cramps|muscle aches|muscle weakness|joint pain|back stiffness""".replace(
+coughing up blood|leg cramps|muscle aches|muscle weakness|joint pain|back stiffness|
+racing thoughts|hives|high blood pressure|trouble breathing|lip swelling|noisy breathing|
+barking cough|red eye|eye discharge""".replace(
     "\n", "").split("|")
 
 # Medications named in more than one word (the lexicon lists words one by one).
@@ -341,7 +347,8 @@ uvula midline|a peritonsillar bulge|tender anterior cervical nodes|clear rhinorr
 boggy nasal turbinates|maxillary sinus tenderness""".replace(
     "\n", "").split("|")
 
-MORE_LABS = [("amylase", 30, 900), ("c reactive protein", 1, 200), ("sed rate", 5, 110), ("d dimer", 0.2, 6),
+MORE_LABS = [("lipase", 20, 3000), ("lithium level", 0.3, 1.6), ("fasting glucose", 70, 250),
+             ("amylase", 30, 900), ("c reactive protein", 1, 200), ("sed rate", 5, 110), ("d dimer", 0.2, 6),
              ("ast", 12, 400), ("alt", 10, 400), ("bilirubin", 0.3, 6),
              ("alkaline phosphatase", 40, 500), ("albumin", 2.1, 4.9), ("calcium", 7.5, 11.5),
              ("magnesium", 1.2, 2.6), ("lactate", 0.6, 6), ("bun", 6, 80),

@@ -14,8 +14,10 @@ research corpus is read, so nothing derived from one ships). Pronunciations:
     get flite's form too, as a variant.
 Words already in the stock dictionary are skipped, except abbreviations,
 which get their spelled-out pronunciation as an alternate (ace(2)), and our
-own terms (terms.txt), which get flite's form as an alternate where it
-differs from every stock pronunciation (colchicine(2)).
+own terms (terms.txt) and the words of seven letters or more of the
+dictation model (data/asr/dictation.lm: build it first), which get flite's
+form as an alternate where it differs from every stock pronunciation
+(colchicine(2), vesicles(2)).
 
 usage: scripts/asr_lexicon.py [--harvest DATA_DIR] [--check]
   --check  only verifies that every phone of medical.dic is a CMU phone.
@@ -138,6 +140,25 @@ def read_terms(path):
     return terms
 
 
+def dictated_words():
+    """The words of the dictation model (data/asr/dictation.lm): what
+    clinicians are expected to say, so the ones worth a second
+    pronunciation."""
+    words, uni = set(), False
+    path = os.path.join(ROOT, "data", "asr", "dictation.lm")
+    if not os.path.exists(path):
+        return words
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("\\1-grams"):
+                uni = True
+            elif line.startswith("\\2-grams"):
+                break
+            elif uni and "\t" in line:
+                words.add(line.split("\t")[1].strip())
+    return words
+
+
 def read_checked():
     checked = {}
     path = os.path.join(LEX, "checked.dic")
@@ -207,6 +228,11 @@ def main():
     terms = read_terms(os.path.join(LEX, "terms.txt"))
     own = {t.lower() for t in terms}
     terms += read_terms(os.path.join(LEX, "harvested.txt"))
+    # Longer words of the dictation model the stock dictionary has ("vesicles",
+    # "hyperplasia") get flite's form as an alternate too, as our terms do.
+    long_words = sorted(w for w in dictated_words() - own if len(w) >= 7 and w in stock)
+    own |= set(long_words)
+    terms += long_words
     entries = {}
     for term in terms:
         abbrev = len(term) > 1 and term.isupper() and term.isalpha()

@@ -205,6 +205,216 @@ HEADERS_ORDER = [
 ]
 
 
+# Diagnoses as clinicians name them in an assessment, across specialties.
+DIAGNOSES = """hypertensive urgency|hyperlipidemia|mixed hyperlipidemia|type one diabetes|
+type two diabetes mellitus|uncontrolled type two diabetes|diabetic neuropathy|
+diabetic retinopathy|diabetic ketoacidosis|prediabetes|hypoglycemia|hypothyroidism|
+hyperthyroidism|graves disease|thyroid nodule|adrenal insufficiency|obesity|
+morbid obesity|vitamin d deficiency|vitamin b twelve deficiency|iron deficiency anemia|
+anemia of chronic disease|sickle cell disease|thrombocytopenia|acute coronary syndrome|
+non st elevation myocardial infarction|st elevation myocardial infarction|
+atrial fibrillation|atrial flutter|supraventricular tachycardia|sinus bradycardia|
+heart failure with reduced ejection fraction|
+heart failure with preserved ejection fraction|congestive heart failure|
+acute on chronic heart failure|aortic stenosis|mitral regurgitation|
+peripheral artery disease|deep vein thrombosis|pulmonary embolism|varicose veins|syncope|
+orthostatic hypotension|chest pain of unclear cause|noncardiac chest pain|
+asthma exacerbation|mild persistent asthma|moderate persistent asthma|
+chronic obstructive pulmonary disease|copd exacerbation|community acquired pneumonia|
+aspiration pneumonia|acute bronchitis|bronchiolitis|pertussis|influenza|covid nineteen|
+viral upper respiratory infection|allergic rhinitis|acute sinusitis|
+acute bacterial sinusitis|streptococcal pharyngitis|viral pharyngitis|
+peritonsillar abscess|acute otitis media|otitis externa|cerumen impaction|hordeolum|
+chalazion|corneal abrasion|glaucoma|cataract|obstructive sleep apnea|pulmonary nodule|
+lung cancer|pleural effusion|pneumothorax|gastroesophageal reflux disease|
+peptic ulcer disease|gastritis|acute gastroenteritis|irritable bowel syndrome|
+ulcerative colitis|crohn disease|celiac disease|diverticulitis|acute appendicitis|
+acute cholecystitis|symptomatic cholelithiasis|fatty liver disease|alcoholic hepatitis|
+cirrhosis|hepatitis c|upper gastrointestinal bleed|lower gastrointestinal bleed|
+hemorrhoids|anal fissure|constipation|small bowel obstruction|
+clostridium difficile colitis|urinary tract infection|acute cystitis|
+acute pyelonephritis|kidney stone|nephrolithiasis|acute kidney injury|
+end stage renal disease|benign prostatic hyperplasia|prostatitis|erectile dysfunction|
+overactive bladder|urinary retention|stress incontinence|epididymitis|testicular torsion|
+pregnancy|intrauterine pregnancy|threatened abortion|ectopic pregnancy|preeclampsia|
+hyperemesis gravidarum|bacterial vaginosis|vaginal candidiasis|trichomoniasis|chlamydia|
+gonorrhea|pelvic inflammatory disease|polycystic ovary syndrome|menorrhagia|dysmenorrhea|
+endometriosis|uterine fibroids|menopause|ovarian cyst|mastitis|
+osteoarthritis of the knee|osteoarthritis of the hip|rheumatoid arthritis|
+psoriatic arthritis|pseudogout|lupus|polymyalgia rheumatica|fibromyalgia|low back pain|
+lumbar strain|lumbar radiculopathy|cervical radiculopathy|sciatica|spinal stenosis|
+neck strain|rotator cuff tendinopathy|rotator cuff tear|adhesive capsulitis|
+lateral epicondylitis|carpal tunnel syndrome|de quervain tenosynovitis|trigger finger|
+plantar fasciitis|achilles tendinitis|knee sprain|meniscal tear|
+patellofemoral pain syndrome|hip fracture|distal radius fracture|wrist fracture|
+clavicle fracture|rib fracture|compression fracture|osteoporosis|osteopenia|cellulitis|
+abscess|skin abscess|impetigo|atopic dermatitis|contact dermatitis|seborrheic dermatitis|
+eczema|psoriasis|acne vulgaris|rosacea|herpes zoster|herpes simplex|tinea pedis|
+tinea corporis|onychomycosis|scabies|actinic keratosis|seborrheic keratosis|
+basal cell carcinoma|squamous cell carcinoma|melanoma|warts|molluscum contagiosum|
+ingrown toenail|pressure ulcer|diabetic foot ulcer|burn|second degree burn|laceration|
+animal bite|insect bite|migraine without aura|migraine with aura|tension headache|
+cluster headache|concussion|seizure disorder|epilepsy|first seizure|febrile seizure|
+transient ischemic attack|acute ischemic stroke|bell palsy|peripheral neuropathy|
+restless legs syndrome|parkinson disease|essential tremor|multiple sclerosis|dementia|
+benign paroxysmal positional vertigo|vertigo|major depressive disorder|
+generalized anxiety disorder|panic disorder|schizophrenia|post traumatic stress disorder|
+attention deficit hyperactivity disorder|alcohol use disorder|opioid use disorder|
+tobacco use disorder|insomnia|adjustment disorder|autism spectrum disorder|
+anorexia nervosa|sepsis|bacteremia|fever without a source|dehydration|hyponatremia|
+hypokalemia|hyperkalemia|lymphadenopathy|mononucleosis|lyme disease|hiv infection|
+well child|well adult|routine health maintenance|essential hypertension|gestational diabetes|
+coronary artery disease|stable angina|unstable angina|croup|conjunctivitis|bacterial conjunctivitis|
+viral conjunctivitis|allergic conjunctivitis|acute pancreatitis|chronic pancreatitis|
+chronic kidney disease|bipolar disorder|gout flare|acute gout|ankle sprain|urticaria""".replace(
+    "\n", "").split("|")
+
+# More of what patients come in with, as dictated.
+SYMPTOMS = """eye pain|itchy eyes|blistering rash|painful rash|diaper rash|itching|joint swelling|
+morning stiffness|swollen hands|bloody diarrhea|loose stools|black stools|
+rectal bleeding|vomiting blood|weak urinary stream|hesitancy|urinary urgency|
+incontinence|blood in the urine|nocturia|chest pressure|chest tightness|
+pleuritic chest pain|exertional chest pain|racing heart|low mood|poor sleep|
+suicidal thoughts|hallucinations|irritability|poor concentration|panic attacks|worry|
+seizure|tremor|slurred speech|facial droop|vision loss|double vision|ear drainage|
+hoarseness|sneezing|runny nose|postnasal drip|jaw pain|calf pain|foot pain|heel pain|
+toe pain|hand numbness|wrist pain|elbow pain|groin pain|testicular pain|scrotal swelling|
+vaginal discharge|vaginal itching|pelvic pressure|breast lump|breast pain|hot flashes|
+irregular periods|heavy periods|decreased fetal movement|contractions|leaking fluid|
+poor feeding|fussiness|ear tugging|bedwetting|snoring|daytime sleepiness|night sweats|
+chills|easy bruising|bleeding gums|nosebleeds|hair loss|acne|a changing mole|warts|
+ingrown toenail|insect bite|sunburn|head injury|neck injury|fall from standing|
+syncopal episode|near fainting|lightheadedness|difficulty swallowing|painful swallowing|
+burning with urination|excessive thirst|frequent urination|tingling in the feet|
+burning pain|swollen glands|high blood sugar|low blood sugar|high cholesterol|
+weight loss|abdominal bloating|belching|early satiety|decreased appetite|yellow skin|
+dark urine|pale stools|itchy scalp|dandruff|dry skin|swelling of the face|
+tongue swelling|throat tightness|wheezing at night|cough at night|sputum production|
+coughing up blood|leg cramps|muscle aches|muscle weakness|joint pain|back stiffness|
+racing thoughts|hives|high blood pressure|trouble breathing|lip swelling|noisy breathing|
+barking cough|red eye|eye discharge""".replace(
+    "\n", "").split("|")
+
+# Medications named in more than one word (the lexicon lists words one by one).
+DRUG_PHRASES = """ferrous sulfate|folic acid|potassium chloride|magnesium oxide|calcium carbonate|
+vitamin d three|vitamin b twelve|isosorbide mononitrate|isosorbide dinitrate|
+polyethylene glycol|insulin glargine|insulin lispro|insulin aspart|nph insulin|
+amoxicillin clavulanate|amoxicillin and clavulanate|sulfamethoxazole trimethoprim|
+piperacillin tazobactam|ipratropium albuterol|fluticasone salmeterol|budesonide formoterol|
+sacubitril valsartan|hydrocodone acetaminophen|oxycodone acetaminophen|
+ethinyl estradiol|medroxyprogesterone acetate|hydrocortisone cream|triamcinolone cream|
+triamcinolone ointment|mupirocin ointment|lidocaine patch|nicotine patch|
+nitroglycerin sublingual|artificial tears|saline nasal spray|fish oil|sodium bicarbonate|
+aluminum hydroxide|bismuth subsalicylate|silver sulfadiazine|benzoyl peroxide|
+ammonium lactate|zinc oxide|normal saline|lactated ringers""".replace("\n", "").split("|")
+
+# Symptoms by their clinical names, as a clinician dictates them.
+CLINICAL_SYMPTOMS = """dysuria|dyspnea|dyspnea on exertion|orthopnea|paroxysmal nocturnal dyspnea|
+hematuria|gross hematuria|nocturia|polyuria|polydipsia|hemoptysis|hematemesis|melena|
+hematochezia|dysphagia|odynophagia|dyspepsia|photophobia|phonophobia|vertigo|presyncope|
+paresthesias|myalgias|arthralgias|malaise|diaphoresis|epistaxis|rhinorrhea|tinnitus|
+diplopia|otalgia|otorrhea|odynophagia|dysmenorrhea|dyspareunia|tenesmus|anhedonia|
+hypersomnia|urinary hesitancy|urinary urgency|pelvic pain|flank pain|pleuritic chest pain|
+abdominal distension|pedal edema|lower extremity edema|hemiparesis|aphasia|dysarthria|
+ataxia|syncope|palpitations|fatigue|anorexia|weight gain|fevers and chills""".replace(
+    "\n", "").split("|")
+
+# Exam and result findings, across systems.
+MORE_FINDINGS = """eyelid swelling|pupils equal and reactive|extraocular movements intact|
+expiratory wheezes|nasal flaring|diminished breath sounds at the right base|
+bibasilar crackles|egophony|dullness to percussion|
+grouped vesicles on an erythematous base|vesicles in a dermatomal distribution|
+erythematous macules|papules and pustules|honey colored crusts|
+well demarcated plaques with silver scale|lichenified plaques|a fluctuant mass|
+induration and warmth|streaking up the leg|a punched out ulcer|
+synovitis of the small joints of the hands|swelling of the metacarpophalangeal joints|
+tophi|limited range of motion|positive drawer test|positive mcmurray test|
+joint line tenderness|ligamentous laxity|neurovascularly intact|
+capillary refill under two seconds|right upper quadrant tenderness|positive murphy sign|
+left lower quadrant tenderness|suprapubic tenderness|costovertebral angle tenderness|
+rebound and guarding|hyperactive bowel sounds|hepatomegaly|a palpable mass|
+an enlarged smooth prostate|a firm nodular prostate|testicular tenderness|
+cervical motion tenderness|vaginal discharge|a closed cervical os|
+fetal heart tones present|fundal height appropriate for dates|jugular venous distension|
+pitting edema to the knees|a holosystolic murmur|an irregularly irregular rhythm|
+tachycardic|bradycardic|hypotensive|hypertensive|weak pulses|cool extremities|
+nonfocal neurologic exam|facial droop on the left|pronator drift|slurred speech|
+a positive romberg|nystagmus|normal gait|a shuffling gait|resting tremor|flat affect|
+depressed mood|anxious mood|linear goal directed thought process|
+no suicidal or homicidal ideation|fair insight and judgment|pressured speech|
+tympanic membrane erythematous and bulging|canal edema and debris|tonsillar exudates|
+uvula midline|a peritonsillar bulge|tender anterior cervical nodes|clear rhinorrhea|
+boggy nasal turbinates|maxillary sinus tenderness""".replace(
+    "\n", "").split("|")
+
+MORE_LABS = [("lipase", 20, 3000), ("lithium level", 0.3, 1.6), ("fasting glucose", 70, 250),
+             ("amylase", 30, 900), ("c reactive protein", 1, 200), ("sed rate", 5, 110), ("d dimer", 0.2, 6),
+             ("ast", 12, 400), ("alt", 10, 400), ("bilirubin", 0.3, 6),
+             ("alkaline phosphatase", 40, 500), ("albumin", 2.1, 4.9), ("calcium", 7.5, 11.5),
+             ("magnesium", 1.2, 2.6), ("lactate", 0.6, 6), ("bun", 6, 80),
+             ("free t four", 0.5, 3.5), ("psa", 0.2, 14), ("vitamin b twelve", 150, 900),
+             ("procalcitonin", 0.05, 8), ("hemoglobin", 6.5, 17), ("wbc", 2.5, 25)]
+
+MORE_TESTS = ["ct angiogram of the chest", "ct scan of the head", "ultrasound of the right upper quadrant",
+              "renal ultrasound", "pelvic ultrasound", "transvaginal ultrasound", "venous doppler of the leg",
+              "x ray of the ankle", "x ray of the foot", "x ray of the hand", "lumbar spine x ray",
+              "chest x ray", "urine culture", "blood cultures",
+              "strep test", "monospot", "urine drug screen", "lumbar puncture", "eeg", "mri of the brain",
+              "stress test", "holter monitor", "colonoscopy", "upper endoscopy", "skin biopsy"]
+
+FORMS = ["tablet", "tablets", "capsule", "capsules", "ointment", "cream", "solution",
+         "suspension", "inhaler", "nebulizer", "patch", "injection", "drops", "spray",
+         "eye drops", "nasal spray", "gel", "lotion", "shampoo"]
+
+MORE_FREQ = ["once", "once weekly", "every four hours as needed", "every morning",
+             "with meals", "before breakfast", "for pain", "for nausea", "for sleep", "with a taper", "for one week",
+             "four times daily", "every twelve hours", "at the first sign of a headache",
+             "nightly", "in the evening", "after each loose stool", "in each nostril",
+             "to the affected area twice daily", "in the left eye", "in the right eye"]
+
+# Sentences clinicians dictate in a history, exam or plan; {dx} {sx} {drug}
+# {n} {dur} {side} {part} {he} {his} are filled in.
+MORE_HPI = """the patient is a {age} year old {sex} with a history of {dx} who presents with {sx}|
+{age} year old {sex} presenting with {sx} for {dur}|
+{age} year old {sex} here for follow up of {dx}|{he} presents for evaluation of {sx}|
+{he} comes in today for {sx}|{he} describes the pain as {quality}|
+the pain radiates to the {part}|{he} rates the pain {n} out of ten|
+associated with {sx} and {sx}|symptoms began {dur} ago after {trigger}|
+{he} has tried {drug} with some relief|{he} ran out of {drug} {dur} ago|
+{he} missed several doses of {drug}|{he} is adherent to {drug}|no sick contacts|
+no recent travel|{he} is {weeks} weeks pregnant|positive for {sx}|
+negative for {sx} comma {sx} comma and {sx}|no history of {dx}|family history of {dx}|
+{he} had a similar episode {dur} ago|{he} smokes one pack per day|
+{he} quit smoking {dur} ago|{he} drinks alcohol daily|{he} lives with {his} family|
+{he} works as a teacher|up to date on vaccines""".replace(
+    "\n", "").split("|")
+
+MORE_PLAN = """start {drug} {dose}|continue {drug} {dose}|increase {drug} to {dose}|
+decrease {drug} to {dose}|switch {drug} to {drug}|stop {drug} and start {drug}|
+restart {drug}|taper {drug} over {dur}|{drug} {dose} for {n} days|prescribed {drug}|
+refill {drug}|hold {drug} for now|check {lab} in {n} weeks|recheck {lab} in {n} months|
+order {test}|{test} ordered|refer to {spec}|urgent {spec} referral|{spec} consult|
+admit to the hospital|admit to telemetry|admit for observation|
+discharge home with return precautions|return if worse|follow up in {n} days|
+follow up with primary care in {n} weeks|follow up with {spec} in {n} weeks|
+no driving for {n} months|work note given|school note given|counseled on {topic}|
+discussed {topic}|education provided on {topic}|crutches and weight bearing as tolerated|
+splint and sling|warm compresses four times daily|clear liquid diet|low salt diet|
+fluid restriction|daily weights|incentive spirometry|blood pressure log at home|
+symptom diary|vaccines today|tetanus booster today|flu vaccine today|shingles vaccine|
+home health referral|physical therapy referral""".replace(
+    "\n", "").split("|")
+
+TOPICS = ["diet and exercise", "smoking cessation", "medication side effects", "safe sleep",
+          "warning signs", "fall prevention", "alcohol use", "contraception",
+          "hypoglycemia", "inhaler technique", "sun protection", "sleep hygiene"]
+QUALITY = ["sharp", "dull", "aching", "burning", "pressure like", "stabbing", "throbbing",
+           "cramping", "squeezing", "shooting"]
+TRIGGERS = ["lifting a heavy box", "a fall", "a viral illness", "starting a new medication",
+            "eating a large meal",
+            "yard work", "a car accident", "running", "a camping trip"]
+
+
 def read_words(name):
     words, drugs, section = [], [], ""
     path = os.path.join(LEX, name)
@@ -226,8 +436,13 @@ def read_words(name):
 class Dictation:
     def __init__(self, r, drugs, conditions):
         self.r = r
-        self.drugs = drugs
+        self.drugs = drugs + DRUG_PHRASES * 2
         self.conditions = conditions
+        self.complaints = COMPLAINTS + SYMPTOMS + CLINICAL_SYMPTOMS
+        self.findings = FINDINGS + MORE_FINDINGS
+        self.labs = LABS + MORE_LABS
+        self.tests = TESTS + MORE_TESTS
+        self.diagnoses = HISTORY + DIAGNOSES
 
     def pick(self, seq):
         return self.r.choice(seq)
@@ -238,16 +453,18 @@ class Dictation:
         d = self.pick(DOSES)
         amount = say_decimal(d, r) if d != int(d) else say(int(d))
         parts = [drug, amount, self.pick(UNITS)]
+        if r.random() < 0.2:
+            parts.append(self.pick(FORMS))
         route = self.pick(ROUTES)
         if route:
             parts.append(route)
-        parts.append(self.pick(FREQ))
+        parts.append(self.pick(FREQ) if r.random() < 0.75 else self.pick(MORE_FREQ))
         if r.random() < 0.2:
             parts += ["for", say(r.choice([3, 5, 7, 10, 14])), "days"]
         return " ".join(parts)
 
     def lab(self):
-        name, lo, hi = self.pick(LABS)
+        name, lo, hi = self.pick(self.labs)
         x = self.r.uniform(lo, hi)
         x = round(x) if hi > 30 else round(x, 1)
         return "%s %s" % (name, say_decimal(x, self.r) if x != int(x) else say(int(x)))
@@ -284,27 +501,47 @@ class Dictation:
         age = r.randint(1, 95)
         parts = ["%s year old %s" % (say(age), sex)]
         if r.random() < 0.6:
-            hx = r.sample(HISTORY + self.conditions, r.randint(1, 3))
+            hx = r.sample(self.diagnoses + self.conditions, r.randint(1, 3))
             parts.append("with a history of " + " comma ".join(hx) if r.random() < 0.5
                          else "with " + " and ".join(hx))
         s = " ".join(parts)
-        out = [s + " who presents with " + self.pick(COMPLAINTS) + " for " +
+        out = [s + " who presents with " + self.pick(self.complaints) + " for " +
                self.pick(DURATIONS)]
         if r.random() < 0.5:
             out.append("%s is on %s" % (he, self.dose()))
         if r.random() < 0.5:
             out.append("%s denies %s comma %s comma or %s" % (
-                he, self.pick(COMPLAINTS), self.pick(COMPLAINTS), self.pick(COMPLAINTS)))
+                he, self.pick(self.complaints), self.pick(self.complaints), self.pick(self.complaints)))
         if r.random() < 0.3:
-            out.append("no %s" % self.pick(COMPLAINTS))
+            out.append("no %s" % self.pick(self.complaints))
         if r.random() < 0.3:
             out.append("%s pain is %s out of ten" % (his, say(r.randint(1, 10))))
+        for _ in range(r.randint(0, 2)):
+            out.append(self.more_hpi(he, his, sex))
         for _ in range(r.randint(0, 3)):
             out.append(self.pick(HPI_MORE).format(
-                he=he, his=his, complaint=self.pick(COMPLAINTS), worse=self.pick(WORSE),
+                he=he, his=his, complaint=self.pick(self.complaints), worse=self.pick(WORSE),
                 better=self.pick(BETTER), drug=self.pick(self.drugs),
-                duration=self.pick(DURATIONS), history=self.pick(HISTORY)))
+                duration=self.pick(DURATIONS), history=self.pick(self.diagnoses)))
         return out
+
+    def more_hpi(self, he, his, sex):
+        r = self.r
+        return self.pick(MORE_HPI).format(
+            he=he, his=his, sex=sex, age=say(r.randint(1, 95)), dx=self.pick(self.diagnoses),
+            sx=self.pick(self.complaints), dur=self.pick(DURATIONS), n=say(r.randint(1, 10)),
+            quality=self.pick(QUALITY), part=self.pick(PARTS), trigger=self.pick(TRIGGERS),
+            drug=self.pick(self.drugs), weeks=say(r.randint(6, 40)))
+
+    def plan(self):
+        r = self.r
+        if r.random() < 0.6:
+            return self.fill(self.pick(PLAN))
+        dose = " ".join(self.dose().split()[1:])
+        return self.pick(MORE_PLAN).format(
+            drug=self.pick(self.drugs), dose=dose, n=say(r.choice([1, 2, 3, 4, 6, 8, 10, 12])),
+            dur=self.pick(DURATIONS), lab=self.pick(self.labs)[0], test=self.pick(self.tests),
+            spec=self.pick(SPECIALTIES), topic=self.pick(TOPICS))
 
     def exam(self):
         r = self.r
@@ -315,21 +552,21 @@ class Dictation:
         for _ in range(r.randint(1, 4)):
             x = r.random()
             if x < 0.4:
-                out.append("%s colon %s" % (self.pick(EXAM_AREAS), self.pick(FINDINGS)))
+                out.append("%s colon %s" % (self.pick(EXAM_AREAS), self.pick(self.findings)))
             elif x < 0.55:
-                out.append("%s with %s comma %s" % (self.pick(EXAM_AREAS), self.pick(FINDINGS),
-                                                    self.pick(FINDINGS)))
+                out.append("%s with %s comma %s" % (self.pick(EXAM_AREAS), self.pick(self.findings),
+                                                    self.pick(self.findings)))
             elif x < 0.7:
-                out.append("%s shows %s" % (self.pick(TESTS), self.pick(TEST_RESULTS)))
+                out.append("%s shows %s" % (self.pick(self.tests), self.pick(TEST_RESULTS)))
             else:
-                out.append(self.pick(FINDINGS))
+                out.append(self.pick(self.findings))
         return out
 
     def assessment(self):
         r = self.r
         out = []
         for i in range(r.randint(1, 3)):
-            dx = self.pick(HISTORY + self.conditions + self.conditions)
+            dx = self.pick(self.diagnoses + self.conditions + self.conditions)
             items = [dx]
             if r.random() < 0.5:
                 items.append(self.pick(["stable", "controlled", "not at goal", "at goal",
@@ -350,7 +587,7 @@ class Dictation:
                 out.append("increase %s to %s" % (d[0], " ".join(d[1:])))
             elif act < 0.75:
                 out.append("stop " + self.pick(self.drugs))
-            out.append(self.fill(self.pick(PLAN)))
+            out.append(self.plan())
         return out
 
     def procedure(self):
@@ -362,7 +599,7 @@ class Dictation:
                           "shoulder", "wrist", "ankle", "elbow", "cheek", "eyebrow"])
         size = say(r.randint(1, 12))
         body = ["procedure note", "procedure colon " + proc,
-                "indication colon " + self.pick(COMPLAINTS + [proc.split()[0]])]
+                "indication colon " + self.pick(self.complaints + [proc.split()[0]])]
         if r.random() < 0.5:
             body.append("consent obtained after discussing risks and benefits")
         body.append("the %s centimeter %s of the %s %s was anesthetized with %s percent "
@@ -390,19 +627,19 @@ class Dictation:
         lines = []
         for h in order:
             if h in ("chief complaint", "reason for visit"):
-                body = [self.pick(COMPLAINTS)]
+                body = [self.pick(self.complaints)]
             elif h in ("history of present illness", "subjective"):
                 body = self.hpi()
             elif h in ("physical exam", "physical examination", "objective"):
                 body = self.exam()
             elif h == "review of systems":
-                body = ["positive for " + self.pick(COMPLAINTS),
-                        "negative for " + self.pick(COMPLAINTS) + " and " +
-                        self.pick(COMPLAINTS)]
+                body = ["positive for " + self.pick(self.complaints),
+                        "negative for " + self.pick(self.complaints) + " and " +
+                        self.pick(self.complaints)]
             elif h == "results":
                 body = [" comma ".join(self.lab() for _ in range(r.randint(1, 3)))]
                 if r.random() < 0.4:
-                    body.append("%s shows %s" % (self.pick(TESTS), self.pick(TEST_RESULTS)))
+                    body.append("%s shows %s" % (self.pick(self.tests), self.pick(TEST_RESULTS)))
             elif h == "medications":
                 body = [" comma ".join(self.dose() for _ in range(r.randint(1, 3)))]
             elif h == "allergies":
@@ -419,7 +656,7 @@ class Dictation:
             elif h in ("assessment and plan", "assessment", "impression"):
                 body = self.assessment()
             else:
-                body = [self.fill(self.pick(PLAN)) for _ in range(r.randint(1, 3))]
+                body = [self.plan() for _ in range(r.randint(1, 3))]
             text = " period ".join(body) + self.sentence_end()
             sep = self.pick(["", "new paragraph ", "new paragraph ", "next section ", "new line "])
             lines.append((sep if lines else "") + h + " colon " + text)

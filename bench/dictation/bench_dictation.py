@@ -22,11 +22,14 @@ Sets:
             with flite voices slt, kal16 (the voices we tune with)
   own-held  rows marked heldout, synthesised with flite voices awb, rms
             (texts and voices never used while tuning)
+  own-unseen  the heldout rows with voices no set uses: kal (flite's 8 kHz
+            voice), awb slower and lower, rms faster and higher (not in the
+            default sets)
 Synthesised WAVs are cached in --cache (default $XDG_CACHE_HOME/dictum/
 bench-dictation), never in the repository.
 
 usage: bench_dictation.py DICTUM LATENCY_TOOL [--data DIR] [--sets shared,own-dev,own-held]
-                          [--no-latency] [--cache DIR] [--show]
+                          [--no-latency] [--no-stock] [--voices V,...] [--cache DIR] [--show]
 """
 import argparse
 import collections
@@ -46,7 +49,17 @@ sys.path.insert(0, os.path.join(ROOT, "bench", "asr"))
 from bench_asr import edits, norm, run_measured  # noqa: E402
 
 OWN = os.path.join(HERE, "dictations.tsv")
-VOICES = {"own-dev": ("slt", "kal16"), "own-held": ("awb", "rms")}
+VOICES = {"own-dev": ("slt", "kal16"), "own-held": ("awb", "rms"),
+          "own-unseen": ("kal", "awb-slow", "rms-fast")}
+# Voices no tuning ever heard: flite's 8 kHz diphone voice kal (upsampled),
+# and awb and rms spoken slower or faster and at another pitch.
+VOICE_ARGS = {
+    "kal": ["-voice", "kal"],
+    "awb-slow": ["-voice", "awb", "--setf", "duration_stretch=1.15",
+                 "--setf", "int_f0_target_mean=95"],
+    "rms-fast": ["-voice", "rms", "--setf", "duration_stretch=0.88",
+                 "--setf", "int_f0_target_mean=125"],
+}
 LATENCY_ID = "long-ed"
 
 # Spoken commands that must never reach a note as words (longest first).
@@ -89,7 +102,8 @@ def synthesise(text, voice, cache):
     if not os.path.exists(out):
         os.makedirs(cache, exist_ok=True)
         raw = out + ".raw.wav"
-        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", raw], check=True)
+        subprocess.run(["flite"] + VOICE_ARGS.get(voice, ["-voice", voice]) +
+                       ["-t", text, "-o", raw], check=True)
         subprocess.run(["sox", raw, "-r", "16000", "-c", "1", "-b", "16", "-e",
                         "signed-integer", out], check=True)
         os.unlink(raw)
@@ -115,11 +129,11 @@ def own_texts():
         return list(csv.DictReader((l for l in f if not l.startswith("#")), delimiter="\t"))
 
 
-def own_rows(set_name, cache):
-    split = {"own-dev": "dev", "own-held": "heldout"}[set_name]
+def own_rows(set_name, cache, voices=None):
+    split = {"own-dev": "dev", "own-held": "heldout", "own-unseen": "heldout"}[set_name]
     rows = []
     for t in (t for t in own_texts() if t["split"] == split):
-        for v in VOICES[set_name]:
+        for v in voices or VOICES[set_name]:
             wav = synthesise(t["text"], v, cache)
             rows.append({"utt_id": "%s-%s" % (t["id"], v), "wav": wav, "voice": v,
                          "duration_s": "%.2f" % sox_duration(wav),
@@ -145,8 +159,9 @@ def note_text(note):
     return "\n".join(s["title"] + "\n" + s["text"] for s in note["sections"])
 
 
-def run_set(dictum, rows, title, show):
-    stats = {e: collections.Counter() for e in ("dictum", "stock", "reference")}
+def run_set(dictum, rows, title, show, stock=True):
+    engines = ("dictum", "stock", "reference") if stock else ("dictum", "reference")
+    stats = {e: collections.Counter() for e in engines}
     for row in rows:
         ref = norm(row["reference_norm"])
         dur = float(row["duration_s"])
@@ -228,6 +243,10 @@ def main():
         "bench-dictation"))
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--show", action="store_true", help="per-file errors and hypotheses")
+    ap.add_argument("--voices", help="comma-separated voices for the own-* sets instead of "
+                    "theirs (flite names, or " + ", ".join(VOICE_ARGS) + ")")
+    ap.add_argument("--no-stock", action="store_true",
+                    help="leave out stock pocketsphinx_continuous (faster while tuning)")
     args = ap.parse_args()
     data = os.path.abspath(args.data)
     if "holdout" in data.split(os.sep):
@@ -239,11 +258,13 @@ def main():
                 print("\nskip: %s absent" % os.path.join(data, "dictation"))
                 continue
             run_set(args.dictum, shared_rows(data),
-                    "shared: ../shared/data/dictation (voices slt, kal16)", args.show)
+                    "shared: ../shared/data/dictation (voices slt, kal16)", args.show,
+                    not args.no_stock)
         elif name in VOICES:
-            run_set(args.dictum, own_rows(name, args.cache),
+            voices = args.voices.split(",") if args.voices else VOICES[name]
+            run_set(args.dictum, own_rows(name, args.cache, voices),
                     "%s: bench/dictation/dictations.tsv, flite voices %s" % (
-                        name, ", ".join(VOICES[name])), args.show)
+                        name, ", ".join(voices)), args.show, not args.no_stock)
         else:
             sys.exit("bench_dictation: unknown set %s" % name)
     if not args.no_latency:

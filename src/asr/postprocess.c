@@ -633,16 +633,36 @@ static bool pp_after_command(const struct pp_ctx *c, size_t i)
 		size_t words = 1;
 		for (const char *p = pp_commands[t].phrase; *p; p++)
 			words += *p == ' ';
-		if (words >= 2 && i >= words && pp_match(c, i - words, pp_commands[t].phrase) == words)
+		if (words >= 2 && i >= words &&
+		    pp_match(c, i - words, pp_commands[t].phrase) == words)
 			return true;
 	}
 	return false;
 }
 
+static const struct pp_command *pp_find_command(const struct pp_ctx *c, size_t i, size_t *len);
+static bool pp_header_at(const struct pp_ctx *c, size_t i);
+
+/* Whether what starts at word i closes the sentence before it: the end of
+ * the dictation, a layout command or a spoken header. */
+static bool pp_ends_clause(const struct pp_ctx *c, size_t i)
+{
+	if (i >= c->n)
+		return true;
+	size_t k = 0;
+	const struct pp_command *cmd = pp_find_command(c, i, &k);
+	return (cmd && cmd->kind != PP_CMD_PUNCT) || pp_header_at(c, i);
+}
+
+/* A word that would make the command prose ("the recovery period", "a new
+ * paragraph") does not when the command closes the sentence anyway
+ * ("after the recovery period new paragraph", "room air a new paragraph
+ * results colon"): then it is the recogniser's or the speaker's slip. */
 static bool pp_command_applies(const struct pp_ctx *c, size_t i, size_t k,
                                const struct pp_command *cmd)
 {
-	if (i > 0 && pp_in_list(pp_word(c, i - 1), cmd->not_after) && !pp_after_command(c, i))
+	if (i > 0 && pp_in_list(pp_word(c, i - 1), cmd->not_after) && !pp_after_command(c, i) &&
+	    !pp_ends_clause(c, i + k))
 		return false;
 	return !pp_in_list(pp_word(c, i + k), cmd->not_before);
 }
@@ -955,6 +975,17 @@ static int pp_try_number(struct pp_ctx *c, size_t i, size_t *used)
 	return result;
 }
 
+/* Whether a spoken header with its colon starts at word i. */
+static bool pp_header_at(const struct pp_ctx *c, size_t i)
+{
+	for (size_t t = 0; t < PP_LEN(pp_headers); t++) {
+		size_t m = pp_match(c, i, pp_headers[t].phrase);
+		if (m && pp_match(c, i + m, "colon") == 1)
+			return true;
+	}
+	return false;
+}
+
 static int pp_try_header(struct pp_ctx *c, size_t i, size_t *used)
 {
 	const struct pp_header *best = NULL;
@@ -1008,6 +1039,21 @@ static void pp_scratch(struct pp_ctx *c)
 	c->n_items = n;
 }
 
+/* Words the recogniser hears for "new" before "paragraph". */
+static const char *const pp_new_heard[] = {"it", "in", "a", "the", "and", "knew", "you", NULL};
+
+/* "paragraph" straight after a full stop is the layout command whatever
+ * the word heard before it ("period it paragraph"): no sentence starts so. */
+static size_t pp_paragraph_heard(const struct pp_ctx *c, size_t i)
+{
+	const struct pp_item *last = c->n_items ? &c->items[c->n_items - 1] : NULL;
+	if (!last || last->kind != PP_PUNCT || !last->terminator)
+		return 0;
+	if (pp_match(c, i, "paragraph"))
+		return 1;
+	return pp_in_list(pp_word(c, i), pp_new_heard) && pp_match(c, i + 1, "paragraph") ? 2 : 0;
+}
+
 static int pp_try_command(struct pp_ctx *c, size_t i, size_t *used)
 {
 	size_t k = 0;
@@ -1015,8 +1061,21 @@ static int pp_try_command(struct pp_ctx *c, size_t i, size_t *used)
 	int result = DICTUM_OK;
 	const struct pp_command *cmd = pp_find_command(c, i, &k);
 	*used = 0;
+	if (!cmd && (k = pp_paragraph_heard(c, i)) > 0)
+		for (size_t t = 0; t < PP_LEN(pp_commands); t++)
+			if (pp_commands[t].kind == PP_CMD_PARAGRAPH)
+				cmd = &pp_commands[t];
 	if (!cmd)
 		return DICTUM_OK;
+	/* No sentence ends in an article after other words: "the period", "room
+	 * air a new paragraph". */
+	if ((cmd->terminator || cmd->kind != PP_CMD_PUNCT) && c->n_items >= 2 && i > 0 &&
+	    pp_in_list(pp_word(c, i - 1), pp_article)) {
+		const struct pp_item *last = &c->items[c->n_items - 1];
+		if (last->kind == PP_TEXT && last->first == c->tok[i - 1].orig &&
+		    last[-1].kind == PP_TEXT)
+			c->n_items--;
+	}
 	switch (cmd->kind) {
 	case PP_CMD_PUNCT:
 		/* A full stop with no sentence to end (after "scratch that", a

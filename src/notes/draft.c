@@ -29,10 +29,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_drugs(struct tmpl_terms *d, const char *dir, char *err, size_t errlen)
+static int terms_add(struct tmpl_terms *d, const char *item)
+{
+	char **items = realloc(d->items, (d->count + 1) * sizeof(*items));
+	if (!items)
+		return DICTUM_NOMEM;
+	d->items = items;
+	if (!(d->items[d->count] = strdup(item)))
+		return DICTUM_NOMEM;
+	d->count++;
+	return DICTUM_OK;
+}
+
+static void terms_clear(struct tmpl_terms *d)
+{
+	for (size_t i = 0; i < d->count; i++)
+		free(d->items[i]);
+	free(d->items);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The lines of DIR/notes/NAME that are neither blank nor comments. */
+static int load_lines(struct tmpl_terms *d, const char *dir, const char *name, char *err,
+                      size_t errlen)
 {
 	char path[1200];
-	snprintf(path, sizeof(path), "%s/notes/drugs.txt", dir);
+	snprintf(path, sizeof(path), "%s/notes/%s", dir, name);
 	char *text = NULL;
 	int rc = file_read_all(path, 1u << 20, &text, NULL);
 	if (rc) {
@@ -42,24 +64,49 @@ static int load_drugs(struct tmpl_terms *d, const char *dir, char *err, size_t e
 	int result = DICTUM_OK;
 	for (char *line = strtok(text, "\n"); line && !result; line = strtok(NULL, "\n")) {
 		str_trim(line);
-		if (!*line || *line == '#')
-			continue;
-		char **items = realloc(d->items, (d->count + 1) * sizeof(*items));
-		if (!items) {
-			result = DICTUM_NOMEM;
-			break;
-		}
-		d->items = items;
-		if (!(d->items[d->count] = strdup(line)))
-			result = DICTUM_NOMEM;
-		else
-			d->count++;
+		if (*line && *line != '#')
+			result = terms_add(d, line);
 	}
 	free(text);
-	if (d->count)
-		qsort(d->items, d->count, sizeof(d->items[0]), cmp_str);
 	if (result)
 		snprintf(err, errlen, "%s", dictum_strerror(result));
+	return result;
+}
+
+static int load_drugs(struct tmpl_terms *d, const char *dir, char *err, size_t errlen)
+{
+	int result = load_lines(d, dir, "drugs.txt", err, errlen);
+	if (!result && d->count)
+		qsort(d->items, d->count, sizeof(d->items[0]), cmp_str);
+	return result;
+}
+
+/* glosses.txt: "said = standard" a line. */
+static int load_glosses(struct note_engine *e, const char *dir, char *err, size_t errlen)
+{
+	struct tmpl_terms lines = {0};
+	int result = load_lines(&lines, dir, "glosses.txt", err, errlen);
+	for (size_t i = 0; !result && i < lines.count; i++) {
+		char *eq = strchr(lines.items[i], '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s/notes/glosses.txt: '%s' is not 'said = standard'",
+			         dir, lines.items[i]);
+			result = DICTUM_INVAL;
+			break;
+		}
+		*eq = '\0';
+		char *said = str_trim(lines.items[i]), *standard = str_trim(eq + 1);
+		if (!*said || !*standard) {
+			snprintf(err, errlen, "%s/notes/glosses.txt: an empty side in '%s ='", dir,
+			         said);
+			result = DICTUM_INVAL;
+			break;
+		}
+		if ((result = terms_add(&e->said, said)) ||
+		    (result = terms_add(&e->standard, standard)))
+			snprintf(err, errlen, "%s", dictum_strerror(result));
+	}
+	terms_clear(&lines);
 	return result;
 }
 
@@ -71,6 +118,8 @@ int note_engine_load(struct note_engine *e, const char *dir, char *err, size_t e
 	int result = tmpl_catalog_load(&e->catalog, dir, err, errlen);
 	if (!result)
 		result = load_drugs(&e->drugs, dir, err, errlen);
+	if (!result)
+		result = load_glosses(e, dir, err, errlen);
 	if (result)
 		note_engine_clear(e);
 	return result;
@@ -79,9 +128,9 @@ int note_engine_load(struct note_engine *e, const char *dir, char *err, size_t e
 void note_engine_clear(struct note_engine *e)
 {
 	tmpl_catalog_clear(&e->catalog);
-	for (size_t i = 0; i < e->drugs.count; i++)
-		free(e->drugs.items[i]);
-	free(e->drugs.items);
+	terms_clear(&e->drugs);
+	terms_clear(&e->said);
+	terms_clear(&e->standard);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -279,6 +328,7 @@ static int assemble(const struct note_engine *e, const struct tmpl_layout *l,
 	dynbuf_init(&text, 64u << 20);
 	if (b->n)
 		qsort(b->p, b->n, sizeof(b->p[0]), cmp_piece);
+	result = note_gloss(e, b);
 	if (!result && b->n && !(d->sentences = calloc(b->n, sizeof(*d->sentences))))
 		result = DICTUM_NOMEM;
 	size_t i = 0;

@@ -67,11 +67,14 @@ struct note_draft {
 /* Frees everything the draft owns and zeroes it. */
 void note_draft_clear(struct note_draft *d);
 
-/* What drafting needs, loaded once: the note type catalogue and the
- * medication lexicon (data/notes/drugs.txt). */
+/* What drafting needs, loaded once: the note type catalogue, the
+ * medication lexicon (data/notes/drugs.txt) and the glosses of lay words
+ * (data/notes/glosses.txt: said.items[i] is glossed with standard.items[i]). */
 struct note_engine {
 	struct tmpl_catalog catalog;
 	struct tmpl_terms drugs;
+	struct tmpl_terms said;
+	struct tmpl_terms standard;
 };
 
 /* Loads from dir (NULL: tmpl_data_dir()). Returns DICTUM_OK, DICTUM_IO,

@@ -75,7 +75,9 @@ bool note_toks_match(const struct note_toks *ts, size_t i, const char *phrase);
 /* Index of the first occurrence of phrase at or after from, or -1. */
 long note_toks_find(const struct note_toks *ts, size_t from, const char *phrase);
 
-/* Case-insensitive phrase match in raw text at word boundaries. */
+/* Case-insensitive phrase match in raw text at word boundaries: the offset
+ * of the first match, or -1. */
+long note_text_find(const char *text, size_t len, const char *phrase);
 bool note_text_has(const char *text, size_t len, const char *phrase);
 
 /* ---- the draft being built ---- */
@@ -109,6 +111,12 @@ void note_builder_free(struct note_builder *b);
 /* The layout slot that content of a kind goes to: the section with that key,
  * else one that takes it, else a fall-back kind's slot, else -1. */
 int note_route(const struct tmpl_layout *l, const char *kind);
+
+/* Glosses lay words with their standard clinical term, once per note: the
+ * first mention of a phrase of data/notes/glosses.txt gets " (term)" after
+ * it unless the note already uses the term. Pieces must be in note order.
+ * Returns DICTUM_OK or DICTUM_NOMEM. */
+int note_gloss(const struct note_engine *e, struct note_builder *b);
 
 int note_dictation(const struct note_engine *e, const struct tmpl_layout *l,
                    const struct note_transcript *t, struct note_builder *b);

@@ -468,7 +468,7 @@ char *note_toks_sentence(const struct note_toks *ts, size_t from, size_t to)
 	return out;
 }
 
-bool note_text_has(const char *text, size_t len, const char *phrase)
+long note_text_find(const char *text, size_t len, const char *phrase)
 {
 	size_t n = strlen(phrase);
 	for (size_t i = 0; i + n <= len; i++) {
@@ -478,7 +478,12 @@ bool note_text_has(const char *text, size_t len, const char *phrase)
 			continue;
 		if (i + n < len && isalnum((unsigned char)text[i + n]))
 			continue;
-		return true;
+		return (long)i;
 	}
-	return false;
+	return -1;
+}
+
+bool note_text_has(const char *text, size_t len, const char *phrase)
+{
+	return note_text_find(text, len, phrase) >= 0;
 }

@@ -155,6 +155,10 @@ static void test_layout(void **state)
 	    {"cough next line fever next paragraph rash", "Cough\nFever\n\nRash"},
 	    {"cough period new paragraph", "Cough."},
 	    {"cough period next section fever period", "Cough.\n\nFever."},
+	    /* "paragraph" after a full stop, whatever was heard for "new" */
+	    {"cough period it paragraph fever period", "Cough.\n\nFever."},
+	    {"cough period paragraph fever period", "Cough.\n\nFever."},
+	    {"it paragraph two is long period", "It paragraph two is long."},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -167,6 +171,16 @@ static void test_command_words_in_context(void **state)
 	    {"the sigmoid colon was normal period", "The sigmoid colon was normal."},
 	    {"history of colon cancer period", "History of colon cancer."},
 	    {"started a new line of therapy period", "Started a new line of therapy."},
+	    /* A command that closes the sentence anyway is one, whatever
+	     * precedes it; an article left before it is the recogniser's. */
+	    {"shingles vaccine after recovery period", "Shingles vaccine after recovery."},
+	    {"rest during the recovery period new paragraph plan colon ice",
+	     "Rest during the recovery.\n\nPlan:\nIce"},
+	    {"lungs clear a new paragraph assessment colon asthma period",
+	     "Lungs clear\n\nAssessment:\nAsthma."},
+	    {"no rebound the period new line aspirin period", "No rebound.\nAspirin."},
+	    {"chief complaint colon a period", "Chief Complaint:\nA."},
+	    {"the recovery period was short period", "The recovery period was short."},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -122,13 +122,54 @@ static void test_dictation_unheaded(void **state)
 	draft("Denies chest pain or shortness of breath. Currently taking lisinopril 10 mg daily. "
 	      "Follow up in 2 weeks.",
 	      "clinicNote", NOTE_MODE_DICTATION, &d);
-	has(&d, "ros", "Denies chest pain or shortness of breath.");
+	has(&d, "ros", "Denies chest pain or shortness of breath (dyspnea).");
 	has(&d, "meds", "Currently taking lisinopril 10 mg daily.");
 	has(&d, "ap", "Follow up in 2 weeks.");
 	note_draft_clear(&d);
 	/* Once a header opens a section, what follows stays in it. */
 	draft("# Plan\nDenies chest pain.", "clinicNote", NOTE_MODE_DICTATION, &d);
 	has(&d, "ap", "Denies chest pain.");
+	note_draft_clear(&d);
+}
+
+/* Lay words get the standard term once, after their first mention, in
+ * place (so the dictated negation and context stay); a term the note uses
+ * already is not added. */
+static void test_glosses(void **state)
+{
+	(void)state;
+	struct note_draft d;
+	draft("Chief complaint: itchy rash. History of present illness, eleven year old girl with "
+	      "dry itchy patches in the elbow creases, no hives. Assessment and plan: atopic "
+	      "dermatitis. Triamcinolone ointment twice daily.",
+	      "clinicNote", NOTE_MODE_DICTATION, &d);
+	has(&d, "cc", "Itchy (pruritus) rash.");
+	has(&d, "hpi", "dry itchy patches in the elbow creases, no hives (urticaria).");
+	has(&d, "ap", "Atopic dermatitis (eczema).");
+	assert_int_equal(d.nissues, 0);
+	note_draft_clear(&d);
+
+	/* The first mention among the phrases of one term; the term said already. */
+	draft("Chief complaint: cough. History of present illness, he has been short of breath "
+	      "and gets shortness of breath on stairs. Pruritus of the scalp, itching at night.",
+	      "clinicNote", NOTE_MODE_DICTATION, &d);
+	assert_true(anywhere(&d, "short of breath (dyspnea) and gets shortness of breath on"));
+	assert_false(anywhere(&d, "(pruritus)"));
+	note_draft_clear(&d);
+
+	/* Abbreviations and their words, either way, once. */
+	draft("Assessment: COPD exacerbation. Plan: coronary artery disease, continue aspirin.",
+	      "progressNote", NOTE_MODE_DICTATION, &d);
+	assert_true(anywhere(&d, "COPD (chronic obstructive pulmonary disease) exacerbation."));
+	assert_true(anywhere(&d, "Coronary artery disease (CAD), continue aspirin."));
+	assert_false(anywhere(&d, "(COPD)"));
+	note_draft_clear(&d);
+
+	/* Whole words only: "flu" is not glossed inside "fluticasone" or "influenza". */
+	draft("Plan: fluticasone nasal spray. Influenza vaccine declined. No stye seen.",
+	      "clinicNote", NOTE_MODE_DICTATION, &d);
+	assert_false(anywhere(&d, "(influenza)"));
+	assert_true(anywhere(&d, "No stye (hordeolum) seen."));
 	note_draft_clear(&d);
 }
 
@@ -345,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_dictation_rendered),
 	    cmocka_unit_test(test_dictation_scratch_that),
 	    cmocka_unit_test(test_dictation_unheaded),
+	    cmocka_unit_test(test_glosses),
 	    cmocka_unit_test(test_ambient_rules),
 	    cmocka_unit_test(test_ambient_drops_small_talk),
 	    cmocka_unit_test(test_spans),

@@ -197,8 +197,9 @@ def run_set(dictum, rows, title, show, stock=True):
             s["files"] += 1
             if show and engine != "reference":
                 missed = [t for t in terms if not has_term(note_words(text), t)]
-                print("  %-16s %-6s %4d/%-4d missed: %s" % (
-                    row["utt_id"], engine, edits(ref, hyp), len(ref), ", ".join(missed)))
+                print("  %-16s %-6s %4d/%-4d commands left %d, missed: %s" % (
+                    row["utt_id"], engine, edits(ref, hyp), len(ref), command_words(text),
+                    ", ".join(missed)))
                 if engine == "dictum":
                     print("      " + " ".join(hyp))
     print("\n%s (%d files, %.0f s of audio, %d reference words, %d key terms)" % (

@@ -1552,9 +1552,25 @@ int dictation_render(const struct dictation_result *r, char **out)
 	return result;
 }
 
+/* Whether text carries written punctuation. The recogniser's dictionary
+ * spells letters with a dot ("d." in "stage three d."), which is a word, not
+ * punctuation: only a stop after a longer word counts. */
+static bool pp_written(const char *text)
+{
+	for (const char *p = text; (p = strpbrk(p, ".?!:")) != NULL; p++) {
+		if (*p != '.')
+			return true;
+		bool letter = p > text && isalpha((unsigned char)p[-1]) &&
+		              (p - 1 == text || isspace((unsigned char)p[-2]));
+		if (!letter)
+			return true;
+	}
+	return false;
+}
+
 char *dictation_spoken_text(const char *text)
 {
-	if (!text || strpbrk(text, ".?!:") || dictation_count_command_words(text) == 0)
+	if (!text || pp_written(text) || dictation_count_command_words(text) == 0)
 		return NULL;
 	struct dictation_result *r = NULL;
 	char *out = NULL;

@@ -522,6 +522,23 @@ static void test_no_command_word_survives(void **state)
 	assert_int_equal(dictation_count_command_words(NULL), 0);
 }
 
+/* The recogniser spells a letter with a dot ("stage three d."): that is a
+ * word, so a transcript holding one is still spoken and still processed;
+ * typed text with real stops is left as written. */
+static void test_spoken_text_with_letters(void **state)
+{
+	(void)state;
+	char *out = dictation_spoken_text("assessment colon chronic kidney disease stage three d. "
+	                                  "with proteinuria period continue lisinopril period");
+	assert_non_null(out);
+	assert_int_equal(dictation_count_command_words(out), 0);
+	assert_non_null(strstr(out, "proteinuria"));
+	free(out);
+	assert_null(dictation_spoken_text("Stage 3. Continue lisinopril period"));
+	assert_null(dictation_spoken_text("cough comma fever: none period"));
+	assert_null(dictation_spoken_text("i.e. fever period"));
+}
+
 /* Every allocation failure point gives DICTUM_NOMEM, no result and no leak;
  * once no allocation fails, the output is the same as without faults. */
 static void test_out_of_memory(void **state)
@@ -659,6 +676,7 @@ int main(void)
 	    cmocka_unit_test(test_empty_and_invalid),
 	    cmocka_unit_test(test_long_input),
 	    cmocka_unit_test(test_no_command_word_survives),
+	    cmocka_unit_test(test_spoken_text_with_letters),
 	    cmocka_unit_test(test_out_of_memory),
 	    cmocka_unit_test(test_shared_dictations),
 	};

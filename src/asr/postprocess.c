@@ -658,11 +658,29 @@ static bool pp_ends_clause(const struct pp_ctx *c, size_t i)
  * paragraph") does not when the command closes the sentence anyway
  * ("after the recovery period new paragraph", "room air a new paragraph
  * results colon"): then it is the recogniser's or the speaker's slip. */
+/* Words that carry on a sentence after the noun "period" ("a period of",
+ * "the period before admission"). */
+static const char *const pp_period_goes_on[] = {
+    "of",      "in",   "when", "during",  "before", "after",   "since",
+    "between", "from", "that", "which",   "where",  "while",   "until",
+    "for",     "was",  "is",   "lasting", "with",   "without", NULL,
+};
+
+/* "a period" or "the period" followed by a word that does not carry the
+ * noun on ("4 mg a period tamsulosin", "and the period no lip swelling") is
+ * the recogniser's stray article before the command. */
+static bool pp_stray_article(const struct pp_ctx *c, size_t i, size_t k,
+                             const struct pp_command *cmd)
+{
+	return cmd->terminator && i > 0 && pp_in_list(pp_word(c, i - 1), pp_article) &&
+	       i + k < c->n && !pp_in_list(pp_word(c, i + k), pp_period_goes_on);
+}
+
 static bool pp_command_applies(const struct pp_ctx *c, size_t i, size_t k,
                                const struct pp_command *cmd)
 {
 	if (i > 0 && pp_in_list(pp_word(c, i - 1), cmd->not_after) && !pp_after_command(c, i) &&
-	    !pp_ends_clause(c, i + k))
+	    !pp_ends_clause(c, i + k) && !pp_stray_article(c, i, k, cmd))
 		return false;
 	return !pp_in_list(pp_word(c, i + k), cmd->not_before);
 }

@@ -181,6 +181,14 @@ static void test_command_words_in_context(void **state)
 	    {"no rebound the period new line aspirin period", "No rebound.\nAspirin."},
 	    {"chief complaint colon a period", "Chief Complaint:\nA."},
 	    {"the recovery period was short period", "The recovery period was short."},
+	    /* "a period" or "the period" that the next word does not carry on. */
+	    {"ondansetron four milligrams a period tamsulosin daily period",
+	     "Ondansetron 4 mg. Tamsulosin daily."},
+	    {"new laundry detergent the period no lip swelling period",
+	     "New laundry detergent. No lip swelling."},
+	    {"bleeding for a period of two weeks period", "Bleeding for a period of 2 weeks."},
+	    {"during the period before admission she was well period",
+	     "During the period before admission she was well."},
 	};
 	check_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -654,10 +654,6 @@ static bool pp_ends_clause(const struct pp_ctx *c, size_t i)
 	return (cmd && cmd->kind != PP_CMD_PUNCT) || pp_header_at(c, i);
 }
 
-/* A word that would make the command prose ("the recovery period", "a new
- * paragraph") does not when the command closes the sentence anyway
- * ("after the recovery period new paragraph", "room air a new paragraph
- * results colon"): then it is the recogniser's or the speaker's slip. */
 /* Words that carry on a sentence after the noun "period" ("a period of",
  * "the period before admission"). */
 static const char *const pp_period_goes_on[] = {
@@ -666,9 +662,10 @@ static const char *const pp_period_goes_on[] = {
     "for",     "was",  "is",   "lasting", "with",   "without", NULL,
 };
 
-/* "a period" or "the period" followed by a word that does not carry the
- * noun on ("4 mg a period tamsulosin", "and the period no lip swelling") is
- * the recogniser's stray article before the command. */
+/* "a period" or "the period" (likewise "a full stop", the other stop with
+ * a prose reading after an article) followed by a word that does not carry
+ * the noun on ("4 mg a period tamsulosin", "and the period no lip
+ * swelling") is the recogniser's stray article before the command. */
 static bool pp_stray_article(const struct pp_ctx *c, size_t i, size_t k,
                              const struct pp_command *cmd)
 {
@@ -676,6 +673,10 @@ static bool pp_stray_article(const struct pp_ctx *c, size_t i, size_t k,
 	       i + k < c->n && !pp_in_list(pp_word(c, i + k), pp_period_goes_on);
 }
 
+/* A word that would make the command prose ("the recovery period", "a new
+ * paragraph") does not when the command closes the sentence anyway
+ * ("after the recovery period new paragraph", "room air a new paragraph
+ * results colon"): then it is the recogniser's or the speaker's slip. */
 static bool pp_command_applies(const struct pp_ctx *c, size_t i, size_t k,
                                const struct pp_command *cmd)
 {

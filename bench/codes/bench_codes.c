@@ -12,7 +12,7 @@
  * context that kept one mention out, if any) and the N most frequent false
  * positives (with one evidence each).
  * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence,
- * score, note)
+ * score, note, span start)
  * to standard error. */
 #include "coding/coding.h"
 #include "core/lib.h"
@@ -472,10 +472,11 @@ int main(int argc, char **argv)
 		}
 		if (getenv("BENCH_CODES_DUMP"))
 			for (size_t k = 0; k < r.ncodes; k++)
-				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\n", d->id, pred[k],
+				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\t%d\n", d->id, pred[k],
 				        in_list(d->gold, d->ngold, pred[k]) ? "TP" : "FP",
 				        r.codes[k].evidence, r.codes[k].score,
-				        r.codes[k].note ? r.codes[k].note : "");
+				        r.codes[k].note ? r.codes[k].note : "",
+				        r.codes[k].span_start);
 		/* and each mention held back, HELD (gold has the code) or HELD-OK */
 		for (size_t k = 0; getenv("BENCH_CODES_DUMP") && k < r.nskipped; k++) {
 			char sk[16];

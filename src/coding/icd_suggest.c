@@ -379,6 +379,23 @@ static const struct {
     {"negative", T_NEG, POST},
     {"unlikely", T_NEG, POST},
     {"not seen", T_NEG, POST},
+    /* a list closed by its verb: "adenopathy, goiter or jugular
+     * engorgement is not present" */
+    {"is not present", T_NEG, POST},
+    {"are not present", T_NEG, POST},
+    {"was not present", T_NEG, POST},
+    {"were not present", T_NEG, POST},
+    {"was not observed", T_NEG, POST},
+    {"were not observed", T_NEG, POST},
+    {"is not observed", T_NEG, POST},
+    {"are not observed", T_NEG, POST},
+    {"was not found", T_NEG, POST},
+    {"were not found", T_NEG, POST},
+    {"was not detected", T_NEG, POST},
+    {"were not detected", T_NEG, POST},
+    {"was not identified", T_NEG, POST},
+    {"were not identified", T_NEG, POST},
+    {"was not determined", T_NEG, POST},
     {"resolved", T_HISTORY, POST},
     {"has resolved", T_HISTORY, POST},
     {"rule out", T_UNCERTAIN, PRE},
@@ -415,6 +432,8 @@ static const struct {
     {"evaluation for", T_UNCERTAIN, PRE},
     {"workup for", T_UNCERTAIN, PRE},
     {"differential includes", T_UNCERTAIN, PRE},
+    {"differential diagnosis", T_UNCERTAIN, PRE},
+    {"differential diagnoses", T_UNCERTAIN, PRE},
     {"versus", T_UNCERTAIN, PRE},
     {"vs", T_UNCERTAIN, PRE},
     {"versus", T_UNCERTAIN, POST},
@@ -896,6 +915,22 @@ static const struct combo {
      "", DROP_A, "the infection is stated"},
     {"I8290", "I824|I825|I826|I822|I823|I8281|I81", "", DROP_A, "the vein thrombosed is stated"},
     {"R3", "N39|N30", "", 0, NULL},
+    /* a neoplasm of unspecified behavior once the report states the
+     * behavior of a neoplasm of the same organs */
+    {"D490", "C15|C16|C17|C18|C19|C20|C21|C22|C23|C24|C25|C26|C45|C48|D12|D13|D37", "", DROP_A,
+     "the behavior of the tumor is stated"},
+    {"D491", "C30|C31|C32|C33|C34|C37|C38|C39|C45|D14|D15|D38", "", DROP_A,
+     "the behavior of the tumor is stated"},
+    {"D492", "C40|C41|C43|C44|C46|C47|C49|D16|D17|D18|D21|D22|D23|D48", "", DROP_A,
+     "the behavior of the tumor is stated"},
+    {"D493", "C50|D05|D24|D486", "", DROP_A, "the behavior of the tumor is stated"},
+    {"D494", "C67|D090|D303|D414", "", DROP_A, "the behavior of the tumor is stated"},
+    {"D495",
+     "C51|C52|C53|C54|C55|C56|C57|C58|C60|C61|C62|C63|C64|C65|C66|C68|D06|D07|D09|D25|D26|"
+     "D27|D28|D29|D30|D39|D40|D41",
+     "", DROP_A, "the behavior of the tumor is stated"},
+    {"D496", "C69|C70|C71|C72|D32|D33|D42|D43", "", DROP_A, "the behavior of the tumor is stated"},
+    {"D497", "C73|C74|C75|D34|D35|D44", "", DROP_A, "the behavior of the tumor is stated"},
 };
 
 static bool code_in(const char *code, const char *alts)
@@ -1451,6 +1486,21 @@ static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt
 	return false;
 }
 
+/* Whether the words [a, b) name a laboratory test or its object rather
+ * than a condition: "lupus anticoagulant", "anti-GBM antibodies", "HIV
+ * test", "hepatitis B vaccine", "mutations in the PAH gene". */
+static bool names_a_test(const char *text, const struct icd_token *t, size_t nt, size_t a, size_t b)
+{
+	static const char after[] =
+	    "antibody|antibodies|anticoagulant|gene|genes|test|tests|testing|marker|markers|"
+	    "antigen|antigens|vaccine|vaccines|vaccination|titer|titers|titre|titres|mutation|"
+	    "mutations|assay|probe|kit";
+	if (b < nt && t[b].sentence == t[a].sentence && word_in(t[b].raw, after))
+		return true;
+	return a > 0 && t[a - 1].sentence == t[a].sentence && strcmp(t[a - 1].raw, "anti") == 0 &&
+	       t[a - 1].end + 1 == t[a].start && text[t[a - 1].end] == '-';
+}
+
 /* A site named next to a finding and the code the index gives the finding
  * there, by side where it has one. */
 struct site_code {
@@ -1869,7 +1919,8 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		const struct phrase *ph = &c->ph[cd->phrase];
 		size_t a = content[cd->lo], b = content[cd->hi] + 1;
 		if ((b - a == 1 && abbreviation_aside(text, &t[a])) ||
-		    status_vetoed(c->codes[ph->code], t, nt, a, b))
+		    status_vetoed(c->codes[ph->code], t, nt, a, b) ||
+		    (c->codes[ph->code][0] != 'R' && names_a_test(text, t, nt, a, b)))
 			continue;
 		struct found f = {0};
 		str_copy(f.code, c->codes[ph->code], sizeof(f.code));

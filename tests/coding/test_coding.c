@@ -137,6 +137,10 @@ static void test_negation(void **state)
 	expect("An encapsulated, non-bleeding lesion.", NULL, L("R58"));
 	expect("Enoxaparin was given to avoid bleeding.", NULL, L("R58"));
 	expect("Non-small cell lung cancer.", L("C34.90"), NULL);
+	/* a verb after a list negates all of it */
+	expect("Adenopathy, goiter or jugular engorgement is not present.", NULL,
+	       L("R59.9", "R59.0", "E04.9"));
+	expect("Leukocytosis was not observed; anemia was.", L("D64.9"), L("D72.829"));
 }
 
 static void test_uncertainty(void **state)
@@ -144,6 +148,9 @@ static void test_uncertainty(void **state)
 	/* outpatient: code the symptom, not the suspected condition */
 	expect("Cough and fever. Rule out pneumonia.", L("R05.9", "R50.9"), L("J18.9"));
 	expect("Possible appendicitis.", NULL, L("K35.80"));
+	/* a differential diagnosis within a sentence */
+	expect("The differential diagnosis between ulcerative colitis and Crohn disease was made.",
+	       NULL, L("K51.90", "K50.90"));
 	struct icd_options inpatient = {true};
 	struct icd_result r;
 	assert_int_equal(icd_suggest(engine, "Probable pneumonia.", &inpatient, &r), DICTUM_OK);
@@ -489,6 +496,13 @@ static void test_mass_and_tumor_site(void **state)
 	expect("Abdomen soft, without masses.", NULL, L("R19.00"));
 	expect("Malignant tumor of the bladder.", NULL, L("D49.4"));
 	expect("Tumor markers of the liver were normal.", NULL, L("D49.0"));
+	/* a tumor whose behavior the report states later is not D49 */
+	expect("A bladder tumor was resected; pathology: bladder carcinoma.", L("C67.9"),
+	       L("D49.4"));
+	/* a test or its object is not a condition; an abnormal result is */
+	expect("Lupus anticoagulant and anti-GBM antibodies were requested.", NULL, L("M32.9"));
+	expect("An HIV test was offered.", NULL, L("B20"));
+	expect("Positive fecal occult blood test.", L("R19.5"), NULL);
 	struct icd_result r;
 	suggest("Renal mass.", &r);
 	const struct icd_suggestion *s = find(&r, "N28.89");

@@ -404,8 +404,10 @@ int main(int argc, char **argv)
 
 	struct counts ours = {0}, base = {0}, ours_tol = {0}, ours_inpatient = {0}, half[2] = {{0}};
 	struct tallies fns = {0}, fps = {0};
-	struct counts cat = {0}, at[2] = {{0}};
-	static const double thresholds[2] = {0.9, 0.95};
+	/* the precision/recall curve of the score */
+	static const double thresholds[] = {0.7, 0.75, 0.8, 0.85, 0.9, 0.95};
+	enum { NTHRESHOLDS = sizeof(thresholds) / sizeof(*thresholds) };
+	struct counts cat = {0}, at[NTHRESHOLDS] = {{0}};
 	long held_back = 0; /* gold codes found but kept out by their context */
 	double *ms = xcalloc(ndocs ? ndocs : 1, sizeof(*ms));
 	double *ms_cpu = xcalloc(ndocs ? ndocs : 1, sizeof(*ms_cpu));
@@ -423,7 +425,7 @@ int main(int argc, char **argv)
 		chars += strlen(d->text);
 		char **pred = codes_of(&r);
 		score(&ours, pred, r.ncodes, d);
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < NTHRESHOLDS; k++) {
 			/* only the suggestions scored at or above the threshold */
 			char **hi = xcalloc(r.ncodes + 1, sizeof(*hi));
 			size_t nhi = 0;
@@ -512,8 +514,11 @@ int main(int argc, char **argv)
 	report("suggest, 2018 gold codes split since", &ours_tol);
 	report("suggest, inpatient rules", &ours_inpatient);
 	report("suggest, 3-character categories", &cat);
-	report("suggest, only scores >= 0.90", &at[0]);
-	report("suggest, only scores >= 0.95", &at[1]);
+	for (int k = 0; k < NTHRESHOLDS; k++) {
+		char label[48];
+		snprintf(label, sizeof(label), "suggest, only scores >= %.2f", thresholds[k]);
+		report(label, &at[k]);
+	}
 	printf("gold codes missed whose mention suggest found but kept out as negated, uncertain, "
 	       "family or past: %ld\n",
 	       held_back);

@@ -947,6 +947,22 @@ static bool code_in(const char *code, const char *alts)
 
 /* ---- suggestion ---- */
 
+/* The score of a suggestion: how sure we are a coder would assign the
+ * code from these words, set by kind of evidence, not per code. An exact
+ * description or curated synonym mentioned once is SCORE_EXACT; a
+ * shortened description (a variant) or a code inferred from a site named
+ * near a finding is less sure; word order changed, a spelling corrected
+ * or a word of three letters or less takes SCORE_STEP off each; every
+ * further mention of the same code adds SCORE_MENTION (up to two). So a
+ * threshold trades recall for precision: 0.90 keeps what the note comes
+ * back to. */
+#define SCORE_EXACT   0.85
+#define SCORE_VARIANT 0.75
+#define SCORE_SITE    0.75 /* a mass or pain of a stated site */
+#define SCORE_TUMOR   0.65 /* a tumor whose behavior is not stated */
+#define SCORE_STEP    0.1
+#define SCORE_MENTION 0.05
+
 struct found {
 	char code[8];
 	int start, end; /* bytes */
@@ -1739,7 +1755,9 @@ static int find_site_findings(const struct coding *c, const char *text, const st
 			str_copy(f.code, code, sizeof(f.code));
 			f.start = t[a].start;
 			f.end = t[b - 1].end;
-			f.score = 0.8;
+			/* a tumor whose behavior is not stated is the weaker
+			 * guess: the report usually states it further on */
+			f.score = kinds[k].sites == tumor_sites ? SCORE_TUMOR : SCORE_SITE;
 			/* "abdomen without masses": the head word's own context */
 			f.ctx = context_of(text, t, nt, i, i + 1);
 			str_copy(f.note, kinds[k].note, sizeof(f.note));
@@ -1828,7 +1846,7 @@ static int find_metastases(const struct coding *c, const char *text, const struc
 				str_copy(f.code, code, sizeof(f.code));
 				f.start = t[dir < 0 ? j : i].start;
 				f.end = t[dir < 0 ? i : j].end;
-				f.score = 0.85;
+				f.score = SCORE_EXACT;
 				f.ctx = ctx;
 				str_copy(f.note, "metastasis of a stated site", sizeof(f.note));
 				int result = push(w, &f);
@@ -1926,20 +1944,21 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		str_copy(f.code, c->codes[ph->code], sizeof(f.code));
 		f.start = t[a].start;
 		f.end = t[b - 1].end;
-		f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
+		f.score = ph->kind == PH_VARIANT ? SCORE_VARIANT : SCORE_EXACT;
 		if (cd->unordered)
-			f.score -= 0.1;
+			f.score -= SCORE_STEP;
 		for (size_t j = 0; j < cd->len; j++)
 			if (t[content[cand_pos(cd, j)]].fuzzy) {
-				f.score -= 0.1;
+				f.score -= SCORE_STEP;
 				str_copy(f.note, "spelling corrected", sizeof(f.note));
 				break;
 			}
 		if (ph->len == 1 && strlen(t[a].norm) <= 3)
-			f.score -= 0.1;
+			f.score -= SCORE_STEP;
 		f.ctx = context_of(text, t, nt, a, b);
 		if (f.ctx == ICD_UNCERTAIN && inpatient) {
 			f.ctx = ICD_AFFIRMED;
+			f.score -= SCORE_STEP;
 			str_copy(f.note, "uncertain diagnosis coded as established (inpatient)",
 			         sizeof(f.note));
 		}
@@ -2007,13 +2026,19 @@ matched:
 				w.f[i].dropped = true;
 				break;
 			}
-	for (size_t i = 0; i < w.n; i++)
-		if (!w.f[i].dropped && w.f[i].mentions) {
-			int extra = w.f[i].mentions < 3 ? w.f[i].mentions : 3;
-			w.f[i].score += 0.03 * extra;
-			if (w.f[i].score > 0.99)
-				w.f[i].score = 0.99;
-		}
+	for (size_t i = 0; i < w.n; i++) {
+		struct found *f = &w.f[i];
+		if (f->dropped)
+			continue;
+		int extra = f->mentions < 2 ? f->mentions : 2;
+		f->score += SCORE_MENTION * extra;
+		/* history, status and encounter codes are supplementary: coded
+		 * when they bear on this encounter, which the words seldom say */
+		if (f->code[0] == 'Z')
+			f->score -= SCORE_STEP;
+		if (f->score > 0.99)
+			f->score = 0.99;
+	}
 	if ((result = apply_rules(c, &w)))
 		goto out;
 	if (w.n)

@@ -258,6 +258,36 @@ static void test_spans_are_exact(void **state)
 	icd_result_free(&r);
 }
 
+/* The score of one code in a text (-1 when not suggested). */
+static double score_of(const char *text, const struct icd_options *opts, const char *code)
+{
+	struct icd_result r;
+	assert_int_equal(icd_suggest(engine, text, opts, &r), DICTUM_OK);
+	const struct icd_suggestion *s = find(&r, code);
+	double v = s ? s->score : -1;
+	icd_result_free(&r);
+	return v;
+}
+
+static void test_score_ranks_evidence(void **state)
+{
+	/* a condition the note comes back to is surer than one said once */
+	double once = score_of("Pneumonia on the chest film.", NULL, "J18.9");
+	double twice =
+	    score_of("Pneumonia on the chest film. The pneumonia was treated.", NULL, "J18.9");
+	assert_true(once > 0 && twice > once);
+	/* a status code is supplementary: less sure than a diagnosis */
+	assert_true(score_of("Kidney transplant in 2010; hypertension.", NULL, "Z94.0") <
+	            score_of("Kidney transplant in 2010; hypertension.", NULL, "I10"));
+	/* an uncertain diagnosis coded as established (inpatient) is less sure */
+	const struct icd_options inpatient = {.inpatient = true};
+	assert_true(score_of("Probable pneumonia.", &inpatient, "J18.9") <
+	            score_of("Pneumonia.", &inpatient, "J18.9"));
+	/* a tumor whose behavior is not stated is less sure than a mass */
+	assert_true(score_of("Bladder tumor.", NULL, "D49.4") <
+	            score_of("Renal mass.", NULL, "N28.89"));
+}
+
 static void test_search(void **state)
 {
 	struct icd10_row *rows = NULL;
@@ -773,6 +803,7 @@ int main(void)
 	    cmocka_unit_test(test_qualifiers),
 	    cmocka_unit_test(test_pain_site),
 	    cmocka_unit_test(test_mass_and_tumor_site),
+	    cmocka_unit_test(test_score_ranks_evidence),
 	    cmocka_unit_test(test_metastasis_sites),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),

@@ -1502,15 +1502,17 @@ static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt
 	return false;
 }
 
-/* Whether the words [a, b) name a laboratory test or its object rather
- * than a condition: "lupus anticoagulant", "anti-GBM antibodies", "HIV
- * test", "hepatitis B vaccine", "mutations in the PAH gene". */
+/* Whether the words [a, b) name a laboratory test, its object or a
+ * treatment rather than a condition: "lupus anticoagulant", "anti-GBM
+ * antibodies", "HIV test", "hepatitis B vaccine", "PAH gene", "bipolar
+ * electrocoagulation", "shock waves", "shock dose". */
 static bool names_a_test(const char *text, const struct icd_token *t, size_t nt, size_t a, size_t b)
 {
 	static const char after[] =
 	    "antibody|antibodies|anticoagulant|gene|genes|test|tests|testing|marker|markers|"
 	    "antigen|antigens|vaccine|vaccines|vaccination|titer|titers|titre|titres|mutation|"
-	    "mutations|assay|probe|kit";
+	    "mutations|assay|probe|kit|electrocoagulation|dose|doses|wave|waves|concentrate|"
+	    "concentrates";
 	if (b < nt && t[b].sentence == t[a].sentence && word_in(t[b].raw, after))
 		return true;
 	return a > 0 && t[a - 1].sentence == t[a].sentence && strcmp(t[a - 1].raw, "anti") == 0 &&

@@ -533,6 +533,8 @@ static void test_mass_and_tumor_site(void **state)
 	expect("Lupus anticoagulant and anti-GBM antibodies were requested.", NULL, L("M32.9"));
 	expect("An HIV test was offered.", NULL, L("B20"));
 	expect("Positive fecal occult blood test.", L("R19.5"), NULL);
+	expect("Bipolar electrocoagulation was used.", NULL, L("F31.9"));
+	expect("Bipolar disorder.", L("F31.9"), NULL);
 	struct icd_result r;
 	suggest("Renal mass.", &r);
 	const struct icd_suggestion *s = find(&r, "N28.89");

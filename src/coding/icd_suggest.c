@@ -1474,17 +1474,23 @@ static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 
 /* Codes that words nearby contradict: a device, opening or transplant
  * being made now is a procedure, not a status (Z90-Z99); a drug stopped is
- * not long-term use (Z79); a department is not a disease. */
+ * not long-term use (Z79); a department is not a disease; AMA among antibodies is not
+ * leaving against medical advice. */
 static const struct {
 	const char *prefixes; /* '|'-separated code prefixes */
 	const char *words;    /* '|'-separated words, within 3 either side */
 } status_vetoes[] = {
     {"Z90|Z93|Z94|Z95|Z96|Z97|Z98|Z99",
      "underwent|undergo|undergoing|undergone|performed|perform|placement|placed|insertion|"
-     "inserted|creation|created|implanted|implantation|done|required|requiring|indicated"},
+     "inserted|creation|created|implanted|implantation|done|required|requiring|indicated|"
+     "performing|performs|colectomy|proctocolectomy|resection|temporary"},
     {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
     /* "the Infectious Diseases department": a service, not a diagnosis */
     {"B999", "service|department|unit|consultation|specialist|specialists|team|clinic|ward"},
+    /* "ANA, AMA and ANCA negative": antimitochondrial antibodies, not
+     * leaving against medical advice */
+    {"Z5329", "ana|anca|antibodies|antibody|autoantibodies|serology|titer|negative|positive|"
+              "igg|igm|lkm|lkm1|sma"},
 };
 
 static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,

@@ -417,6 +417,12 @@ static void test_status_codes(void **state)
 	/* a drug stopped is not long-term use */
 	expect("On anticoagulation, which was discontinued after the bleed.", NULL, L("Z79.01"));
 	expect("Remains on anticoagulation.", L("Z79.01"), NULL);
+	expect("Subtotal colectomy and a terminal ileostomy, performing an anastomosis later.",
+	       NULL, L("Z93.2"));
+	expect("Ileostomy in place.", L("Z93.2"), NULL);
+	/* AMA among autoantibodies is antimitochondrial, not against medical advice */
+	expect("Autoantibodies (ANA, AMA, ANCA) were requested.", NULL, L("Z53.29"));
+	expect("Left AMA last night.", L("Z53.29"), NULL);
 }
 
 static void test_list_negation(void **state)

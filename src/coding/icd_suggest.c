@@ -619,6 +619,23 @@ static bool before_time(const struct icd_token *t, size_t nt, size_t i)
 	                         "morning|hours|hour|weekend|visit|study|analysis|analytical");
 }
 
+/* Whether the mention is one of two diagnoses offered as alternatives
+ * ("compatible with Wilms tumor or adenocarcinoma", "suggestive of cystic
+ * nephroma or cystic renal cell carcinoma"): neither is established. */
+static bool alternative(const struct icd_token *t, size_t nt, size_t a, size_t b)
+{
+	static const char lead[] = "compatible|suggestive|consistent|suggesting|suggests|either";
+	bool or_next = b < nt && t[b].sentence == t[a].sentence && strcmp(t[b].raw, "or") == 0;
+	for (size_t i = a; i > 0 && t[i - 1].sentence == t[a].sentence && a - i < 2; i--)
+		or_next |= strcmp(t[i - 1].raw, "or") == 0;
+	if (!or_next)
+		return false;
+	for (size_t i = a; i > 0 && t[i - 1].sentence == t[a].sentence && a - i < 10; i--)
+		if (word_in(t[i - 1].raw, lead))
+			return true;
+	return false;
+}
+
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
                                    size_t b)
@@ -717,6 +734,8 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 	if (a > 0 && t[a - 1].sentence == sent && strcmp(t[a - 1].raw, "non") == 0 &&
 	    t[a - 1].end + 1 == t[a].start && text[t[a - 1].end] == '-')
 		negated = true;
+	if (!negated && alternative(t, nt, a, b))
+		uncertain = true;
 	if (history && still_active(t, nt, a, b))
 		history = false;
 	if (t[a].family)

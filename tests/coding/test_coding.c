@@ -148,6 +148,9 @@ static void test_uncertainty(void **state)
 	/* outpatient: code the symptom, not the suspected condition */
 	expect("Cough and fever. Rule out pneumonia.", L("R05.9", "R50.9"), L("J18.9"));
 	expect("Possible appendicitis.", NULL, L("K35.80"));
+	/* two diagnoses offered as alternatives: neither is established */
+	expect("Chest film compatible with pneumonia or atelectasis.", NULL, L("J18.9", "J98.11"));
+	expect("Chest film compatible with pneumonia.", L("J18.9"), NULL);
 	/* a differential diagnosis within a sentence */
 	expect("The differential diagnosis between ulcerative colitis and Crohn disease was made.",
 	       NULL, L("K51.90", "K50.90"));

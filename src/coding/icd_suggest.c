@@ -1473,8 +1473,8 @@ static int find_candidates(const struct coding *c, const char *text, const struc
 
 /* Whether a short all-capitals word is not a diagnosis here: defined in
  * brackets after its long form ("supraventricular tachycardia (SVT)", coded
- * from the words) or the name of a laboratory value ("HCM: 29.2 pg",
- * "BT 12.7 mg/dL"). */
+ * from the words), the name of a laboratory value ("HCM: 29.2 pg",
+ * "BT 12.7 mg/dL", "AF levels") or part of a model name ("PTE-2000"). */
 static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 {
 	int len = tk->end - tk->start;
@@ -1486,9 +1486,22 @@ static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 	if (tk->start > 0 && text[tk->start - 1] == '(' && text[tk->end] == ')')
 		return true;
 	const char *p = text + tk->end;
+	/* a model or part number: "a PTE-2000 filter" */
+	if (*p == '-' && isdigit((unsigned char)p[1]))
+		return true;
 	while (*p == ' ')
 		p++;
-	return *p == ':' || *p == '=' || isdigit((unsigned char)*p);
+	if (*p == ':' || *p == '=' || isdigit((unsigned char)*p))
+		return true;
+	/* a quantity of the abbreviation: "an AF number of 5252 IU/l" */
+	static const char *const measures[] = {"number", "value", "values", "level",
+	                                       "levels", "count", "filter", "titer"};
+	for (size_t k = 0; k < sizeof(measures) / sizeof(*measures); k++) {
+		size_t n = strlen(measures[k]);
+		if (strncasecmp(p, measures[k], n) == 0 && !isalpha((unsigned char)p[n]))
+			return true;
+	}
+	return false;
 }
 
 /* Codes that words nearby contradict: a device, opening or transplant

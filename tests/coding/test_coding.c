@@ -393,6 +393,9 @@ static void test_abbreviations_in_context(void **state)
 	/* a laboratory value, not a diagnosis */
 	expect("Labs: AF 250 U/L, GGT 80 U/L.", NULL, L("I48.91"));
 	expect("HCV: 1.2", NULL, L("B19.20", "B18.2"));
+	expect("An AF level of 5252 IU/l drew attention.", NULL, L("I48.91"));
+	/* part of a model name */
+	expect("Dialysis through an AF-2000 filter.", NULL, L("I48.91"));
 	/* defined in brackets: coded once, from the words */
 	struct icd_result r;
 	suggest("Atrial fibrillation (AF) on apixaban.", &r);

@@ -860,6 +860,7 @@ bool icd_code_threatens(const char *code)
  * are present: result (if any) is added with a's evidence, and a and/or b
  * are dropped. Rows apply in order, repeatedly, until nothing changes. */
 enum { DROP_A = 1, DROP_B = 2, IF_MISSING = 4 };
+#define BEHAVIOR_STATED "the behavior of the tumor is stated"
 static const struct combo {
 	const char *a, *b, *result;
 	unsigned drop;
@@ -937,19 +938,18 @@ static const struct combo {
     /* a neoplasm of unspecified behavior once the report states the
      * behavior of a neoplasm of the same organs */
     {"D490", "C15|C16|C17|C18|C19|C20|C21|C22|C23|C24|C25|C26|C45|C48|D12|D13|D37", "", DROP_A,
-     "the behavior of the tumor is stated"},
-    {"D491", "C30|C31|C32|C33|C34|C37|C38|C39|C45|D14|D15|D38", "", DROP_A,
-     "the behavior of the tumor is stated"},
+     BEHAVIOR_STATED},
+    {"D491", "C30|C31|C32|C33|C34|C37|C38|C39|C45|D14|D15|D38", "", DROP_A, BEHAVIOR_STATED},
     {"D492", "C40|C41|C43|C44|C46|C47|C49|D16|D17|D18|D21|D22|D23|D48", "", DROP_A,
-     "the behavior of the tumor is stated"},
-    {"D493", "C50|D05|D24|D486", "", DROP_A, "the behavior of the tumor is stated"},
-    {"D494", "C67|D090|D303|D414", "", DROP_A, "the behavior of the tumor is stated"},
+     BEHAVIOR_STATED},
+    {"D493", "C50|D05|D24|D486", "", DROP_A, BEHAVIOR_STATED},
+    {"D494", "C67|D090|D303|D414", "", DROP_A, BEHAVIOR_STATED},
     {"D495",
      "C51|C52|C53|C54|C55|C56|C57|C58|C60|C61|C62|C63|C64|C65|C66|C68|D06|D07|D09|D25|D26|"
      "D27|D28|D29|D30|D39|D40|D41",
-     "", DROP_A, "the behavior of the tumor is stated"},
-    {"D496", "C69|C70|C71|C72|D32|D33|D42|D43", "", DROP_A, "the behavior of the tumor is stated"},
-    {"D497", "C73|C74|C75|D34|D35|D44", "", DROP_A, "the behavior of the tumor is stated"},
+     "", DROP_A, BEHAVIOR_STATED},
+    {"D496", "C69|C70|C71|C72|D32|D33|D42|D43", "", DROP_A, BEHAVIOR_STATED},
+    {"D497", "C73|C74|C75|D34|D35|D44", "", DROP_A, BEHAVIOR_STATED},
 };
 
 static bool code_in(const char *code, const char *alts)

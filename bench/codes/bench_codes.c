@@ -12,7 +12,7 @@
  * context that kept one mention out, if any) and the N most frequent false
  * positives (with one evidence each).
  * BENCH_CODES_DUMP=1 writes each suggestion (doc, code, TP/FP, evidence,
- * score, note)
+ * score, note, span start)
  * to standard error. */
 #include "coding/coding.h"
 #include "core/lib.h"
@@ -404,8 +404,10 @@ int main(int argc, char **argv)
 
 	struct counts ours = {0}, base = {0}, ours_tol = {0}, ours_inpatient = {0}, half[2] = {{0}};
 	struct tallies fns = {0}, fps = {0};
-	struct counts cat = {0}, at[2] = {{0}};
-	static const double thresholds[2] = {0.9, 0.95};
+	/* the precision/recall curve of the score */
+	static const double thresholds[] = {0.7, 0.75, 0.8, 0.85, 0.9, 0.95};
+	enum { NTHRESHOLDS = sizeof(thresholds) / sizeof(*thresholds) };
+	struct counts cat = {0}, at[NTHRESHOLDS] = {{0}};
 	long held_back = 0; /* gold codes found but kept out by their context */
 	double *ms = xcalloc(ndocs ? ndocs : 1, sizeof(*ms));
 	double *ms_cpu = xcalloc(ndocs ? ndocs : 1, sizeof(*ms_cpu));
@@ -423,7 +425,7 @@ int main(int argc, char **argv)
 		chars += strlen(d->text);
 		char **pred = codes_of(&r);
 		score(&ours, pred, r.ncodes, d);
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < NTHRESHOLDS; k++) {
 			/* only the suggestions scored at or above the threshold */
 			char **hi = xcalloc(r.ncodes + 1, sizeof(*hi));
 			size_t nhi = 0;
@@ -472,10 +474,11 @@ int main(int argc, char **argv)
 		}
 		if (getenv("BENCH_CODES_DUMP"))
 			for (size_t k = 0; k < r.ncodes; k++)
-				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\n", d->id, pred[k],
+				fprintf(stderr, "%s\t%s\t%s\t%s\t%.2f\t%s\t%d\n", d->id, pred[k],
 				        in_list(d->gold, d->ngold, pred[k]) ? "TP" : "FP",
 				        r.codes[k].evidence, r.codes[k].score,
-				        r.codes[k].note ? r.codes[k].note : "");
+				        r.codes[k].note ? r.codes[k].note : "",
+				        r.codes[k].span_start);
 		/* and each mention held back, HELD (gold has the code) or HELD-OK */
 		for (size_t k = 0; getenv("BENCH_CODES_DUMP") && k < r.nskipped; k++) {
 			char sk[16];
@@ -511,8 +514,11 @@ int main(int argc, char **argv)
 	report("suggest, 2018 gold codes split since", &ours_tol);
 	report("suggest, inpatient rules", &ours_inpatient);
 	report("suggest, 3-character categories", &cat);
-	report("suggest, only scores >= 0.90", &at[0]);
-	report("suggest, only scores >= 0.95", &at[1]);
+	for (int k = 0; k < NTHRESHOLDS; k++) {
+		char label[48];
+		snprintf(label, sizeof(label), "suggest, only scores >= %.2f", thresholds[k]);
+		report(label, &at[k]);
+	}
 	printf("gold codes missed whose mention suggest found but kept out as negated, uncertain, "
 	       "family or past: %ld\n",
 	       held_back);

@@ -379,6 +379,23 @@ static const struct {
     {"negative", T_NEG, POST},
     {"unlikely", T_NEG, POST},
     {"not seen", T_NEG, POST},
+    /* a list closed by its verb: "adenopathy, goiter or jugular
+     * engorgement is not present" */
+    {"is not present", T_NEG, POST},
+    {"are not present", T_NEG, POST},
+    {"was not present", T_NEG, POST},
+    {"were not present", T_NEG, POST},
+    {"was not observed", T_NEG, POST},
+    {"were not observed", T_NEG, POST},
+    {"is not observed", T_NEG, POST},
+    {"are not observed", T_NEG, POST},
+    {"was not found", T_NEG, POST},
+    {"were not found", T_NEG, POST},
+    {"was not detected", T_NEG, POST},
+    {"were not detected", T_NEG, POST},
+    {"was not identified", T_NEG, POST},
+    {"were not identified", T_NEG, POST},
+    {"was not determined", T_NEG, POST},
     {"resolved", T_HISTORY, POST},
     {"has resolved", T_HISTORY, POST},
     {"rule out", T_UNCERTAIN, PRE},
@@ -415,6 +432,8 @@ static const struct {
     {"evaluation for", T_UNCERTAIN, PRE},
     {"workup for", T_UNCERTAIN, PRE},
     {"differential includes", T_UNCERTAIN, PRE},
+    {"differential diagnosis", T_UNCERTAIN, PRE},
+    {"differential diagnoses", T_UNCERTAIN, PRE},
     {"versus", T_UNCERTAIN, PRE},
     {"vs", T_UNCERTAIN, PRE},
     {"versus", T_UNCERTAIN, POST},
@@ -600,6 +619,23 @@ static bool before_time(const struct icd_token *t, size_t nt, size_t i)
 	                         "morning|hours|hour|weekend|visit|study|analysis|analytical");
 }
 
+/* Whether the mention is one of two diagnoses offered as alternatives
+ * ("compatible with Wilms tumor or adenocarcinoma", "suggestive of cystic
+ * nephroma or cystic renal cell carcinoma"): neither is established. */
+static bool alternative(const struct icd_token *t, size_t nt, size_t a, size_t b)
+{
+	static const char lead[] = "compatible|suggestive|consistent|suggesting|suggests|either";
+	bool or_next = b < nt && t[b].sentence == t[a].sentence && strcmp(t[b].raw, "or") == 0;
+	for (size_t i = a; i > 0 && t[i - 1].sentence == t[a].sentence && a - i < 2; i--)
+		or_next |= strcmp(t[i - 1].raw, "or") == 0;
+	if (!or_next)
+		return false;
+	for (size_t i = a; i > 0 && t[i - 1].sentence == t[a].sentence && a - i < 10; i--)
+		if (word_in(t[i - 1].raw, lead))
+			return true;
+	return false;
+}
+
 /* The context of the mention spanning tokens [a, b). */
 static enum icd_context context_of(const char *text, const struct icd_token *t, size_t nt, size_t a,
                                    size_t b)
@@ -698,6 +734,8 @@ static enum icd_context context_of(const char *text, const struct icd_token *t, 
 	if (a > 0 && t[a - 1].sentence == sent && strcmp(t[a - 1].raw, "non") == 0 &&
 	    t[a - 1].end + 1 == t[a].start && text[t[a - 1].end] == '-')
 		negated = true;
+	if (!negated && alternative(t, nt, a, b))
+		uncertain = true;
 	if (history && still_active(t, nt, a, b))
 		history = false;
 	if (t[a].family)
@@ -822,6 +860,7 @@ bool icd_code_threatens(const char *code)
  * are present: result (if any) is added with a's evidence, and a and/or b
  * are dropped. Rows apply in order, repeatedly, until nothing changes. */
 enum { DROP_A = 1, DROP_B = 2, IF_MISSING = 4 };
+#define BEHAVIOR_STATED "the behavior of the tumor is stated"
 static const struct combo {
 	const char *a, *b, *result;
 	unsigned drop;
@@ -896,6 +935,21 @@ static const struct combo {
      "", DROP_A, "the infection is stated"},
     {"I8290", "I824|I825|I826|I822|I823|I8281|I81", "", DROP_A, "the vein thrombosed is stated"},
     {"R3", "N39|N30", "", 0, NULL},
+    /* a neoplasm of unspecified behavior once the report states the
+     * behavior of a neoplasm of the same organs */
+    {"D490", "C15|C16|C17|C18|C19|C20|C21|C22|C23|C24|C25|C26|C45|C48|D12|D13|D37", "", DROP_A,
+     BEHAVIOR_STATED},
+    {"D491", "C30|C31|C32|C33|C34|C37|C38|C39|C45|D14|D15|D38", "", DROP_A, BEHAVIOR_STATED},
+    {"D492", "C40|C41|C43|C44|C46|C47|C49|D16|D17|D18|D21|D22|D23|D48", "", DROP_A,
+     BEHAVIOR_STATED},
+    {"D493", "C50|D05|D24|D486", "", DROP_A, BEHAVIOR_STATED},
+    {"D494", "C67|D090|D303|D414", "", DROP_A, BEHAVIOR_STATED},
+    {"D495",
+     "C51|C52|C53|C54|C55|C56|C57|C58|C60|C61|C62|C63|C64|C65|C66|C68|D06|D07|D09|D25|D26|"
+     "D27|D28|D29|D30|D39|D40|D41",
+     "", DROP_A, BEHAVIOR_STATED},
+    {"D496", "C69|C70|C71|C72|D32|D33|D42|D43", "", DROP_A, BEHAVIOR_STATED},
+    {"D497", "C73|C74|C75|D34|D35|D44", "", DROP_A, BEHAVIOR_STATED},
 };
 
 static bool code_in(const char *code, const char *alts)
@@ -911,6 +965,22 @@ static bool code_in(const char *code, const char *alts)
 }
 
 /* ---- suggestion ---- */
+
+/* The score of a suggestion: how sure we are a coder would assign the
+ * code from these words, set by kind of evidence, not per code. An exact
+ * description or curated synonym mentioned once is SCORE_EXACT; a
+ * shortened description (a variant) or a code inferred from a site named
+ * near a finding is less sure; word order changed, a spelling corrected
+ * or a word of three letters or less takes SCORE_STEP off each; every
+ * further mention of the same code adds SCORE_MENTION (up to two). So a
+ * threshold trades recall for precision: 0.90 keeps what the note comes
+ * back to. */
+#define SCORE_EXACT   0.85
+#define SCORE_VARIANT 0.75
+#define SCORE_SITE    0.75 /* a mass or pain of a stated site */
+#define SCORE_TUMOR   0.65 /* a tumor whose behavior is not stated */
+#define SCORE_STEP    0.1
+#define SCORE_MENTION 0.05
 
 struct found {
 	char code[8];
@@ -1403,8 +1473,8 @@ static int find_candidates(const struct coding *c, const char *text, const struc
 
 /* Whether a short all-capitals word is not a diagnosis here: defined in
  * brackets after its long form ("supraventricular tachycardia (SVT)", coded
- * from the words) or the name of a laboratory value ("HCM: 29.2 pg",
- * "BT 12.7 mg/dL"). */
+ * from the words), the name of a laboratory value ("HCM: 29.2 pg",
+ * "BT 12.7 mg/dL", "AF levels") or part of a model name ("PTE-2000"). */
 static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 {
 	int len = tk->end - tk->start;
@@ -1416,24 +1486,43 @@ static bool abbreviation_aside(const char *text, const struct icd_token *tk)
 	if (tk->start > 0 && text[tk->start - 1] == '(' && text[tk->end] == ')')
 		return true;
 	const char *p = text + tk->end;
+	/* a model or part number: "a PTE-2000 filter" */
+	if (*p == '-' && isdigit((unsigned char)p[1]))
+		return true;
 	while (*p == ' ')
 		p++;
-	return *p == ':' || *p == '=' || isdigit((unsigned char)*p);
+	if (*p == ':' || *p == '=' || isdigit((unsigned char)*p))
+		return true;
+	/* a quantity of the abbreviation: "an AF number of 5252 IU/l" */
+	static const char *const measures[] = {"number", "value", "values", "level",
+	                                       "levels", "count", "filter", "titer"};
+	for (size_t k = 0; k < sizeof(measures) / sizeof(*measures); k++) {
+		size_t n = strlen(measures[k]);
+		if (strncasecmp(p, measures[k], n) == 0 && !isalpha((unsigned char)p[n]))
+			return true;
+	}
+	return false;
 }
 
 /* Codes that words nearby contradict: a device, opening or transplant
  * being made now is a procedure, not a status (Z90-Z99); a drug stopped is
- * not long-term use (Z79); a department is not a disease. */
+ * not long-term use (Z79); a department is not a disease; AMA among antibodies is not
+ * leaving against medical advice. */
 static const struct {
 	const char *prefixes; /* '|'-separated code prefixes */
 	const char *words;    /* '|'-separated words, within 3 either side */
 } status_vetoes[] = {
     {"Z90|Z93|Z94|Z95|Z96|Z97|Z98|Z99",
      "underwent|undergo|undergoing|undergone|performed|perform|placement|placed|insertion|"
-     "inserted|creation|created|implanted|implantation|done|required|requiring|indicated"},
+     "inserted|creation|created|implanted|implantation|done|required|requiring|indicated|"
+     "performing|performs|colectomy|proctocolectomy|resection|temporary"},
     {"Z79", "discontinued|stopped|suspended|withdrawn|withdrawal|withdrew|interrupted|ceased"},
     /* "the Infectious Diseases department": a service, not a diagnosis */
     {"B999", "service|department|unit|consultation|specialist|specialists|team|clinic|ward"},
+    /* "ANA, AMA and ANCA negative": antimitochondrial antibodies, not
+     * leaving against medical advice */
+    {"Z5329", "ana|anca|antibodies|antibody|autoantibodies|serology|titer|negative|positive|"
+              "igg|igm|lkm|lkm1|sma"},
 };
 
 static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt, size_t a,
@@ -1449,6 +1538,23 @@ static bool status_vetoed(const char *code, const struct icd_token *t, size_t nt
 				return true;
 	}
 	return false;
+}
+
+/* Whether the words [a, b) name a laboratory test, its object or a
+ * treatment rather than a condition: "lupus anticoagulant", "anti-GBM
+ * antibodies", "HIV test", "hepatitis B vaccine", "PAH gene", "bipolar
+ * electrocoagulation", "shock waves", "shock dose". */
+static bool names_a_test(const char *text, const struct icd_token *t, size_t nt, size_t a, size_t b)
+{
+	static const char after[] =
+	    "antibody|antibodies|anticoagulant|gene|genes|test|tests|testing|marker|markers|"
+	    "antigen|antigens|vaccine|vaccines|vaccination|titer|titers|titre|titres|mutation|"
+	    "mutations|assay|probe|kit|electrocoagulation|dose|doses|wave|waves|concentrate|"
+	    "concentrates";
+	if (b < nt && t[b].sentence == t[a].sentence && word_in(t[b].raw, after))
+		return true;
+	return a > 0 && t[a - 1].sentence == t[a].sentence && strcmp(t[a - 1].raw, "anti") == 0 &&
+	       t[a - 1].end + 1 == t[a].start && text[t[a - 1].end] == '-';
 }
 
 /* A site named next to a finding and the code the index gives the finding
@@ -1689,7 +1795,9 @@ static int find_site_findings(const struct coding *c, const char *text, const st
 			str_copy(f.code, code, sizeof(f.code));
 			f.start = t[a].start;
 			f.end = t[b - 1].end;
-			f.score = 0.8;
+			/* a tumor whose behavior is not stated is the weaker
+			 * guess: the report usually states it further on */
+			f.score = kinds[k].sites == tumor_sites ? SCORE_TUMOR : SCORE_SITE;
 			/* "abdomen without masses": the head word's own context */
 			f.ctx = context_of(text, t, nt, i, i + 1);
 			str_copy(f.note, kinds[k].note, sizeof(f.note));
@@ -1778,7 +1886,7 @@ static int find_metastases(const struct coding *c, const char *text, const struc
 				str_copy(f.code, code, sizeof(f.code));
 				f.start = t[dir < 0 ? j : i].start;
 				f.end = t[dir < 0 ? i : j].end;
-				f.score = 0.85;
+				f.score = SCORE_EXACT;
 				f.ctx = ctx;
 				str_copy(f.note, "metastasis of a stated site", sizeof(f.note));
 				int result = push(w, &f);
@@ -1869,26 +1977,28 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		const struct phrase *ph = &c->ph[cd->phrase];
 		size_t a = content[cd->lo], b = content[cd->hi] + 1;
 		if ((b - a == 1 && abbreviation_aside(text, &t[a])) ||
-		    status_vetoed(c->codes[ph->code], t, nt, a, b))
+		    status_vetoed(c->codes[ph->code], t, nt, a, b) ||
+		    (c->codes[ph->code][0] != 'R' && names_a_test(text, t, nt, a, b)))
 			continue;
 		struct found f = {0};
 		str_copy(f.code, c->codes[ph->code], sizeof(f.code));
 		f.start = t[a].start;
 		f.end = t[b - 1].end;
-		f.score = ph->kind == PH_SYNONYM ? 0.9 : ph->kind == PH_DESC ? 0.95 : 0.8;
+		f.score = ph->kind == PH_VARIANT ? SCORE_VARIANT : SCORE_EXACT;
 		if (cd->unordered)
-			f.score -= 0.1;
+			f.score -= SCORE_STEP;
 		for (size_t j = 0; j < cd->len; j++)
 			if (t[content[cand_pos(cd, j)]].fuzzy) {
-				f.score -= 0.1;
+				f.score -= SCORE_STEP;
 				str_copy(f.note, "spelling corrected", sizeof(f.note));
 				break;
 			}
 		if (ph->len == 1 && strlen(t[a].norm) <= 3)
-			f.score -= 0.1;
+			f.score -= SCORE_STEP;
 		f.ctx = context_of(text, t, nt, a, b);
 		if (f.ctx == ICD_UNCERTAIN && inpatient) {
 			f.ctx = ICD_AFFIRMED;
+			f.score -= SCORE_STEP;
 			str_copy(f.note, "uncertain diagnosis coded as established (inpatient)",
 			         sizeof(f.note));
 		}
@@ -1956,13 +2066,19 @@ matched:
 				w.f[i].dropped = true;
 				break;
 			}
-	for (size_t i = 0; i < w.n; i++)
-		if (!w.f[i].dropped && w.f[i].mentions) {
-			int extra = w.f[i].mentions < 3 ? w.f[i].mentions : 3;
-			w.f[i].score += 0.03 * extra;
-			if (w.f[i].score > 0.99)
-				w.f[i].score = 0.99;
-		}
+	for (size_t i = 0; i < w.n; i++) {
+		struct found *f = &w.f[i];
+		if (f->dropped)
+			continue;
+		int extra = f->mentions < 2 ? f->mentions : 2;
+		f->score += SCORE_MENTION * extra;
+		/* history, status and encounter codes are supplementary: coded
+		 * when they bear on this encounter, which the words seldom say */
+		if (f->code[0] == 'Z')
+			f->score -= SCORE_STEP;
+		if (f->score > 0.99)
+			f->score = 0.99;
+	}
 	if ((result = apply_rules(c, &w)))
 		goto out;
 	if (w.n)

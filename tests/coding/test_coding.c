@@ -137,6 +137,10 @@ static void test_negation(void **state)
 	expect("An encapsulated, non-bleeding lesion.", NULL, L("R58"));
 	expect("Enoxaparin was given to avoid bleeding.", NULL, L("R58"));
 	expect("Non-small cell lung cancer.", L("C34.90"), NULL);
+	/* a verb after a list negates all of it */
+	expect("Adenopathy, goiter or jugular engorgement is not present.", NULL,
+	       L("R59.9", "R59.0", "E04.9"));
+	expect("Leukocytosis was not observed; anemia was.", L("D64.9"), L("D72.829"));
 }
 
 static void test_uncertainty(void **state)
@@ -144,6 +148,12 @@ static void test_uncertainty(void **state)
 	/* outpatient: code the symptom, not the suspected condition */
 	expect("Cough and fever. Rule out pneumonia.", L("R05.9", "R50.9"), L("J18.9"));
 	expect("Possible appendicitis.", NULL, L("K35.80"));
+	/* two diagnoses offered as alternatives: neither is established */
+	expect("Chest film compatible with pneumonia or atelectasis.", NULL, L("J18.9", "J98.11"));
+	expect("Chest film compatible with pneumonia.", L("J18.9"), NULL);
+	/* a differential diagnosis within a sentence */
+	expect("The differential diagnosis between ulcerative colitis and Crohn disease was made.",
+	       NULL, L("K51.90", "K50.90"));
 	struct icd_options inpatient = {true};
 	struct icd_result r;
 	assert_int_equal(icd_suggest(engine, "Probable pneumonia.", &inpatient, &r), DICTUM_OK);
@@ -251,6 +261,36 @@ static void test_spans_are_exact(void **state)
 	icd_result_free(&r);
 }
 
+/* The score of one code in a text (-1 when not suggested). */
+static double score_of(const char *text, const struct icd_options *opts, const char *code)
+{
+	struct icd_result r;
+	assert_int_equal(icd_suggest(engine, text, opts, &r), DICTUM_OK);
+	const struct icd_suggestion *s = find(&r, code);
+	double v = s ? s->score : -1;
+	icd_result_free(&r);
+	return v;
+}
+
+static void test_score_ranks_evidence(void **state)
+{
+	/* a condition the note comes back to is surer than one said once */
+	double once = score_of("Pneumonia on the chest film.", NULL, "J18.9");
+	double twice =
+	    score_of("Pneumonia on the chest film. The pneumonia was treated.", NULL, "J18.9");
+	assert_true(once > 0 && twice > once);
+	/* a status code is supplementary: less sure than a diagnosis */
+	assert_true(score_of("Kidney transplant in 2010; hypertension.", NULL, "Z94.0") <
+	            score_of("Kidney transplant in 2010; hypertension.", NULL, "I10"));
+	/* an uncertain diagnosis coded as established (inpatient) is less sure */
+	const struct icd_options inpatient = {.inpatient = true};
+	assert_true(score_of("Probable pneumonia.", &inpatient, "J18.9") <
+	            score_of("Pneumonia.", &inpatient, "J18.9"));
+	/* a tumor whose behavior is not stated is less sure than a mass */
+	assert_true(score_of("Bladder tumor.", NULL, "D49.4") <
+	            score_of("Renal mass.", NULL, "N28.89"));
+}
+
 static void test_search(void **state)
 {
 	struct icd10_row *rows = NULL;
@@ -353,6 +393,9 @@ static void test_abbreviations_in_context(void **state)
 	/* a laboratory value, not a diagnosis */
 	expect("Labs: AF 250 U/L, GGT 80 U/L.", NULL, L("I48.91"));
 	expect("HCV: 1.2", NULL, L("B19.20", "B18.2"));
+	expect("An AF level of 5252 IU/l drew attention.", NULL, L("I48.91"));
+	/* part of a model name */
+	expect("Dialysis through an AF-2000 filter.", NULL, L("I48.91"));
 	/* defined in brackets: coded once, from the words */
 	struct icd_result r;
 	suggest("Atrial fibrillation (AF) on apixaban.", &r);
@@ -380,6 +423,12 @@ static void test_status_codes(void **state)
 	/* a drug stopped is not long-term use */
 	expect("On anticoagulation, which was discontinued after the bleed.", NULL, L("Z79.01"));
 	expect("Remains on anticoagulation.", L("Z79.01"), NULL);
+	expect("Subtotal colectomy and a terminal ileostomy, performing an anastomosis later.",
+	       NULL, L("Z93.2"));
+	expect("Ileostomy in place.", L("Z93.2"), NULL);
+	/* AMA among autoantibodies is antimitochondrial, not against medical advice */
+	expect("Autoantibodies (ANA, AMA, ANCA) were requested.", NULL, L("Z53.29"));
+	expect("Left AMA last night.", L("Z53.29"), NULL);
 }
 
 static void test_list_negation(void **state)
@@ -489,6 +538,15 @@ static void test_mass_and_tumor_site(void **state)
 	expect("Abdomen soft, without masses.", NULL, L("R19.00"));
 	expect("Malignant tumor of the bladder.", NULL, L("D49.4"));
 	expect("Tumor markers of the liver were normal.", NULL, L("D49.0"));
+	/* a tumor whose behavior the report states later is not D49 */
+	expect("A bladder tumor was resected; pathology: bladder carcinoma.", L("C67.9"),
+	       L("D49.4"));
+	/* a test or its object is not a condition; an abnormal result is */
+	expect("Lupus anticoagulant and anti-GBM antibodies were requested.", NULL, L("M32.9"));
+	expect("An HIV test was offered.", NULL, L("B20"));
+	expect("Positive fecal occult blood test.", L("R19.5"), NULL);
+	expect("Bipolar electrocoagulation was used.", NULL, L("F31.9"));
+	expect("Bipolar disorder.", L("F31.9"), NULL);
 	struct icd_result r;
 	suggest("Renal mass.", &r);
 	const struct icd_suggestion *s = find(&r, "N28.89");
@@ -759,6 +817,7 @@ int main(void)
 	    cmocka_unit_test(test_qualifiers),
 	    cmocka_unit_test(test_pain_site),
 	    cmocka_unit_test(test_mass_and_tumor_site),
+	    cmocka_unit_test(test_score_ranks_evidence),
 	    cmocka_unit_test(test_metastasis_sites),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_em_office),

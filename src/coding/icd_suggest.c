@@ -144,6 +144,8 @@ static const struct {
     {"embolus", "embolism"},
     {"emboli", "embolism"},
     {"distention", "distension"},
+    {"ulcus", "ulcer"},
+    {"diverticula", "diverticulum"},
     /* plurals the -s rule does not undo */
     {"abscesses", "abscess"},
     {"masses", "mass"},

@@ -145,6 +145,8 @@ static const struct {
     {"emboli", "embolism"},
     {"distention", "distension"},
     {"ulcus", "ulcer"},
+    {"cicatricial", "scar"},
+    {"cicatrices", "scar"},
     {"diverticula", "diverticulum"},
     /* plurals the -s rule does not undo */
     {"abscesses", "abscess"},

@@ -146,6 +146,12 @@ static const struct {
     {"distention", "distension"},
     {"ulcus", "ulcer"},
     {"cicatricial", "scar"},
+    /* words of translated reports: a neoformation is a neoplasm, enolic
+     * alcoholic */
+    {"neoformation", "neoplasm"},
+    {"neoformations", "neoplasm"},
+    {"tumoration", "tumor"},
+    {"enolic", "alcoholic"},
     {"cicatrices", "scar"},
     {"diverticula", "diverticulum"},
     /* plurals the -s rule does not undo */

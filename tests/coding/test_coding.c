@@ -324,6 +324,7 @@ static void test_word_forms(void **state)
 	/* the index's "see" words and Latin forms */
 	expect("Lithiasis of the left kidney.", L("N20.0"), NULL);
 	expect("Duodenal ulcus.", L("K26.9"), NULL);
+	expect("Enolic cirrhosis.", L("K70.30"), L("K74.60"));
 	/* plurals the -s rule does not undo */
 	expect("Multiple liver abscesses.", L("K75.0"), NULL);
 	expect("Aortic stenoses.", L("I35.0"), NULL);

@@ -117,6 +117,49 @@ static const struct {
     {"cyanotic", "cyanosis"},
     {"metastases", "metastasis"},
     {"cancers", "cancer"},
+    {"hypotensive", "hypotension"},
+    {"dehydrated", "dehydration"},
+    {"hypoxemic", "hypoxemia"},
+    {"tachypneic", "tachypnea"},
+    {"asthenic", "asthenia"},
+    {"oliguric", "oliguria"},
+    {"anuric", "anuria"},
+    {"polyuric", "polyuria"},
+    {"hyponatremic", "hyponatremia"},
+    {"hypokalemic", "hypokalemia"},
+    {"pancytopenic", "pancytopenia"},
+    {"leukopenic", "leukopenia"},
+    {"lymphopenic", "lymphopenia"},
+    {"aphasic", "aphasia"},
+    {"dysarthric", "dysarthria"},
+    {"somnolent", "somnolence"},
+    {"diarrheic", "diarrhea"},
+    {"diarrheal", "diarrhea"},
+    {"stenotic", "stenosis"},
+    /* the index's "see" words: a lithiasis is a calculus, an infarct an
+     * infarction, an embolus an embolism */
+    {"lithiasis", "calculus"},
+    {"calculi", "calculus"},
+    {"infarct", "infarction"},
+    {"embolus", "embolism"},
+    {"emboli", "embolism"},
+    {"distention", "distension"},
+    {"ulcus", "ulcer"},
+    {"cicatricial", "scar"},
+    /* words of translated reports: a neoformation is a neoplasm, enolic
+     * alcoholic */
+    {"neoformation", "neoplasm"},
+    {"neoformations", "neoplasm"},
+    {"tumoration", "tumor"},
+    {"enolic", "alcoholic"},
+    {"cicatrices", "scar"},
+    {"diverticula", "diverticulum"},
+    /* plurals the -s rule does not undo */
+    {"abscesses", "abscess"},
+    {"masses", "mass"},
+    {"fistulae", "fistula"},
+    {"vertebrae", "vertebra"},
+    {"bullae", "bulla"},
 };
 
 int icd_stop_index(const char *w)
@@ -221,6 +264,10 @@ bool icd_normalize_word(char *w)
 		return false;
 	}
 	size_t n = strlen(w);
+	if (n > 6 && strcmp(w + n - 4, "oses") == 0) {
+		strcpy(w + n - 3, "sis"); /* stenoses -> stenosis, psychoses -> psychosis */
+		return false;
+	}
 	if (n > 5 && strcmp(w + n - 3, "ies") == 0) {
 		strcpy(w + n - 3, "y"); /* neuropathies -> neuropathy */
 		return false;

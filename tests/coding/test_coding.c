@@ -356,6 +356,30 @@ static void test_word_order(void **state)
 	icd_result_free(&r);
 }
 
+static void test_word_forms(void **state)
+{
+	/* the adjective of a finding as its noun */
+	expect("On arrival he was hypotensive and tachypneic.", L("I95.9", "R06.82"), NULL);
+	expect("Asthenic and dehydrated.", L("R53.1", "E86.0"), NULL);
+	/* the index's "see" words and Latin forms */
+	expect("Lithiasis of the left kidney.", L("N20.0"), NULL);
+	expect("Duodenal ulcus.", L("K26.9"), NULL);
+	expect("Enolic cirrhosis.", L("K70.30"), L("K74.60"));
+	/* plurals the -s rule does not undo */
+	expect("Multiple liver abscesses.", L("K75.0"), NULL);
+	expect("Aortic stenoses.", L("I35.0"), NULL);
+	/* the words case reports use for index defaults */
+	expect("Generalized tonic-clonic seizures.", L("G40.409"), L("R56.9"));
+	expect("Smoker of 20 cigarettes a day.", L("F17.210"), NULL);
+	expect("Chronic diarrhea for a year.", L("K52.9"), NULL);
+	expect("Tubulointerstitial nephritis on the biopsy.", L("N12"), L("N05.9"));
+	expect("Mass in the bladder on ultrasound.", L("N32.9"), NULL);
+	expect("Allergic to iodinated contrast.", L("Z91.041"), NULL);
+	/* what stays out: a drug is not its long-term use, nor a tear epiphora */
+	expect("Started on acenocoumarol.", NULL, L("Z79.01"));
+	expect("Tearing of the skin.", NULL, L("H04.209"));
+}
+
 static void test_description_variants(void **state)
 {
 	/* "X, not elsewhere classified" and "X, unspecified" are said as "X" */
@@ -820,6 +844,7 @@ int main(void)
 	    cmocka_unit_test(test_score_ranks_evidence),
 	    cmocka_unit_test(test_metastasis_sites),
 	    cmocka_unit_test(test_index_defaults),
+	    cmocka_unit_test(test_word_forms),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),
 	    cmocka_unit_test(test_em_reasoning),

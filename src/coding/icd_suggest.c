@@ -1598,11 +1598,12 @@ static const struct site_code tumor_sites[] = {
     {"kidney|kidneys|renal|intrarenal", "D49519", "D49511", "D49512"},
     {"bladder|vesical", "D494", NULL, NULL},
     {"testis|testicular|testicle|paratesticular|scrotal|scrotum|prostate|prostatic|penile|"
-     "penis|ureter|ureteral|urethra|urethral|spermatic",
+     "penis|ureter|ureteral|urethra|urethral|spermatic|ovary|ovarian|ovaries",
      "D4959", NULL, NULL},
     {"stomach|gastric|colon|colonic|rectal|rectum|liver|hepatic|pancreas|pancreatic|"
      "esophagus|esophageal|bowel|intestinal|duodenal|duodenum|retroperitoneal|"
-     "retroperitoneum|peritoneal|biliary|gallbladder",
+     "retroperitoneum|peritoneal|biliary|gallbladder|cecum|cecal|appendix|appendiceal|"
+     "sigmoid|cardia|digestive",
      "D490", NULL, NULL},
     {"lung|lungs|pulmonary|bronchial|laryngeal|larynx|pleural|pleura|mediastinal|"
      "mediastinum",

@@ -544,6 +544,11 @@ static void test_organisms_and_morphology(void **state)
 	expect("Neuroblastoma in a two-year-old.", L("C74.90"), NULL);
 	expect("Mandibular ameloblastoma.", L("D16.5"), NULL);
 	expect("Kaposi sarcoma of the leg.", L("C46.9"), L("C49.9"));
+	expect("A tumor of the cecum with perforation.", L("D49.0"), NULL);
+	/* blood disorders by the index's terms */
+	expect("Autoimmune thrombocytopenic purpura.", L("D69.3"), L("D69.2"));
+	expect("Abnormal coagulation before surgery.", L("D68.9"), NULL);
+	expect("Hypogammaglobulinemia after rituximab.", L("D80.1"), NULL);
 	/* a sarcoma is coded by its site, not as a bare mention */
 	expect("Retroperitoneal liposarcoma.", L("C48.0"), L("C49.9"));
 }

@@ -245,17 +245,20 @@ static bool is_header_line(const char *line, size_t n, const char *name)
 static bool word_in(const char *w, const char *alts);
 
 /* Whether the full stop at text[i] abbreviates a genus ("E. coli", "S.
- * aureus", "P. jirovecii"): one capital letter before it and a species
- * name, or a word in lower case, after it. Not the end of a sentence. */
+ * aureus", "St. aureus"): a capital letter before it and a word in lower
+ * case after it, or a capital and a small letter and a species name. Not
+ * the end of a sentence. */
 static bool genus_initial(const char *text, size_t i)
 {
-	if (i == 0 || !isupper((unsigned char)text[i - 1]) ||
-	    (i > 1 && isalnum((unsigned char)text[i - 2])))
+	/* "E." or "St." */
+	size_t k = i > 1 && islower((unsigned char)text[i - 1]) ? i - 1 : i;
+	if (k == 0 || !isupper((unsigned char)text[k - 1]) ||
+	    (k > 1 && isalnum((unsigned char)text[k - 2])))
 		return false;
 	const char *p = text + i + 1;
 	while (*p == ' ')
 		p++;
-	if (islower((unsigned char)*p))
+	if (k == i && islower((unsigned char)*p))
 		return true;
 	char w[16];
 	size_t n = 0;

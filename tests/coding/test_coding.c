@@ -535,6 +535,10 @@ static void test_organisms_and_morphology(void **state)
 	expect("Urine culture positive for E. coli.", L("B96.20"), NULL);
 	expect("Blood cultures grew S. aureus; started cefazolin.", L("B95.61"), NULL);
 	expect("Pneumonia by P. jirovecii in a patient with AIDS.", L("B59", "B20"), NULL);
+	expect("The catheter grew St. aureus and Enterococcus faecalis.", L("B95.61", "B95.2"),
+	       NULL);
+	expect("Abscess fluid grew Streptococcus intermedius.", L("B95.4"), L("B95.5"));
+	expect("Dr. Smith saw him. Fever since Monday.", L("R50.9"), NULL);
 	expect("Serology for cytomegalovirus was positive.", L("B25.9"), NULL);
 	expect("Toxoplasma IgG negative.", NULL, L("B58.9"));
 	/* morphology names and site adjectives of neoplasms */

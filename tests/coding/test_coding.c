@@ -549,6 +549,10 @@ static void test_organisms_and_morphology(void **state)
 	expect("Mandibular ameloblastoma.", L("D16.5"), NULL);
 	expect("Kaposi sarcoma of the leg.", L("C46.9"), L("C49.9"));
 	expect("A tumor of the cecum with perforation.", L("D49.0"), NULL);
+	/* benign and in situ growths by morphology and site */
+	expect("Leiomyoma of the bladder, resected.", L("D30.3"), NULL);
+	expect("Ovarian dermoid cyst removed by laparoscopy.", L("D27.9"), NULL);
+	expect("Ductal carcinoma in situ of the left breast.", L("D05.12"), L("D09.9"));
 	/* blood disorders by the index's terms */
 	expect("Autoimmune thrombocytopenic purpura.", L("D69.3"), L("D69.2"));
 	expect("Abnormal coagulation before surgery.", L("D68.9"), NULL);

@@ -541,6 +541,11 @@ static void test_organisms_and_morphology(void **state)
 	expect("Dr. Smith saw him. Fever since Monday.", L("R50.9"), NULL);
 	expect("Serology for cytomegalovirus was positive.", L("B25.9"), NULL);
 	expect("Toxoplasma IgG negative.", NULL, L("B58.9"));
+	/* infections by organism and site */
+	expect("CMV pneumonitis after the transplant.", L("B25.0"), L("B25.9"));
+	expect("Spinal tuberculosis with a paravertebral abscess.", L("A18.01"), L("A15.9"));
+	expect("Cerebral toxoplasmosis in HIV infection.", L("B58.2", "B20"), L("B58.9"));
+	expect("Candidemia on day 12.", L("B37.7"), NULL);
 	/* morphology names and site adjectives of neoplasms */
 	expect("Hepatocarcinoma on a cirrhotic liver.", L("C22.0"), NULL);
 	expect("Adenocarcinoma of the sigmoid colon.", L("C18.7"), NULL);

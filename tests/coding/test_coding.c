@@ -550,6 +550,7 @@ static void test_organisms_and_morphology(void **state)
 	expect("Hepatocarcinoma on a cirrhotic liver.", L("C22.0"), NULL);
 	expect("Adenocarcinoma of the sigmoid colon.", L("C18.7"), NULL);
 	expect("Vesical carcinoma treated with BCG.", L("C67.9"), NULL);
+	expect("Carcinoma of the left kidney, 7 cm.", L("C64.2"), L("C64.9"));
 	expect("Neuroblastoma in a two-year-old.", L("C74.90"), NULL);
 	expect("Mandibular ameloblastoma.", L("D16.5"), NULL);
 	expect("Kaposi sarcoma of the leg.", L("C46.9"), L("C49.9"));

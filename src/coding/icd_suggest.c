@@ -289,6 +289,36 @@ static bool is_header_line(const char *line, size_t n, const char *name)
 	       (n == k || line[k] == ':' || line[k] == '\r' || line[k] == ' ');
 }
 
+static bool word_in(const char *w, const char *alts);
+
+/* Whether the full stop at text[i] abbreviates a genus ("E. coli", "S.
+ * aureus", "St. aureus"): a capital letter before it and a word in lower
+ * case after it, or a capital and a small letter and a species name. Not
+ * the end of a sentence. */
+static bool genus_initial(const char *text, size_t i)
+{
+	/* "E." or "St." */
+	size_t k = i > 1 && islower((unsigned char)text[i - 1]) ? i - 1 : i;
+	if (k == 0 || !isupper((unsigned char)text[k - 1]) ||
+	    (k > 1 && isalnum((unsigned char)text[k - 2])))
+		return false;
+	const char *p = text + i + 1;
+	while (*p == ' ')
+		p++;
+	if (k == i && islower((unsigned char)*p))
+		return true;
+	char w[16];
+	size_t n = 0;
+	while (isalpha((unsigned char)p[n]) && n < sizeof(w) - 1) {
+		w[n] = (char)tolower((unsigned char)p[n]);
+		n++;
+	}
+	w[n] = '\0';
+	return word_in(w, "coli|aureus|pylori|pneumoniae|jirovecii|jiroveci|carinii|influenzae|"
+	                  "faecalis|faecium|aeruginosa|epidermidis|cloacae|typhi|burgdorferi|"
+	                  "monocytogenes|albicans");
+}
+
 int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 {
 	size_t n = 0, cap = 0;
@@ -328,7 +358,7 @@ int icd_tokenize(const char *text, struct icd_token **out, size_t *count)
 		if (ch == '.' || ch == '!' || ch == '?' || ch == ';' || ch == ':') {
 			bool decimal = ch == '.' && i > 0 && isdigit((unsigned char)text[i - 1]) &&
 			               isdigit((unsigned char)text[i + 1]);
-			if (!decimal)
+			if (!decimal && !(ch == '.' && genus_initial(text, i)))
 				sentence++;
 			i++;
 			continue;
@@ -1604,6 +1634,52 @@ static bool names_a_test(const char *text, const struct icd_token *t, size_t nt,
 	       t[a - 1].end + 1 == t[a].start && text[t[a - 1].end] == '-';
 }
 
+/* Words of a case report that give a code's phrase another sense: a
+ * ganglion with no cyst or joint said is a lymph node in translated
+ * reports ("2 of the 8 iliac ganglions"); "DM" beside the skin or muscles
+ * is dermatomyositis, not diabetes, and so is every "DM" of a text that
+ * spells dermatomyositis out. */
+static const struct {
+	const char *prefixes; /* '|'-separated code prefixes */
+	const char *phrase;   /* the evidence, one word (lower case) */
+	const char *needs;    /* one of these in the sentence, or NULL */
+	const char *not_near; /* none of these within 3 either side, or NULL */
+	const char *not_in;   /* this word nowhere in the text, or NULL */
+} other_senses[] = {
+    {"M674", "ganglion|ganglions|ganglia",
+     "cyst|cysts|cystic|wrist|hand|finger|fingers|foot|feet|ankle|knee|tendon|tendons|"
+     "synovial|carpal|dorsum|volar|popliteal|joint",
+     NULL, NULL},
+    {"E10|E11|E13", "dm", NULL,
+     "skin|cutaneous|muscle|muscles|muscular|myopathy|myositis|heliotrope|gottron|"
+     "dermatological|dermatologic",
+     "dermatomyositis"},
+};
+
+static bool other_sense(const char *code, const struct icd_token *t, size_t nt, size_t a, size_t b)
+{
+	for (size_t r = 0; r < sizeof(other_senses) / sizeof(*other_senses); r++) {
+		if (b - a != 1 || !code_in(code, other_senses[r].prefixes) ||
+		    !word_in(t[a].raw, other_senses[r].phrase))
+			continue;
+		bool needed = !other_senses[r].needs;
+		for (size_t i = 0; i < nt; i++) {
+			bool near = i + 3 >= a && i < b + 3 && i != a;
+			bool same = t[i].sentence == t[a].sentence;
+			if (other_senses[r].not_in && word_in(t[i].raw, other_senses[r].not_in))
+				return true;
+			if (same && near && other_senses[r].not_near &&
+			    word_in(t[i].raw, other_senses[r].not_near))
+				return true;
+			needed |= same && other_senses[r].needs &&
+			          word_in(t[i].raw, other_senses[r].needs);
+		}
+		if (!needed)
+			return true;
+	}
+	return false;
+}
+
 /* A site named next to a finding and the code the index gives the finding
  * there, by side where it has one. */
 struct site_code {
@@ -1678,11 +1754,12 @@ static const struct site_code tumor_sites[] = {
     {"kidney|kidneys|renal|intrarenal", "D49519", "D49511", "D49512"},
     {"bladder|vesical", "D494", NULL, NULL},
     {"testis|testicular|testicle|paratesticular|scrotal|scrotum|prostate|prostatic|penile|"
-     "penis|ureter|ureteral|urethra|urethral|spermatic",
+     "penis|ureter|ureteral|urethra|urethral|spermatic|ovary|ovarian|ovaries",
      "D4959", NULL, NULL},
     {"stomach|gastric|colon|colonic|rectal|rectum|liver|hepatic|pancreas|pancreatic|"
      "esophagus|esophageal|bowel|intestinal|duodenal|duodenum|retroperitoneal|"
-     "retroperitoneum|peritoneal|biliary|gallbladder",
+     "retroperitoneum|peritoneal|biliary|gallbladder|cecum|cecal|appendix|appendiceal|"
+     "sigmoid|cardia|digestive",
      "D490", NULL, NULL},
     {"lung|lungs|pulmonary|bronchial|laryngeal|larynx|pleural|pleura|mediastinal|"
      "mediastinum",
@@ -1698,13 +1775,26 @@ static const struct site_code tumor_sites[] = {
 #define SITE_BEFORE 3
 #define SITE_AFTER  6
 
-static int site_row(const struct site_code *sites, const struct icd_token *ti, const bool *covered,
-                    size_t i)
+/* "The internal face of the thigh", "its external face": a surface of a
+ * part, not the face. */
+static bool surface_face(const struct icd_token *t, size_t nt, size_t i)
 {
-	if (covered && covered[i])
+	return strcmp(t[i].raw, "face") == 0 &&
+	       ((i + 1 < nt && t[i + 1].sentence == t[i].sentence &&
+	         strcmp(t[i + 1].raw, "of") == 0) ||
+	        (i > 0 && t[i - 1].sentence == t[i].sentence &&
+	         word_in(t[i - 1].raw, "internal|external|inner|outer|anterior|posterior|lateral|"
+	                               "medial|dorsal|ventral|palmar|plantar|volar|superior|"
+	                               "inferior|articular")));
+}
+
+static int site_row(const struct site_code *sites, const struct icd_token *t, size_t nt,
+                    const bool *covered, size_t i)
+{
+	if ((covered && covered[i]) || surface_face(t, nt, i))
 		return -1;
 	for (int r = 0; sites[r].words; r++)
-		if (word_in(ti->raw, sites[r].words))
+		if (word_in(t[i].raw, sites[r].words))
 			return r;
 	return -1;
 }
@@ -1723,14 +1813,14 @@ static const char *site_of(const struct coding *c, const char *text, const struc
 		if (t[i].sentence != t[a].sentence ||
 		    crosses_clause(text, t[i - 1].end, t[i].start) || coordinated(t, i - 1, i + 1))
 			break;
-		row = site_row(sites, &t[i], covered, i);
+		row = site_row(sites, t, nt, covered, i);
 		*at = i;
 	}
 	for (size_t i = a; i > 0 && i + SITE_BEFORE > a && row < 0; i--) {
 		if (t[i - 1].sentence != t[a].sentence ||
 		    crosses_clause(text, t[i - 1].end, t[i].start))
 			break;
-		row = site_row(sites, &t[i - 1], covered, i - 1);
+		row = site_row(sites, t, nt, covered, i - 1);
 		*at = i - 1;
 	}
 	if (row < 0)
@@ -2025,7 +2115,8 @@ int icd_suggest(const struct coding *c, const char *text, const struct icd_optio
 		size_t a = content[cd->lo], b = content[cd->hi] + 1;
 		if ((b - a == 1 && abbreviation_aside(text, &t[a])) ||
 		    status_vetoed(c->codes[ph->code], t, nt, a, b) ||
-		    (c->codes[ph->code][0] != 'R' && names_a_test(text, t, nt, a, b)))
+		    (c->codes[ph->code][0] != 'R' && names_a_test(text, t, nt, a, b)) ||
+		    other_sense(c->codes[ph->code], t, nt, a, b))
 			continue;
 		struct found f = {0};
 		str_copy(f.code, c->codes[ph->code], sizeof(f.code));

@@ -611,6 +611,59 @@ static void test_index_defaults(void **state)
 	expect("Deep vein thrombosis of the left leg; thrombosis extended.", NULL, L("I82.90"));
 }
 
+static void test_organisms_and_morphology(void **state)
+{
+	/* a genus abbreviated with a full stop does not end the sentence */
+	expect("Urine culture positive for E. coli.", L("B96.20"), NULL);
+	expect("Blood cultures grew S. aureus; started cefazolin.", L("B95.61"), NULL);
+	expect("Pneumonia by P. jirovecii in a patient with AIDS.", L("B59", "B20"), NULL);
+	expect("The catheter grew St. aureus and Enterococcus faecalis.", L("B95.61", "B95.2"),
+	       NULL);
+	expect("Abscess fluid grew Streptococcus intermedius.", L("B95.4"), L("B95.5"));
+	expect("Dr. Smith saw him. Fever since Monday.", L("R50.9"), NULL);
+	expect("Serology for cytomegalovirus was positive.", L("B25.9"), NULL);
+	expect("Toxoplasma IgG negative.", NULL, L("B58.9"));
+	/* infections by organism and site */
+	expect("CMV pneumonitis after the transplant.", L("B25.0"), L("B25.9"));
+	expect("Spinal tuberculosis with a paravertebral abscess.", L("A18.01"), L("A15.9"));
+	expect("Cerebral toxoplasmosis in HIV infection.", L("B58.2", "B20"), L("B58.9"));
+	expect("Candidemia on day 12.", L("B37.7"), NULL);
+	/* morphology names and site adjectives of neoplasms */
+	expect("Hepatocarcinoma on a cirrhotic liver.", L("C22.0"), NULL);
+	expect("Adenocarcinoma of the sigmoid colon.", L("C18.7"), NULL);
+	expect("Vesical carcinoma treated with BCG.", L("C67.9"), NULL);
+	expect("Carcinoma of the left kidney, 7 cm.", L("C64.2"), L("C64.9"));
+	expect("Neuroblastoma in a two-year-old.", L("C74.90"), NULL);
+	expect("Mandibular ameloblastoma.", L("D16.5"), NULL);
+	expect("Kaposi sarcoma of the leg.", L("C46.9"), L("C49.9"));
+	expect("A tumor of the cecum with perforation.", L("D49.0"), NULL);
+	/* benign and in situ growths by morphology and site */
+	expect("Leiomyoma of the bladder, resected.", L("D30.3"), NULL);
+	expect("Ovarian dermoid cyst removed by laparoscopy.", L("D27.9"), NULL);
+	expect("Ductal carcinoma in situ of the left breast.", L("D05.12"), L("D09.9"));
+	/* blood disorders by the index's terms */
+	expect("Autoimmune thrombocytopenic purpura.", L("D69.3"), L("D69.2"));
+	expect("Abnormal coagulation before surgery.", L("D68.9"), NULL);
+	expect("Hypogammaglobulinemia after rituximab.", L("D80.1"), NULL);
+	/* a sarcoma is coded by its site, not as a bare mention */
+	expect("Retroperitoneal liposarcoma.", L("C48.0"), L("C49.9"));
+}
+
+static void test_other_senses(void **state)
+{
+	/* a ganglion with no cyst or joint is a lymph node in these reports */
+	expect("Two of the eight iliac ganglions were infiltrated.", NULL, L("M67.40"));
+	expect("A ganglion cyst on the back of the hand.", L("M67.40"), NULL);
+	/* DM beside the skin or muscles, or in a text about dermatomyositis */
+	expect("Skin biopsy compatible with DM with cutaneous involvement.", NULL, L("E11.9"));
+	expect("Dermatomyositis diagnosed in 2013. DM was treated with steroids.", NULL,
+	       L("E11.9"));
+	expect("History of DM on metformin.", L("E11.9"), NULL);
+	/* the face of a part is its surface, not the face */
+	expect("Pressure pain in its internal face.", L("R52"), L("R51.9"));
+	expect("Facial pain since the fall.", L("R51.9"), NULL);
+}
+
 static void level(const char *text, enum em_setting setting, enum em_patient patient,
                   const char *want)
 {
@@ -845,6 +898,8 @@ int main(void)
 	    cmocka_unit_test(test_metastasis_sites),
 	    cmocka_unit_test(test_index_defaults),
 	    cmocka_unit_test(test_word_forms),
+	    cmocka_unit_test(test_organisms_and_morphology),
+	    cmocka_unit_test(test_other_senses),
 	    cmocka_unit_test(test_em_office),
 	    cmocka_unit_test(test_em_ed_and_hospital),
 	    cmocka_unit_test(test_em_reasoning),

@@ -80,6 +80,8 @@ static int cmp_u64(const void *a, const void *b)
 
 static void keys_sort_unique(struct keys *k)
 {
+	if (!k->n)
+		return;
 	qsort(k->v, k->n, sizeof(*k->v), cmp_u64);
 	size_t out = 0;
 	for (size_t i = 0; i < k->n; i++)
@@ -266,6 +268,15 @@ static int walk_file(struct walk *w, const char *path)
 	w->t = lm_trie_read_bin(w->counts, order, f);
 	if (!w->t) {
 		rc = walk_fail(w, "trie");
+		goto cleanup;
+	}
+	/* The layout as this file expects it, before any bit is read. */
+	const struct trie_longest *lo = w->t->longest;
+	if (!w->t->unigrams || w->t->unigrams[w->counts[0]].next > w->counts[1] ||
+	    (order > 1 &&
+	     (!lo || w->t->middle_end - w->t->middle_begin != order - 2 || !lo->b.base ||
+	      lo->b.word_bits < 1 || lo->b.word_bits > 25 || lo->b.total_bits < lo->b.word_bits))) {
+		rc = walk_fail(w, "layout");
 		goto cleanup;
 	}
 	if ((rc = read_words(w, f)))

@@ -1,5 +1,6 @@
 #include "asr/asr.h"
 #include "asr/asr_engine.h"
+#include "asr/lm_merge.h"
 #include "asr/sphinx_params.h"
 #include "asr/voice.h"
 #include "core/lib.h"
@@ -154,58 +155,158 @@ static const char *user_lm_path(const struct config *cfg, char *buf, size_t size
 	return path[0] && path_exists(path) ? path : "";
 }
 
+/* FNV-1a, for the names of cached models. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)data)[i]) * 1099511628211ULL;
+	return h;
+}
+#define FNV_START 1469598103934665603ULL
+
+/* DATA_DIR/asr/cache into dir; false when no data directory resolves. */
+static bool cache_dir(const struct config *cfg, char *dir, size_t size)
+{
+	struct dictum_paths p;
+	if (paths_resolve(&p, cfg, NULL) != DICTUM_OK)
+		return false;
+	snprintf(dir, size, "%s/asr/cache", p.data_dir);
+	return true;
+}
+
+/* Removes the files of dir whose names start with prefix, except keep. */
+static void remove_old(const char *dir, const char *prefix, const char *keep)
+{
+	DIR *d = opendir(dir);
+	char old[1400];
+	size_t plen = strlen(prefix);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
+		if (strncmp(e->d_name, prefix, plen) == 0 && strcmp(old, keep) != 0)
+			unlink(old);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* A text (ARPA) model is read through a binary copy in DATA_DIR/asr/cache,
  * named by a hash of the text file's path, its size and mtime: parsing and
  * sorting the text costs about 0.1 s CPU at every start, the binary one a
  * fraction of that. A newer text (asr adapt) gets a new copy and the old
  * ones of the same path are removed. Where no copy can be written, the text
- * is read directly. */
+ * is read directly. bin gets the binary file the model was read from ("" when
+ * it was read from text). */
 static ngram_model_t *read_lm(const struct config *cfg, cmd_ln_t *c, const char *path,
-                              logmath_t *lmath)
+                              logmath_t *lmath, char *bin, size_t binsize)
 {
 	struct stat st;
-	struct dictum_paths p;
+	char dir[1100], tmp[4400];
 	const char *dot = strrchr(path, '.');
-	if (!dot || (strcmp(dot, ".lm") != 0 && strcmp(dot, ".arpa") != 0) ||
-	    stat(path, &st) != 0 || paths_resolve(&p, cfg, NULL) != DICTUM_OK)
+	str_copy(bin, path, binsize);
+	if (!dot || (strcmp(dot, ".lm") != 0 && strcmp(dot, ".arpa") != 0))
 		return ngram_model_read(c, path, NGRAM_AUTO, lmath);
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the path */
-	for (const char *q = path; *q; q++)
-		h = (h ^ (unsigned char)*q) * 1099511628211ULL;
-	char dir[1100], bin[1200], tmp[1300];
-	snprintf(dir, sizeof(dir), "%s/asr/cache", p.data_dir);
-	snprintf(bin, sizeof(bin), "%s/%016llx-%lld-%lld.%09ld.lm.bin", dir, (unsigned long long)h,
+	bin[0] = '\0';
+	if (stat(path, &st) != 0 || !cache_dir(cfg, dir, sizeof(dir)))
+		return ngram_model_read(c, path, NGRAM_AUTO, lmath);
+	uint64_t h = fnv(FNV_START, path, strlen(path));
+	snprintf(bin, binsize, "%s/%016llx-%lld-%lld.%09ld.lm.bin", dir, (unsigned long long)h,
 	         (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
 	ngram_model_t *lm = path_exists(bin) ? ngram_model_read(c, bin, NGRAM_BIN, lmath) : NULL;
 	if (lm)
 		return lm;
 	lm = ngram_model_read(c, path, NGRAM_AUTO, lmath);
-	if (!lm || mkdir_p(dir, 0700) != 0)
-		return lm;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", bin, (long)getpid());
-	if (ngram_model_write(lm, tmp, NGRAM_BIN) < 0 || rename(tmp, bin) != 0) {
+	if (!lm || mkdir_p(dir, 0700) != 0 || ngram_model_write(lm, tmp, NGRAM_BIN) < 0 ||
+	    rename(tmp, bin) != 0) {
 		unlink(tmp);
+		bin[0] = '\0';
 		return lm;
 	}
-	DIR *d = opendir(dir);
-	char prefix[32], old[1400];
-	int plen = snprintf(prefix, sizeof(prefix), "%016llx-", (unsigned long long)h);
-	for (struct dirent *e; d && (e = readdir(d));) {
-		snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
-		if (strncmp(e->d_name, prefix, (size_t)plen) == 0 && strcmp(old, bin) != 0)
-			unlink(old);
+	char prefix[32];
+	snprintf(prefix, sizeof(prefix), "%016llx-", (unsigned long long)h);
+	remove_old(dir, prefix, bin);
+	return lm;
+}
+
+#define MERGED_PREFIX "merged-"
+
+/* The merged model's file for these inputs (paths, sizes, mtimes,
+ * weights); false when an input cannot be read or no data directory
+ * resolves. */
+static bool merged_file(const struct config *cfg, const char *const *paths, const float32 *weights,
+                        int n, char *out, size_t size)
+{
+	char dir[1100];
+	uint64_t h = fnv(FNV_START, "merge 1", 7);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) != 0)
+			return false;
+		char key[128];
+		int len = snprintf(key, sizeof(key), "\n%lld %lld.%09ld %.6g",
+		                   (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		                   (long)st.st_mtim.tv_nsec, (double)weights[i]);
+		h = fnv(fnv(h, paths[i], strlen(paths[i])), key, (size_t)len);
 	}
-	if (d)
-		closedir(d);
+	if (!cache_dir(cfg, dir, sizeof(dir)))
+		return false;
+	snprintf(out, size, "%s/" MERGED_PREFIX "%016llx.lm.bin", dir, (unsigned long long)h);
+	return true;
+}
+
+/* [asr.sphinx] merge_lm; its default comes from DICTUM_ASR_MERGE_LM when
+ * set (the tests turn merging off: each test has a new data directory, and
+ * merging the stock model takes tens of seconds). */
+static bool merge_wanted(const struct config *cfg)
+{
+	const char *env = getenv("DICTUM_ASR_MERGE_LM");
+	const char *v = config_get(cfg, SECTION, "merge_lm",
+	                           env && env[0] ? env : asr_sphinx_param(cfg, "merge_lm"));
+	return strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+}
+
+/* Builds the merged model of set into file (through a text model beside it,
+ * removed after); NULL on failure (logged), the set is then used. */
+static ngram_model_t *build_merged(struct sphinx *s, ngram_model_t *set,
+                                   const struct lm_merge_input *in, int n, const char *file)
+{
+	char arpa[1300], err[1400] = "", dir[1100];
+	uint64_t t0 = time_mono_ns();
+	log_info("asr", "merging the language models into one (once after a model changes; "
+	                "may take a minute)");
+	str_copy(dir, file, sizeof(dir));
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(arpa, sizeof(arpa), "%s.%ld.arpa", file, (long)getpid());
+	ngram_model_t *lm = NULL;
+	logmath_t *lmath = ps_get_logmath(s->ps);
+	if (mkdir_p(dir, 0700) != 0)
+		snprintf(err, sizeof(err), "%s: %s", dir, strerror(errno));
+	else if (lm_merge_write_arpa(set, lmath, in, n, arpa, err, sizeof(err)) == DICTUM_OK &&
+	         !(lm = lm_merge_to_bin(s->cfg, lmath, arpa, file)))
+		snprintf(err, sizeof(err), "cannot write %s", file);
+	unlink(arpa);
+	if (!lm) {
+		log_warn("asr",
+		         "the language models could not be merged (%s); interpolating them "
+		         "at run time",
+		         err);
+		return NULL;
+	}
+	remove_old(dir, MERGED_PREFIX, file);
+	log_info("asr", "merged language model ready in %.1f s",
+	         (double)(time_mono_ns() - t0) / 1e9);
 	return lm;
 }
 
 /* The stock model, interpolated with our domain model and the user's model
- * when they are there. */
+ * when they are there: one model merged from them, cached in
+ * DATA_DIR/asr/cache (lm_merge.h), else an ngram_model_set. */
 static int load_lm(struct sphinx *s, const struct config *cfg, char *err, size_t errlen)
 {
 	int result = DICTUM_OK;
-	char buf[1100], ubuf[1100];
+	char buf[1100], ubuf[1100], merged[1200] = "", bins[3][1200];
 	logmath_t *lmath = ps_get_logmath(s->ps);
 	const char *paths[3] = {
 	    asr_sphinx_param(cfg, "lm"),
@@ -219,38 +320,54 @@ static int load_lm(struct sphinx *s, const struct config *cfg, char *err, size_t
 		paths[1] = "";
 	if (!(uw > 0 && uw < 1))
 		paths[2] = "";
-	ngram_model_t *models[3] = {NULL, NULL, NULL};
+	ngram_model_t *models[3] = {NULL, NULL, NULL}, *lm = NULL;
+	const char *used[3];
 	char *names[3] = {"stock", "dictum", "user"};
 	float32 weights[3];
 	int n = 0;
 	for (int i = 0; i < 3; i++) {
 		if (!paths[i][0])
 			continue;
-		models[n] = read_lm(cfg, s->cfg, paths[i], lmath);
-		if (!models[n]) {
-			snprintf(err, errlen, "cannot read the language model %s", paths[i]);
+		used[n] = paths[i];
+		names[n] = names[i];
+		/* The user's share first, the rest split between stock and dictation. */
+		weights[n] = (float32)(i == 2 ? uw
+		                              : (paths[2][0] ? 1 - uw : 1) *
+		                                    (paths[1][0] ? (i == 0 ? 1 - dw : dw) : 1));
+		n++;
+	}
+	if (n > 1 && merge_wanted(cfg) &&
+	    merged_file(cfg, used, weights, n, merged, sizeof(merged)) && path_exists(merged))
+		lm = ngram_model_read(s->cfg, merged, NGRAM_BIN, lmath);
+	for (int i = 0; !lm && i < n; i++) {
+		models[i] = read_lm(cfg, s->cfg, used[i], lmath, bins[i], sizeof(bins[i]));
+		if (!models[i]) {
+			snprintf(err, errlen, "cannot read the language model %s", used[i]);
 			result = DICTUM_NOTFOUND;
 			goto cleanup;
 		}
-		names[n] = names[i];
-		weights[n] = i == 0 ? 1 : (float32)(i == 1 ? dw : uw);
-		n++;
 	}
-	/* The user's share first, the rest split between stock and dictation. */
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], "user") != 0)
-			weights[i] = (float32)((paths[2][0] ? 1 - uw : 1) *
-			                       (paths[1][0] ? (i == 0 ? 1 - dw : dw) : 1));
-	ngram_model_t *lm = models[0];
-	if (n > 1) {
+	if (!lm && n == 1) {
+		lm = models[0];
+		models[0] = NULL;
+	} else if (!lm) {
 		lm = ngram_model_set_init(s->cfg, models, names, weights, n);
 		if (!lm) {
 			snprintf(err, errlen, "cannot interpolate the language models");
 			result = DICTUM_INTERNAL;
 			goto cleanup;
 		}
-	} else {
-		models[0] = NULL;
+		struct lm_merge_input in[3];
+		bool walkable = merged[0] != '\0';
+		for (int i = 0; i < n; i++) {
+			in[i] = (struct lm_merge_input){bins[i], models[i]};
+			walkable = walkable && bins[i][0];
+		}
+		ngram_model_t *one = walkable ? build_merged(s, lm, in, n, merged) : NULL;
+		if (one) {
+			ngram_model_free(lm);
+			lm = one;
+		}
 	}
 	int rv = ps_set_lm(s->ps, "dictum", lm);
 	ngram_model_free(lm);

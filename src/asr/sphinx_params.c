@@ -11,6 +11,8 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"domain_weight", NULL, "0.5", "weight of the dictation model against the stock one"},
     {"user_lm", NULL, "", "the user's model from dictum asr adapt (default: DATA_DIR/asr/user.lm)"},
     {"user_weight", NULL, "0.3", "weight of the user's model against the other two"},
+    {"merge_lm", NULL, "yes",
+     "merge the models into one, cached in DATA_DIR/asr/cache (no: interpolate at run time)"},
     {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
     {"lw", "-lw", "6.0", "language model weight of the first pass"},
     {"wip", "-wip", "0.65", "word insertion penalty"},

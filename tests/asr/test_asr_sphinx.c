@@ -9,6 +9,7 @@
 #include "core/lib.h"
 
 #include <sndfile.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 static struct asr_engine *engine;
@@ -320,6 +321,31 @@ static void cached_copy(const char *dir, char *out, size_t size)
 	assert_non_null(strstr(out, ".lm.bin"));
 }
 
+/* Creates a sphinx engine from cfg and frees it; it must know word (when
+ * not NULL). */
+static void start_once(const struct config *cfg, const char *word)
+{
+	char err[256] = "";
+	struct asr_engine *e = NULL;
+	assert_int_equal(asr_engine_create("sphinx", cfg, &e, err, sizeof(err)), DICTUM_OK);
+	if (word)
+		assert_int_equal(asr_engine_knows(e, word), 1);
+	asr_engine_free(&e);
+}
+
+/* The end of a cache test: DICTUM_DATA_DIR back as it was (old_env, freed),
+ * cfg and the test's folder gone. */
+static void end_cache_test(char *old_env, struct config *cfg, char *tmp)
+{
+	if (old_env) {
+		setenv("DICTUM_DATA_DIR", old_env, 1);
+		free(old_env);
+	}
+	config_free(cfg);
+	test_rmtree(tmp);
+	free(tmp);
+}
+
 /* A text dictation model is read through a binary copy in
  * DATA_DIR/asr/cache: made at the first start, used at the next, replaced
  * (the old one removed) when the text changes. */
@@ -338,35 +364,88 @@ static void test_lm_cache(void **state)
 	assert_int_equal(config_set(&cfg, "store", "data_dir", data), DICTUM_OK);
 	char *old_env = getenv("DICTUM_DATA_DIR") ? strdup(getenv("DICTUM_DATA_DIR")) : NULL;
 	unsetenv("DICTUM_DATA_DIR");
-	char err[256] = "";
-	struct asr_engine *e = NULL;
-	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
-	asr_engine_free(&e);
+	start_once(&cfg, NULL);
 	cached_copy(cache, first, sizeof(first));
 	char path[4900];
 	snprintf(path, sizeof(path), "%s/%s", cache, first);
 	struct stat st1, st2;
 	assert_int_equal(stat(path, &st1), 0);
-	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
-	assert_int_equal(asr_engine_knows(e, "denies"), 1);
-	asr_engine_free(&e);
+	start_once(&cfg, "denies");
 	cached_copy(cache, again, sizeof(again));
 	assert_string_equal(first, again);
 	assert_int_equal(stat(path, &st2), 0);
 	assert_true(st1.st_mtim.tv_sec == st2.st_mtim.tv_sec &&
 	            st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
 	write_arpa(lm, 5);
-	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
-	asr_engine_free(&e);
+	start_once(&cfg, NULL);
 	cached_copy(cache, changed, sizeof(changed));
 	assert_string_not_equal(first, changed);
-	if (old_env) {
-		setenv("DICTUM_DATA_DIR", old_env, 1);
-		free(old_env);
-	}
-	config_free(&cfg);
-	test_rmtree(tmp);
-	free(tmp);
+	end_cache_test(old_env, &cfg, tmp);
+}
+
+/* Counts the files of dir whose names start with prefix; the last one's
+ * name into out. */
+static int count_files(const char *dir, const char *prefix, char *out, size_t size)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+			str_copy(out, e->d_name, size);
+			n++;
+		}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* With [asr.sphinx] merge_lm (the default outside the tests), the models
+ * are merged into one at the first start and cached: the next start reads
+ * the same file, a changed model gives a new one and the old one goes. Two
+ * small models stand for the stock and the dictation ones (merging the stock
+ * model takes tens of seconds). */
+static void test_lm_merged_cache(void **state)
+{
+	if (!engine)
+		skip();
+	char *tmp = test_tmpdir();
+	char stock[4200], lm[4200], data[4200], cache[4300], first[512], again[512], changed[512];
+	snprintf(stock, sizeof(stock), "%s/stock.lm", tmp);
+	snprintf(lm, sizeof(lm), "%s/tiny.lm", tmp);
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	snprintf(cache, sizeof(cache), "%s/asr/cache", data);
+	write_arpa(stock, 5);
+	write_arpa(lm, 3);
+	struct config cfg = {0};
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "lm", stock), DICTUM_OK);
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "domain_lm", lm), DICTUM_OK);
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "merge_lm", "yes"), DICTUM_OK);
+	assert_int_equal(config_set(&cfg, "store", "data_dir", data), DICTUM_OK);
+	char *old_env = getenv("DICTUM_DATA_DIR") ? strdup(getenv("DICTUM_DATA_DIR")) : NULL;
+	unsetenv("DICTUM_DATA_DIR");
+	start_once(&cfg, "pain");
+	assert_int_equal(count_files(cache, "merged-", first, sizeof(first)), 1);
+	char path[4900];
+	snprintf(path, sizeof(path), "%s/%s", cache, first);
+	struct stat st1, st2;
+	assert_int_equal(stat(path, &st1), 0);
+	start_once(&cfg, NULL);
+	assert_int_equal(count_files(cache, "merged-", again, sizeof(again)), 1);
+	assert_string_equal(first, again);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_true(st1.st_mtim.tv_sec == st2.st_mtim.tv_sec &&
+	            st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
+	/* Another weight is another model. */
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "domain_weight", "0.4"), DICTUM_OK);
+	start_once(&cfg, NULL);
+	assert_int_equal(count_files(cache, "merged-", changed, sizeof(changed)), 1);
+	assert_string_not_equal(first, changed);
+	/* A changed model too. */
+	write_arpa(lm, 4);
+	start_once(&cfg, "pain");
+	assert_int_equal(count_files(cache, "merged-", again, sizeof(again)), 1);
+	assert_string_not_equal(again, changed);
+	end_cache_test(old_env, &cfg, tmp);
 }
 
 int main(void)
@@ -376,7 +455,7 @@ int main(void)
 	    cmocka_unit_test(test_empty_recording),    cmocka_unit_test(test_silence),
 	    cmocka_unit_test(test_clip_streams),       cmocka_unit_test(test_long_speech_breaks),
 	    cmocka_unit_test(test_bad_break_settings), cmocka_unit_test(test_medical_words_known),
-	    cmocka_unit_test(test_lm_cache),
+	    cmocka_unit_test(test_lm_cache),           cmocka_unit_test(test_lm_merged_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

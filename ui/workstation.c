@@ -2364,6 +2364,9 @@ static int run_loop(struct ws *w, struct latency_log *lat)
 int workstation_run(const struct dictum_paths *paths, const struct config *config)
 {
 	struct ws w = {.paths = paths, .view = VIEW_LIST, .sent = -1};
+	/* the screen shows the speech model's state itself; a notice written
+	 * to stderr would tear it */
+	log_notices(false);
 	str_copy(w.backend, config_get(config, "audio", "backend", ""), sizeof(w.backend));
 	str_copy(w.device, config_get(config, "audio", "device", ""), sizeof(w.device));
 	int rc = mkdir_p(paths->data_dir, 0700);
@@ -2441,6 +2444,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	struct latency_log *lat = xcalloc(1, sizeof(*lat));
 	int status = run_loop(&w, lat);
 	endwin();
+	log_notices(true);
 	latency_write(lat);
 	free(lat);
 	ui_recorder_status(w.recorder, &w.rec);

@@ -272,8 +272,8 @@ static ngram_model_t *build_merged(struct sphinx *s, ngram_model_t *set,
 {
 	char arpa[1300], err[1400] = "", dir[1100];
 	uint64_t t0 = time_mono_ns();
-	log_info("asr", "merging the language models into one (once after a model changes; "
-	                "may take a minute)");
+	log_notice("preparing the speech model: merging its language models into one "
+	           "(once after a model changes; up to a minute or two)");
 	str_copy(dir, file, sizeof(dir));
 	char *slash = strrchr(dir, '/');
 	if (slash)

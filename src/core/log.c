@@ -1,6 +1,7 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include <time.h>
 
 static enum log_level current_level = LOG_WARN;
+
+static atomic_bool notices_on = true;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -52,4 +55,21 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s dictum %s [%s] %s\n", stamp, level_names[level], module, line);
+}
+
+void log_notices(bool on)
+{
+	atomic_store(&notices_on, on);
+}
+
+void log_notice(const char *fmt, ...)
+{
+	if (!atomic_load(&notices_on) || current_level < LOG_WARN)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "dictum: %s\n", line);
 }

@@ -5,6 +5,8 @@
  * Patient text (transcripts, note text) and API keys may only be logged at
  * LOG_TRACE, which is never the default. DICTUM_LOG=error|warn|info|debug|trace
  * sets the level. */
+#include <stdbool.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 void log_set_level(enum log_level level);
@@ -16,6 +18,13 @@ int log_level_parse(const char *name);
 
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A line for the person at the terminal about long work ("preparing the
+ * speech model, once"), written to stderr as "dictum: ..." at the default
+ * level (not at error). A full-screen interface turns notices off while it
+ * owns the terminal. */
+void log_notices(bool on);
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
 #define log_warn(mod, ...)  log_msg(LOG_WARN, mod, __VA_ARGS__)

@@ -14,7 +14,8 @@ punctuation words count as words), key-term recall of the transcript,
 key-term recall of the note, literal command words left in the notes,
 CPU seconds per audio second and wall seconds from file to note.
 Then the seconds from the end of the audio to the finished note while
-streaming: bench_dictation_latency --realtime on a dictation of about 60 s.
+streaming: bench_dictation_latency --realtime on a dictation of about 60 s, fed as the
+workstation feeds it; "streaming CPU per audio s" is the engine thread's CPU by phase.
 
 Sets:
   shared    ../shared/data/dictation (10 dictations, voices slt and kal16)
@@ -221,8 +222,9 @@ def latency(tool, cache):
     if not rows:
         return
     wavs = [synthesise(rows[0]["text"], v, cache) for v in VOICES["own-held"]]
-    out = subprocess.run([tool, "--realtime", rows[0]["note_type"]] + wavs,
-                         capture_output=True, text=True, check=True).stdout
+    run = subprocess.run([tool, "--realtime", rows[0]["note_type"]] + wavs,
+                         capture_output=True, text=True, check=True)
+    out = run.stdout
     print("\nstreaming, dictum only (bench_dictation_latency --realtime: audio fed at the "
           "pace it is spoken, engines loaded before)")
     print("  %8s %18s %22s %12s %12s %12s  %s" % (
@@ -231,6 +233,17 @@ def latency(tool, cache):
     for line in out.splitlines():
         a, c, l, p, f, pp, nd = line.split("\t")[:7]
         print("  %8s %18s %22s %12s %12s %12s  %s" % (a, c, l, f, pp, nd, os.path.basename(p)))
+    # The engine's thread CPU by phase (stderr "phases" lines), whole file.
+    for line in run.stderr.splitlines():
+        cols = line.split("\t")
+        if cols[0] != "phases":
+            continue
+        phases = [c.split() for c in cols[2:] if len(c.split()) == 3]
+        total = sum(float(x[1]) for x in phases)
+        print("  streaming CPU per audio s %.3f (%s; %s, %s s replayed)  %s" % (
+            total, ", ".join("%s %s x%s" % tuple(x) for x in phases),
+            " ".join(c for c in cols[2:] if c.startswith("hyps")),
+            cols[-1].split()[-1], os.path.basename(cols[1])))
 
 
 def main():

@@ -4,16 +4,21 @@
  *
  * Loads the speech engine (with the user's config.ini, as `dictum note`
  * does) and the note engine once, before any audio, as the workstation does.
- * Then, per file: feeds the audio in 0.1 s pieces (with --realtime, each
- * piece no earlier than its time in the recording, as a microphone delivers
- * it), and from the moment the last piece has been fed times what is left:
+ * Then, per file: feeds the audio in 0.1 s pieces (with --realtime, as the
+ * workstation does: 20 ms pieces, each no earlier than its time in the
+ * recording, as PulseAudio delivers them, and a partial hypothesis every
+ * 250 ms), and from the moment the last piece has been fed times what is left:
  * asr_finish, the dictation post-processing and note_draft of TYPE. Prints
  * one line per file: audio seconds, CPU seconds spent while feeding per
  * audio second, seconds after the end of the audio, the file; then the
  * seconds of that spent in asr_finish (the last utterance's second pass),
  * in the post-processing and in note_draft, and the CPU seconds of the
  * whole file (feed and finish). With --words, the recognised words too (a
- * tab-separated last column), for parameter sweeps. */
+ * tab-separated last column), for parameter sweeps. CPU is this thread's
+ * (the engine runs on the caller's thread). On stderr, one line per file:
+ * "phases", the file, then per phase "NAME CPU-PER-AUDIO-S CALLS" (see
+ * asr_phase_names), the hypotheses searched and the audio seconds decoded
+ * twice after breaks. */
 #include "asr/asr.h"
 #include "asr/postprocess.h"
 #include "audio/decode.h"
@@ -25,12 +30,14 @@
 #include <string.h>
 #include <time.h>
 
-#define PIECE (ASR_SAMPLE_RATE / 10)
+#define PIECE      (ASR_SAMPLE_RATE / 10)
+#define PIECE_RT   (ASR_SAMPLE_RATE / 50) /* audio/capture_pulse.c's fragment */
+#define PARTIAL_NS 250000000u             /* ui/recorder.c's PARTIAL_MS */
 
 static double cpu_seconds(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -95,14 +102,22 @@ static int run_file(struct asr_engine *asr, const struct note_engine *notes, con
 	}
 	if ((result = asr_start(asr)) != DICTUM_OK)
 		goto cleanup;
-	uint64_t t0 = time_mono_ns();
+	uint64_t t0 = time_mono_ns(), last_partial = t0;
 	double c0 = cpu_seconds();
-	for (size_t at = 0; at < n && result == DICTUM_OK; at += PIECE) {
-		size_t len = n - at < PIECE ? n - at : PIECE;
+	size_t piece = realtime ? PIECE_RT : PIECE;
+	for (size_t at = 0; at < n && result == DICTUM_OK; at += piece) {
+		size_t len = n - at < piece ? n - at : piece;
 		/* A microphone hands over a piece once all of it has been spoken. */
 		if (realtime)
 			sleep_until(t0 + (uint64_t)((at + len) * (1000000000.0 / ASR_SAMPLE_RATE)));
 		result = asr_feed(asr, pcm + at, len);
+		if (result == DICTUM_OK && realtime &&
+		    time_mono_ns() - last_partial >= PARTIAL_NS) {
+			struct asr_partial p;
+			result = asr_partial(asr, &p);
+			asr_partial_clear(&p);
+			last_partial = time_mono_ns();
+		}
 	}
 	double feed_cpu = cpu_seconds() - c0;
 	uint64_t t_end = time_mono_ns();
@@ -123,6 +138,14 @@ static int run_file(struct asr_engine *asr, const struct note_engine *notes, con
 		printf("\t%s", tm.words ? tm.words : "");
 	printf("\n");
 	fflush(stdout);
+	struct asr_stats st;
+	if (asr_stats(asr, &st) == DICTUM_OK) {
+		fprintf(stderr, "phases\t%s", path);
+		for (int i = 0; i < ASR_PHASE_COUNT; i++)
+			fprintf(stderr, "\t%s %.4f %u", asr_phase_names[i], st.cpu[i] / audio,
+			        st.calls[i]);
+		fprintf(stderr, "\thyps %u\treplayed %.2f\n", st.hyps, st.replayed_s);
+	}
 cleanup:
 	free(tm.words);
 	free(pcm);

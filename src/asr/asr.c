@@ -83,6 +83,20 @@ static int set_error(struct asr_engine *e, int status, const char *why)
 	return status;
 }
 
+const char *const asr_phase_names[ASR_PHASE_COUNT] = {"feed",  "partial", "pause",
+                                                      "break", "replay",  "finish"};
+
+int asr_stats(const struct asr_engine *e, struct asr_stats *st)
+{
+	if (!e || !st)
+		return DICTUM_INVAL;
+	memset(st, 0, sizeof(*st));
+	if (!e->ops->stats)
+		return DICTUM_NOTFOUND;
+	e->ops->stats(e->state, st);
+	return DICTUM_OK;
+}
+
 int asr_engine_knows(struct asr_engine *e, const char *word)
 {
 	if (!e || !word || !e->ops->knows)

@@ -62,6 +62,27 @@ struct asr_partial {
 	size_t n_final; /* segments closed so far */
 };
 
+/* Where an engine's CPU time went since asr_start (thread CPU seconds of
+ * the calling thread), for the streaming benchmark. */
+enum asr_phase {
+	ASR_PHASE_FEED,    /* first pass over the stream's audio */
+	ASR_PHASE_PARTIAL, /* partial hypotheses */
+	ASR_PHASE_PAUSE,   /* closing an utterance at a pause (second pass) */
+	ASR_PHASE_BREAK,   /* closing a long utterance at a break (second pass) */
+	ASR_PHASE_REPLAY,  /* first pass again over the audio after a break */
+	ASR_PHASE_FINISH,  /* the last utterance, in asr_finish */
+	ASR_PHASE_COUNT
+};
+
+struct asr_stats {
+	double cpu[ASR_PHASE_COUNT]; /* seconds */
+	unsigned calls[ASR_PHASE_COUNT];
+	unsigned hyps;     /* partial hypotheses actually searched (ps_get_hyp) */
+	double replayed_s; /* audio seconds decoded twice after breaks */
+};
+
+extern const char *const asr_phase_names[ASR_PHASE_COUNT];
+
 struct asr_engine;
 
 /* Where the user's model (`dictum asr adapt`) is read and written:
@@ -103,6 +124,9 @@ int asr_partial(struct asr_engine *e, struct asr_partial *p);
  * *out may still be set to what was recognised before it (free it too);
  * it is NULL-checked by the caller, never left pointing at freed memory. */
 int asr_finish(struct asr_engine *e, struct asr_transcript **out);
+/* Copies the engine's statistics since the last asr_start into *st;
+ * DICTUM_NOTFOUND when the engine keeps none. */
+int asr_stats(const struct asr_engine *e, struct asr_stats *st);
 /* The last error's reason ("" when none); owned by the engine. */
 const char *asr_engine_error(const struct asr_engine *e);
 

@@ -20,6 +20,8 @@ struct asr_engine_ops {
 	/* Optional (NULL when the engine cannot tell): 1 when word is in the
 	 * recogniser's vocabulary, else 0. */
 	int (*knows)(void *state, const char *word);
+	/* Optional: the statistics since start. */
+	void (*stats)(const void *state, struct asr_stats *st);
 };
 
 extern const struct asr_engine_ops asr_sphinx_ops;

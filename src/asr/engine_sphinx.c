@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SECTION    "asr.sphinx"
@@ -29,6 +30,13 @@
  * audio kept for replaying the words after the break covers it. */
 #define BREAK_BACK 300
 #define TAIL_KEEP  ((BREAK_BACK + 50) * FRAME)
+/* A partial hypothesis is searched again only after this many new frames
+ * (the workstation shows about four a second). */
+#define HYP_FRAMES 20
+/* A long utterance's best path is searched for a break at most this often
+ * (frames): the workstation feeds 20 ms pieces. */
+#define BREAK_TRY_FRAMES 10
+#define BREAK_WINDOW     30
 
 /* Long speech without a pause (the VAD's end of speech) is broken into
  * utterances of about utt_max seconds: at a word boundary the first pass
@@ -52,7 +60,31 @@ struct sphinx {
 	int64_t utt_start;        /* decoder frame where the open utterance's speech began */
 	int16_t *tail;            /* the last samples of the stream, for replays */
 	size_t tail_len, tail_cap;
+	int64_t next_break_try; /* decoder frame before which no break is looked for */
+	unsigned utt_no;        /* utterances started since start */
+	char *hyp;              /* the last partial hypothesis (malloc'ed) */
+	int64_t hyp_frame;      /* decoder frame it was searched at */
+	unsigned hyp_utt;       /* utt_no it belongs to */
+	char *final;            /* text of the closed segments (malloc'ed) */
+	size_t final_n;         /* segments in final */
+	struct asr_stats st;    /* CPU per phase since start */
+	int16_t pend[CHUNK];    /* fed audio not decoded yet (less than CHUNK) */
+	size_t pend_len;
 };
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Adds the CPU time since t0 to phase ph. */
+static void phase_add(struct sphinx *s, enum asr_phase ph, double t0)
+{
+	s->st.cpu[ph] += thread_cpu() - t0;
+	s->st.calls[ph]++;
+}
 
 const char *asr_sphinx_param(const struct config *cfg, const char *key)
 {
@@ -390,6 +422,8 @@ static void sphinx_destroy(void *state)
 	asr_transcript_free(&s->t);
 	free(s->cmn_init);
 	free(s->tail);
+	free(s->hyp);
+	free(s->final);
 	if (s->ps)
 		ps_free(s->ps);
 	if (s->cfg)
@@ -609,6 +643,14 @@ static int sphinx_start(void *state)
 	s->shift = 0;
 	s->utt_start = 0;
 	s->tail_len = 0;
+	s->next_break_try = 0;
+	s->pend_len = 0;
+	s->utt_no = 0;
+	free(s->hyp);
+	free(s->final);
+	s->hyp = s->final = NULL;
+	s->final_n = 0;
+	memset(&s->st, 0, sizeof(s->st));
 	/* Segment frames count from the start of the stream, silence included. */
 	if (ps_start_stream(s->ps) < 0 || ps_start_utt(s->ps) < 0)
 		return DICTUM_INTERNAL;
@@ -643,14 +685,17 @@ static int64_t decoder_frame(const struct sphinx *s)
 }
 
 /* Where to break the open utterance: a decoder frame on a boundary of the
- * first pass's best path, between overlap_frames and BREAK_BACK back and at
- * least one second after the utterance began; a pause or a new sentence,
- * any word boundary once the utterance is half as long again as utt_max;
- * -1 when there is none. */
+ * first pass's best path, between overlap_frames and BREAK_WINDOW more
+ * back and at least one second after the utterance began; a pause or a new
+ * sentence, any word boundary once the utterance is half as long again as
+ * utt_max; -1 when there is none. Everything after the boundary is decoded
+ * twice, so a boundary further back is not looked for: it was looked for
+ * BREAK_TRY_FRAMES ago (before utt_max it was not, and a window reaching
+ * BREAK_BACK back replayed 1.2 s per break on the long dictations). */
 static int64_t break_frame(struct sphinx *s)
 {
 	int64_t now = decoder_frame(s);
-	int64_t lo = now - BREAK_BACK;
+	int64_t lo = now - s->overlap_frames - BREAK_WINDOW;
 	if (lo < s->utt_start + 100)
 		lo = s->utt_start + 100;
 	int min_rank = (now - s->utt_start) * 2 >= s->max_frames * 3 ? 0 : 2;
@@ -662,14 +707,19 @@ static int64_t break_frame(struct sphinx *s)
 static int break_utterance(struct sphinx *s, int64_t at)
 {
 	int64_t cut = at;
+	double t0 = thread_cpu();
 	int result = close_utterance(s, at, &cut);
+	phase_add(s, ASR_PHASE_BREAK, t0);
 	if (result != DICTUM_OK)
 		return result;
+	t0 = thread_cpu();
 	size_t replay = (size_t)(decoder_frame(s) - cut) * FRAME;
 	if (replay > s->tail_len)
 		replay = s->tail_len;
 	s->shift += (int64_t)(replay / FRAME);
 	s->utt_start = decoder_frame(s) - (int64_t)(replay / FRAME);
+	s->utt_no++;
+	s->st.replayed_s += (double)replay / ASR_SAMPLE_RATE;
 	if (ps_start_utt(s->ps) < 0)
 		return DICTUM_INTERNAL;
 	const int16_t *from = s->tail + (s->tail_len - replay);
@@ -679,55 +729,140 @@ static int break_utterance(struct sphinx *s, int64_t at)
 			return DICTUM_INTERNAL;
 	}
 	s->in_speech = ps_get_in_speech(s->ps);
+	phase_add(s, ASR_PHASE_REPLAY, t0);
 	return DICTUM_OK;
 }
 
+/* CPU of the phases other than feeding, for sphinx_feed's own share. */
+static double others_cpu(const struct sphinx *s)
+{
+	return s->st.cpu[ASR_PHASE_PAUSE] + s->st.cpu[ASR_PHASE_BREAK] +
+	       s->st.cpu[ASR_PHASE_REPLAY];
+}
+
+/* Decodes one piece of the stream (at most CHUNK samples) and ends, starts
+ * or breaks utterances as the VAD and utt_max say. */
+static int process_piece(struct sphinx *s, const int16_t *pcm, size_t len)
+{
+	int result = DICTUM_OK;
+	if (ps_process_raw(s->ps, pcm, len, FALSE, FALSE) < 0)
+		return DICTUM_INTERNAL;
+	s->fed += len;
+	if (s->max_frames && (result = tail_add(s, pcm, len)) != DICTUM_OK)
+		return result;
+	bool speech = ps_get_in_speech(s->ps);
+	if (speech && !s->in_speech) {
+		s->in_speech = true;
+		s->utt_start = decoder_frame(s);
+	} else if (!speech && s->in_speech) {
+		double t0 = thread_cpu();
+		result = close_utterance(s, -1, NULL);
+		if (result == DICTUM_OK && ps_start_utt(s->ps) < 0)
+			result = DICTUM_INTERNAL;
+		s->utt_no++;
+		phase_add(s, ASR_PHASE_PAUSE, t0);
+	} else if (speech && s->max_frames && decoder_frame(s) - s->utt_start >= s->max_frames &&
+	           decoder_frame(s) >= s->next_break_try) {
+		s->next_break_try = decoder_frame(s) + BREAK_TRY_FRAMES;
+		int64_t b = break_frame(s);
+		if (b >= 0)
+			result = break_utterance(s, b);
+	}
+	return result;
+}
+
+/* Decodes what is held back in s->pend. */
+static int flush_pending(struct sphinx *s)
+{
+	size_t len = s->pend_len;
+	s->pend_len = 0;
+	return len ? process_piece(s, s->pend, len) : DICTUM_OK;
+}
+
+/* Audio is decoded in pieces of CHUNK samples (0.1 s): the workstation hands
+ * over 20 ms at a time, and five small calls cost more than one (the
+ * decoder's tables are cold again after each wait). Less than a piece is
+ * held back in s->pend until the rest comes or the recording ends. */
 static int sphinx_feed(void *state, const int16_t *pcm, size_t n)
 {
 	struct sphinx *s = state;
 	int result = s->status;
-	for (size_t at = 0; result == DICTUM_OK && at < n; at += CHUNK) {
-		size_t len = n - at < CHUNK ? n - at : CHUNK;
-		if (ps_process_raw(s->ps, pcm + at, len, FALSE, FALSE) < 0) {
-			result = DICTUM_INTERNAL;
-			break;
+	double t0 = thread_cpu(), others = others_cpu(s);
+	for (size_t at = 0; result == DICTUM_OK && at < n;) {
+		if (!s->pend_len && n - at >= CHUNK) {
+			result = process_piece(s, pcm + at, CHUNK);
+			at += CHUNK;
+			continue;
 		}
-		s->fed += len;
-		if (s->max_frames && (result = tail_add(s, pcm + at, len)) != DICTUM_OK)
-			break;
-		bool speech = ps_get_in_speech(s->ps);
-		if (speech && !s->in_speech) {
-			s->in_speech = true;
-			s->utt_start = decoder_frame(s);
-		} else if (!speech && s->in_speech) {
-			result = close_utterance(s, -1, NULL);
-			if (result == DICTUM_OK && ps_start_utt(s->ps) < 0)
-				result = DICTUM_INTERNAL;
-		} else if (speech && s->max_frames &&
-		           decoder_frame(s) - s->utt_start >= s->max_frames) {
-			int64_t b = break_frame(s);
-			if (b >= 0)
-				result = break_utterance(s, b);
-		}
+		size_t take = CHUNK - s->pend_len < n - at ? CHUNK - s->pend_len : n - at;
+		memcpy(s->pend + s->pend_len, pcm + at, take * sizeof(*pcm));
+		s->pend_len += take;
+		at += take;
+		if (s->pend_len == CHUNK)
+			result = flush_pending(s);
 	}
 	s->status = result;
+	s->st.cpu[ASR_PHASE_FEED] += thread_cpu() - t0 - (others_cpu(s) - others);
+	s->st.calls[ASR_PHASE_FEED]++;
 	return result;
 }
 
+/* Replaces *cached with a copy of text; false without memory. */
+static bool recache(char **cached, const char *text)
+{
+	char *copy = strdup(text ? text : "");
+	if (!copy)
+		return false;
+	free(*cached);
+	*cached = copy;
+	return true;
+}
+
+/* The closed segments' text is rebuilt only when one was added, and the
+ * open utterance's hypothesis (a search of the first pass's best path) only
+ * every HYP_FRAMES frames of new audio: callers may ask per piece fed. */
 static int sphinx_partial(void *state, struct asr_partial *p)
 {
 	struct sphinx *s = state;
-	const char *hyp = s->in_speech ? ps_get_hyp(s->ps, NULL) : NULL;
-	p->final = asr_transcript_text(s->t);
-	p->pending = strdup(hyp ? hyp : "");
+	double t0 = thread_cpu();
+	int result = DICTUM_NOMEM;
+	if (!s->final || s->final_n != s->t->n_segments) {
+		char *text = asr_transcript_text(s->t);
+		if (!text)
+			goto done;
+		free(s->final);
+		s->final = text;
+		s->final_n = s->t->n_segments;
+	}
+	if (!s->in_speech) {
+		if (!recache(&s->hyp, ""))
+			goto done;
+		s->hyp_frame = -HYP_FRAMES;
+	} else if (!s->hyp || s->hyp_utt != s->utt_no ||
+	           decoder_frame(s) - s->hyp_frame >= HYP_FRAMES) {
+		if (!recache(&s->hyp, ps_get_hyp(s->ps, NULL)))
+			goto done;
+		s->hyp_frame = decoder_frame(s);
+		s->hyp_utt = s->utt_no;
+		s->st.hyps++;
+	}
+	p->final = strdup(s->final);
+	p->pending = strdup(s->hyp);
 	p->n_final = s->t->n_segments;
-	return p->final && p->pending ? DICTUM_OK : DICTUM_NOMEM;
+	result = p->final && p->pending ? DICTUM_OK : DICTUM_NOMEM;
+done:
+	phase_add(s, ASR_PHASE_PARTIAL, t0);
+	return result;
 }
 
 static int sphinx_finish(void *state, struct asr_transcript **out, char *err, size_t errlen)
 {
 	struct sphinx *s = state;
+	double t0 = thread_cpu();
+	if (s->status == DICTUM_OK)
+		s->status = flush_pending(s);
 	int result = close_utterance(s, -1, NULL);
+	phase_add(s, ASR_PHASE_FINISH, t0);
 	s->t->duration = (double)s->fed / ASR_SAMPLE_RATE;
 	if (s->status != DICTUM_OK)
 		snprintf(err, errlen,
@@ -745,6 +880,11 @@ static int sphinx_knows(void *state, const char *word)
 	return phones != NULL;
 }
 
+static void sphinx_stats(const void *state, struct asr_stats *st)
+{
+	*st = ((const struct sphinx *)state)->st;
+}
+
 const struct asr_engine_ops asr_sphinx_ops = {
     .name = "sphinx",
     .create = sphinx_create,
@@ -754,4 +894,5 @@ const struct asr_engine_ops asr_sphinx_ops = {
     .finish = sphinx_finish,
     .destroy = sphinx_destroy,
     .knows = sphinx_knows,
+    .stats = sphinx_stats,
 };

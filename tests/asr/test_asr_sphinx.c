@@ -1,6 +1,7 @@
 /* The sphinx engine: silence and empty recordings give no words, a short
  * clip streams (text while speaking, final after a pause) with word times
- * inside the audio; a text language model is cached as a binary copy. The speech clip comes from
+ * inside the audio, the same in 20 ms pieces as in 0.1 s ones, with the CPU
+ * counted by phase; a text language model is cached as a binary copy. The speech clip comes from
  * ../shared/data/speech and those tests skip when it is absent. */
 #include "testutil.h"
 
@@ -258,6 +259,58 @@ static void test_long_speech_breaks(void **state)
 	free(clip);
 }
 
+/* Fed as the workstation feeds it (20 ms pieces, a partial after each), a
+ * recording gives the same words as in 0.1 s pieces without partials; the
+ * engine's CPU is counted by phase, from asr_start on, and the partial
+ * hypothesis is searched at most every 0.2 s of audio. */
+static void test_small_pieces_and_stats(void **state)
+{
+	if (!engine)
+		skip();
+	size_t n = 0;
+	int16_t *clip = read_clip(speech_file("1089-134686-0000.wav"), &n);
+	if (!clip) {
+		fprintf(stderr, "skip: speech data absent (set DICTUM_SPEECH_DATA)\n");
+		skip();
+	}
+	struct asr_transcript *whole = NULL, *t = NULL;
+	assert_int_equal(asr_transcribe_pcm(engine, clip, n, &whole), DICTUM_OK);
+	struct asr_stats st;
+	assert_int_equal(asr_start(engine), DICTUM_OK);
+	assert_int_equal(asr_stats(engine, &st), DICTUM_OK);
+	assert_int_equal(st.calls[ASR_PHASE_FEED] + st.calls[ASR_PHASE_FINISH], 0);
+	const size_t piece = ASR_SAMPLE_RATE / 50;
+	unsigned partials = 0;
+	for (size_t at = 0; at < n; at += piece) {
+		assert_int_equal(asr_feed(engine, clip + at, n - at < piece ? n - at : piece),
+		                 DICTUM_OK);
+		struct asr_partial p;
+		assert_int_equal(asr_partial(engine, &p), DICTUM_OK);
+		asr_partial_clear(&p);
+		partials++;
+	}
+	assert_int_equal(asr_finish(engine, &t), DICTUM_OK);
+	char *a = asr_transcript_text(whole), *b = asr_transcript_text(t);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a[0]);
+	assert_string_equal(a, b);
+	assert_int_equal(asr_stats(engine, &st), DICTUM_OK);
+	double audio = (double)n / ASR_SAMPLE_RATE;
+	assert_int_equal(st.calls[ASR_PHASE_PARTIAL], partials);
+	assert_int_equal(st.calls[ASR_PHASE_FINISH], 1);
+	assert_true(st.cpu[ASR_PHASE_FEED] > 0 && st.cpu[ASR_PHASE_FINISH] > 0);
+	if (st.hyps < 1 || st.hyps > (unsigned)(audio * 5) + 2 * t->n_segments + 2)
+		fail_msg("%u hypotheses searched for %u partials over %.1f s", st.hyps, partials,
+		         audio);
+	assert_true(st.replayed_s >= 0 && st.replayed_s < audio);
+	free(a);
+	free(b);
+	asr_transcript_free(&whole);
+	asr_transcript_free(&t);
+	free(clip);
+}
+
 /* Settings out of range are refused with the key named. */
 static void test_bad_break_settings(void **state)
 {
@@ -451,11 +504,17 @@ static void test_lm_merged_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_unknown_engine),     cmocka_unit_test(test_not_started),
-	    cmocka_unit_test(test_empty_recording),    cmocka_unit_test(test_silence),
-	    cmocka_unit_test(test_clip_streams),       cmocka_unit_test(test_long_speech_breaks),
-	    cmocka_unit_test(test_bad_break_settings), cmocka_unit_test(test_medical_words_known),
-	    cmocka_unit_test(test_lm_cache),           cmocka_unit_test(test_lm_merged_cache),
+	    cmocka_unit_test(test_unknown_engine),
+	    cmocka_unit_test(test_not_started),
+	    cmocka_unit_test(test_empty_recording),
+	    cmocka_unit_test(test_silence),
+	    cmocka_unit_test(test_clip_streams),
+	    cmocka_unit_test(test_long_speech_breaks),
+	    cmocka_unit_test(test_bad_break_settings),
+	    cmocka_unit_test(test_medical_words_known),
+	    cmocka_unit_test(test_lm_cache),
+	    cmocka_unit_test(test_lm_merged_cache),
+	    cmocka_unit_test(test_small_pieces_and_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,11 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"user_lm", NULL, "", "the user's model from dictum asr adapt (default: DATA_DIR/asr/user.lm)"},
     {"user_weight", NULL, "0.3", "weight of the user's model against the other two"},
     {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
+    {"cmn_prime", NULL, "yes",
+     "a whole file's live CMN starts from its own mean (yes, noprofile: not over a voice "
+     "profile's, no)"},
+    {"cmn_keep", NULL, "yes",
+     "live recordings start from the running mean of the last ones (DATA_DIR/asr/cmn_mean)"},
     {"lw", "-lw", "6.0", "language model weight of the first pass"},
     {"wip", "-wip", "0.65", "word insertion penalty"},
     {"beam", "-beam", "1e-48", "beam for every frame"},

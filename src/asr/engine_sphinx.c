@@ -35,11 +35,9 @@
  * start from (cepstral means settle over about a second of speech). */
 #define PRIME_MIN 100
 /* A live recording with fewer speech frames than this leaves the running
- * mean alone (a cough, a test, silence); a longer one moves it by
- * frames / (frames + KEEP_FRAMES). */
-#define KEEP_MIN    200
-#define KEEP_FRAMES 1500
-#define MAX_CEP     64
+ * mean alone (a cough, a test, silence). */
+#define KEEP_MIN 200
+#define MAX_CEP  64
 /* The workstation's running mean, under the data directory. */
 #define KEEP_FILE "asr/cmn_mean"
 
@@ -387,25 +385,25 @@ static int sphinx_prime(void *state, const int16_t *pcm, size_t n)
 	return DICTUM_OK;
 }
 
-/* After a live recording without a voice profile's mean: the running mean
- * in DATA_DIR/asr/cmn_mean moves toward where live CMN ended (itself the
- * recording's mean, weighted to its last seconds, with the start's share
- * fading as the recording goes on), by frames / (frames + KEEP_FRAMES) of
- * the way; the next recording starts from it. Short or silent recordings
- * leave it alone. One clinician per workstation: a voice, not a room. */
+/* After a live recording without a voice profile's mean, the running mean
+ * in DATA_DIR/asr/cmn_mean becomes where live CMN ended, and the next
+ * recording starts from it. That end state is already a decaying blend:
+ * live CMN starts with the start mean counted as CMN_WIN frames (5 s of
+ * speech), adds each speech frame and rescales its sums to that window as
+ * it goes, so a short recording moves the mean part of the way and a long
+ * dictation leaves its own mean. Recordings under KEEP_MIN speech frames
+ * (a cough, silence) leave the file alone. One clinician per workstation:
+ * the mean follows a voice and a microphone. */
 static void keep_update(struct sphinx *s)
 {
 	cmn_t *cmn = ps_get_feat(s->ps)->cmn_struct;
 	if (!s->keep_path[0] || s->primed || s->profile_cmn || s->speech_frames < KEEP_MIN)
 		return;
 	mfcc_t end[MAX_CEP];
-	float old[MAX_CEP];
 	double mean[MAX_CEP];
 	cmn_live_get(cmn, end);
-	bool had = asr_mean_read(s->keep_path, old, (size_t)cmn->veclen);
-	double a = (double)s->speech_frames / (double)(s->speech_frames + KEEP_FRAMES);
 	for (int c = 0; c < cmn->veclen; c++)
-		mean[c] = had ? old[c] + a * (MFCC2FLOAT(end[c]) - old[c]) : MFCC2FLOAT(end[c]);
+		mean[c] = MFCC2FLOAT(end[c]);
 	char dir[1100];
 	snprintf(dir, sizeof(dir), "%s", s->keep_path);
 	char *slash = strrchr(dir, '/');

@@ -12,7 +12,7 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"user_lm", NULL, "", "the user's model from dictum asr adapt (default: DATA_DIR/asr/user.lm)"},
     {"user_weight", NULL, "0.3", "weight of the user's model against the other two"},
     {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
-    {"cmn_prime", NULL, "yes",
+    {"cmn_prime", NULL, "noprofile",
      "a whole file's live CMN starts from its own mean (yes, noprofile: not over a voice "
      "profile's, no)"},
     {"cmn_keep", NULL, "yes",

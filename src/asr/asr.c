@@ -149,6 +149,8 @@ int asr_transcribe_pcm(struct asr_engine *e, const int16_t *pcm, size_t n,
 {
 	const size_t piece = ASR_SAMPLE_RATE / 10;
 	int result = asr_start(e);
+	if (result == DICTUM_OK && e->ops->prime)
+		result = set_error(e, e->ops->prime(e->state, pcm, n), NULL);
 	for (size_t at = 0; result == DICTUM_OK && at < n; at += piece)
 		result = asr_feed(e, pcm + at, n - at < piece ? n - at : piece);
 	if (result != DICTUM_OK) {

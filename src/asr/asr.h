@@ -134,7 +134,9 @@ const char *asr_engine_error(const struct asr_engine *e);
  * the engine cannot tell (http). */
 int asr_engine_knows(struct asr_engine *e, const char *word);
 
-/* Transcribes a whole buffer: start, feed in 0.1 s pieces, finish. */
+/* Transcribes a whole buffer: start, feed in 0.1 s pieces, finish. The
+ * engine sees all of it first (sphinx: live CMN starts from its own mean
+ * cepstrum, [asr.sphinx] cmn_prime). */
 int asr_transcribe_pcm(struct asr_engine *e, const int16_t *pcm, size_t n,
                        struct asr_transcript **out);
 

@@ -11,6 +11,10 @@ struct asr_engine_ops {
 	/* Loads the engine. Returns a status and writes a reason into err. */
 	int (*create)(const struct config *cfg, void **state, char *err, size_t errlen);
 	int (*start)(void *state);
+	/* Optional: the whole recording is known before it is fed (a file),
+	 * and the engine may look ahead at it. Called after start, before the
+	 * first feed, with all of it. */
+	int (*prime)(void *state, const int16_t *pcm, size_t n);
 	int (*feed)(void *state, const int16_t *pcm, size_t n);
 	/* Fills p (strings malloc'ed, freed by the caller). */
 	int (*partial)(void *state, struct asr_partial *p);

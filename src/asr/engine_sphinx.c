@@ -8,6 +8,7 @@
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/fe.h>
 #include <sphinxbase/feat.h>
 #include <sphinxbase/ngram_model.h>
 
@@ -37,6 +38,19 @@
  * (frames): the workstation feeds 20 ms pieces. */
 #define BREAK_TRY_FRAMES 10
 #define BREAK_WINDOW     30
+/* Cepstra of a whole file are computed in blocks of this many frames. */
+#define PRIME_BLOCK 256
+/* Fewer speech frames than this in a file: its own mean is too noisy to
+ * start from (cepstral means settle over about a second of speech). */
+#define PRIME_MIN 100
+/* A live recording with fewer speech frames than this leaves the running
+ * mean alone (a cough, a test, silence). */
+#define KEEP_MIN 200
+#define MAX_CEP  64
+/* The workstation's running mean, under the data directory. */
+#define KEEP_FILE "asr/cmn_mean"
+
+enum prime_mode { PRIME_NO, PRIME_YES, PRIME_NOPROFILE };
 
 /* Long speech without a pause (the VAD's end of speech) is broken into
  * utterances of about utt_max seconds: at a word boundary the first pass
@@ -54,6 +68,13 @@ struct sphinx {
 	int status;               /* first feed error, kept for finish */
 	mfcc_t *cmn_init;         /* the model's initial cepstral mean, restored on start */
 	bool voice;               /* a voice profile (MLLR transform) is loaded */
+	bool profile_cmn;         /* cmn_init is the voice profile's mean */
+	enum prime_mode prime;    /* cmn_prime: a whole file starts from its own mean */
+	fe_t *fe;                 /* front end for a whole file's mean (cmn_prime) */
+	mfcc_t **cep;             /* its output, PRIME_BLOCK frames */
+	char keep_path[1100];     /* the running mean (cmn_keep); "" when off */
+	bool primed;              /* this recording started from its own mean */
+	int64_t speech_frames;    /* frames the decoder saw in this recording's speech */
 	int max_frames;           /* utt_max in frames; 0: never break */
 	int overlap_frames;       /* utt_overlap in frames */
 	int64_t shift;            /* decoder frames - stream frames (replays) */
@@ -414,6 +435,136 @@ cleanup:
 	return result;
 }
 
+static bool yes(const char *v)
+{
+	return strcmp(v, "yes") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0 ||
+	       strcmp(v, "true") == 0;
+}
+
+/* Where each recording's live cepstral mean starts, besides the model's or
+ * the voice profile's: cmn_prime (a whole file's own mean, see
+ * sphinx_prime) and cmn_keep (the running mean of this workstation's live
+ * recordings, see keep_update). Not with -cmn none; the feature stream
+ * turns any other CMN into live CMN once audio comes in pieces. */
+static int cmn_setup(struct sphinx *s, const struct config *cfg, char *err, size_t errlen)
+{
+	feat_t *feat = ps_get_feat(s->ps);
+	const char *prime = asr_sphinx_param(cfg, "cmn_prime");
+	if (strcmp(prime, "noprofile") == 0)
+		s->prime = PRIME_NOPROFILE;
+	else if (yes(prime))
+		s->prime = PRIME_YES;
+	else if (strcmp(prime, "no") != 0 && strcmp(prime, "off") != 0) {
+		snprintf(err, errlen, "[%s] cmn_prime must be yes, noprofile or no", SECTION);
+		return DICTUM_INVAL;
+	}
+	if (feat->cmn == CMN_NONE || feat->cmn_struct->veclen > MAX_CEP)
+		s->prime = PRIME_NO;
+	if (s->prime != PRIME_NO) {
+		s->fe = fe_init_auto_r(ps_get_config(s->ps));
+		if (!s->fe || fe_get_output_size(s->fe) != feat->cmn_struct->veclen)
+			s->prime = PRIME_NO; /* a front end the decoder does not use */
+		else
+			s->cep = (mfcc_t **)ckd_calloc_2d(
+			    PRIME_BLOCK, (size_t)feat->cmn_struct->veclen, sizeof(mfcc_t));
+	}
+	struct dictum_paths p;
+	if (cfg && feat->cmn != CMN_NONE && feat->cmn_struct->veclen <= MAX_CEP &&
+	    yes(asr_sphinx_param(cfg, "cmn_keep")) && paths_resolve(&p, cfg, NULL) == DICTUM_OK)
+		snprintf(s->keep_path, sizeof(s->keep_path), "%.1080s/" KEEP_FILE, p.data_dir);
+	return DICTUM_OK;
+}
+
+/* The mean cepstrum of the speech frames of pcm (the front end's voice
+ * activity detection picks them, as it does for the decoder, and frames of
+ * negative c0 are left out as live CMN leaves them out) into mean; false
+ * when there are fewer than PRIME_MIN. */
+static bool file_mean(struct sphinx *s, const int16_t *pcm, size_t n, mfcc_t *mean)
+{
+	int veclen = fe_get_output_size(s->fe);
+	double sum[MAX_CEP] = {0};
+	long frames = 0;
+	fe_start_stream(s->fe);
+	fe_start_utt(s->fe);
+	const int16 *p = pcm;
+	size_t left = n;
+	for (bool last = false; !last;) {
+		int32 nfr = PRIME_BLOCK, idx = 0;
+		if (left) {
+			size_t before = left;
+			if (fe_process_frames(s->fe, &p, &left, s->cep, &nfr, &idx) < 0)
+				return false;
+			if (left == before && nfr == 0)
+				left = 0; /* nothing taken: end it */
+		} else {
+			fe_end_utt(s->fe, s->cep[0], &nfr);
+			last = true;
+		}
+		for (int32 f = 0; f < nfr; f++) {
+			if (s->cep[f][0] < 0)
+				continue;
+			for (int c = 0; c < veclen; c++)
+				sum[c] += MFCC2FLOAT(s->cep[f][c]);
+			frames++;
+		}
+	}
+	if (frames < PRIME_MIN)
+		return false;
+	for (int c = 0; c < veclen; c++)
+		mean[c] = FLOAT2MFCC(sum[c] / (double)frames);
+	return true;
+}
+
+/* The whole recording is known before it is fed (a file): its live CMN
+ * starts from the file's own mean. LJ's short read sentences barely move
+ * live CMN off the model's mean (c0 41 against their 58), so without this
+ * they were decoded with a mean they never reach. */
+static int sphinx_prime(void *state, const int16_t *pcm, size_t n)
+{
+	struct sphinx *s = state;
+	mfcc_t mean[MAX_CEP];
+	if (s->prime == PRIME_NO || (s->prime == PRIME_NOPROFILE && s->profile_cmn))
+		return DICTUM_OK;
+	if (file_mean(s, pcm, n, mean)) {
+		cmn_live_set(ps_get_feat(s->ps)->cmn_struct, mean);
+		s->primed = true;
+		log_debug("asr", "live CMN starts from the file's mean (c0 %.1f)",
+		          (double)MFCC2FLOAT(mean[0]));
+	}
+	return DICTUM_OK;
+}
+
+/* After a live recording without a voice profile's mean, the running mean
+ * in DATA_DIR/asr/cmn_mean becomes where live CMN ended, and the next
+ * recording starts from it. That end state is already a decaying blend:
+ * live CMN starts with the start mean counted as CMN_WIN frames (5 s of
+ * speech), adds each speech frame and rescales its sums to that window as
+ * it goes, so a short recording moves the mean part of the way and a long
+ * dictation leaves its own mean. Recordings under KEEP_MIN speech frames
+ * (a cough, silence) leave the file alone. One clinician per workstation:
+ * the mean follows a voice and a microphone. */
+static void keep_update(struct sphinx *s)
+{
+	cmn_t *cmn = ps_get_feat(s->ps)->cmn_struct;
+	if (!s->keep_path[0] || s->primed || s->profile_cmn || s->speech_frames < KEEP_MIN)
+		return;
+	mfcc_t end[MAX_CEP];
+	double mean[MAX_CEP];
+	cmn_live_get(cmn, end);
+	for (int c = 0; c < cmn->veclen; c++)
+		mean[c] = MFCC2FLOAT(end[c]);
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s", s->keep_path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (mkdir_p(dir, 0700) != 0 || asr_mean_write(s->keep_path, mean, (size_t)cmn->veclen))
+		log_warn("asr", "cannot write the running cepstral mean %s", s->keep_path);
+	else
+		log_debug("asr", "running cepstral mean c0 %.1f after %lld speech frames", mean[0],
+		          (long long)s->speech_frames);
+}
+
 static void sphinx_destroy(void *state)
 {
 	struct sphinx *s = state;
@@ -424,6 +575,10 @@ static void sphinx_destroy(void *state)
 	free(s->tail);
 	free(s->hyp);
 	free(s->final);
+	if (s->cep)
+		ckd_free_2d(s->cep);
+	if (s->fe)
+		fe_free(s->fe);
 	if (s->ps)
 		ps_free(s->ps);
 	if (s->cfg)
@@ -495,10 +650,14 @@ static int sphinx_create(const struct config *cfg, void **state, char *err, size
 	cmn_live_get(cmn, s->cmn_init);
 	/* The voice's own mean, where the profile has one: LJ leave-one-out
 	 * 34.6% -> 19.2% WER on 4 folds from this alone. */
-	float mean[64];
-	if (s->voice && cmn->veclen <= 64 && asr_voice_cmninit(cfg, mean, (size_t)cmn->veclen))
+	float mean[MAX_CEP];
+	s->profile_cmn =
+	    s->voice && cmn->veclen <= MAX_CEP && asr_voice_cmninit(cfg, mean, (size_t)cmn->veclen);
+	if (s->profile_cmn)
 		for (int i = 0; i < cmn->veclen; i++)
 			s->cmn_init[i] = FLOAT2MFCC(mean[i]);
+	if ((result = cmn_setup(s, cfg, err, errlen)) != DICTUM_OK)
+		goto cleanup;
 	*state = s;
 	s = NULL;
 cleanup:
@@ -561,6 +720,8 @@ static int close_utterance(struct sphinx *s, int64_t limit, int64_t *cut)
 		limit = b >= 0 ? b : limit;
 		*cut = limit;
 	}
+	if (s->in_speech)
+		s->speech_frames += ps_get_n_frames(s->ps);
 	if (!s->in_speech || !ps_get_hyp(s->ps, NULL))
 		goto cleanup;
 	logmath_t *lmath = ps_get_logmath(s->ps);
@@ -630,9 +791,25 @@ static int sphinx_start(void *state)
 	if (ps_get_in_speech(s->ps) || s->t)
 		ps_end_utt(s->ps);
 	asr_transcript_free(&s->t);
-	/* A new recording starts from the model's (or the voice's) mean, not
-	 * the last room's. */
-	cmn_live_set(ps_get_feat(s->ps)->cmn_struct, s->cmn_init);
+	/* A new recording starts from the voice profile's mean, else this
+	 * workstation's running mean (keep_update), else the model's; never
+	 * from where the last recording left it in this process. A file is
+	 * primed with its own mean after this (sphinx_prime). */
+	cmn_t *cmn = ps_get_feat(s->ps)->cmn_struct;
+	float kept[MAX_CEP];
+	mfcc_t start[MAX_CEP];
+	if (!s->profile_cmn && s->keep_path[0] &&
+	    asr_mean_read(s->keep_path, kept, (size_t)cmn->veclen)) {
+		for (int i = 0; i < cmn->veclen; i++)
+			start[i] = FLOAT2MFCC(kept[i]);
+		cmn_live_set(cmn, start);
+		log_debug("asr", "live CMN starts from the running mean (c0 %.1f)",
+		          (double)kept[0]);
+	} else {
+		cmn_live_set(cmn, s->cmn_init);
+	}
+	s->primed = false;
+	s->speech_frames = 0;
 	s->t = asr_transcript_new("sphinx");
 	if (!s->t)
 		return DICTUM_NOMEM;
@@ -864,6 +1041,8 @@ static int sphinx_finish(void *state, struct asr_transcript **out, char *err, si
 	int result = close_utterance(s, -1, NULL);
 	phase_add(s, ASR_PHASE_FINISH, t0);
 	s->t->duration = (double)s->fed / ASR_SAMPLE_RATE;
+	if (result == DICTUM_OK && s->status == DICTUM_OK)
+		keep_update(s);
 	if (s->status != DICTUM_OK)
 		snprintf(err, errlen,
 		         "PocketSphinx stopped on an error; the text before it is kept");
@@ -889,6 +1068,7 @@ const struct asr_engine_ops asr_sphinx_ops = {
     .name = "sphinx",
     .create = sphinx_create,
     .start = sphinx_start,
+    .prime = sphinx_prime,
     .feed = sphinx_feed,
     .partial = sphinx_partial,
     .finish = sphinx_finish,

@@ -14,6 +14,11 @@ const struct asr_sphinx_param asr_sphinx_params[] = {
     {"merge_lm", NULL, "yes",
      "merge the models into one, cached in DATA_DIR/asr/cache (no: interpolate at run time)"},
     {"cmn", "-cmn", "live", "cepstral mean normalisation (live streams)"},
+    {"cmn_prime", NULL, "noprofile",
+     "a whole file's live CMN starts from its own mean (yes, noprofile: not over a voice "
+     "profile's, no)"},
+    {"cmn_keep", NULL, "yes",
+     "live recordings start from the running mean of the last ones (DATA_DIR/asr/cmn_mean)"},
     {"lw", "-lw", "6.0", "language model weight of the first pass"},
     {"wip", "-wip", "0.65", "word insertion penalty"},
     {"beam", "-beam", "1e-48", "beam for every frame"},

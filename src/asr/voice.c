@@ -61,12 +61,9 @@ const char *asr_voice_load(const struct config *cfg, char *buf, size_t size)
 	return path_exists(buf) ? "-mllr" : NULL;
 }
 
-bool asr_voice_cmninit(const struct config *cfg, float *mean, size_t n)
+bool asr_mean_read(const char *path, float *mean, size_t n)
 {
-	char dir[1100], path[1200], line[1024];
-	if (!profile_dir(cfg, dir, sizeof(dir)))
-		return false;
-	snprintf(path, sizeof(path), "%s/" ASR_VOICE_CMNINIT, dir);
+	char line[1024];
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return false;
@@ -81,6 +78,28 @@ bool asr_voice_cmninit(const struct config *cfg, float *mean, size_t n)
 		p = end + (*end == ',');
 	}
 	return ok && (*p == '\0' || isspace((unsigned char)*p));
+}
+
+int asr_mean_write(const char *path, const double *mean, size_t n)
+{
+	char text[64 * 24 + 2];
+	size_t len = 0;
+	if (n > 64)
+		return DICTUM_INVAL;
+	for (size_t c = 0; c < n; c++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%.3f", c ? "," : "",
+		                        mean[c]);
+	text[len++] = '\n';
+	return file_write_atomic(path, text, len, 0600) == 0 ? DICTUM_OK : DICTUM_IO;
+}
+
+bool asr_voice_cmninit(const struct config *cfg, float *mean, size_t n)
+{
+	char dir[1100], path[1200];
+	if (!profile_dir(cfg, dir, sizeof(dir)))
+		return false;
+	snprintf(path, sizeof(path), "%s/" ASR_VOICE_CMNINIT, dir);
+	return asr_mean_read(path, mean, n);
 }
 
 /* An executable: dir/name, or name on $PATH when dir is NULL. */
@@ -649,14 +668,10 @@ static int write_cmninit(struct job *j, const struct asr_voice_report *rep)
 		snprintf(j->err, j->errlen, "sphinx_fe wrote no features");
 		return DICTUM_IO;
 	}
-	char text[CEPLEN * 24 + 2];
-	size_t len = 0;
 	for (size_t c = 0; c < CEPLEN; c++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%.3f", c ? "," : "",
-		                        sum[c] / (double)frames);
-	text[len++] = '\n';
+		sum[c] /= (double)frames;
 	snprintf(path, sizeof(path), "%s/" ASR_VOICE_CMNINIT, j->stage);
-	if (file_write_atomic(path, text, len, 0600) != 0) {
+	if (asr_mean_write(path, sum, CEPLEN) != DICTUM_OK) {
 		snprintf(j->err, j->errlen, "cannot write %.300s", path);
 		return DICTUM_IO;
 	}

@@ -52,6 +52,12 @@ const char *asr_voice_load(const struct config *cfg, char *buf, size_t size);
  * hold n numbers. */
 bool asr_voice_cmninit(const struct config *cfg, float *mean, size_t n);
 
+/* A mean cepstrum file (one line of n comma-separated numbers): reads it
+ * into mean[0..n), false when it is missing or does not hold n finite
+ * numbers; writes it atomically (mode 0600), DICTUM_OK or DICTUM_IO. */
+bool asr_mean_read(const char *path, float *mean, size_t n);
+int asr_mean_write(const char *path, const double *mean, size_t n);
+
 /* One enrolment sentence: 16 kHz mono PCM and the words read. */
 struct asr_voice_utt {
 	const char *name; /* for messages; may be NULL */

@@ -1,17 +1,21 @@
 /* The sphinx engine: silence and empty recordings give no words, a short
  * clip streams (text while speaking, final after a pause) with word times
  * inside the audio, the same in 20 ms pieces as in 0.1 s ones, with the CPU
- * counted by phase; a text language model is cached as a binary copy. The speech clip comes from
+ * counted by phase; a text language model is cached as a binary copy; live
+ * CMN starts from a file's own mean and from the running mean of the last
+ * recordings (cmn_prime, cmn_keep). The speech clips come from
  * ../shared/data/speech and those tests skip when it is absent. */
 #include "testutil.h"
 
 #include "asr/asr.h"
 #include "asr/sphinx_params.h"
+#include "asr/voice.h"
 #include "core/lib.h"
 
 #include <sndfile.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static struct asr_engine *engine;
 
@@ -192,6 +196,7 @@ static struct asr_transcript *transcribe(const char *utt_max, const int16_t *pcm
 	struct asr_transcript *t = NULL;
 	char err[256] = "";
 	assert_int_equal(config_set(&cfg, "asr.sphinx", "utt_max", utt_max), DICTUM_OK);
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "cmn_keep", "no"), DICTUM_OK);
 	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
 	assert_int_equal(asr_start(e), DICTUM_OK);
 	for (size_t at = 0; at < n; at += ASR_SAMPLE_RATE / 10) {
@@ -501,6 +506,144 @@ static void test_lm_merged_cache(void **state)
 	end_cache_test(old_env, &cfg, tmp);
 }
 
+/* Word errors (substitutions, insertions, deletions) of t against ref. */
+static size_t word_errors(const struct asr_transcript *t, const char *const *ref, size_t nref)
+{
+	size_t row[64], n = 0;
+	const char *hyp[64];
+	for (size_t i = 0; i < t->n_segments; i++)
+		for (size_t w = 0; w < t->segments[i].n_words && n < 64; w++)
+			hyp[n++] = t->segments[i].words[w].text;
+	assert_true(nref < 64);
+	for (size_t j = 0; j <= n; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= nref; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= n; j++) {
+			size_t up = row[j];
+			size_t best = diag + (strcmp(ref[i - 1], hyp[j - 1]) != 0);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+/* Streams pcm through e as a live recording (no look-ahead) and returns the
+ * transcript's word errors against ref. */
+static size_t stream_words(struct asr_engine *e, const int16_t *pcm, size_t n,
+                           const char *const *ref, size_t nref)
+{
+	struct asr_transcript *t = NULL;
+	assert_int_equal(asr_start(e), DICTUM_OK);
+	for (size_t at = 0; at < n; at += ASR_SAMPLE_RATE / 10) {
+		size_t len = n - at < ASR_SAMPLE_RATE / 10 ? n - at : ASR_SAMPLE_RATE / 10;
+		assert_int_equal(asr_feed(e, pcm + at, len), DICTUM_OK);
+	}
+	assert_int_equal(asr_finish(e, &t), DICTUM_OK);
+	size_t errors = word_errors(t, ref, nref);
+	asr_transcript_free(&t);
+	return errors;
+}
+
+/* LJ001-0004 and its words. */
+static const char *const lj4_ref[] = {"produced", "the",  "block",     "books",        "which",
+                                      "were",     "the",  "immediate", "predecessors", "of",
+                                      "the",      "true", "printed",   "book"};
+#define LJ4_WORDS (sizeof(lj4_ref) / sizeof(lj4_ref[0]))
+
+/* cmn_keep: a live recording of a voice far from the model's mean (LJ's c0
+ * about 58 against the model's 41) leaves DATA_DIR/asr/cmn_mean near the
+ * voice's mean, and the next recording starts from it: fewer word errors on
+ * another sentence of the same voice than its first recording made from
+ * the model's mean (which a whole file, starting from its own mean, beats
+ * too). Silence and cmn_keep = no leave the file alone. */
+static void test_running_mean(void **state)
+{
+	if (!engine)
+		skip();
+	size_t na = 0, nb = 0;
+	int16_t *a = read_clip(speech_file("LJ001-0001.wav"), &na);
+	int16_t *b = read_clip(speech_file("LJ001-0004.wav"), &nb);
+	if (!a || !b) {
+		fprintf(stderr, "skip: speech data absent (set DICTUM_SPEECH_DATA)\n");
+		free(a);
+		free(b);
+		skip();
+	}
+	char *tmp = test_tmpdir();
+	char data[4200], mean_file[4300];
+	snprintf(data, sizeof(data), "%s/data", tmp);
+	snprintf(mean_file, sizeof(mean_file), "%s/asr/cmn_mean", data);
+	struct config cfg = {0};
+	assert_int_equal(config_set(&cfg, "store", "data_dir", data), DICTUM_OK);
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "cmn_keep", "no"), DICTUM_OK);
+	char *old_env = getenv("DICTUM_DATA_DIR") ? strdup(getenv("DICTUM_DATA_DIR")) : NULL;
+	unsetenv("DICTUM_DATA_DIR");
+	char err[256] = "";
+	struct asr_engine *e = NULL;
+
+	/* cmn_keep = no: the first recording of b, from the model's mean, and
+	 * no file. */
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
+	size_t cold = stream_words(e, b, nb, lj4_ref, LJ4_WORDS);
+	assert_false(path_exists(mean_file));
+	/* The same audio as a whole buffer (asr_transcribe_pcm) starts from its
+	 * own mean: fewer errors. */
+	struct asr_transcript *t = NULL;
+	assert_int_equal(asr_transcribe_pcm(e, b, nb, &t), DICTUM_OK);
+	size_t whole = word_errors(t, lj4_ref, LJ4_WORDS);
+	asr_transcript_free(&t);
+	if (whole >= cold)
+		fail_msg("%zu word errors of %zu from the file's mean, %zu live from the model's",
+		         whole, LJ4_WORDS, cold);
+	asr_engine_free(&e);
+
+	assert_int_equal(config_set(&cfg, "asr.sphinx", "cmn_keep", "yes"), DICTUM_OK);
+	assert_int_equal(asr_engine_create("sphinx", &cfg, &e, err, sizeof(err)), DICTUM_OK);
+	/* Two seconds of silence: no file. */
+	int16_t *quiet = calloc(2 * ASR_SAMPLE_RATE, sizeof(*quiet));
+	assert_non_null(quiet);
+	stream_words(e, quiet, 2 * ASR_SAMPLE_RATE, lj4_ref, LJ4_WORDS);
+	assert_false(path_exists(mean_file));
+	/* A recording of a: the file holds about LJ's mean. */
+	stream_words(e, a, na, lj4_ref, LJ4_WORDS);
+	float mean[13], after[13];
+	assert_true(asr_mean_read(mean_file, mean, 13));
+	if (mean[0] < 50 || mean[0] > 66)
+		fail_msg("running mean c0 %.1f after LJ001-0011, expected about 58",
+		         (double)mean[0]);
+	/* Silence leaves it as it was. */
+	stream_words(e, quiet, 2 * ASR_SAMPLE_RATE, lj4_ref, LJ4_WORDS);
+	assert_true(asr_mean_read(mean_file, after, 13));
+	assert_memory_equal(mean, after, sizeof(mean));
+	/* The next recording of b starts from it. */
+	size_t warm = stream_words(e, b, nb, lj4_ref, LJ4_WORDS);
+	if (warm >= cold)
+		fail_msg(
+		    "%zu word errors of %zu after the first recording, %zu from the model's mean",
+		    warm, LJ4_WORDS, cold);
+	/* ... and moves it on. */
+	assert_true(asr_mean_read(mean_file, after, 13));
+	assert_memory_not_equal(mean, after, sizeof(mean));
+	asr_engine_free(&e);
+	if (old_env) {
+		setenv("DICTUM_DATA_DIR", old_env, 1);
+		free(old_env);
+	}
+	config_free(&cfg);
+	free(quiet);
+	free(a);
+	free(b);
+	test_rmtree(tmp);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +658,7 @@ int main(void)
 	    cmocka_unit_test(test_lm_cache),
 	    cmocka_unit_test(test_lm_merged_cache),
 	    cmocka_unit_test(test_small_pieces_and_stats),
+	    cmocka_unit_test(test_running_mean),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,7 +13,9 @@ need_speech
 export HOME=$tmp/home DICTUM_DATA_DIR= USER=dr_test
 data=$tmp/data
 phrase="the purple walrus prescribed eleven lemons to the astronaut"
-flite -voice slt -t "$phrase" -o "$tmp/raw.wav"
+# kal16: slt's "walrus" is heard "well as" once a file starts from its own
+# cepstral mean (cmn_prime), with the phrase in the model or not.
+flite -voice kal16 -t "$phrase" -o "$tmp/raw.wav"
 sox "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$tmp/walrus.wav"
 "$dictum" --data-dir "$data" transcribe "$tmp/walrus.wav" >"$tmp/before.txt"
 check "before learning, the phrase is misheard" bash -c "[ \"\$(cat '$tmp/before.txt')\" != '$phrase' ]"

@@ -2415,7 +2415,14 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 		return 1;
 	}
 	ui_syncer_status(w.syncer, &w.sync);
+	/* a warning from a worker thread written to the terminal would tear
+	 * the screen: while curses owns it, log lines go to DATA_DIR/dictum.log */
+	char log_path[4200];
+	snprintf(log_path, sizeof(log_path), "%s/dictum.log", paths->data_dir);
+	if (log_to_file(log_path) != 0)
+		log_warn("ui", "cannot write %s; log lines stay on the terminal", log_path);
 	if (!initscr()) {
+		log_to_stderr();
 		ui_syncer_free(&w.syncer);
 		ui_recorder_free(&w.recorder);
 		ui_worker_stop(&w.worker);
@@ -2444,6 +2451,7 @@ int workstation_run(const struct dictum_paths *paths, const struct config *confi
 	struct latency_log *lat = xcalloc(1, sizeof(*lat));
 	int status = run_loop(&w, lat);
 	endwin();
+	log_to_stderr();
 	log_notices(true);
 	latency_write(lat);
 	free(lat);

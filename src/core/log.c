@@ -1,5 +1,8 @@
 #include "core/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -7,10 +10,15 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level current_level = LOG_WARN;
 
 static atomic_bool notices_on = true;
+/* where lines go: NULL for stderr; guarded, as threads log while the
+ * workstation swaps it */
+static FILE *sink;
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -54,7 +62,42 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s dictum %s [%s] %s\n", stamp, level_names[level], module, line);
+	pthread_mutex_lock(&sink_lock);
+	fprintf(sink ? sink : stderr, "%s dictum %s [%s] %s\n", stamp, level_names[level], module,
+	        line);
+	if (sink)
+		fflush(sink);
+	pthread_mutex_unlock(&sink_lock);
+}
+
+int log_to_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "a");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	pthread_mutex_lock(&sink_lock);
+	FILE *old = sink;
+	sink = f;
+	pthread_mutex_unlock(&sink_lock);
+	if (old)
+		fclose(old);
+	return 0;
+}
+
+void log_to_stderr(void)
+{
+	pthread_mutex_lock(&sink_lock);
+	FILE *old = sink;
+	sink = NULL;
+	pthread_mutex_unlock(&sink_lock);
+	if (old)
+		fclose(old);
 }
 
 void log_notices(bool on)

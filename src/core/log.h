@@ -16,6 +16,12 @@ void log_init_from_env(void);
 /* Parses a level name; returns -1 when unknown. */
 int log_level_parse(const char *name);
 
+/* Sends log lines to the file at path (appended, created 0600) instead of
+ * stderr, for as long as a full-screen interface owns the terminal; 0, or a
+ * negative errno (lines then stay on stderr). log_to_stderr goes back. */
+int log_to_file(const char *path);
+void log_to_stderr(void);
+
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

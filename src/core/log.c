@@ -70,6 +70,17 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	pthread_mutex_unlock(&sink_lock);
 }
 
+/* Makes f (NULL: stderr) where lines go, and closes the file it replaces. */
+static void set_sink(FILE *f)
+{
+	pthread_mutex_lock(&sink_lock);
+	FILE *old = sink;
+	sink = f;
+	pthread_mutex_unlock(&sink_lock);
+	if (old)
+		fclose(old);
+}
+
 int log_to_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -81,23 +92,13 @@ int log_to_file(const char *path)
 		close(fd);
 		return -e;
 	}
-	pthread_mutex_lock(&sink_lock);
-	FILE *old = sink;
-	sink = f;
-	pthread_mutex_unlock(&sink_lock);
-	if (old)
-		fclose(old);
+	set_sink(f);
 	return 0;
 }
 
 void log_to_stderr(void)
 {
-	pthread_mutex_lock(&sink_lock);
-	FILE *old = sink;
-	sink = NULL;
-	pthread_mutex_unlock(&sink_lock);
-	if (old)
-		fclose(old);
+	set_sink(NULL);
 }
 
 void log_notices(bool on)

@@ -307,6 +307,13 @@ static bool merged_file(const struct config *cfg, const char *const *paths, cons
 	return true;
 }
 
+/* Whether an [asr.sphinx] switch is on: yes, on, 1 or true. */
+static bool yes(const char *v)
+{
+	return strcmp(v, "yes") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0 ||
+	       strcmp(v, "true") == 0;
+}
+
 /* [asr.sphinx] merge_lm; its default comes from DICTUM_ASR_MERGE_LM when
  * set (the tests turn merging off: each test has a new data directory, and
  * merging the stock model takes tens of seconds). */
@@ -315,7 +322,7 @@ static bool merge_wanted(const struct config *cfg)
 	const char *env = getenv("DICTUM_ASR_MERGE_LM");
 	const char *v = config_get(cfg, SECTION, "merge_lm",
 	                           env && env[0] ? env : asr_sphinx_param(cfg, "merge_lm"));
-	return strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+	return yes(v);
 }
 
 /* Builds the merged model of set into file (through a text model beside it,
@@ -334,8 +341,9 @@ static ngram_model_t *build_merged(struct sphinx *s, ngram_model_t *set,
 	snprintf(arpa, sizeof(arpa), "%s.%ld.arpa", file, (long)getpid());
 	ngram_model_t *lm = NULL;
 	logmath_t *lmath = ps_get_logmath(s->ps);
-	if (mkdir_p(dir, 0700) != 0)
-		snprintf(err, sizeof(err), "%s: %s", dir, strerror(errno));
+	int rc = mkdir_p(dir, 0700);
+	if (rc != 0)
+		snprintf(err, sizeof(err), "%s: %s", dir, strerror(-rc));
 	else if (lm_merge_write_arpa(set, lmath, in, n, arpa, err, sizeof(err)) == DICTUM_OK &&
 	         !(lm = lm_merge_to_bin(s->cfg, lmath, arpa, file)))
 		snprintf(err, sizeof(err), "cannot write %s", file);
@@ -433,12 +441,6 @@ cleanup:
 		if (models[i])
 			ngram_model_free(models[i]);
 	return result;
-}
-
-static bool yes(const char *v)
-{
-	return strcmp(v, "yes") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0 ||
-	       strcmp(v, "true") == 0;
 }
 
 /* Where each recording's live cepstral mean starts, besides the model's or
@@ -553,12 +555,8 @@ static void keep_update(struct sphinx *s)
 	cmn_live_get(cmn, end);
 	for (int c = 0; c < cmn->veclen; c++)
 		mean[c] = MFCC2FLOAT(end[c]);
-	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s", s->keep_path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	if (mkdir_p(dir, 0700) != 0 || asr_mean_write(s->keep_path, mean, (size_t)cmn->veclen))
+	if (mkdir_parent(s->keep_path, 0700) != 0 ||
+	    asr_mean_write(s->keep_path, mean, (size_t)cmn->veclen))
 		log_warn("asr", "cannot write the running cepstral mean %s", s->keep_path);
 	else
 		log_debug("asr", "running cepstral mean c0 %.1f after %lld speech frames", mean[0],

@@ -580,13 +580,7 @@ int lm_build_write(struct lm_build *b, const char *path, struct lm_build_stats *
 		goto cleanup;
 	}
 	/* Its folder first (DATA_DIR/asr may not exist yet). */
-	char dir[4096];
-	int rc = 0;
-	if (str_copy(dir, path, sizeof(dir)) < sizeof(dir) && strrchr(dir, '/') &&
-	    strrchr(dir, '/') != dir) {
-		*strrchr(dir, '/') = '\0';
-		rc = mkdir_p(dir, 0700);
-	}
+	int rc = mkdir_parent(path, 0700);
 	if (!rc)
 		rc = file_write_atomic(path, out.buf, out.len, 0600);
 	if (rc) {

@@ -127,14 +127,8 @@ const char *config_get(const struct config *c, const char *section, const char *
 
 int config_save(const struct config *c, const char *path)
 {
-	char dir[1024];
-	str_copy(dir, path, sizeof(dir));
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, 0700) != 0)
-			return DICTUM_IO;
-	}
+	if (mkdir_parent(path, 0700) != 0)
+		return DICTUM_IO;
 	/* Group by section, in order of first appearance. */
 	size_t len = 0;
 	char *out = NULL;

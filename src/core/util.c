@@ -152,6 +152,18 @@ int mkdir_p(const char *path, unsigned mode)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+int mkdir_parent(const char *path, unsigned mode)
+{
+	char dir[4096];
+	if (str_copy(dir, path, sizeof(dir)) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	return mkdir_p(dir, mode);
+}
+
 static int write_full(int fd, const void *data, size_t len)
 {
 	const char *p = data;

@@ -36,6 +36,9 @@ char *str_trim(char *s);
 /* Creates a directory and its parents with the given mode.
  * Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
+/* Creates the folder that holds path (and its parents): mkdir_p of all but
+ * the last component; 0 when path names no folder. Returns 0 or -errno. */
+int mkdir_parent(const char *path, unsigned mode);
 
 /* Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename, fsync of the directory. Returns 0 or -errno. */

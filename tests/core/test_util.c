@@ -71,6 +71,17 @@ static void test_files(void **state)
 	/* A file where a folder should be. */
 	snprintf(path, sizeof(path), "%s/a/file.txt/sub", dir);
 	assert_true(mkdir_p(path, 0700) < 0);
+	/* the folder that holds a file */
+	snprintf(path, sizeof(path), "%s/x/y/file.txt", dir);
+	assert_int_equal(mkdir_parent(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/x/y", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(path, sizeof(path), "%s/x/y/file.txt", dir);
+	assert_int_equal(stat(path, &st), -1); /* the file itself is not made */
+	assert_int_equal(mkdir_parent("file.txt", 0700), 0);
+	snprintf(path, sizeof(path), "%s/a/file.txt/sub/f", dir);
+	assert_true(mkdir_parent(path, 0700) < 0);
 	test_rmtree(dir);
 	free(dir);
 }
